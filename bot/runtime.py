@@ -1,0 +1,94 @@
+"""Starting and stopping a running Pingan: storage, services and the polling Application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.services import Services
+from bot.services.people import PeopleService
+from handlers.menu import publish_menus
+from storage.db import Database
+from storage.migrate import apply_migrations
+
+logger = logging.getLogger("pingan")
+
+
+async def open_services(config: Settings, clock: Clock | None = None) -> Services:
+    """Opens the database (applying pending migrations) and builds the domain services."""
+    clock = clock or SystemClock()
+    db = await Database.open(config.storage.path)
+    try:
+        await apply_migrations(db)
+        people = PeopleService(
+            db, clock, config_admins=config.admins, invite_ttl=timedelta(hours=config.invites.ttl_hours)
+        )
+        await people.bootstrap_admins()
+    except BaseException:
+        await db.close()
+        raise
+    return Services(config=config, clock=clock, db=db, people=people)
+
+
+class Pingan:
+    """One running bot. `start()` returns once long polling has begun; `stop()` undoes it all."""
+
+    def __init__(self, config: Settings, clock: Clock | None = None, *, poll_timeout: int = 10) -> None:
+        self.config = config
+        self.clock = clock
+        self.poll_timeout = poll_timeout
+        self.services: Services | None = None
+        self.application: Application | None = None
+
+    async def start(self) -> None:
+        self.services = await open_services(self.config, self.clock)
+        try:
+            self.application = build_application(self.services)
+            await self.application.initialize()
+            await self.application.start()
+            await self.application.updater.start_polling(
+                poll_interval=0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+        except BaseException:
+            await self.stop()
+            raise
+        # Menus are nice to have, not needed to answer: publish them without delaying start-up.
+        self.application.create_task(self._publish_menus(), name="publish_menus")
+        logger.info("Pingan is running as @%s", self.application.bot.username)
+
+    async def _publish_menus(self) -> None:
+        try:
+            await publish_menus(self.application)
+        except Exception:  # noqa: BLE001 - a menu failure must not stop the bot
+            logger.exception("could not publish the command menus")
+
+    async def stop(self) -> None:
+        app = self.application
+        if app is not None:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+            self.application = None
+        if self.services is not None:
+            await self.services.db.close()
+            self.services = None
+
+
+async def run_bot(config: Settings, stop: asyncio.Event) -> None:
+    """`pingan run`: poll Telegram until asked to stop."""
+    bot = Pingan(config)
+    await bot.start()
+    try:
+        await stop.wait()
+    finally:
+        logger.info("stopping")
+        await bot.stop()

@@ -1,0 +1,20 @@
+"""Domain services. They never import `telegram`: handlers call them, storage serves them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services.people import PeopleService
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    """Everything handlers reach through `context.services`."""
+
+    config: Settings
+    clock: Clock
+    db: Database
+    people: PeopleService

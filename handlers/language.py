@@ -1,0 +1,70 @@
+"""/language: choose 中文 or English; stored per person."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+
+from bot import callbacks
+from bot.context import PinganContext
+from bot.i18n import SUPPORTED_LOCALES, _, current_locale, normalise_language_code
+from handlers.labels import LANGUAGE_NAMES
+from handlers.menu import refresh_private_commands
+
+FAMILY = "lang"
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=callbacks.pack(FAMILY, "set", code))
+        for code in SUPPORTED_LOCALES
+    ]])
+
+
+async def ask_language(update: Update, context: PinganContext) -> None:
+    """Shows the language buttons, or sets the language given as an argument."""
+    message = update.effective_message
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await message.reply_text(_("Please choose your language in a private chat with me: send /language there."))
+        return
+    if context.args:
+        wanted = normalise_language_code(context.args[0])
+        if wanted is not None and len(context.args) == 1:
+            await _save_language(update, context, wanted)
+            await message.reply_text(language_saved_text())
+            return
+        await message.reply_text(
+            _("Sorry, I don't know the language “{given}”. Please pick one:").format(given=" ".join(context.args)[:40]),
+            reply_markup=language_keyboard(),
+        )
+        return
+    await message.reply_text(
+        _("Your language is {language}. Choose the language Pingan speaks to you in:").format(
+            language=LANGUAGE_NAMES[context.locale]
+        ),
+        reply_markup=language_keyboard(),
+    )
+
+
+async def choose_language(update: Update, context: PinganContext) -> None:
+    """Saves the language pressed and answers in it."""
+    query = update.callback_query
+    choice = callbacks.parse(query.data, FAMILY)
+    if choice is None or choice.action != "set" or not choice.args or choice.args[0] not in SUPPORTED_LOCALES:
+        await query.answer(_("This button has expired. Please send /language again."), show_alert=True)
+        return
+    await _save_language(update, context, choice.args[0])
+    await query.answer(language_saved_text())
+    await query.edit_message_text(language_saved_text())
+
+
+async def _save_language(update: Update, context: PinganContext, locale: str) -> None:
+    user_id = update.effective_user.id
+    await context.services.people.set_language(user_id, locale)
+    context.locale = locale
+    current_locale.set(locale)
+    await refresh_private_commands(context, user_id)
+
+
+def language_saved_text() -> str:
+    return _("Done: I will speak English with you from now on.")

@@ -1,0 +1,203 @@
+"""/invite, /staff and /revoke: bringing people in, listing them, taking roles away."""
+
+from __future__ import annotations
+
+import html
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
+
+from bot import callbacks
+from bot import roles as rules
+from bot.context import PinganContext
+from bot.deeplinks import invite_payload, start_link
+from bot.i18n import _, gettext_in
+from bot.services.errors import NotAllowed, RevokeProblem
+from handlers.labels import ROLE_LABELS, role_label, role_labels, parse_role
+from handlers.menu import refresh_private_commands
+from handlers.notify import tell_person
+from storage.models import Role
+
+INVITE_FAMILY = "inv"
+REVOKE_FAMILY = "rvk"
+
+
+# --- /invite ---------------------------------------------------------------------------------
+
+def _invite_keyboard(roles: list[Role]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(role_label(role), callback_data=callbacks.pack(INVITE_FAMILY, "new", role.value))]
+        for role in roles
+    ])
+
+
+async def invite(update: Update, context: PinganContext) -> None:
+    """Creates an invitation for the role given, or offers the roles the caller may invite."""
+    message = update.effective_message
+    allowed = rules.invitable_roles(context.roles)
+    if not allowed:
+        await message.reply_text(_("Only administrators, supervisors and officers can invite people."))
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await message.reply_text(_("For safety, invitation links are only made in a private chat with me."))
+        return
+    if not context.args:
+        await message.reply_text(_("Which role should the new person have?"), reply_markup=_invite_keyboard(allowed))
+        return
+    role = parse_role(" ".join(context.args))
+    if role is None or role not in allowed:
+        await message.reply_text(
+            _("“{given}” is not a role you can invite. Please pick one:").format(given=" ".join(context.args)[:40]),
+            reply_markup=_invite_keyboard(allowed),
+        )
+        return
+    await message.reply_text(**await _invite_message(context, update.effective_user.id, role))
+
+
+async def invite_pressed(update: Update, context: PinganContext) -> None:
+    """Creates the invitation for the role button pressed (permission re-checked)."""
+    query = update.callback_query
+    data = callbacks.parse(query.data, INVITE_FAMILY)
+    role = Role(data.args[0]) if data and data.action == "new" and data.args and data.args[0] in Role._value2member_map_ else None
+    if role is None:
+        await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
+        return
+    try:
+        content = await _invite_message(context, update.effective_user.id, role)
+    except NotAllowed:
+        await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(**content)
+
+
+async def _invite_message(context: PinganContext, actor_id: int, role: Role) -> dict:
+    invite = await context.services.people.create_invite(actor_id, role)
+    link = start_link(context.bot.username, invite_payload(invite.code))
+    expires = invite.expires_at.astimezone(context.services.config.tzinfo).strftime("%Y-%m-%d %H:%M")
+    text = _(
+        "Invitation for the role “{role}”. Send this link to the person you are inviting. "
+        "It works once and expires at {expires}.\n\n{link}"
+    ).format(role=html.escape(role_label(role)), expires=expires, link=html.escape(link))
+    return {"text": text, "parse_mode": ParseMode.HTML, "disable_web_page_preview": True}
+
+
+# --- /staff ----------------------------------------------------------------------------------
+
+async def list_staff(update: Update, context: PinganContext) -> None:
+    """Lists everyone with a role, highest role first."""
+    message = update.effective_message
+    if not rules.is_staff(context.roles):
+        await message.reply_text(_("Sorry, only staff can see the staff list."))
+        return
+    members = await context.services.people.staff_and_stewards()
+    if not members:
+        await message.reply_text(_("Nobody has a role yet. Use /invite to bring people in."))
+        return
+    lines = [_("Staff and volunteers ({count}):").format(count=len(members)), ""]
+    for member in members:
+        name = html.escape(member.first_name or str(member.user_id))
+        handle = f" @{html.escape(member.username)}" if member.username else ""
+        lines.append(f"• <b>{name}</b>{handle} — {html.escape(role_labels(member.roles))}")
+    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+
+
+# --- /revoke ---------------------------------------------------------------------------------
+
+async def revoke(update: Update, context: PinganContext) -> None:
+    """Offers the role grants the caller may remove (or removes the one named: /revoke <id> <role>)."""
+    message = update.effective_message
+    people = context.services.people
+    if not rules.invitable_roles(context.roles):
+        await message.reply_text(_("Sorry, only administrators, supervisors and officers can remove roles."))
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await message.reply_text(_("Please manage roles in a private chat with me."))
+        return
+    if context.args:
+        target = _parse_revoke_args(context.args)
+        if target is None:
+            await message.reply_text(_("Please write it as /revoke <user id> <role>, or send /revoke alone to choose from a list."))
+            return
+        await message.reply_text(**_confirm_content(*target, await _name_of(context, target[0])))
+        return
+    grants = await people.revocable_grants(update.effective_user.id)
+    if not grants:
+        await message.reply_text(_("There is no role you could remove right now."))
+        return
+    rows = [
+        [InlineKeyboardButton(
+            f"{g.first_name or g.user_id} — {role_label(g.role)}",
+            callback_data=callbacks.pack(REVOKE_FAMILY, "ask", g.user_id, g.role.value),
+        )]
+        for g in grants[:50]
+    ]
+    await message.reply_text(_("Whose role should be removed?"), reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _parse_revoke_args(args: list[str]) -> tuple[int, Role] | None:
+    if len(args) < 2 or not args[0].lstrip("-").isdigit():
+        return None
+    role = parse_role(" ".join(args[1:]))
+    return None if role is None else (int(args[0]), role)
+
+
+async def _name_of(context: PinganContext, user_id: int) -> str:
+    person = await context.services.people.person(user_id)
+    return person.first_name if person and person.first_name else str(user_id)
+
+
+def _confirm_content(user_id: int, role: Role, name: str) -> dict:
+    return {
+        "text": _("Remove the role “{role}” from {name}?").format(role=role_label(role), name=name),
+        "reply_markup": InlineKeyboardMarkup([[
+            InlineKeyboardButton(_("Yes, remove it"), callback_data=callbacks.pack(REVOKE_FAMILY, "do", user_id, role.value)),
+            InlineKeyboardButton(_("Cancel"), callback_data=callbacks.pack(REVOKE_FAMILY, "no")),
+        ]]),
+    }
+
+
+async def revoke_pressed(update: Update, context: PinganContext) -> None:
+    """Handles the revoke list's buttons: ask → confirm → done. Roles re-checked by the service."""
+    query = update.callback_query
+    data = callbacks.parse(query.data, REVOKE_FAMILY)
+    if data is not None and data.action == "no":
+        await query.answer()
+        await query.edit_message_text(_("Cancelled: nothing was changed."))
+        return
+    target = _parse_revoke_args(list(data.args)) if data and data.action in ("ask", "do") else None
+    if target is None:
+        await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
+        return
+    user_id, role = target
+    name = await _name_of(context, user_id)
+    if data.action == "ask":
+        await query.answer()
+        await query.edit_message_text(**_confirm_content(user_id, role, name))
+        return
+    try:
+        await context.services.people.revoke_role(update.effective_user.id, user_id, role)
+    except NotAllowed:
+        await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
+        return
+    except RevokeProblem as problem:
+        await query.answer()
+        await query.edit_message_text(_revoke_problem_text(problem, name, role))
+        return
+    await query.answer()
+    await query.edit_message_text(_("Done: {name} is no longer a {role}.").format(name=name, role=role_label(role)))
+    await refresh_private_commands(context, user_id)
+    await _tell_revoked(context, user_id, role)
+
+
+def _revoke_problem_text(problem: RevokeProblem, name: str, role: Role) -> str:
+    if problem.reason is RevokeProblem.Reason.CONFIG_ADMIN:
+        return _("{name} is an administrator named in the configuration file; change it there.").format(name=name)
+    if problem.reason is RevokeProblem.Reason.LAST_ADMIN:
+        return _("{name} is the last administrator; invite another one first.").format(name=name)
+    return _("{name} does not have the role “{role}” (any more).").format(name=name, role=role_label(role))
+
+
+async def _tell_revoked(context: PinganContext, user_id: int, role: Role) -> None:
+    await tell_person(context, user_id, lambda locale: gettext_in(
+        locale, "Your role “{role}” in Pingan has been removed. Thank you for your work."
+    ).format(role=ROLE_LABELS[role].in_locale(locale)))

@@ -1,0 +1,118 @@
+"""/start: a welcome that fits the caller's role, and deep links (invitations)."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
+
+from bot.context import PinganContext
+from bot.deeplinks import InvitePayload, parse_payload
+from bot.i18n import _, gettext_in
+from bot.roles import is_staff, ordered
+from bot.services.errors import InviteProblem
+from handlers.labels import ROLE_LABELS, role_label, role_labels
+from handlers.menu import refresh_private_commands
+from handlers.notify import tell_person
+from storage.models import Role
+
+
+async def start(update: Update, context: PinganContext) -> None:
+    """Welcomes the caller, or acts on the deep-link payload they arrived with."""
+    chat = update.effective_chat
+    if chat.type != ChatType.PRIVATE:
+        await update.effective_message.reply_text(
+            _("I take reports and questions in a private chat, so nobody's details appear here."),
+            reply_markup=private_chat_button(context),
+        )
+        return
+    if context.args:
+        payload = parse_payload(context.args[0])
+        if isinstance(payload, InvitePayload):
+            await redeem_invite(update, context, payload.code)
+            return
+        await update.effective_message.reply_text(
+            _("That link is not valid or has expired. Here is what I can do for you:")
+        )
+    await update.effective_message.reply_text(
+        welcome_text(context), parse_mode=ParseMode.HTML, disable_web_page_preview=True
+    )
+
+
+def private_chat_button(context: PinganContext) -> InlineKeyboardMarkup:
+    url = f"https://t.me/{context.bot.username}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("Open a private chat with Pingan"), url=url)]])
+
+
+def welcome_text(context: PinganContext) -> str:
+    person = context.person
+    name = html.escape(person.first_name if person and person.first_name else _("neighbour"))
+    numbers = context.services.config.emergency.numbers
+    emergency = _(
+        "Pingan is not an emergency line. If something dangerous is happening now, call "
+        "{police} (police), {fire} (fire) or {ambulance} (ambulance) at once."
+    ).format(
+        police=numbers.get("police", "110"),
+        fire=numbers.get("fire", "119"),
+        ambulance=numbers.get("ambulance", "120"),
+    )
+    roles = context.roles
+    if is_staff(roles) or Role.STEWARD in roles:
+        granted = [r for r in roles if r is not Role.RESIDENT]
+        return "\n\n".join([
+            _("Welcome, <b>{name}</b>. You are signed in as: {roles}.").format(
+                name=name, roles=html.escape(role_labels(ordered(granted)))
+            ),
+            _("New cases and alerts for your work reach you here and in the staff chat."),
+            _("Send /help to see the commands for your role."),
+            emergency,
+        ])
+    return "\n\n".join([
+        _("Hello, <b>{name}</b>! I am Pingan (平安), the assistant of your community police and mediators.").format(
+            name=name
+        ),
+        _(
+            "Community police and mediators use Pingan to hear about incidents and disputes "
+            "privately (what you tell me is never posted in a group) and to keep your groups "
+            "informed with anti-fraud tips and patrol notices."
+        ),
+        emergency,
+        _("Send /help to see what you can do, /language to switch between 中文 and English."),
+    ])
+
+
+async def redeem_invite(update: Update, context: PinganContext, code: str) -> None:
+    """Grants the invited role, or explains politely why the link does not work."""
+    user = update.effective_user
+    try:
+        invite = await context.services.people.redeem_invite(code, user.id)
+    except InviteProblem as problem:
+        await update.effective_message.reply_text(invite_problem_text(problem))
+        return
+    # The role changed: reload so the welcome and menus reflect it.
+    context.person = await context.services.people.person(user.id)
+    await update.effective_message.reply_text(
+        _("Welcome to the team! You are now a {role} in Pingan. Send /help to see your commands.").format(
+            role=role_label(invite.role)
+        )
+    )
+    await refresh_private_commands(context, user.id)
+    await tell_inviter(context, invite.created_by, user.first_name, invite.role)
+
+
+async def tell_inviter(context: PinganContext, inviter_id: int, newcomer: str, role: Role) -> None:
+    await tell_person(context, inviter_id, lambda locale: gettext_in(
+        locale, "{name} accepted your invitation and is now a {role}."
+    ).format(name=newcomer, role=ROLE_LABELS[role].in_locale(locale)))
+
+
+def invite_problem_text(problem: InviteProblem) -> str:
+    reason = problem.reason
+    if reason is InviteProblem.Reason.EXPIRED:
+        return _("This invitation has expired. Please ask the person who invited you for a new link.")
+    if reason is InviteProblem.Reason.USED:
+        return _("This invitation has already been used. Each link works only once: please ask for a new one.")
+    if reason is InviteProblem.Reason.ALREADY_HOLDS:
+        return _("You already have this role, so nothing has changed. Send /help to see your commands.")
+    return _("This invitation link is not valid. Please check you copied all of it, or ask for a new one.")

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from itertools import count
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.emulator import Emulator
+from tests.harness import BOT_USERNAME, TOKEN, BotHarness, UserClient
+
+ADMIN_ID = 900001
+STAFF_CHAT_ID = -1009000000001
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    emu = Emulator(token=TOKEN, bot_username=BOT_USERNAME, bot_name="Pingan")
+    await emu.start(host="127.0.0.1", port=0)
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def config(tmp_path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    # The operator's environment must not leak into tests.
+    for name in list(__import__("os").environ):
+        if name.startswith("PINGAN_"):
+            monkeypatch.delenv(name)
+    return Settings(
+        telegram={"token": TOKEN, "api_url": emulator.base_url},
+        storage={"path": str(tmp_path / "pingan.db")},
+        admins=[ADMIN_ID],
+        staff_chat_id=STAFF_CHAT_ID,
+    )
+
+
+@pytest.fixture
+async def pingan(config: Settings, clock: ManualClock) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(config, clock)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+@pytest.fixture
+def make_user(emulator: Emulator) -> Callable[..., UserClient]:
+    """A new person with a private chat with the bot: make_user("李华", language_code="zh")."""
+    ids = count(500001)
+
+    def make(first_name: str = "Li Hua", *, language_code: str | None = "zh", user_id: int | None = None,
+             username: str | None = None) -> UserClient:
+        user = emulator.add_user(first_name=first_name, username=username, language_code=language_code,
+                                 user_id=user_id if user_id is not None else next(ids))
+        emulator.add_private_chat(user["id"])
+        return UserClient(emulator, user, user["id"])
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user: Callable[..., UserClient], pingan: BotHarness) -> UserClient:
+    """The admin named in the config, speaking English."""
+    return make_user("Admin Chen", language_code="en", user_id=ADMIN_ID, username="admin_chen")

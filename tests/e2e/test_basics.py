@@ -1,0 +1,120 @@
+"""/start, /help, /language and /privacy as a person meets them, in zh and en."""
+
+from __future__ import annotations
+
+
+from tests.harness import button_texts, button_urls
+
+
+async def test_start_welcomes_a_resident_in_chinese(pingan, make_user):
+    resident = make_user("李华", language_code="zh-hans")
+    reply = await resident.ask("/start")
+    assert "李华" in reply["text"]
+    assert "平安" in reply["text"]
+    assert "110" in reply["text"] and "119" in reply["text"] and "120" in reply["text"]
+    assert resident.pending_replies() == []
+
+
+async def test_start_welcomes_in_english_by_telegram_language(pingan, make_user):
+    resident = make_user("Alice", language_code="en-GB")
+    reply = await resident.ask("/start")
+    assert reply["text"].startswith("Hello, Alice!")
+    assert "not an emergency line" in reply["text"]
+
+
+async def test_unknown_telegram_language_falls_back_to_default(pingan, make_user):
+    resident = make_user("Jean", language_code="fr")
+    reply = await resident.ask("/help")
+    assert "/language" in reply["text"]
+    assert "选择" in reply["text"]  # zh is the configured default
+
+
+async def test_help_lists_only_the_callers_commands(pingan, make_user, admin):
+    resident = make_user("李华")
+    resident_help = (await resident.ask("/help"))["text"]
+    assert "/privacy" in resident_help and "/invite" not in resident_help and "/staff" not in resident_help
+    admin_help = (await admin.ask("/help"))["text"]
+    for command in ("/invite", "/staff", "/revoke", "/language"):
+        assert command in admin_help
+    assert "Commands you can use" in admin_help
+
+
+async def test_language_buttons_switch_and_persist_across_restart(pingan, make_user):
+    resident = make_user("李华", language_code="zh")
+    prompt = await resident.ask("/language")
+    assert button_texts(prompt) == ["中文", "English"]
+    answer = await resident.click(prompt, text="English")
+    assert "English" in answer["text"]
+    assert resident.current(prompt)["text"] == "Done: I will speak English with you from now on."
+    await pingan.restart()
+    reply = await resident.ask("/help")
+    assert reply["text"].startswith("What you can do with Pingan")
+
+
+async def test_language_argument_and_unknown_code(pingan, make_user):
+    resident = make_user("Bob", language_code="en")
+    reply = await resident.ask("/language zh")
+    assert "中文" in reply["text"]
+    reply = await resident.ask("/language klingon")
+    assert "klingon" in reply["text"] and "抱歉" in reply["text"]
+    assert button_texts(reply) == ["中文", "English"]
+
+
+async def test_privacy_explains_and_records_an_erasure_request(pingan, make_user, emulator):
+    from tests.conftest import STAFF_CHAT_ID
+
+    emulator.add_group("Staff", chat_id=STAFF_CHAT_ID, members=[], admins=[])
+    emulator.add_bot_to_group(STAFF_CHAT_ID, by_user_id=1, status="administrator")
+    resident = make_user("Alice", language_code="en")
+    reply = await resident.ask("/privacy")
+    assert "What we store" in reply["text"] and "Erasure" in reply["text"]
+    await resident.click(reply, text="Ask for my data to be erased")
+    confirmation = await resident.reply()
+    assert "request is recorded" in confirmation["text"]
+    staff_note = await emulator.wait_for(lambda: emulator.bot_messages(STAFF_CHAT_ID))
+    assert str(resident.user_id) in staff_note[-1]["text"]
+    audit = await pingan.services.people.audit_for_user(resident.user_id)
+    assert [e.action for e in audit] == ["privacy.erasure_requested"]
+
+
+async def test_privacy_in_chinese(pingan, make_user):
+    reply = await make_user("王芳", language_code="zh").ask("/privacy")
+    assert "隐私" in reply["text"]
+
+
+async def test_start_in_a_group_points_to_private_chat(pingan, make_user, emulator):
+    resident = make_user("李华")
+    group = emulator.add_group("阳光花园业主群", members=[resident.user_id])
+    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
+    in_group = resident.in_chat(group["id"])
+    reply = await in_group.ask("/start@pingan_test_bot")
+    assert button_urls(reply) == ["https://t.me/pingan_test_bot"]
+
+
+async def test_unknown_command_and_unexpected_input_get_polite_answers(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    reply = await resident.ask("/frobnicate now")
+    assert "/frobnicate" in reply["text"] and "/help" in reply["text"]
+    reply = await resident.ask(sticker=True)
+    assert "not sure what to do" in reply["text"]
+    reply = await resident.ask(None, photo=b"\x89PNG fake photo bytes")
+    assert "not sure what to do" in reply["text"]
+
+
+async def test_forged_or_stale_button_is_refused_politely(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    prompt = await resident.ask("/language")
+    for forged in ("lang:set:xx", "nonsense-data", "lang:set:zh:extra:" + "x" * 80):
+        answer = await resident.forge_press(prompt, forged)
+        assert "expired" in answer["text"], forged
+    assert resident.current(prompt)["text"] == prompt["text"]
+
+
+async def test_menus_are_published_per_scope_and_language(pingan, emulator):
+    await emulator.wait_for(lambda: len(emulator.commands({"type": "all_private_chats"}, "en")) > 0)
+    english = [c["command"] for c in emulator.commands({"type": "all_private_chats"}, "en")]
+    chinese = {c["command"]: c["description"] for c in emulator.commands({"type": "all_private_chats"}, "zh")}
+    assert english == ["start", "help", "language", "privacy"]
+    assert list(chinese) == english and chinese["privacy"] != "What we store and why"
+    groups = [c["command"] for c in emulator.commands({"type": "all_group_chats"}, "en")]
+    assert groups == ["help", "privacy"]

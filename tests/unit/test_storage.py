@@ -1,0 +1,120 @@
+"""Migrations on empty and existing databases; transactions leave no half-action."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.services.errors import InviteProblem, NotAllowed, RevokeProblem
+from bot.services.people import PeopleService
+from storage.db import Database
+from storage.migrate import Migration, apply_migrations, available_migrations, current_version, split_statements
+from storage.models import Role
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await Database.open(tmp_path / "test.db")
+    yield database
+    await database.close()
+
+
+async def test_migrations_apply_to_an_empty_database(db):
+    applied = await apply_migrations(db)
+    assert [m.version for m in applied] == [m.version for m in available_migrations()]
+    assert await current_version(db) == len(available_migrations())
+    assert await db.fetch_value("PRAGMA journal_mode") == "wal"
+    assert await db.fetch_value("PRAGMA foreign_keys") == 1
+    assert await apply_migrations(db) == []
+
+
+async def test_existing_database_gets_only_new_migrations(db):
+    await apply_migrations(db)
+    await db.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')")
+    extra = Migration(len(available_migrations()) + 1, "add_nickname",
+                      "ALTER TABLE users ADD COLUMN nickname TEXT;\nUPDATE users SET nickname = 'n';")
+    applied = await apply_migrations(db, [*available_migrations(), extra])
+    assert applied == [extra]
+    assert await db.fetch_value("SELECT nickname FROM users WHERE user_id = 1") == "n"
+
+
+async def test_a_failing_migration_leaves_nothing_behind(db):
+    await apply_migrations(db)
+    version = await current_version(db)
+    broken = Migration(version + 1, "broken", "CREATE TABLE half (x INTEGER);\nINSERT INTO nowhere VALUES (1);")
+    with pytest.raises(Exception):
+        await apply_migrations(db, [*available_migrations(), broken])
+    assert await current_version(db) == version
+    assert await db.fetch_value("SELECT count(*) FROM sqlite_master WHERE name = 'half'") == 0
+
+
+def test_split_statements_keeps_triggers_whole():
+    script = """CREATE TABLE a (x);
+-- a comment; with a semicolon
+CREATE TRIGGER t AFTER INSERT ON a BEGIN
+  INSERT INTO a VALUES (1);
+END;
+"""
+    statements = split_statements(script)
+    assert len(statements) == 2 and statements[1].endswith("END;")
+
+
+async def test_transaction_rolls_back_a_half_action(db):
+    await apply_migrations(db)
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (7, 'x', 'x')")
+            raise RuntimeError("crash between two writes")
+    assert await db.fetch_value("SELECT count(*) FROM users") == 0
+
+
+@pytest.fixture
+async def people(db):
+    await apply_migrations(db)
+    clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
+    service = PeopleService(db, clock, config_admins=[1], invite_ttl=timedelta(hours=1))
+    await service.bootstrap_admins()
+    service.clock = clock
+    return service
+
+
+async def test_bootstrap_is_idempotent_and_audited(people):
+    assert await people.bootstrap_admins() == []
+    assert Role.ADMIN in await people.roles_of(1)
+    entries = await people.audit_for_user(1)
+    assert [(e.action, e.actor_id, e.detail["via"]) for e in entries] == [("role.granted", None, "config")]
+
+
+async def test_invite_rules(people):
+    await people.register_contact(2, "Officer", None, "en")
+    invite = await people.create_invite(1, Role.OFFICER)
+    await people.redeem_invite(invite.code, 2)
+    with pytest.raises(NotAllowed):
+        await people.create_invite(2, Role.MEDIATOR)
+    steward_invite = await people.create_invite(2, Role.STEWARD)
+    with pytest.raises(InviteProblem) as used:
+        await people.redeem_invite(invite.code, 3)
+    assert used.value.reason is InviteProblem.Reason.USED
+    people.clock.advance(timedelta(hours=2))
+    with pytest.raises(InviteProblem) as expired:
+        await people.redeem_invite(steward_invite.code, 3)
+    assert expired.value.reason is InviteProblem.Reason.EXPIRED
+    with pytest.raises(InviteProblem) as unknown:
+        await people.redeem_invite("nope", 3)
+    assert unknown.value.reason is InviteProblem.Reason.UNKNOWN
+
+
+async def test_revoke_rules(people):
+    invite = await people.create_invite(1, Role.ADMIN)
+    await people.redeem_invite(invite.code, 5)
+    with pytest.raises(RevokeProblem) as config_admin:
+        await people.revoke_role(5, 1, Role.ADMIN)
+    assert config_admin.value.reason is RevokeProblem.Reason.CONFIG_ADMIN
+    await people.revoke_role(1, 5, Role.ADMIN)
+    with pytest.raises(RevokeProblem) as not_held:
+        await people.revoke_role(1, 5, Role.ADMIN)
+    assert not_held.value.reason is RevokeProblem.Reason.NOT_HELD
+    with pytest.raises(NotAllowed):
+        await people.revoke_role(5, 1, Role.STEWARD)
