@@ -15,13 +15,16 @@ import aiosqlite
 class Database:
     """One aiosqlite connection shared by the bot.
 
-    Writes of one action go through `transaction()`, which serialises transactions with a lock
-    (handlers and jobs interleave on one connection) so that an action is all-or-nothing.
+    Writes of one action go through `transaction()`, so that an action is all-or-nothing.
+    Handlers and jobs interleave on this one connection, so a lock keeps every statement from
+    another task out of an open transaction (it would otherwise join it, or read its half-done
+    state); the task that opened the transaction runs its statements directly.
     """
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._conn = connection
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None
         self.path = path
 
     @classmethod
@@ -43,38 +46,50 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises."""
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises. Not nestable."""
+        if self._in_own_transaction():
+            raise RuntimeError("transactions do not nest: the service owns the one transaction")
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
-                yield self
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                await self._conn.execute("COMMIT")
+            finally:
+                self._owner = None
+
+    def _in_own_transaction(self) -> bool:
+        return self._owner is not None and self._owner is asyncio.current_task()
+
+    @asynccontextmanager
+    async def _statement(self, sql: str, params: Iterable[Any] | dict[str, Any]) -> AsyncIterator[aiosqlite.Cursor]:
+        if self._in_own_transaction():
+            async with self._conn.execute(sql, params) as cursor:
+                yield cursor
+            return
+        async with self._lock, self._conn.execute(sql, params) as cursor:
+            yield cursor
 
     async def execute(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
-        cursor = await self._conn.execute(sql, params)
-        try:
+        async with self._statement(sql, params) as cursor:
             return cursor.rowcount
-        finally:
-            await cursor.close()
 
     async def insert(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one INSERT; returns the new row's id."""
-        cursor = await self._conn.execute(sql, params)
-        try:
+        async with self._statement(sql, params) as cursor:
             return cursor.lastrowid
-        finally:
-            await cursor.close()
 
     async def fetch_one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
+        async with self._statement(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def fetch_all(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
+        async with self._statement(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetch_value(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Any:

@@ -118,3 +118,28 @@ async def test_revoke_rules(people):
     assert not_held.value.reason is RevokeProblem.Reason.NOT_HELD
     with pytest.raises(NotAllowed):
         await people.revoke_role(5, 1, Role.STEWARD)
+
+
+async def test_other_tasks_wait_for_an_open_transaction(db):
+    import asyncio
+
+    await apply_migrations(db)
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def half_done_action():
+        async with db.transaction():
+            await db.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')")
+            inside.set()
+            await release.wait()
+            raise RuntimeError("rolled back")
+
+    action = asyncio.create_task(half_done_action())
+    await inside.wait()
+    reader = asyncio.create_task(db.fetch_value("SELECT count(*) FROM users"))
+    await asyncio.sleep(0)
+    assert not reader.done()  # it may not see (or join) the half-done action
+    release.set()
+    with pytest.raises(RuntimeError):
+        await action
+    assert await reader == 0

@@ -1,0 +1,79 @@
+"""Start-up and idle figures for `pingan run`, measured against the local emulator.
+
+Prints: time from process spawn to the first getUpdates call, time to the first reply to /start,
+resident memory (RSS) after idling, and time to stop on SIGTERM. Run:
+    .venv/bin/python bench/startup.py [--runs 5] [--idle 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.emulator import Emulator  # noqa: E402
+
+TOKEN = "4242:bench-token"
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+async def one_run(idle_seconds: float) -> dict[str, float]:
+    emulator = Emulator(token=TOKEN, bot_username="pingan_bench_bot", bot_name="Pingan")
+    await emulator.start(host="127.0.0.1", port=0)
+    workdir = Path(tempfile.mkdtemp(prefix="pingan-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGAN_")}
+    env.update(PYTHONPATH=str(ROOT), PINGAN_TELEGRAM__TOKEN=TOKEN, PINGAN_TELEGRAM__API_URL=emulator.base_url,
+               PINGAN_STORAGE__PATH=str(workdir / "bench.db"), PINGAN_LOGGING__LEVEL="WARNING")
+    try:
+        started = time.monotonic()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--config", str(ROOT / "config.yaml"),
+            env=env, cwd=workdir, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await emulator.wait_for(lambda: any(c.method == "getUpdates" for c in emulator.calls), timeout=60)
+        to_polling = time.monotonic() - started
+        user = emulator.add_user(first_name="Bench", language_code="en")
+        sent = time.monotonic()
+        emulator.user_sends(user["id"], user["id"], "/start")
+        await emulator.wait_for(lambda: emulator.bot_messages(user["id"]), timeout=30)
+        first_reply = time.monotonic() - sent
+        await asyncio.sleep(idle_seconds)  # a benchmark, not a test: idling is the point
+        memory = rss_mib(process.pid)
+        stop_started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=30)
+        to_stop = time.monotonic() - stop_started
+    finally:
+        await emulator.stop()
+    return {"to_first_getupdates_s": to_polling, "first_reply_s": first_reply, "idle_rss_mib": memory,
+            "stop_s": to_stop}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds of idling before reading RSS")
+    args = parser.parse_args()
+    results = [await one_run(args.idle) for _ in range(args.runs)]
+    print(f"pingan run, {args.runs} runs (median, min–max):")
+    for key in results[0]:
+        values = [r[key] for r in results]
+        print(f"  {key:24s} {statistics.median(values):8.3f}   ({min(values):.3f}–{max(values):.3f})")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
