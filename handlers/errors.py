@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import PinganContext
-from bot.i18n import N_
+from bot.i18n import N_, current_locale
 
 logger = logging.getLogger("pingan.errors")
 
@@ -23,7 +23,8 @@ async def on_error(update: object, context: PinganContext) -> None:
     logger.error("update %s raised %s", update_id, type(context.error).__name__, exc_info=context.error)
     if not isinstance(update, Update) or isinstance(context.error, Forbidden):
         return
-    text = SORRY.in_locale(getattr(context, "locale", None) or context.services.config.default_language)
+    # The error context is new, but the guard's locale for this update is still current.
+    text = SORRY.in_locale(current_locale.get())
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=True)

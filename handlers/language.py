@@ -54,8 +54,8 @@ async def choose_language(update: Update, context: PinganContext) -> None:
         await query.answer(_("This button has expired. Please send /language again."), show_alert=True)
         return
     await _save_language(update, context, choice.args[0])
-    await query.answer(language_saved_text())
     await query.edit_message_text(language_saved_text())
+    await query.answer(language_saved_text())
 
 
 async def _save_language(update: Update, context: PinganContext, locale: str) -> None:

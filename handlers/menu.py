@@ -31,21 +31,20 @@ def bot_commands(roles, *, private: bool, locale: str) -> list[BotCommand]:
 async def publish_menus(application: Application) -> None:
     """Sets every scope's menu in zh and en (and the deployment default for other languages)."""
     services: Services = application.bot_data["services"]
-    bot = application.bot
     everyone = {Role.RESIDENT}
     staff = set(STAFF_ROLES) | everyone
+    scopes = [(BotCommandScopeAllPrivateChats(), everyone, True), (BotCommandScopeAllGroupChats(), everyone, False)]
+    if services.config.staff_chat_id is not None:
+        scopes.append((BotCommandScopeChatAdministrators(services.config.staff_chat_id), staff, False))
     for language in ("", *SUPPORTED_LOCALES):
         locale = language or services.config.default_language
-        await bot.set_my_commands(bot_commands(everyone, private=True, locale=locale),
-                                  scope=BotCommandScopeAllPrivateChats(), language_code=language or None)
-        await bot.set_my_commands(bot_commands(everyone, private=False, locale=locale),
-                                  scope=BotCommandScopeAllGroupChats(), language_code=language or None)
-        if services.config.staff_chat_id is not None:
-            await bot.set_my_commands(
-                bot_commands(staff, private=False, locale=locale),
-                scope=BotCommandScopeChatAdministrators(services.config.staff_chat_id),
-                language_code=language or None,
-            )
+        for scope, roles, private in scopes:
+            try:
+                await application.bot.set_my_commands(
+                    bot_commands(roles, private=private, locale=locale), scope=scope, language_code=language or None
+                )
+            except TelegramError as exc:  # e.g. the bot is not (yet) in the staff chat: the others still apply
+                logger.warning("could not set the %s command menu (%s): %s", scope.type, language or "default", exc)
     for member in await services.people.staff_and_stewards():
         await _set_private_menu(application, services, member.user_id)
 

@@ -66,8 +66,8 @@ async def request_erasure(update: Update, context: PinganContext) -> None:
             await context.bot.send_message(staff_chat, note.format(user_id=user.id, name=user.first_name))
         except TelegramError as exc:
             logger.warning("could not post an erasure request to the staff chat: %s", exc)
-    await query.answer()
     await query.edit_message_reply_markup(None)
     await query.message.reply_text(
         _("Your request is recorded. An administrator will contact you here when it has been handled.")
     )
+    await query.answer()

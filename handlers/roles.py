@@ -66,8 +66,8 @@ async def invite_pressed(update: Update, context: PinganContext) -> None:
     except NotAllowed:
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         return
-    await query.answer()
     await query.edit_message_text(**content)
+    await query.answer()
 
 
 async def _invite_message(context: PinganContext, actor_id: int, role: Role) -> dict:
@@ -161,8 +161,8 @@ async def revoke_pressed(update: Update, context: PinganContext) -> None:
     query = update.callback_query
     data = callbacks.parse(query.data, REVOKE_FAMILY)
     if data is not None and data.action == "no":
-        await query.answer()
         await query.edit_message_text(_("Cancelled: nothing was changed."))
+        await query.answer()
         return
     target = _parse_revoke_args(list(data.args)) if data and data.action in ("ask", "do") else None
     if target is None:
@@ -171,8 +171,8 @@ async def revoke_pressed(update: Update, context: PinganContext) -> None:
     user_id, role = target
     name = await _name_of(context, user_id)
     if data.action == "ask":
-        await query.answer()
         await query.edit_message_text(**_confirm_content(user_id, role, name))
+        await query.answer()
         return
     try:
         await context.services.people.revoke_role(update.effective_user.id, user_id, role)
@@ -180,13 +180,13 @@ async def revoke_pressed(update: Update, context: PinganContext) -> None:
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         return
     except RevokeProblem as problem:
-        await query.answer()
         await query.edit_message_text(_revoke_problem_text(problem, name, role))
+        await query.answer()
         return
-    await query.answer()
     await query.edit_message_text(_("Done: {name} is no longer a {role}.").format(name=name, role=role_label(role)))
     await refresh_private_commands(context, user_id)
     await _tell_revoked(context, user_id, role)
+    await query.answer()
 
 
 def _revoke_problem_text(problem: RevokeProblem, name: str, role: Role) -> str:

@@ -92,7 +92,7 @@ class UserClient:
         self._seen_up_to = message["message_id"]
         return message
 
-    async def ask(self, text: str, **kwargs: Any) -> dict[str, Any]:
+    async def ask(self, text: str | None = None, **kwargs: Any) -> dict[str, Any]:
         """Send, then return the bot's single reply."""
         await self.send(text, **kwargs)
         return await self.reply()

@@ -111,10 +111,24 @@ async def test_forged_or_stale_button_is_refused_politely(pingan, make_user):
 
 
 async def test_menus_are_published_per_scope_and_language(pingan, emulator):
-    await emulator.wait_for(lambda: len(emulator.commands({"type": "all_private_chats"}, "en")) > 0)
+    # The staff chat scope comes last in each language; it needs the bot to be in the staff chat.
+    await emulator.wait_for(lambda: emulator.commands({"type": "all_group_chats"}, "en"))
     english = [c["command"] for c in emulator.commands({"type": "all_private_chats"}, "en")]
     chinese = {c["command"]: c["description"] for c in emulator.commands({"type": "all_private_chats"}, "zh")}
     assert english == ["start", "help", "language", "privacy"]
     assert list(chinese) == english and chinese["privacy"] != "What we store and why"
     groups = [c["command"] for c in emulator.commands({"type": "all_group_chats"}, "en")]
     assert groups == ["help", "privacy"]
+
+
+async def test_an_internal_error_gets_a_polite_answer_and_no_traceback(pingan, admin, monkeypatch, caplog):
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(pingan.services.people, "staff_and_stewards", broken)
+    reply = await admin.ask("/staff")
+    assert reply["text"].startswith("Sorry, something went wrong on our side")
+    assert "database on fire" not in reply["text"] and "Traceback" not in reply["text"]
+    assert any("raised RuntimeError" in r.getMessage() for r in caplog.records)
+    # The bot keeps working afterwards.
+    assert (await admin.ask("/help"))["text"].startswith("What you can do")
