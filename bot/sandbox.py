@@ -117,9 +117,12 @@ async def start_sandbox(config: Settings, *, port: int | None = None, clock: Clo
     except BaseException:
         await emulator.stop()
         raise
+    people = bot.services.people
     for persona in PERSONAS:
-        if persona.role not in (Role.RESIDENT, Role.ADMIN):
-            await bot.services.people.grant_by_system(persona.user_id, persona.role, via="sandbox")
+        # Known by name from the start, so /staff reads well before anyone has spoken.
+        await people.register_contact(persona.user_id, persona.first_name, persona.username, persona.language_code)
+        if persona.role not in (Role.RESIDENT, Role.ADMIN):  # admins come from the config
+            await people.grant_by_system(persona.user_id, persona.role, via="sandbox")
     return Sandbox(emulator=emulator, bot=bot)
 
 
