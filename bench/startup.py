@@ -44,7 +44,7 @@ async def one_run(idle_seconds: float) -> dict[str, float]:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", "--config", str(ROOT / "config.yaml"),
             env=env, cwd=workdir, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-        await emulator.wait_for(lambda: emulator.polling or any(c.method == "getUpdates" for c in emulator.calls), timeout=60)
+        await emulator.wait_for(lambda: emulator.polling or emulator.calls_to("getUpdates"), timeout=60)
         to_polling = time.monotonic() - started
         user = emulator.add_user(first_name="Bench", language_code="en")
         sent = time.monotonic()

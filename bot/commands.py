@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.i18n import LazyText, N_
+from bot.i18n import N_, LazyText
 from storage.models import Role
 
 _INVITERS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})

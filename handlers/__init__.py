@@ -6,7 +6,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot import callbacks
-from handlers import fallback, help as help_, language, privacy, roles, start
+from handlers import fallback, language, privacy, roles, start
+from handlers import help as help_
 from handlers.errors import on_error
 from handlers.guards import identify_caller
 

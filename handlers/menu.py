@@ -15,9 +15,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.commands import commands_for
+from bot.context import PinganContext
 from bot.i18n import SUPPORTED_LOCALES, choose_locale
 from bot.roles import STAFF_ROLES, is_staff
-from bot.context import PinganContext
 from bot.services import Services
 from storage.models import Role
 

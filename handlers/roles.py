@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 
@@ -12,7 +13,7 @@ from bot.context import PinganContext
 from bot.deeplinks import invite_payload, start_link
 from bot.i18n import _, gettext_in
 from bot.services.errors import NotAllowed, RevokeProblem
-from handlers.labels import ROLE_LABELS, role_label, role_labels, parse_role
+from handlers.labels import ROLE_LABELS, parse_role, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
 from storage.models import Role
@@ -57,7 +58,7 @@ async def invite_pressed(update: Update, context: PinganContext) -> None:
     """Creates the invitation for the role button pressed (permission re-checked)."""
     query = update.callback_query
     data = callbacks.parse(query.data, INVITE_FAMILY)
-    role = Role(data.args[0]) if data and data.action == "new" and data.args and data.args[0] in Role._value2member_map_ else None
+    role = parse_role(data.args[0]) if data and data.action == "new" and len(data.args) == 1 else None
     if role is None:
         await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
         return
@@ -116,7 +117,9 @@ async def revoke(update: Update, context: PinganContext) -> None:
     if context.args:
         target = _parse_revoke_args(context.args)
         if target is None:
-            await message.reply_text(_("Please write it as /revoke <user id> <role>, or send /revoke alone to choose from a list."))
+            await message.reply_text(
+                _("Please write it as /revoke <user id> <role>, or send /revoke alone to choose from a list.")
+            )
             return
         await message.reply_text(**_confirm_content(*target, await _name_of(context, target[0])))
         return
@@ -150,7 +153,9 @@ def _confirm_content(user_id: int, role: Role, name: str) -> dict:
     return {
         "text": _("Remove the role “{role}” from {name}?").format(role=role_label(role), name=name),
         "reply_markup": InlineKeyboardMarkup([[
-            InlineKeyboardButton(_("Yes, remove it"), callback_data=callbacks.pack(REVOKE_FAMILY, "do", user_id, role.value)),
+            InlineKeyboardButton(
+                _("Yes, remove it"), callback_data=callbacks.pack(REVOKE_FAMILY, "do", user_id, role.value)
+            ),
             InlineKeyboardButton(_("Cancel"), callback_data=callbacks.pack(REVOKE_FAMILY, "no")),
         ]]),
     }

@@ -82,6 +82,7 @@ def split_statements(script: str) -> list[str]:
             if buffer.strip().strip(";").strip():
                 statements.append(buffer.strip())
             buffer = ""
-    if buffer.strip() and not all(l.strip().startswith("--") for l in buffer.strip().splitlines()):
+    leftover = buffer.strip().splitlines()
+    if leftover and not all(line.strip().startswith("--") for line in leftover):
         raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer.strip()[:60]!r}")
     return statements

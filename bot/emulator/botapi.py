@@ -20,8 +20,17 @@ from typing import Any
 from aiohttp import web
 
 from bot.emulator.formatting import EntityParseError, format_text, utf16_len
-from bot.emulator.world import (CONTENT_KEYS, MEDIA_KEYS, ApiError, Chat, MessageRecord, Upload, World,
-                                bad_request, canonical_scope)
+from bot.emulator.world import (
+    CONTENT_KEYS,
+    MEDIA_KEYS,
+    ApiError,
+    Chat,
+    MessageRecord,
+    Upload,
+    World,
+    bad_request,
+    canonical_scope,
+)
 
 logger = logging.getLogger("pingan.emulator")
 

@@ -205,7 +205,7 @@ def parse_markdown_v2(src: str, resolve_user: UserResolver | None = None) -> tup
                 out.add(src[i + 1])
                 i += 2
                 continue
-            raise EntityParseError(f"Character '\\' is reserved and must be escaped with the preceding '\\'")
+            raise EntityParseError("Character '\\' is reserved and must be escaped with the preceding '\\'")
         if char == "`":
             i = _mdv2_code(src, i, out)
             continue

@@ -322,7 +322,7 @@ class World:
         if value:
             return value
         recent = ", ".join(f"{c.method}:{'ok' if c.ok else c.error_code}" for c in list(self._calls)[-8:])
-        raise asyncio.TimeoutError(
+        raise TimeoutError(
             f"wait_for({_describe(predicate)}) got no truthy value within {timeout}s "
             f"(last value {value!r}); recent bot calls: [{recent}]; "
             f"updates waiting for the bot: {len(self._updates)}")

@@ -53,7 +53,7 @@ async def test_run_polls_and_stops_cleanly_on_sigterm(emulator, tmp_path):
         PINGAN_LOGGING__LEVEL="DEBUG",
     )
     process = await spawn("run", "--config", str(ROOT / "config.yaml"), env=env, cwd=tmp_path)
-    await emulator.wait_for(lambda: emulator.polling or any(c.method == "getUpdates" for c in emulator.calls), timeout=30)
+    await emulator.wait_for(lambda: emulator.polling or emulator.calls_to("getUpdates"), timeout=30)
     user = emulator.add_user(first_name="Alice", language_code="en")
     emulator.user_sends(user["id"], user["id"], "/start")
     await emulator.wait_for(lambda: emulator.bot_messages(user["id"]), timeout=10)

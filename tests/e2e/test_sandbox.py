@@ -57,7 +57,8 @@ async def test_sandbox_http_api_talks_to_the_real_bot(sandbox):
     reply = await emulator.wait_for(
         lambda: [m for m in emulator.bot_messages(3001) if m["message_id"] > sent["message_id"]])
     assert "Officer" in reply[0]["text"] or "王警官" in reply[0]["text"]
-    prompt_sent = await control(sandbox, "POST", "/control/send", {"user_id": 1001, "chat_id": 1001, "text": "/language"})
+    prompt_sent = await control(sandbox, "POST", "/control/send",
+                                {"user_id": 1001, "chat_id": 1001, "text": "/language"})
     prompt = (await emulator.wait_for(
         lambda: [m for m in emulator.bot_messages(1001) if m["message_id"] > prompt_sent["message_id"]]))[0]
     pressed = await control(sandbox, "POST", "/control/press",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot import callbacks
 from bot.deeplinks import InvitePayload, invite_payload, parse_payload, start_link

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -44,7 +45,7 @@ async def test_a_failing_migration_leaves_nothing_behind(db):
     await apply_migrations(db)
     version = await current_version(db)
     broken = Migration(version + 1, "broken", "CREATE TABLE half (x INTEGER);\nINSERT INTO nowhere VALUES (1);")
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.OperationalError, match="no such table: nowhere"):
         await apply_migrations(db, [*available_migrations(), broken])
     assert await current_version(db) == version
     assert await db.fetch_value("SELECT count(*) FROM sqlite_master WHERE name = 'half'") == 0
