@@ -13,6 +13,7 @@ from bot.app import build_application
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.services import Services
+from bot.services.groups import GroupService
 from bot.services.people import PeopleService
 from handlers.menu import publish_menus
 from storage.db import Database
@@ -34,7 +35,7 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
     except BaseException:
         await db.close()
         raise
-    return Services(config=config, clock=clock, db=db, people=people)
+    return Services(config=config, clock=clock, db=db, people=people, groups=GroupService(db, clock))
 
 
 class Pingan:

@@ -61,3 +61,30 @@ class AuditEntry(_Record):
     subject_type: str | None
     subject_id: str | None
     detail: dict[str, Any]
+
+
+class GroupKind(StrEnum):
+    POLICE_RESIDENT = "police_resident"
+    HOMEOWNERS = "homeowners"
+    PROPERTY = "property"
+    SHOP = "shop"
+    VILLAGE = "village"
+    STAFF = "staff"
+
+
+class Group(_Record):
+    id: int
+    chat_id: int
+    ref: str
+    title: str
+    chat_type: str
+    kind: GroupKind | None
+    area: str | None
+    language: str | None
+    quiet_start: str | None
+    quiet_end: str | None
+    notices_paused: bool
+    active: bool
+    bot_status: str
+    can_pin: bool
+    joined_at: datetime

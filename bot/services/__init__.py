@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.groups import GroupService
 from bot.services.people import PeopleService
 from storage.db import Database
 
@@ -18,3 +19,4 @@ class Services:
     clock: Clock
     db: Database
     people: PeopleService
+    groups: GroupService
