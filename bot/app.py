@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 import handlers
 from bot.context import PinganContext
+from bot.sender import PacedRateLimiter
 from bot.services import Services
 
 
@@ -19,8 +20,9 @@ def build_application(services: Services) -> Application:
         .base_url(config.telegram.bot_base_url)
         .base_file_url(config.telegram.file_base_url)
         .context_types(ContextTypes(context=PinganContext))
-        # Telegram's flood limits, with retries on RetryAfter.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Telegram's flood limits, with retries on RetryAfter; broadcasts (rate_limit_args bulk)
+        # are paced in their own lane and never delay people's replies (see bot/sender.py).
+        .rate_limiter(PacedRateLimiter(max_retries=3))
         .build()
     )
     application.bot_data["services"] = services

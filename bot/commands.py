@@ -10,6 +10,7 @@ from storage.models import Role
 
 _INVITERS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
 _STAFF = frozenset({Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+_GROUP_MANAGERS = frozenset({Role.OFFICER, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class CommandInfo:
 
 
 COMMANDS: tuple[CommandInfo, ...] = (
+    CommandInfo("report", N_("Report an incident or a dispute, privately"), in_groups=True),
+    CommandInfo("myreports", N_("Your reports: progress, and adding information")),
+    CommandInfo("cancel", N_("Stop the report you are writing")),
     CommandInfo("start", N_("Welcome and what Pingan can do")),
     CommandInfo("help", N_("Commands you can use"), in_groups=True),
     CommandInfo("language", N_("Choose 中文 or English")),
@@ -32,6 +36,13 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("staff", N_("List staff and volunteers with their roles"), roles=_STAFF, in_groups=True),
     CommandInfo("invite", N_("Create an invitation link for a role"), roles=_INVITERS),
     CommandInfo("revoke", N_("Remove a role from someone"), roles=_INVITERS),
+    # Groups and notices (issue 6). /setup is for each group's own Telegram admins too, whatever
+    # their Pingan role, so it is offered to everyone in groups; the handler checks.
+    CommandInfo("setup", N_("Set up this group: kind, area, language, quiet hours"), in_private=False,
+                in_groups=True),
+    CommandInfo("groups", N_("List the groups and change their settings"), roles=_GROUP_MANAGERS),
+    CommandInfo("schedules", N_("Notice schedules: list, add, pause, resume, delete"), roles=_GROUP_MANAGERS),
+    CommandInfo("notice", N_("Preview a notice: /notice preview"), roles=_GROUP_MANAGERS),
 )
 
 

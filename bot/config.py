@@ -16,6 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.config_notices import GroupDeclaration, KeyedProblems, NoticeSettings, validate_declared_groups
+from bot.config_reports import ReportSettings
+
 CONFIG_ENV_VAR = "PINGAN_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 SUPPORTED_LANGUAGES = ("zh", "en")
@@ -110,6 +113,14 @@ class Settings(BaseSettings):
     invites: InviteSettings = Field(default_factory=InviteSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
+    groups: list[GroupDeclaration] = Field(default_factory=list)
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
+
+    @field_validator("groups")
+    @classmethod
+    def _distinct_groups(cls, value: list[GroupDeclaration]) -> list[GroupDeclaration]:
+        return validate_declared_groups(value)
 
     @field_validator("timezone")
     @classmethod
@@ -192,6 +203,10 @@ def format_validation_errors(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        keyed = (error.get("ctx") or {}).get("error")
+        if isinstance(keyed, KeyedProblems):  # cross-reference checks name the key below this one
+            lines += [f"{key}.{sub_key}: {message}" for sub_key, message in keyed.problems]
+            continue
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key (check the spelling)"

@@ -12,11 +12,20 @@ from dataclasses import dataclass
 MAX_PAYLOAD = 64
 _PAYLOAD_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 INVITE_PREFIX = "inv_"
+REPORT_PREFIX = "rep_"
+REPORT_PLAIN = "report"
 
 
 @dataclass(frozen=True)
 class InvitePayload:
     code: str
+
+
+@dataclass(frozen=True)
+class ReportPayload:
+    """Start a report; `group_ref` names the group the person came from (None: private)."""
+
+    group_ref: str | None
 
 
 def start_link(bot_username: str, payload: str) -> str:
@@ -29,10 +38,18 @@ def invite_payload(code: str) -> str:
     return INVITE_PREFIX + code
 
 
-def parse_payload(payload: str) -> InvitePayload | None:
+def report_payload(group_ref: str | None = None) -> str:
+    return REPORT_PREFIX + group_ref if group_ref else REPORT_PLAIN
+
+
+def parse_payload(payload: str) -> InvitePayload | ReportPayload | None:
     """What a /start payload asks for, or None if it is not one we recognise."""
     if not _PAYLOAD_SHAPE.match(payload):
         return None
     if payload.startswith(INVITE_PREFIX) and len(payload) > len(INVITE_PREFIX):
         return InvitePayload(code=payload[len(INVITE_PREFIX):])
+    if payload == REPORT_PLAIN:
+        return ReportPayload(group_ref=None)
+    if payload.startswith(REPORT_PREFIX) and len(payload) > len(REPORT_PREFIX):
+        return ReportPayload(group_ref=payload[len(REPORT_PREFIX):])
     return None

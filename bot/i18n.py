@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from importlib import resources
@@ -45,6 +47,16 @@ def gettext_in(locale: str, message: str) -> str:
 
 def ngettext_in(locale: str, singular: str, plural: str, n: int) -> str:
     return translations(locale).ngettext(singular, plural, n)
+
+
+@contextmanager
+def using_locale(locale: str) -> Iterator[None]:
+    """Render in another person's (or a group's) language for a moment."""
+    token = current_locale.set(locale)
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
 
 
 def _(message: str) -> str:  # noqa: N802 - the conventional gettext name

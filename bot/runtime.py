@@ -12,10 +12,15 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.notice_jobs import start_notices
 from bot.services import Services
 from bot.services.groups import GroupService
+from bot.services.intake import IntakeService
+from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
+from bot.services.reports import ReportService
 from handlers.menu import publish_menus
+from handlers.report import arm_report_jobs
 from storage.db import Database
 from storage.migrate import apply_migrations
 
@@ -32,10 +37,18 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
             db, clock, config_admins=config.admins, invite_ttl=timedelta(hours=config.invites.ttl_hours)
         )
         await people.bootstrap_admins()
+        groups = GroupService(db, clock)
+        await groups.apply_declarations(config.groups)
     except BaseException:
         await db.close()
         raise
-    return Services(config=config, clock=clock, db=db, people=people, groups=GroupService(db, clock))
+    return Services(
+        config=config, clock=clock, db=db, people=people, groups=groups,
+        intake=IntakeService(db, clock, config.reports, config.tzinfo),
+        reports=ReportService(db, clock, config.reports),
+        notices=NoticeService(db, clock, config.notices, timezone=config.timezone,
+                              default_language=config.default_language, groups=groups),
+    )
 
 
 class Pingan:
@@ -57,6 +70,8 @@ class Pingan:
             await self.application.updater.start_polling(
                 poll_interval=0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
             )
+            await start_notices(self.application)
+            arm_report_jobs(self.application)
         except BaseException:
             await self.stop()
             raise

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot import callbacks
-from handlers import fallback, language, privacy, roles, start
+from handlers import case_card, fallback, language, myreports, privacy, report, roles, start
+from handlers import groups as groups_
+from handlers import notices as notices_
 from handlers import help as help_
 from handlers.errors import on_error
 from handlers.guards import identify_caller
@@ -17,6 +27,10 @@ GUARD_GROUP = -1
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, identify_caller), group=GUARD_GROUP)
     application.add_handlers([
+        # The add-a-schedule dialogue first: while it waits for text, the text is its own.
+        notices_.build_conversation(),
+        ChatMemberHandler(groups_.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, groups_.group_migrated),
         CommandHandler("start", start.start),
         CommandHandler("help", help_.show_help),
         CommandHandler("language", language.ask_language),
@@ -24,14 +38,27 @@ def register(application: Application) -> None:
         CommandHandler("invite", roles.invite),
         CommandHandler("staff", roles.list_staff),
         CommandHandler("revoke", roles.revoke),
+        CommandHandler("report", report.report_command),
+        CommandHandler("cancel", report.cancel_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("myreports", myreports.my_reports, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(language.choose_language, pattern=callbacks.pattern(language.FAMILY)),
         CallbackQueryHandler(privacy.request_erasure, pattern=callbacks.pattern(privacy.FAMILY)),
         CallbackQueryHandler(roles.invite_pressed, pattern=callbacks.pattern(roles.INVITE_FAMILY)),
         CallbackQueryHandler(roles.revoke_pressed, pattern=callbacks.pattern(roles.REVOKE_FAMILY)),
+        CallbackQueryHandler(report.on_button, pattern=callbacks.pattern(report.FAMILY)),
+        CallbackQueryHandler(myreports.on_button, pattern=callbacks.pattern(myreports.FAMILY)),
+        CallbackQueryHandler(case_card.show_contact, pattern=callbacks.pattern(case_card.FAMILY)),
+        CommandHandler("setup", groups_.setup),
+        CommandHandler("groups", groups_.list_groups),
+        CommandHandler("schedules", notices_.list_schedules),
+        CommandHandler("notice", notices_.notice),
+        CallbackQueryHandler(groups_.panel_pressed, pattern=callbacks.pattern(groups_.FAMILY)),
+        CallbackQueryHandler(notices_.schedule_pressed, pattern=callbacks.pattern(notices_.FAMILY)),
         # Catch-alls, last.
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command),
+        # Any other private message: an answer to the person's dialogue, if one is open.
         MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
-                       fallback.unexpected_message),
+                       report.private_input),
         CallbackQueryHandler(fallback.expired_button),
     ])
     application.add_error_handler(on_error)

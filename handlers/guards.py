@@ -29,6 +29,7 @@ async def identify_caller(update: Update, context: PinganContext) -> None:
         stored = context.person.language if context.person else None
         context.locale = choose_locale(stored, user.language_code if user else None, default)
     else:
-        # A group reads one language; per-group languages come with group set-up.
-        context.locale = default
+        # A group reads one language: its own (set with /setup), else the deployment default.
+        group = await context.services.groups.by_chat_id(chat.id)
+        context.locale = group.language if group is not None and group.language else default
     current_locale.set(context.locale)

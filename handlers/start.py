@@ -7,11 +7,13 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 
+from bot import callbacks
 from bot.context import PinganContext
-from bot.deeplinks import InvitePayload, parse_payload
+from bot.deeplinks import InvitePayload, ReportPayload, parse_payload
 from bot.i18n import _, gettext_in
 from bot.roles import is_staff, ordered
 from bot.services.errors import InviteProblem
+from handlers import report
 from handlers.labels import ROLE_LABELS, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
@@ -32,11 +34,17 @@ async def start(update: Update, context: PinganContext) -> None:
         if isinstance(payload, InvitePayload):
             await redeem_invite(update, context, payload.code)
             return
+        if isinstance(payload, ReportPayload):
+            await report.begin_from_link(update, context, payload.group_ref)
+            return
         await update.effective_message.reply_text(
             _("That link is not valid or has expired. Here is what I can do for you:")
         )
     await update.effective_message.reply_text(
-        welcome_text(context), parse_mode=ParseMode.HTML, disable_web_page_preview=True
+        welcome_text(context), parse_mode=ParseMode.HTML, disable_web_page_preview=True,
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+            _("📝 Report an incident or a dispute"), callback_data=callbacks.pack(report.FAMILY, "new")
+        )]]),
     )
 
 
@@ -78,7 +86,8 @@ def welcome_text(context: PinganContext) -> str:
             "informed with anti-fraud tips and patrol notices."
         ),
         emergency,
-        _("Send /help to see what you can do, /language to switch between 中文 and English."),
+        _("Tap the button below, or send /report, to tell us about something. /myreports shows what you "
+          "have sent. /help lists everything; /language switches between 中文 and English."),
     ])
 
 

@@ -88,3 +88,109 @@ class Group(_Record):
     bot_status: str
     can_pin: bool
     joined_at: datetime
+
+
+class Draft(_Record):
+    """A dialogue in progress: the step awaited and the answers so far."""
+
+    user_id: int
+    purpose: str  # 'report' | 'addition'
+    step: str
+    history: tuple[str, ...]
+    data: dict[str, Any]
+    editing: bool
+    origin_group_id: int | None
+    case_id: int | None
+    prompt_message_id: int | None
+    media_group_id: str | None
+    started_at: datetime
+    updated_at: datetime
+    reminded_at: datetime | None
+
+
+class Case(_Record):
+    id: int
+    ref: str
+    kind: str  # 'incident' | 'dispute'
+    category: str
+    status: str
+    grade: str | None
+    emergency: bool
+    complete: bool
+    language: str
+    origin_group_id: int | None
+    area: str | None
+    description: str
+    details: dict[str, Any]
+    related_case_id: int | None
+    staff_message_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CaseReporter(_Record):
+    case_id: int
+    user_id: int
+    is_primary: bool
+    anonymous: bool
+    phone: str | None
+    joined_at: datetime
+
+
+class CaseMedia(_Record):
+    id: int
+    case_id: int
+    addition_id: int | None
+    media_type: str  # 'photo' | 'voice'
+    file_id: str
+    added_at: datetime
+
+
+class CaseAddition(_Record):
+    id: int
+    case_id: int
+    user_id: int
+    text: str
+    created_at: datetime
+
+
+# --- scheduled notices (issue 6) -------------------------------------------------------------
+
+class NoticeSchedule(_Record):
+    id: str
+    source: str  # 'config' | 'command'
+    cron: str
+    timezone: str
+    targets: dict[str, Any]  # {kinds: [...], areas: [...]}
+    content: dict[str, Any]  # as notices.schedules[].content in the config
+    paused: bool
+    created_by: int | None
+    created_at: datetime
+    last_occurrence: datetime | None
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    SKIPPED = "skipped"
+
+
+class OutboxEntry(_Record):
+    id: int
+    key: str
+    schedule_id: str | None
+    occurrence: datetime
+    group_id: int
+    chat_id: int
+    locale: str
+    text: str
+    image: str | None
+    urgent: bool
+    state: OutboxState
+    not_before: datetime
+    attempts: int
+    outcome: str | None
+    message_id: int | None

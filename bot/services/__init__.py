@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.groups import GroupService
+from bot.services.intake import IntakeService
+from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
+from bot.services.reports import ReportService
 from storage.db import Database
 
 
@@ -20,3 +23,6 @@ class Services:
     db: Database
     people: PeopleService
     groups: GroupService
+    intake: IntakeService
+    reports: ReportService
+    notices: NoticeService

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 from bot.clock import Clock
+from bot.config_notices import GroupDeclaration, is_hhmm
+from bot.services.errors import NotAllowed
+from storage.audit import AuditRepo
 from storage.db import Database
 from storage.groups import GroupRepo
-from storage.models import Group
+from storage.models import Group, GroupKind, Role
+from storage.outbox import OutboxRepo
+
+logger = logging.getLogger(__name__)
+
+#: Pingan roles that may set up any group (besides the group's own Telegram administrators).
+GROUP_MANAGERS = frozenset({Role.OFFICER, Role.ADMIN})
+_PRESENT = ("member", "administrator", "creator", "restricted")
+
+
+def may_manage_groups(roles) -> bool:
+    return any(role in GROUP_MANAGERS for role in roles)
+
+
+@dataclass(frozen=True)
+class Membership:
+    """What a my_chat_member update meant for the group's record."""
+
+    group: Group
+    joined: bool  # the bot was not in the group before and is now: greet it
+    left: bool
 
 
 class GroupService:
@@ -13,6 +39,8 @@ class GroupService:
         self._db = db
         self._clock = clock
         self._groups = GroupRepo(db)
+        self._outbox = OutboxRepo(db)
+        self._audit = AuditRepo(db)
 
     async def seen(self, chat_id: int, title: str, chat_type: str) -> Group:
         """The record for a group we hear from (created on first sight)."""
@@ -26,3 +54,90 @@ class GroupService:
 
     async def by_id(self, group_id: int) -> Group | None:
         return await self._groups.by_id(group_id)
+
+    async def all(self) -> list[Group]:
+        return await self._groups.all()
+
+    async def targets(self, kinds: list[GroupKind], areas: list[str]) -> list[Group]:
+        """Active groups of these kinds and areas (empty: any), whose notices are not paused."""
+        return [g for g in await self._groups.active(kinds=kinds, areas=areas) if not g.notices_paused]
+
+    # --- membership ----------------------------------------------------------------------------
+
+    async def bot_status_changed(self, chat_id: int, title: str, chat_type: str, status: str,
+                                 can_pin: bool, by_user_id: int | None) -> Membership:
+        """The bot's own membership changed (my_chat_member): record, reactivate or deactivate."""
+        now = self._clock.now()
+        present = status in _PRESENT
+        async with self._db.transaction():
+            before = await self._groups.by_chat_id(chat_id)
+            group = await self._groups.upsert_seen(chat_id, title, chat_type, now)
+            was_present = before is not None and before.active and before.bot_status in _PRESENT
+            await self._groups.update(group.id, now, active=present, bot_status=status, can_pin=can_pin)
+            if present != was_present or before is None:
+                await self._audit.record(now, by_user_id, "group.joined" if present else "group.left", "group",
+                                         group.id, {"chat_id": chat_id, "status": status})
+        group = await self._groups.by_id(group.id)
+        return Membership(group=group, joined=present and not was_present, left=was_present and not present)
+
+    async def forbidden(self, chat_id: int) -> None:
+        """Telegram answered 403 for this group: we are no longer in it."""
+        group = await self._groups.by_chat_id(chat_id)
+        if group is not None and group.active:
+            await self._groups.update(group.id, self._clock.now(), active=False, bot_status="kicked")
+            logger.info("group %s (%s) marked inactive: Telegram refuses sends", group.ref, chat_id)
+
+    async def migrated(self, old_chat_id: int, new_chat_id: int) -> Group | None:
+        """The group became a supergroup: the same record (settings, rotation, outbox) follows."""
+        now = self._clock.now()
+        async with self._db.transaction():
+            moved = await self._groups.move_chat(old_chat_id, new_chat_id, now)
+            if moved:
+                await self._outbox.move_chat(old_chat_id, new_chat_id)
+        if moved:
+            logger.info("group %s migrated to %s", old_chat_id, new_chat_id)
+        return await self._groups.by_chat_id(new_chat_id)
+
+    async def apply_declarations(self, declarations: list[GroupDeclaration]) -> None:
+        """`groups:` in the config: create or update those records at start."""
+        now = self._clock.now()
+        async with self._db.transaction():
+            for declared in declarations:
+                group = await self._groups.by_chat_id(declared.chat_id)
+                if group is None:
+                    chat_type = "supergroup" if str(declared.chat_id).startswith("-100") else "group"
+                    group = await self._groups.upsert_seen(declared.chat_id, "", chat_type, now)
+                fields = {name: getattr(declared, name) for name in ("kind", "area", "language")
+                          if getattr(declared, name) is not None}
+                await self._groups.update(group.id, now, **fields)
+
+    # --- settings ------------------------------------------------------------------------------
+
+    async def change(self, group_id: int, actor_id: int, actor_roles, *, telegram_admin: bool = False,
+                     **settings) -> Group:
+        """Change kind / area / language / quiet hours / notices_paused, if the actor may.
+
+        `telegram_admin` says the actor administers this very group in Telegram (the handler
+        asked Telegram); otherwise only Pingan officers and admins may change a group.
+        """
+        if not (telegram_admin or may_manage_groups(actor_roles)):
+            raise NotAllowed()
+        group = await self._groups.by_id(group_id)
+        if group is None:
+            raise LookupError(group_id)
+        if "area" in settings:
+            area = (settings["area"] or "").strip()[:64]
+            settings["area"] = area or None
+        for key in ("quiet_start", "quiet_end"):
+            if settings.get(key) is not None and not is_hhmm(settings[key]):
+                raise ValueError(f"{key} must be HH:MM")
+        now = self._clock.now()
+        async with self._db.transaction():
+            await self._groups.update(group_id, now, **settings)
+            detail = {k: (v.value if isinstance(v, GroupKind) else v) for k, v in settings.items()}
+            await self._audit.record(now, actor_id, "group.changed", "group", group_id, detail)
+        return await self._groups.by_id(group_id)
+
+    def may_manage(self, actor_roles, *, telegram_admin: bool = False) -> bool:
+        return telegram_admin or may_manage_groups(actor_roles)
+

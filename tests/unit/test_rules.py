@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import callbacks
-from bot.deeplinks import InvitePayload, invite_payload, parse_payload, start_link
+from bot.deeplinks import InvitePayload, ReportPayload, invite_payload, parse_payload, start_link
 from bot.i18n import choose_locale, normalise_language_code
 from bot.roles import can_invite, can_revoke, invitable_roles, is_staff
 from storage.models import Role
@@ -42,7 +42,7 @@ def test_callback_parse_never_raises(data):
 @given(st.text(max_size=80))
 def test_payload_parse_never_raises(payload):
     result = parse_payload(payload)
-    assert result is None or isinstance(result, InvitePayload)
+    assert result is None or isinstance(result, InvitePayload | ReportPayload)
 
 
 def test_invite_payload_fits_a_deep_link():

@@ -1,0 +1,212 @@
+"""Telegram's side of broadcasts: the `Sender` the outbox uses, and the rate limiter that keeps
+bulk sends within Telegram's limits without making people wait behind them.
+
+Pacing design. Telegram allows about 30 messages a second per bot and 20 a minute per group.
+All of the bot's calls go through one `PacedRateLimiter`:
+
+* *Interactive* calls (replies to people; everything not marked bulk) are never queued behind a
+  broadcast. A send takes the next free slot of the global window at once; only if the window
+  is full does it wait for the next slot (at most one bulk interval, ~35 ms).
+* *Bulk* sends are marked with `rate_limit_args={"bulk": True}`. They go one at a time through a
+  lane, spaced evenly (1/30 s plus a small margin, so the window never holds a burst), they count
+  the interactive sends in the same window, they respect each group's 20-per-minute window, and
+  they step aside whenever an interactive send is waiting for a slot.
+* A `RetryAfter` from Telegram pauses the bulk lane for `retry_after` and the call is tried again
+  (up to `max_retries`); the outbox records anything that still fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import httpx
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import BaseRateLimiter
+
+from bot.services.outbox import SendResult, SendStatus
+
+logger = logging.getLogger(__name__)
+
+#: Bot API methods that post a message (what Telegram's flood limits count).
+SEND_METHODS = frozenset({
+    "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendAudio", "sendAnimation",
+    "sendSticker", "sendLocation", "sendContact", "sendMediaGroup", "copyMessage", "forwardMessage",
+    "sendVenue", "sendPoll", "sendDice", "sendVideoNote",
+})
+BULK = {"bulk": True}
+CAPTION_LIMIT = 1024
+
+
+class _Window:
+    """Send times within the last `period` seconds."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self.stamps: deque[float] = deque()
+
+    def wait_needed(self, now: float) -> float:
+        while self.stamps and self.stamps[0] <= now - self.period:
+            self.stamps.popleft()
+        if len(self.stamps) < self.limit:
+            return 0.0
+        return self.stamps[len(self.stamps) - self.limit] + self.period - now
+
+    def add(self, now: float) -> None:
+        self.stamps.append(now)
+
+
+class PacedRateLimiter(BaseRateLimiter[dict]):
+    """Global and per-group limits, with interactive calls ahead of bulk ones (see module doc)."""
+
+    def __init__(self, per_second: int = 30, per_group_per_minute: int = 20, margin: float = 0.035,
+                 max_retries: int = 3, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._margin = margin
+        self._global = _Window(per_second, 1.0 + margin)
+        self._interval = (1.0 + margin) / per_second
+        self._per_group = per_group_per_minute
+        self._groups: dict[int | str, _Window] = {}
+        self._max_retries = max_retries
+        self._bulk_lane = asyncio.Lock()
+        self._last_bulk = float("-inf")
+        self._bulk_paused_until = 0.0
+        self._interactive_waiting = 0
+        self.retry_after_seen = 0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    def _group_window(self, chat_id: Any) -> _Window | None:
+        # Private chats have positive ids; groups and channels negative ones (or @usernames).
+        if isinstance(chat_id, int) and chat_id > 0:
+            return None
+        if chat_id is None:
+            return None
+        window = self._groups.get(chat_id)
+        if window is None:
+            window = self._groups[chat_id] = _Window(self._per_group, 60.0 + 60 * self._margin)
+        return window
+
+    async def _take_interactive_slot(self, chat_id: Any) -> None:
+        group = self._group_window(chat_id)
+        while True:
+            now = self._clock()
+            wait = max(self._global.wait_needed(now), group.wait_needed(now) if group else 0.0)
+            if wait <= 0:
+                self._global.add(now)
+                if group:
+                    group.add(now)
+                return
+            self._interactive_waiting += 1
+            try:
+                await asyncio.sleep(wait)
+            finally:
+                self._interactive_waiting -= 1
+
+    async def _take_bulk_slot(self, chat_id: Any) -> None:
+        group = self._group_window(chat_id)
+        async with self._bulk_lane:
+            while True:
+                now = self._clock()
+                wait = max(
+                    self._global.wait_needed(now),
+                    self._last_bulk + self._interval - now,
+                    self._bulk_paused_until - now,
+                    group.wait_needed(now) if group else 0.0,
+                )
+                if wait <= 0 and self._interactive_waiting == 0:
+                    self._global.add(now)
+                    if group:
+                        group.add(now)
+                    self._last_bulk = now
+                    return
+                await asyncio.sleep(max(wait, 0.002))
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
+        counted = endpoint in SEND_METHODS
+        chat_id = data.get("chat_id")
+        for attempt in range(self._max_retries + 1):
+            if bulk:
+                await self._take_bulk_slot(chat_id)
+            elif counted:
+                await self._take_interactive_slot(chat_id)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                self.retry_after_seen += 1
+                delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") \
+                    else float(exc.retry_after)
+                # Whatever Telegram throttles, broadcasts back off first.
+                self._bulk_paused_until = max(self._bulk_paused_until, self._clock() + delay)
+                if attempt >= self._max_retries:
+                    raise
+                logger.info("%s got RetryAfter %ss (attempt %d); waiting", endpoint, delay, attempt + 1)
+                if not bulk:
+                    await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+class TelegramSender:
+    """The outbox's `Sender`: one bulk message per call, Telegram's errors turned into outcomes."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send_notice(self, chat_id: int, html_text: str, image: str | None) -> SendResult:
+        try:
+            if image and len(html_text) <= CAPTION_LIMIT:
+                message = await self._bot.send_photo(chat_id, _photo(image), caption=html_text,
+                                                     parse_mode=ParseMode.HTML, rate_limit_args=BULK)
+            else:
+                message = await self._bot.send_message(chat_id, html_text, parse_mode=ParseMode.HTML,
+                                                       disable_web_page_preview=True, rate_limit_args=BULK)
+        except RetryAfter as exc:
+            retry = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") \
+                else float(exc.retry_after)
+            return SendResult(SendStatus.RETRY, retry_after=retry, detail="flood limit")
+        except ChatMigrated as exc:
+            return SendResult(SendStatus.MIGRATED, new_chat_id=exc.new_chat_id, detail="migrated")
+        except Forbidden as exc:
+            return SendResult(SendStatus.FORBIDDEN, detail=str(exc))
+        except TimedOut as exc:
+            # A connect or pool timeout never reached Telegram; a read timeout may have.
+            if isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(exc):
+                return SendResult(SendStatus.RETRY, detail="timeout before sending")
+            return SendResult(SendStatus.UNCERTAIN, detail="timed out waiting for Telegram")
+        except BadRequest as exc:
+            return SendResult(SendStatus.REJECTED, detail=str(exc))
+        except NetworkError as exc:
+            if isinstance(exc.__cause__, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError):
+                return SendResult(SendStatus.UNCERTAIN, detail=str(exc))
+            return SendResult(SendStatus.RETRY, detail=str(exc))  # 5xx, connection refused …
+        except TelegramError as exc:
+            return SendResult(SendStatus.REJECTED, detail=str(exc))
+        return SendResult(SendStatus.SENT, message_id=message.message_id)
+
+
+def _photo(image: str) -> Any:
+    path = Path(image)
+    if not image.startswith(("http://", "https://")) and path.is_file():
+        return path.read_bytes()
+    return image  # a URL or a Telegram file_id

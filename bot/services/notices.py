@@ -1,0 +1,356 @@
+"""Scheduled notices: the library (from config), schedules, occurrences and the outbox rows they make.
+
+Time comes from the Clock; occurrences come from APScheduler's CronTrigger (cron is never parsed
+here). `run_due(now)` is the one entry point a timer calls: it expands every occurrence that is
+due into outbox rows (one transaction per occurrence, so a crash never half-expands one), then
+delivers what is due. Tests move a ManualClock and call it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.clock import Clock
+from bot.config_notices import (
+    AREA,
+    DUTY_PHONE,
+    NoticeSettings,
+    ScheduleContent,
+    ScheduleTargets,
+    cron_problem,
+    parse_hhmm,
+)
+from bot.i18n import gettext_in
+from bot.services.errors import NotAllowed, ServiceError
+from bot.services.groups import GroupService, may_manage_groups
+from bot.services.outbox import DeliveryReport, OutboxDispatcher
+from storage.db import Database
+from storage.models import Group, GroupKind, NoticeSchedule
+from storage.notices import RotationRepo, ScheduleRepo
+from storage.outbox import OutboxRepo
+
+logger = logging.getLogger(__name__)
+
+#: At most this many occurrences of one schedule are looked at per run (a minutely cron after a
+#: long outage must not spin).
+_MAX_OCCURRENCES = 2000
+
+
+class ScheduleProblem(ServiceError):
+    """A schedule given by command does not work; `problems` are (key, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{k}: {m}" for k, m in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    html_text: str
+    image: str | None
+    tip_index: int | None = None
+    theme: str | None = None
+
+
+@dataclass
+class RunReport:
+    occurrences: int = 0
+    skipped_occurrences: int = 0
+    queued: int = 0
+    delivery: DeliveryReport | None = None
+
+
+class NoticeService:
+    def __init__(self, db: Database, clock: Clock, settings: NoticeSettings, *, timezone: str,
+                 default_language: str, groups: GroupService) -> None:
+        self._db = db
+        self._clock = clock
+        self.settings = settings
+        self.timezone = timezone
+        self._default_language = default_language
+        self._groups = groups
+        self._schedules = ScheduleRepo(db)
+        self._rotation = RotationRepo(db)
+        self._outbox = OutboxRepo(db)
+        self.grace = timedelta(minutes=settings.grace_minutes)
+        self.dispatcher = OutboxDispatcher(
+            db, clock, grace=self.grace,
+            on_forbidden=self._group_forbidden,
+            on_migrated=groups.migrated,
+            group_sendable=self._group_sendable,
+        )
+        self._run_lock = asyncio.Lock()
+
+    # --- start-up ------------------------------------------------------------------------------
+
+    async def load_config_schedules(self) -> None:
+        """Config-defined schedules are re-read at every start (new ones start from now)."""
+        now = self._clock.now()
+        async with self._db.transaction():
+            for schedule in self.settings.schedules:
+                await self._schedules.upsert_from_config(
+                    schedule.id, schedule.cron, schedule.timezone or self.timezone,
+                    schedule.targets.model_dump(mode="json"), schedule.content.model_dump(mode="json"),
+                    schedule.paused, now,
+                )
+            await self._schedules.delete_config_except([s.id for s in self.settings.schedules])
+
+    # --- schedules -----------------------------------------------------------------------------
+
+    async def schedules(self) -> list[NoticeSchedule]:
+        return await self._schedules.all()
+
+    async def schedule(self, schedule_id: str) -> NoticeSchedule | None:
+        return await self._schedules.get(schedule_id)
+
+    def check_schedule(self, cron: str, targets: ScheduleTargets, content: ScheduleContent) -> list[tuple[str, str]]:
+        problems = []
+        cron_error = cron_problem(cron, self.timezone)
+        if cron_error:
+            problems.append(("cron", cron_error))
+        problems += self.settings.content_problems(content)
+        return problems
+
+    async def add_schedule(self, actor_id: int, actor_roles, cron: str, targets: ScheduleTargets,
+                           content: ScheduleContent) -> NoticeSchedule:
+        _require_manager(actor_roles)
+        cron = " ".join(cron.split())
+        problems = self.check_schedule(cron, targets, content)
+        if problems:
+            raise ScheduleProblem(problems)
+        schedule_id = f"s-{secrets.token_hex(3)}"
+        await self._schedules.insert(schedule_id, cron, self.timezone, targets.model_dump(mode="json"),
+                                     content.model_dump(mode="json"), actor_id, self._clock.now())
+        logger.info("schedule %s added by %s: %s", schedule_id, actor_id, cron)
+        return await self._schedules.get(schedule_id)
+
+    async def set_paused(self, actor_roles, schedule_id: str, paused: bool) -> bool:
+        _require_manager(actor_roles)
+        changed = await self._schedules.set_paused(schedule_id, paused, self._clock.now())
+        if changed and not paused:
+            # Resuming does not send what fell due while paused: start from now.
+            await self._schedules.set_last_occurrence(schedule_id, self._clock.now())
+        return changed
+
+    async def delete_schedule(self, actor_roles, schedule_id: str) -> bool:
+        _require_manager(actor_roles)
+        return await self._schedules.delete(schedule_id)
+
+    def next_runs(self, schedule: NoticeSchedule, count: int = 3, after: datetime | None = None) -> list[datetime]:
+        return next_fire_times(schedule.cron, schedule.timezone, after or self._clock.now(), count)
+
+    # --- the library and rendering -------------------------------------------------------------
+
+    def locale_of(self, group: Group) -> str:
+        return group.language or self._default_language
+
+    def render(self, content: ScheduleContent, group: Group | None, locale: str, moment: datetime,
+               used_tips: set[int] | None = None) -> RenderedNotice:
+        """The message for one group (or a preview when `group` is None), HTML-escaped."""
+        if content.patrol_template is not None:
+            template = self.settings.patrol_templates[content.patrol_template]
+            values = dict(content.params)
+            if self.settings.duty_phone:
+                values[DUTY_PHONE] = self.settings.duty_phone
+            values[AREA] = (group.area or group.title) if group is not None else \
+                gettext_in(locale, "your area")
+            body = html.escape(template.in_locale(locale)).format_map(
+                _KeepMissing({k: html.escape(v) for k, v in values.items()}))
+            header = gettext_in(locale, "Patrol notice")
+            return RenderedNotice(f"<b>{html.escape(header)}</b>\n\n{body}", template.image)
+        theme_id = content.theme if content.theme is not None else self.theme_of_month(moment)
+        theme = self.settings.themes[theme_id]
+        used = used_tips or set()
+        fresh = [i for i in range(len(theme.tips)) if i not in used]
+        index = fresh[0] if fresh else 0
+        header = gettext_in(locale, "Anti-fraud reminder: {theme}").format(theme=theme.title.in_locale(locale))
+        tip = theme.tips[index].in_locale(locale)
+        return RenderedNotice(f"<b>{html.escape(header)}</b>\n\n{html.escape(tip)}", theme.image, index, theme_id)
+
+    def theme_of_month(self, moment: datetime) -> str:
+        month = moment.astimezone(ZoneInfo(self.timezone)).month
+        theme = self.settings.theme_calendar.get(month)
+        if theme is None:  # a month without a theme: the nearest earlier month's
+            for back in range(1, 12):
+                theme = self.settings.theme_calendar.get((month - back - 1) % 12 + 1)
+                if theme:
+                    break
+        if theme is None:
+            raise ScheduleProblem([("content.theme_calendar", "notices.theme_calendar is empty")])
+        return theme
+
+    def preview(self, content: ScheduleContent, locale: str) -> RenderedNotice:
+        return self.render(content, None, locale, self._clock.now())
+
+    # --- running ---------------------------------------------------------------------------------
+
+    async def start(self) -> DeliveryReport:
+        """At start: config schedules re-read, and rows a crash left in flight settled."""
+        await self.load_config_schedules()
+        return await self.dispatcher.recover()
+
+    async def run_due(self, now: datetime | None = None) -> RunReport:
+        """Expand due occurrences into the outbox, then deliver what is due. Safe to call any time."""
+        async with self._run_lock:
+            now = now or self._clock.now()
+            report = await self.expand_due(now)
+            report.delivery = await self.dispatcher.deliver_due(now)
+            return report
+
+    async def expand_due(self, now: datetime) -> RunReport:
+        report = RunReport()
+        for schedule in await self._schedules.all():
+            if schedule.paused:
+                continue
+            start = schedule.last_occurrence or schedule.created_at
+            occurrences = next_fire_times(schedule.cron, schedule.timezone, start, _MAX_OCCURRENCES, until=now)
+            if not occurrences:
+                continue
+            late = [o for o in occurrences if now - o > self.grace]
+            if late:
+                report.skipped_occurrences += len(late)
+                logger.warning("schedule %s: skipped %d occurrence(s) from %s to %s, older than the grace "
+                               "window of %s", schedule.id, len(late), late[0].isoformat(), late[-1].isoformat(),
+                               self.grace)
+                async with self._db.transaction():
+                    await self._schedules.set_last_occurrence(schedule.id, late[-1])
+            for occurrence in occurrences:
+                if now - occurrence > self.grace:
+                    continue
+                report.queued += await self._expand(schedule, occurrence)
+                report.occurrences += 1
+        return report
+
+    async def _expand(self, schedule: NoticeSchedule, occurrence: datetime) -> int:
+        """One occurrence → one outbox row per target group, in one transaction."""
+        content = ScheduleContent.model_validate(schedule.content)
+        targets = ScheduleTargets.model_validate(schedule.targets)
+        now = self._clock.now()
+        queued = 0
+        try:
+            groups = await self._groups.targets([GroupKind(k) for k in targets.kinds], targets.areas)
+            async with self._db.transaction():
+                for group in groups:
+                    queued += await self._queue_for_group(schedule, content, group, occurrence, now)
+                await self._schedules.set_last_occurrence(schedule.id, occurrence)
+        except (KeyError, ScheduleProblem) as exc:  # the library changed under a stored schedule
+            logger.error("schedule %s cannot be rendered (%s); occurrence %s not sent", schedule.id, exc,
+                         occurrence.isoformat())
+            async with self._db.transaction():
+                await self._schedules.set_last_occurrence(schedule.id, occurrence)
+        return queued
+
+    async def _queue_for_group(self, schedule: NoticeSchedule, content: ScheduleContent, group: Group,
+                               occurrence: datetime, now: datetime) -> int:
+        key = outbox_key(schedule.id, occurrence, group.id)
+        locale = self.locale_of(group)
+        used: set[int] = set()
+        theme_id = None
+        if content.patrol_template is None:
+            theme_id = content.theme if content.theme is not None else self.theme_of_month(occurrence)
+            used = await self._rotation.used(group.id, theme_id)
+            if len(used) >= len(self.settings.themes[theme_id].tips):
+                await self._rotation.start_over(group.id, theme_id)  # every tip given: start again
+                used = set()
+        notice = self.render(content, group, locale, occurrence, used)
+        not_before = self.after_quiet_hours(group, occurrence, schedule.timezone)
+        added = await self._outbox.add(key, schedule.id, occurrence, group.id, group.chat_id, locale,
+                                       notice.html_text, notice.image, not_before, now)
+        if added and notice.tip_index is not None:
+            await self._rotation.mark_used(group.id, theme_id, notice.tip_index, now)
+        return int(added)
+
+    def quiet_hours_of(self, group: Group) -> tuple[time, time] | None:
+        if group.quiet_start and group.quiet_end:
+            return parse_hhmm(group.quiet_start), parse_hhmm(group.quiet_end)
+        return self.settings.quiet_times()
+
+    def after_quiet_hours(self, group: Group, moment: datetime, timezone: str) -> datetime:
+        """`moment`, or the end of the quiet period it falls in (group's own, else the deployment's)."""
+        quiet = self.quiet_hours_of(group)
+        if quiet is None:
+            return moment
+        return end_of_quiet(moment, quiet[0], quiet[1], ZoneInfo(timezone))
+
+    async def next_wake(self, now: datetime | None = None) -> datetime | None:
+        """When `run_due` next has something to do: a schedule fires or an outbox row falls due."""
+        now = now or self._clock.now()
+        candidates = []
+        for schedule in await self._schedules.all():
+            if schedule.paused:
+                continue
+            start = max(schedule.last_occurrence or schedule.created_at, now - self.grace)
+            upcoming = next_fire_times(schedule.cron, schedule.timezone, start, 1)
+            candidates += upcoming
+        due = await self._outbox.next_due_time()
+        if due is not None:
+            candidates.append(due)
+        return min(candidates) if candidates else None
+
+    async def _group_forbidden(self, group_id: int) -> None:
+        group = await self._groups.by_id(group_id)
+        if group is not None:
+            await self._groups.forbidden(group.chat_id)
+
+    async def _group_sendable(self, group_id: int) -> bool:
+        group = await self._groups.by_id(group_id)
+        return group is not None and group.active and not group.notices_paused
+
+    async def outbox_counts(self):
+        return await self._outbox.counts()
+
+
+class _KeepMissing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _require_manager(actor_roles) -> None:
+    if not may_manage_groups(actor_roles):
+        raise NotAllowed()
+
+
+def outbox_key(schedule_id: str, occurrence: datetime, group_id: int) -> str:
+    """`notice:{schedule}:{occurrence}:{group}` — one send per schedule, occurrence and group, ever."""
+    return f"notice:{schedule_id}:{occurrence.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}:{group_id}"
+
+
+def next_fire_times(cron: str, timezone: str, after: datetime, count: int,
+                    until: datetime | None = None) -> list[datetime]:
+    """Up to `count` occurrences strictly after `after` (and not after `until`), in UTC."""
+    trigger = CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
+    times: list[datetime] = []
+    cursor = after
+    while len(times) < count:
+        fire = trigger.get_next_fire_time(None, cursor + timedelta(microseconds=1))
+        if fire is None or (until is not None and fire > until):
+            break
+        fire = fire.astimezone(UTC)
+        times.append(fire)
+        cursor = fire
+    return times
+
+
+def end_of_quiet(moment: datetime, start: time, end: time, tz: ZoneInfo) -> datetime:
+    """If `moment` is within [start, end) local time (wrapping midnight), the end of that period."""
+    if start == end:
+        return moment
+    local = moment.astimezone(tz)
+    clock_time = local.time().replace(tzinfo=None)
+    if start < end:
+        inside = start <= clock_time < end
+        end_day = local.date()
+    else:  # e.g. 22:00–07:00
+        inside = clock_time >= start or clock_time < end
+        end_day = local.date() + timedelta(days=1) if clock_time >= start else local.date()
+    if not inside:
+        return moment
+    return datetime.combine(end_day, end, tzinfo=tz).astimezone(UTC)

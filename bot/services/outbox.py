@@ -1,0 +1,198 @@
+"""Delivering the notice outbox through a `Sender`, once, within Telegram's limits.
+
+Delivery policy (README, "Delivery"): a row is written (pending) before anything is sent, marked
+`sending` and committed just before the send, and marked with the outcome after it. A crash
+between the write and the send leaves it pending: it is sent after the restart (if still
+within the grace window). A crash between the send and the mark leaves it `sending`: Telegram may
+or may not have the message and has no idempotency key, so routine notices are *at most once* —
+the row becomes `uncertain`, is logged and counted, and is never sent again — while urgent
+alerts are *at least once* and are sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.clock import Clock
+from storage.db import Database
+from storage.models import OutboxEntry, OutboxState
+from storage.outbox import OutboxRepo
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = timedelta(seconds=2)
+BACKOFF_CAP = timedelta(minutes=5)
+
+
+class SendStatus(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # not delivered, try again later (5xx, connection failure, flood)
+    UNCERTAIN = "uncertain"  # the request may have reached Telegram (read timeout)
+    FORBIDDEN = "forbidden"  # 403: the bot is not in the chat any more
+    MIGRATED = "migrated"  # the group is now a supergroup with `new_chat_id`
+    REJECTED = "rejected"  # 400 and the like: sending again would not help
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: SendStatus
+    message_id: int | None = None
+    retry_after: float | None = None
+    new_chat_id: int | None = None
+    detail: str = ""
+
+
+class Sender(Protocol):
+    """What the outbox needs from Telegram; `bot.sender.TelegramSender` implements it."""
+
+    async def send_notice(self, chat_id: int, html_text: str, image: str | None) -> SendResult:
+        """Send one bulk message (paced as a broadcast, never ahead of people's replies)."""
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    forbidden: int = 0
+    uncertain: int = 0
+    skipped: int = 0
+    migrated: int = 0
+    outcomes: dict[str, str] = field(default_factory=dict)  # key -> final state, for this run
+
+    def add(self, other: DeliveryReport) -> None:
+        for name in ("sent", "retried", "failed", "forbidden", "uncertain", "skipped", "migrated"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.outcomes.update(other.outcomes)
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+
+
+class OutboxDispatcher:
+    """Sends due outbox rows with a few workers; the Sender's rate limiter does the pacing."""
+
+    def __init__(self, db: Database, clock: Clock, *, grace: timedelta, workers: int = 8,
+                 on_forbidden: Callable[[int], Awaitable[None]] | None = None,
+                 on_migrated: Callable[[int, int], Awaitable[object]] | None = None,
+                 group_sendable: Callable[[int], Awaitable[bool]] | None = None) -> None:
+        self._db = db
+        self._clock = clock
+        self._outbox = OutboxRepo(db)
+        self._grace = grace
+        self._workers = workers
+        self._on_forbidden = on_forbidden
+        self._on_migrated = on_migrated
+        self._group_sendable = group_sendable
+        self.sender: Sender | None = None
+        self.uncertain_total = 0  # since start, for logs and the benchmark
+
+    async def recover(self) -> DeliveryReport:
+        """At start: rows left `sending` by a crash. Notices → uncertain (never resent); urgent → resent."""
+        report = DeliveryReport()
+        now = self._clock.now()
+        for entry in await self._outbox.in_flight():
+            if entry.urgent:
+                await self._outbox.retry_later(entry.id, now, "resent_after_crash", now)
+                logger.warning("outbox %s: urgent alert in flight at a crash; sending it again (at least once)",
+                               entry.key)
+                continue
+            await self._outbox.finish(entry.id, OutboxState.UNCERTAIN, now, "crash_between_send_and_mark")
+            report.uncertain += 1
+            report.outcomes[entry.key] = OutboxState.UNCERTAIN.value
+            logger.warning("outbox %s: in flight at a crash; Telegram may or may not have it. "
+                           "Not sent again (notices are at most once).", entry.key)
+        self.uncertain_total += report.uncertain
+        return report
+
+    async def deliver_due(self, now: datetime | None = None) -> DeliveryReport:
+        if self.sender is None:
+            raise RuntimeError("no sender attached")
+        now = now or self._clock.now()
+        report = DeliveryReport()
+        due = await self._outbox.due(now)
+        if not due:
+            return report
+        queue: asyncio.Queue[OutboxEntry] = asyncio.Queue()
+        for entry in due:
+            queue.put_nowait(entry)
+
+        async def worker() -> None:
+            while True:
+                try:
+                    entry = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                await self._deliver_one(entry, now, report)
+
+        await asyncio.gather(*(worker() for _ in range(min(self._workers, len(due)))))
+        self.uncertain_total += report.uncertain
+        return report
+
+    async def _deliver_one(self, entry: OutboxEntry, now: datetime, report: DeliveryReport) -> None:
+        if entry.not_before + self._grace < now:
+            await self._end(entry, OutboxState.SKIPPED, "expired", report)
+            report.skipped += 1
+            logger.info("outbox %s skipped: due at %s, more than the grace window ago", entry.key,
+                        entry.not_before.isoformat())
+            return
+        if self._group_sendable is not None and not await self._group_sendable(entry.group_id):
+            await self._end(entry, OutboxState.SKIPPED, "group_paused_or_inactive", report)
+            report.skipped += 1
+            return
+        if not await self._outbox.claim(entry.id, self._clock.now()):
+            return  # another run has it
+        chat_id = entry.chat_id
+        for _hop in range(3):  # a migrated group is followed, but not around a loop
+            try:
+                result = await self.sender.send_notice(chat_id, entry.text, entry.image)
+            except Exception as exc:  # noqa: BLE001 - a sender bug must leave a recorded outcome
+                logger.exception("outbox %s: the sender failed", entry.key)
+                result = SendResult(SendStatus.UNCERTAIN, detail=type(exc).__name__)
+            if result.status is not SendStatus.MIGRATED:
+                break
+            report.migrated += 1
+            if self._on_migrated is not None:
+                await self._on_migrated(chat_id, result.new_chat_id)
+            chat_id = result.new_chat_id
+        await self._record(entry, result, report)
+
+    async def _record(self, entry: OutboxEntry, result: SendResult, report: DeliveryReport) -> None:
+        now = self._clock.now()
+        status = result.status
+        if status is SendStatus.SENT:
+            await self._outbox.finish(entry.id, OutboxState.SENT, now, "sent", result.message_id)
+            report.sent += 1
+            report.outcomes[entry.key] = OutboxState.SENT.value
+        elif status is SendStatus.FORBIDDEN:
+            await self._end(entry, OutboxState.FAILED, "forbidden", report)
+            report.forbidden += 1
+            if self._on_forbidden is not None:
+                await self._on_forbidden(entry.group_id)
+        elif status is SendStatus.UNCERTAIN and not entry.urgent:
+            await self._end(entry, OutboxState.UNCERTAIN, f"uncertain: {result.detail}"[:200], report)
+            report.uncertain += 1
+            logger.warning("outbox %s: the send may have reached Telegram (%s); not sent again", entry.key,
+                           result.detail)
+        elif status in (SendStatus.RETRY, SendStatus.UNCERTAIN, SendStatus.MIGRATED) \
+                and entry.attempts + 1 < MAX_ATTEMPTS:
+            delay = timedelta(seconds=result.retry_after) if result.retry_after else backoff(entry.attempts + 1)
+            await self._outbox.retry_later(entry.id, now + delay, f"retry: {result.detail}"[:200], now)
+            report.retried += 1
+            logger.info("outbox %s: %s; retrying in %ss", entry.key, result.detail, delay.total_seconds())
+        else:
+            await self._end(entry, OutboxState.FAILED, f"{status.value}: {result.detail}"[:200], report)
+            report.failed += 1
+            logger.warning("outbox %s failed: %s %s", entry.key, status.value, result.detail)
+
+    async def _end(self, entry: OutboxEntry, state: OutboxState, outcome: str, report: DeliveryReport) -> None:
+        await self._outbox.finish(entry.id, state, self._clock.now(), outcome)
+        report.outcomes[entry.key] = state.value

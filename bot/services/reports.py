@@ -1,0 +1,230 @@
+"""Cases from reports: submitting a draft, possible duplicates, the reporter's own view, additions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot import roles as rules
+from bot.clock import Clock
+from bot.config_reports import ReportSettings
+from bot.services.errors import NotAllowed, ServiceError
+from storage.audit import AuditRepo
+from storage.db import Database
+from storage.groups import GroupRepo
+from storage.models import AuditEntry, Case, CaseAddition, CaseMedia, CaseReporter, Draft
+from storage.people import PeopleRepo
+from storage.reports import CaseRepo, DraftRepo, ReporterPrefsRepo
+
+CLOSED_STATUSES = frozenset({"resolved", "followed_up", "closed", "rejected"})
+# Timeline entries a reporter may see about their own case (internal ones stay internal).
+REPORTER_VISIBLE_ACTIONS = frozenset({"case.reported", "case.info_added", "case.joined"})
+
+
+class RateLimited(ServiceError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} reports in an hour")
+        self.limit = limit
+
+
+class CaseClosed(ServiceError):
+    """Information can only be added to an open case."""
+
+
+@dataclass(frozen=True)
+class SubmittedReport:
+    case: Case
+    joined_existing: bool  # added to someone else's case instead of a new one
+    media: list[CaseMedia]
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """What staff see behind the contact button."""
+
+    user_id: int
+    first_name: str
+    username: str | None
+    anonymous: bool
+    phone: str | None
+    is_primary: bool
+
+
+class ReportService:
+    def __init__(self, db: Database, clock: Clock, settings: ReportSettings) -> None:
+        self._db = db
+        self._clock = clock
+        self._settings = settings
+        self._cases = CaseRepo(db)
+        self._drafts = DraftRepo(db)
+        self._prefs = ReporterPrefsRepo(db)
+        self._groups = GroupRepo(db)
+        self._people = PeopleRepo(db)
+        self._audit = AuditRepo(db)
+
+    async def check_rate(self, user_id: int) -> None:
+        """Raises RateLimited when the person has filed the hourly maximum already."""
+        since = self._clock.now() - timedelta(hours=1)
+        if await self._cases.count_reported_since(user_id, since) >= self._settings.max_per_hour:
+            raise RateLimited(self._settings.max_per_hour)
+
+    async def area_of(self, draft: Draft) -> str | None:
+        """The area a report belongs to: its group's area, else the compound the person picked."""
+        if draft.origin_group_id is not None:
+            group = await self._groups.by_id(draft.origin_group_id)
+            if group is not None and group.area:
+                return group.area
+        return (draft.data.get("where") or {}).get("area")
+
+    async def possible_duplicates(self, draft: Draft) -> list[Case]:
+        """Open cases of the same category in the same area, recent enough to be the same thing."""
+        if draft.case_id is not None or "category" not in draft.data:
+            return []
+        area = await self.area_of(draft)
+        if area is None:
+            return []
+        since = self._clock.now() - timedelta(hours=self._settings.duplicate_window_hours)
+        return await self._cases.open_similar(draft.data["category"], area, since)
+
+    async def open_emergency_case(self, draft: Draft, language: str) -> Case:
+        """A red case at once, while the person is still telling us (they said it is happening now)."""
+        now = self._clock.now()
+        async with self._db.transaction():
+            case = await self._cases.create(
+                kind="incident", category=draft.data["category"], language=language,
+                origin_group_id=draft.origin_group_id, area=await self.area_of(draft), description="",
+                details={}, emergency=True, complete=False, grade="red", related_case_id=None, now=now,
+            )
+            await self._cases.add_reporter(case.id, draft.user_id, is_primary=True, anonymous=False, phone=None,
+                                           now=now)
+            linked = draft.model_copy(update={"case_id": case.id})
+            await self._drafts.save(linked)
+            await self._audit.record(now, draft.user_id, "case.emergency_opened", "case", case.id,
+                                     {"category": case.category})
+        return case
+
+    async def submit(self, draft: Draft, language: str, *, join_case_id: int | None = None,
+                     separate_from_case_id: int | None = None) -> SubmittedReport:
+        """Stores the report as a case (or adds it to `join_case_id`) and ends the dialogue."""
+        if draft.case_id is None:
+            await self.check_rate(draft.user_id)
+        now = self._clock.now()
+        data = draft.data
+        contact = data.get("contact") or {"anonymous": True, "phone": None}
+        details = _details(data)
+        description = data.get("description", "")
+        async with self._db.transaction():
+            if join_case_id is not None:
+                case = await self._cases.get(join_case_id)
+                if case is None or case.status in CLOSED_STATUSES:
+                    raise CaseClosed(str(join_case_id))
+                await self._cases.add_reporter(case.id, draft.user_id, is_primary=False,
+                                               anonymous=contact["anonymous"], phone=contact["phone"], now=now)
+                addition_id = await self._cases.add_addition(case.id, draft.user_id, description, now)
+                await self._audit.record(now, draft.user_id, "case.joined", "case", case.id,
+                                         {"choice": "add_to_existing", "details": details})
+            else:
+                area = await self.area_of(draft)
+                addition_id = None
+                if draft.case_id is not None:
+                    await self._cases.complete(draft.case_id, category=data["category"], area=area,
+                                               description=description, details=details,
+                                               related_case_id=separate_from_case_id, now=now)
+                    await self._cases.update_reporter_contact(draft.case_id, draft.user_id,
+                                                              anonymous=contact["anonymous"], phone=contact["phone"])
+                    case = await self._cases.get(draft.case_id)
+                else:
+                    case = await self._cases.create(
+                        kind=data["kind"], category=data["category"], language=language,
+                        origin_group_id=draft.origin_group_id, area=area, description=description,
+                        details=details, emergency=False, complete=True, grade=None,
+                        related_case_id=separate_from_case_id, now=now,
+                    )
+                    await self._cases.add_reporter(case.id, draft.user_id, is_primary=True,
+                                                   anonymous=contact["anonymous"], phone=contact["phone"], now=now)
+                audit_detail: dict[str, Any] = {"kind": case.kind, "category": case.category}
+                if separate_from_case_id is not None:
+                    audit_detail["choice"] = "report_separately"
+                    audit_detail["possible_duplicate_of"] = separate_from_case_id
+                await self._audit.record(now, draft.user_id, "case.reported", "case", case.id, audit_detail)
+            for file_id in data.get("photos", []):
+                await self._cases.add_media(case.id, "photo", file_id, now, addition_id)
+            for key in ("description_voice", "history_voice", "outcome_voice"):
+                if data.get(key):
+                    await self._cases.add_media(case.id, "voice", data[key], now, addition_id)
+            if data.get("kind") == "incident":
+                await self._prefs.set_prefers_anonymous(draft.user_id, bool(contact["anonymous"]))
+            await self._drafts.delete(draft.user_id)
+        media = [m for m in await self._cases.media(case.id) if m.addition_id == addition_id]
+        return SubmittedReport(case=case, joined_existing=join_case_id is not None, media=media)
+
+    # --- the reporter's view -----------------------------------------------------------------
+
+    async def cases_of(self, user_id: int) -> list[Case]:
+        return await self._cases.of_reporter(user_id)
+
+    async def case_for_reporter(self, case_id: int, user_id: int) -> Case:
+        """The case, if this person reported it (anyone else is refused, whatever they pressed)."""
+        case = await self._cases.get(case_id)
+        if case is None or not await self._cases.is_reporter(case_id, user_id):
+            raise NotAllowed(f"user {user_id} did not report case {case_id}")
+        return case
+
+    async def reporter_timeline(self, case_id: int, user_id: int) -> list[AuditEntry]:
+        """What happened to the case, as its reporter may see it, oldest first."""
+        await self.case_for_reporter(case_id, user_id)
+        entries = await self._audit.entries(subject_type="case", subject_id=case_id)
+        return [e for e in reversed(entries) if e.action in REPORTER_VISIBLE_ACTIONS]
+
+    async def add_information(self, case_id: int, user_id: int, *, text: str = "",
+                              media_type: str | None = None, file_id: str | None = None) -> CaseAddition:
+        case = await self.case_for_reporter(case_id, user_id)
+        if case.status in CLOSED_STATUSES:
+            raise CaseClosed(case.ref)
+        now = self._clock.now()
+        async with self._db.transaction():
+            addition_id = await self._cases.add_addition(case_id, user_id, text, now)
+            if media_type and file_id:
+                await self._cases.add_media(case_id, media_type, file_id, now, addition_id)
+            await self._audit.record(now, user_id, "case.info_added", "case", case_id,
+                                     {"addition_id": addition_id, "media": media_type})
+        return next(a for a in await self._cases.additions(case_id) if a.id == addition_id)
+
+    # --- staff -------------------------------------------------------------------------------
+
+    async def case(self, case_id: int) -> Case | None:
+        return await self._cases.get(case_id)
+
+    async def media_of(self, case_id: int) -> list[CaseMedia]:
+        return await self._cases.media(case_id)
+
+    async def set_staff_message(self, case_id: int, message_id: int) -> None:
+        await self._cases.set_staff_message(case_id, message_id)
+
+    async def reporters(self, case_id: int) -> list[CaseReporter]:
+        return await self._cases.reporters(case_id)
+
+    async def view_contact(self, case_id: int, actor_id: int) -> list[ContactCard]:
+        """The reporters' contact details, for staff only; every look is audited."""
+        if not rules.is_staff(await self._people.roles_of(actor_id)):
+            raise NotAllowed(f"user {actor_id} is not staff")
+        cards = []
+        for reporter in await self._cases.reporters(case_id):
+            person = await self._people.get(reporter.user_id)
+            cards.append(ContactCard(
+                user_id=reporter.user_id,
+                first_name=person.first_name if person else "",
+                username=person.username if person else None,
+                anonymous=reporter.anonymous,
+                phone=None if reporter.anonymous else reporter.phone,
+                is_primary=reporter.is_primary,
+            ))
+        await self._audit.record(self._clock.now(), actor_id, "case.contact_viewed", "case", case_id)
+        return cards
+
+
+def _details(data: dict[str, Any]) -> dict[str, Any]:
+    """The answers worth keeping beside the description (no file ids: those are media rows)."""
+    keys = ("urgent", "where", "when", "other_party", "history", "outcome", "mediation")
+    return {key: data[key] for key in keys if key in data}

@@ -1,0 +1,150 @@
+"""The case card in the staff chat, and the staff-only button that shows a reporter's contact."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot import callbacks
+from bot.context import PinganContext
+from bot.i18n import _, using_locale
+from bot.services.errors import NotAllowed
+from handlers.report_prompts import (
+    KIND_NAMES,
+    category_label,
+    shorten,
+    when_text,
+    where_text,
+)
+from storage.models import Case, CaseMedia
+
+FAMILY = "case"
+logger = logging.getLogger(__name__)
+
+
+def card_markup(case: Case) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        _("📞 Reporter's contact (staff only)"), callback_data=callbacks.pack(FAMILY, "contact", case.id)
+    )]])
+
+
+async def card_text(context: PinganContext, case: Case) -> str:
+    """The card, in the staff chat's language (the deployment default)."""
+    services = context.services
+    settings = services.config.reports
+    group = await services.groups.by_id(case.origin_group_id) if case.origin_group_id else None
+    reported = case.created_at.astimezone(services.config.tzinfo).strftime("%Y-%m-%d %H:%M")
+    if case.emergency:
+        header = "🔴 " + _("URGENT: happening now") + f" · {case.ref}"
+    else:
+        header = "🆕 " + _("New report") + f" · {case.ref}"
+    details = case.details
+    lines = [
+        f"<b>{html.escape(header)}</b>",
+        f"{html.escape(KIND_NAMES[case.kind].translated())} · "
+        f"{html.escape(category_label(settings, case.kind, case.category))}",
+        _("Area: {area}").format(area=html.escape(case.area or _("not known"))),
+    ]
+    if group is not None:
+        lines.append(_("From group: {title}").format(title=html.escape(group.title)))
+    lines.append(_("Reported: {time}").format(time=reported))
+    if case.kind == "incident" and case.complete:
+        lines.append(_("Where: {where}").format(where=html.escape(where_text(details.get("where") or {}))))
+        lines.append(_("When: {when}").format(when=html.escape(when_text(details.get("when") or {}))))
+    if case.kind == "dispute":
+        if details.get("other_party"):
+            lines.append(_("Other party: {party}").format(party=html.escape(details["other_party"])))
+        mediation = details.get("mediation") or {}
+        lines.append(_("Willing to meet a mediator: {answer}").format(
+            answer=_("yes") if mediation.get("willing") else _("no")))
+    if not case.complete:
+        lines += ["", _("The reporter is still giving details; this card will be updated.")]
+    elif case.description:
+        lines += ["", html.escape(shorten(case.description))]
+    return "\n".join(lines)
+
+
+async def post_case_card(context: PinganContext, case: Case, media: list[CaseMedia] | None = None) -> None:
+    """Posts the card of a new case (or updates an emergency card once the report is complete)."""
+    services = context.services
+    staff_chat = services.config.staff_chat_id
+    if staff_chat is None:
+        logger.warning("case %s has no staff chat to go to (staff_chat_id is not set)", case.ref)
+        return
+    case = await services.reports.case(case.id) or case
+    with using_locale(services.config.default_language):
+        text, markup = await card_text(context, case), card_markup(case)
+    try:
+        photos = [m.file_id for m in media or [] if m.media_type == "photo"]
+        if len(photos) > 1:
+            await context.bot.send_media_group(staff_chat, [InputMediaPhoto(p) for p in photos[:10]])
+        elif photos:
+            await context.bot.send_photo(staff_chat, photos[0])
+        if case.staff_message_id is not None:
+            await context.bot.edit_message_text(text, staff_chat, case.staff_message_id, reply_markup=markup,
+                                                parse_mode=ParseMode.HTML)
+            card_id = case.staff_message_id
+        else:
+            message = await context.bot.send_message(staff_chat, text, reply_markup=markup, parse_mode=ParseMode.HTML)
+            card_id = message.message_id
+            await services.reports.set_staff_message(case.id, card_id)
+        for item in media or []:
+            if item.media_type == "voice":
+                await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=card_id)
+        where = case.details.get("where") or {}
+        if "latitude" in where:
+            await context.bot.send_location(staff_chat, where["latitude"], where["longitude"],
+                                            reply_to_message_id=card_id)
+    except TelegramError:
+        # The case is stored whatever happens here; staff find it with /case. Log for the operator.
+        logger.exception("could not post the card of case %s to the staff chat", case.ref)
+
+
+async def post_addition(context: PinganContext, case: Case, user_id: int, media: list[CaseMedia], *,
+                        text: str, joined: bool) -> None:
+    """New information from a reporter, as a reply to the case's card."""
+    services = context.services
+    staff_chat = services.config.staff_chat_id
+    if staff_chat is None:
+        return
+    with using_locale(services.config.default_language):
+        header = (_("Another resident reported the same thing: {ref}") if joined
+                  else _("New information from the reporter: {ref}")).format(ref=case.ref)
+    body = "\n\n".join(filter(None, [header, shorten(text)]))
+    reply_to = case.staff_message_id
+    try:
+        await context.bot.send_message(staff_chat, body, reply_to_message_id=reply_to)
+        for item in media:
+            if item.media_type == "photo":
+                await context.bot.send_photo(staff_chat, item.file_id, reply_to_message_id=reply_to)
+            else:
+                await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=reply_to)
+    except TelegramError:
+        logger.exception("could not post new information on case %s to the staff chat", case.ref)
+
+
+async def show_contact(update: Update, context: PinganContext) -> None:
+    """Staff only: the reporters' contact in a private pop-up; every look is audited."""
+    query = update.callback_query
+    pressed = callbacks.parse(query.data, FAMILY)
+    if pressed is None or pressed.action != "contact" or not pressed.args or not pressed.args[0].isdigit():
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    try:
+        cards = await context.services.reports.view_contact(int(pressed.args[0]), update.effective_user.id)
+    except NotAllowed:
+        await query.answer(_("Sorry, only staff can see a reporter's contact."), show_alert=True)
+        return
+    lines = []
+    for card in cards:
+        who = card.first_name + (f" @{card.username}" if card.username else "")
+        role = _("reporter") if card.is_primary else _("also reported")
+        if card.anonymous:
+            lines.append(_("{role}: chose to stay anonymous").format(role=role))
+        else:
+            lines.append(f"{role}: {who}, {card.phone or _('no phone given')}")
+    await query.answer("\n".join(lines)[:200] or _("No reporter on record."), show_alert=True)

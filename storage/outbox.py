@@ -1,0 +1,108 @@
+"""The notice outbox: one row per (schedule, occurrence, group), written before it is sent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from storage.db import Database
+from storage.models import OutboxEntry, OutboxState
+from storage.timefmt import from_db, to_db
+
+
+class OutboxRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, key: str, schedule_id: str | None, occurrence: datetime, group_id: int, chat_id: int,
+                  locale: str, text: str, image: str | None, not_before: datetime, now: datetime,
+                  urgent: bool = False) -> bool:
+        """Queue one send; False if a row with this key exists already (never a second one)."""
+        changed = await self._db.execute(
+            """INSERT INTO notice_outbox (key, schedule_id, occurrence, group_id, chat_id, locale, text, image,
+                                         urgent, not_before, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING""",
+            (key, schedule_id, to_db(occurrence), group_id, chat_id, locale, text, image, int(urgent),
+             to_db(not_before), to_db(now), to_db(now)),
+        )
+        return changed == 1
+
+    async def due(self, now: datetime, limit: int = 5000) -> list[OutboxEntry]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM notice_outbox WHERE state = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            (to_db(now), limit),
+        )
+        return [_entry(r) for r in rows]
+
+    async def next_due_time(self) -> datetime | None:
+        return from_db(await self._db.fetch_value(
+            "SELECT min(not_before) FROM notice_outbox WHERE state = 'pending'"
+        ))
+
+    async def in_flight(self) -> list[OutboxEntry]:
+        """Rows marked 'sending': after a crash, whether Telegram got them is unknown."""
+        rows = await self._db.fetch_all("SELECT * FROM notice_outbox WHERE state = 'sending' ORDER BY id")
+        return [_entry(r) for r in rows]
+
+    async def claim(self, entry_id: int, now: datetime) -> bool:
+        """pending → sending, committed before the send. False if someone else took it."""
+        changed = await self._db.execute(
+            """UPDATE notice_outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
+               WHERE id = ? AND state = 'pending'""",
+            (to_db(now), entry_id),
+        )
+        return changed == 1
+
+    async def finish(self, entry_id: int, state: OutboxState, now: datetime, outcome: str | None = None,
+                     message_id: int | None = None) -> None:
+        await self._db.execute(
+            "UPDATE notice_outbox SET state = ?, outcome = ?, message_id = ?, updated_at = ? WHERE id = ?",
+            (state.value, outcome, message_id, to_db(now), entry_id),
+        )
+
+    async def retry_later(self, entry_id: int, not_before: datetime, outcome: str, now: datetime) -> None:
+        await self._db.execute(
+            """UPDATE notice_outbox SET state = 'pending', not_before = ?, outcome = ?, updated_at = ?
+               WHERE id = ?""",
+            (to_db(not_before), outcome, to_db(now), entry_id),
+        )
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        await self._db.execute(
+            "UPDATE notice_outbox SET chat_id = ? WHERE chat_id = ? AND state IN ('pending', 'sending')",
+            (new_chat_id, old_chat_id),
+        )
+
+    async def get(self, key: str) -> OutboxEntry | None:
+        return _entry(await self._db.fetch_one("SELECT * FROM notice_outbox WHERE key = ?", (key,)))
+
+    async def for_schedule(self, schedule_id: str) -> list[OutboxEntry]:
+        rows = await self._db.fetch_all("SELECT * FROM notice_outbox WHERE schedule_id = ? ORDER BY id",
+                                        (schedule_id,))
+        return [_entry(r) for r in rows]
+
+    async def counts(self) -> Counter[str]:
+        rows = await self._db.fetch_all("SELECT state, count(*) AS n FROM notice_outbox GROUP BY state")
+        return Counter({r["state"]: r["n"] for r in rows})
+
+
+def _entry(row) -> OutboxEntry | None:
+    if row is None:
+        return None
+    return OutboxEntry(
+        id=row["id"],
+        key=row["key"],
+        schedule_id=row["schedule_id"],
+        occurrence=from_db(row["occurrence"]),
+        group_id=row["group_id"],
+        chat_id=row["chat_id"],
+        locale=row["locale"],
+        text=row["text"],
+        image=row["image"],
+        urgent=bool(row["urgent"]),
+        state=OutboxState(row["state"]),
+        not_before=from_db(row["not_before"]),
+        attempts=row["attempts"],
+        outcome=row["outcome"],
+        message_id=row["message_id"],
+    )
