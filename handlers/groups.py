@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from bot import callbacks
 from bot.context import PinganContext
 from bot.deeplinks import report_payload, start_link
-from bot.i18n import N_, LazyText, _, gettext_in
+from bot.i18n import N_, LazyText, _, current_locale, gettext_in
 from bot.services.errors import NotAllowed
 from bot.services.groups import may_manage_groups
 from handlers.labels import LANGUAGE_NAMES
@@ -277,7 +277,7 @@ async def list_groups(update: Update, context: PinganContext) -> None:
                      f"{state}{paused}")
         rows.append([InlineKeyboardButton(group.title or str(group.chat_id),
                                           callback_data=callbacks.pack(FAMILY, "show", group.id))])
-    lines += ["", _("To set a group's area from here: /groups area <ref> <name>.")]
+    lines += ["", html.escape(_("To set a group's area from here: /groups area <ref> <name>."))]
     await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -331,6 +331,10 @@ async def panel_pressed(update: Update, context: PinganContext) -> None:
         except (NotAllowed, ValueError):
             await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
             return
+        if "language" in change and update.effective_chat.id == group.chat_id:
+            # The group now reads another language: the panel answers in it at once.
+            context.locale = group.language
+            current_locale.set(group.language)
         await query.edit_message_text(**_panel(group, context))
         await query.answer(_("Saved."))
         return

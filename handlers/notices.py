@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import warnings
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,8 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+
+from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
 from bot.config_notices import AREA, DUTY_PHONE, ScheduleContent, ScheduleTargets, template_fields
@@ -488,6 +491,14 @@ async def timed_out(update: Update, context: PinganContext) -> None:
 def build_conversation() -> ConversationHandler:
     step = callbacks.pattern(NEW_FAMILY)
     text = filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # PTB warns that buttons are tracked per chat and user, not per message: that is intended,
+        # as one person edits one draft at a time.
+        warnings.filterwarnings("ignore", category=PTBUserWarning)
+        return _conversation(step, text)
+
+
+def _conversation(step: str, text: filters.BaseFilter) -> ConversationHandler:
     return ConversationHandler(
         entry_points=[
             CallbackQueryHandler(start_add, pattern=rf"^{NEW_FAMILY}:start"),

@@ -392,6 +392,16 @@ class World:
         self.emit("chat", chat_id, chat=self.chat_view(chat))
         return self.chat_json(chat)
 
+    def add_member(self, chat_id: int, user_id: int, *, admin: bool = False) -> None:
+        """A user joins a group (no update is sent: the bot sees members only through their messages)."""
+        chat = self.chat(chat_id)
+        self.user(user_id)
+        if user_id not in chat.members:
+            chat.members.append(user_id)
+        if admin and user_id not in chat.admins:
+            chat.admins.append(user_id)
+        self.emit("chat", chat_id, chat=self.chat_view(chat))
+
     def _new_group_id(self, type_: str) -> int:
         base = -1002000000000 if type_ == "supergroup" else -4000000000
         chat_id = base - self._next()

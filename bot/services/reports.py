@@ -205,6 +205,10 @@ class ReportService:
     async def reporters(self, case_id: int) -> list[CaseReporter]:
         return await self._cases.reporters(case_id)
 
+    async def audit_of(self, case_id: int) -> list[AuditEntry]:
+        """The case's whole audit trail, newest first (staff views build on this)."""
+        return await self._audit.entries(subject_type="case", subject_id=case_id)
+
     async def view_contact(self, case_id: int, actor_id: int) -> list[ContactCard]:
         """The reporters' contact details, for staff only; every look is audited."""
         if not rules.is_staff(await self._people.roles_of(actor_id)):

@@ -20,6 +20,10 @@ def staff_chat(emulator):
     return STAFF_CHAT_ID
 
 
+def case_ref_in(message) -> bool:
+    return bool(REF.search(message.get("text") or ""))
+
+
 def kb(message):
     """Every button text of a message (inline), flattened."""
     return button_texts(message)
@@ -54,6 +58,7 @@ async def walk_incident(resident, *, urgent=False, photos=0, anonymous=True):
     contact = await resident.reply()
     if anonymous:
         await resident.click(contact, text="Stay anonymous")
+        assert (await resident.reply())["text"] == "Thank you, noted."
     else:
         ack = await resident.ask("138 0013 8000")
         assert ack["text"] == "Thank you, noted."
@@ -133,3 +138,295 @@ async def test_wrong_inputs_get_explained_and_the_question_repeated(pingan, make
     draft = await pingan.services.intake.draft(resident.user_id)
     assert draft.data["category"] == "theft"  # nothing earlier was lost
     assert kind["message_id"] < reply["message_id"]
+
+
+async def walk_dispute(resident, *, willing=True):
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="A dispute: neighbours, fees, family…")
+    dkind = await resident.reply()
+    await resident.click(dkind, text="Neighbours: noise")
+    party = await resident.reply()
+    describe = await resident.ask("Upstairs neighbour in 3-502")
+    assert describe["text"].startswith("What happened between you")
+    history = await resident.ask("Loud music every night after midnight.")
+    outcome = await resident.ask("About three months. I talked to them twice and to the property office.")
+    mediation = await resident.ask("Quiet after 22:00.")
+    await resident.click(mediation, text="Yes, I am willing" if willing else "No")
+    if willing:
+        times = await resident.reply()
+        await resident.click(times, text="Weekends")
+        assert "✓ Weekends" in kb(resident.current(times))
+        await resident.click(times, text="Weekday evenings")
+        await resident.click(times, text="Done")
+    await resident.reply()  # reply keyboard with the contact button
+    contact = await resident.reply()
+    assert "Stay anonymous" not in kb(contact)
+    return contact
+
+
+async def test_dispute_dialogue_requires_contact_and_records_mediation(pingan, make_user, staff_chat, emulator):
+    resident = make_user("Bob", language_code="en")
+    contact = await walk_dispute(resident)
+    refused = await resident.ask("not a number")
+    assert refused["text"].startswith("That does not look like a phone number")
+    await resident.reply()  # the question's second part, with Back and Cancel
+    await resident.ask(None, contact={"phone_number": "+86 139 0013 9000", "first_name": "Bob"})
+    review = await resident.reply()
+    assert "willing (Weekday evenings, Weekends)" in review["text"]
+    assert "Upstairs neighbour in 3-502" in review["text"]
+    await resident.click(review, text="✅ Send the report")
+    done = await resident.reply()
+    assert "a mediator will look at it within 2 days" in done["text"]
+    case = (await pingan.services.reports.cases_of(resident.user_id))[0]
+    assert case.kind == "dispute" and case.category == "neighbour_noise"
+    assert case.details["mediation"] == {"willing": True, "times": ["weekday_evening", "weekend"], "note": ""}
+    reporters = await pingan.services.reports.reporters(case.id)
+    assert reporters[0].phone == "+8613900139000" and not reporters[0].anonymous
+    assert contact["message_id"] < done["message_id"]
+
+
+async def test_someone_elses_contact_is_refused(pingan, make_user):
+    resident = make_user("Bob", language_code="en")
+    await walk_dispute(resident, willing=False)
+    reply = await resident.ask(None, contact={"phone_number": "13800000000", "first_name": "Other", "user_id": 42})
+    assert reply["text"].startswith("Please share your own number")
+
+
+async def test_back_cancel_and_edit_paths(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="An incident: theft, fraud, danger…")
+    category = await resident.reply()
+    await resident.click(category, text="« Back")
+    again = await resident.reply()
+    assert again["text"] == "What would you like to tell us about?"
+    answer = await resident.click(again, text="« Back") if "« Back" in kb(again) else None
+    assert answer is None  # the first question has no Back
+    # An old question's buttons are gone, and a forged press on it changes nothing.
+    assert kb(resident.current(category)) == []
+    stale = await resident.forge_press(category, "rep:a:category:theft")
+    assert "already answered" in stale["text"]
+    review = await walk_incident_from_kind(resident, again)
+    await resident.click(review, text="✏️ What happened")
+    describe = await resident.reply()
+    assert describe["text"].startswith("What happened?")
+    review = await resident.ask("Two men were trying car doors in the car park.")
+    assert review["text"].startswith("Please check your report")
+    assert "trying car doors" in review["text"]
+    await resident.click(review, text="✏️ When")
+    when = await resident.reply()
+    await resident.click(when, text="Pick a date")
+    dates = await resident.reply()
+    reply = await resident.ask("2099-01-01")
+    assert reply["text"].startswith("That date is in the future.")
+    review = await resident.ask("2026-03-01")
+    assert "When:</b>" not in review["text"] and "1 Mar" in review["text"]
+    await resident.click(review, text="✖ Cancel")
+    cancelled = await resident.reply()
+    assert cancelled["text"] == "Cancelled. Nothing was sent."
+    assert await pingan.services.intake.draft(resident.user_id) is None
+    assert dates["message_id"] < cancelled["message_id"]
+
+
+async def walk_incident_from_kind(resident, kind_message):
+    await resident.click(kind_message, text="An incident: theft, fraud, danger…")
+    category = await resident.reply()
+    await resident.click(category, text="Suspicious person or vehicle")
+    urgency = await resident.reply()
+    await resident.click(urgency, text="No")
+    await resident.reply()
+    photos = await resident.ask("Someone odd near the gate.")
+    await resident.click(photos, text="Skip: no photos")
+    await resident.reply()
+    where = await resident.reply()
+    await resident.click(where, text="Skip this question")
+    await resident.reply()  # ack that removes the location keyboard
+    when = await resident.reply()
+    await resident.click(when, text="Just now")
+    await resident.reply()
+    contact = await resident.reply()
+    await resident.click(contact, text="Stay anonymous")
+    await resident.reply()  # ack
+    return await resident.reply()
+
+
+async def test_cancel_command_anywhere(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    await resident.ask("/report")
+    reply = await resident.ask("/cancel")
+    assert reply["text"] == "Cancelled. Nothing was sent."
+    reply = await resident.ask("/cancel")
+    assert reply["text"] == "There is nothing to cancel."
+
+
+async def test_emergency_alerts_staff_at_once_and_completes_the_case(pingan, make_user, staff_chat, emulator):
+    resident = make_user("Alice", language_code="en")
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="An incident: theft, fraud, danger…")
+    category = await resident.reply()
+    await resident.click(category, text="Fire hazard")
+    urgency = await resident.reply()
+    await resident.click(urgency, text="Yes, it is happening now")
+    numbers = await resident.reply()
+    assert "119 — fire" in numbers["text"] and "110" not in numbers["text"]
+    alert = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(staff_chat) if case_ref_in(m)])
+    assert "URGENT" in alert[0]["text"] or "紧急" in alert[0]["text"]
+    case = (await pingan.services.reports.cases_of(resident.user_id))[0]
+    assert case.emergency and case.grade == "red" and not case.complete
+    describe = await resident.reply()
+    assert describe["text"].startswith("What happened?")
+    photos = await resident.ask("Smoke coming from the e-bike charging in the corridor of building 5.")
+    await resident.click(photos, text="Skip: no photos")
+    await resident.reply()
+    where = await resident.reply()
+    await resident.ask(None, location=(26.58, 106.71))
+    when = await resident.reply()
+    await resident.click(when, text="Just now")
+    await resident.reply()
+    contact = await resident.reply()
+    await resident.click(contact, text="Stay anonymous")
+    await resident.reply()
+    review = await resident.reply()
+    await resident.click(review, text="✅ Send the report")
+    done = await resident.reply()
+    assert case.ref in done["text"] and "within 15 minutes" in done["text"]
+    completed = await pingan.services.reports.case(case.id)
+    assert completed.complete and completed.description.startswith("Smoke")
+    card = await emulator.wait_for(
+        lambda: [m for m in emulator.bot_messages(staff_chat) if case_ref_in(m) and "Smoke" in m["text"]])
+    assert card[0]["message_id"] == alert[0]["message_id"]  # the same card, edited in place
+    assert any("location" in m for m in emulator.chat_messages(staff_chat))
+    assert where["message_id"] < done["message_id"]
+
+
+async def test_possible_duplicate_offers_to_join(pingan, make_user, staff_chat, emulator):
+    first, second = make_user("Alice", language_code="en"), make_user("Bob", language_code="en")
+    pingan.services.config.reports.areas.append("Riverside")
+    for resident in (first, second):
+        kind = await resident.ask("/report")
+        await resident.click(kind, text="An incident: theft, fraud, danger…")
+        category = await resident.reply()
+        await resident.click(category, text="Theft")
+        urgency = await resident.reply()
+        await resident.click(urgency, text="No")
+        await resident.reply()
+        photos = await resident.ask(f"Bike stolen, says {resident.user['first_name']}.")
+        await resident.click(photos, text="Skip: no photos")
+        await resident.reply()
+        where = await resident.reply()
+        await resident.click(where, text="Riverside")
+        await resident.reply()
+        when = await resident.reply()
+        await resident.click(when, text="Earlier today")
+        await resident.reply()
+        contact = await resident.reply()
+        await resident.click(contact, text="Stay anonymous")
+        await resident.reply()
+        review = await resident.reply()
+        if resident is first:
+            await resident.click(review, text="✅ Send the report")
+            first_ref = REF.search((await resident.reply())["text"]).group(0)
+    assert f"A similar report was made recently in your area: {first_ref}" in review["text"]
+    assert "Bike stolen, says Alice" not in review["text"]  # no one else's details
+    await second.click(review, text=f"Add my information to {first_ref}")
+    done = await second.reply()
+    assert first_ref in done["text"] and "added" in done["text"]
+    cases = await pingan.services.reports.cases_of(second.user_id)
+    assert [c.ref for c in cases] == [first_ref]
+    reporters = await pingan.services.reports.reporters(cases[0].id)
+    assert [(r.user_id, r.is_primary) for r in reporters] == [(first.user_id, True), (second.user_id, False)]
+
+
+async def test_idle_reminder_once_then_resume(pingan, make_user, clock):
+    from handlers.report import REMINDER_JOB
+
+    resident = make_user("Alice", language_code="en")
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="A dispute: neighbours, fees, family…")
+    await resident.reply()
+    job = pingan.bot.application.job_queue.get_jobs_by_name(REMINDER_JOB)[0]
+    await job.run(pingan.bot.application)
+    assert resident.pending_replies() == []
+    clock.advance(timedelta(minutes=31))
+    await job.run(pingan.bot.application)
+    reminder = await resident.reply()
+    assert reminder["text"].startswith("You have an unfinished report")
+    await job.run(pingan.bot.application)
+    assert resident.pending_replies() == []  # one reminder only
+    await resident.click(reminder, text="Continue")
+    question = await resident.reply()
+    assert question["text"] == "What is the dispute about?"
+    clock.advance(timedelta(hours=25))
+    offer = await resident.ask("/report")
+    assert offer["text"] == "What would you like to tell us about?"  # the old draft expired
+
+
+async def test_report_command_offers_to_resume(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="A dispute: neighbours, fees, family…")
+    await resident.reply()
+    offer = await resident.ask("/report")
+    assert offer["text"].startswith("You have an unfinished report")
+    await resident.click(offer, text="Continue")
+    assert (await resident.reply())["text"] == "What is the dispute about?"
+    offer = await resident.ask("/report")
+    await resident.click(offer, text="Start again")
+    assert (await resident.reply())["text"] == "What would you like to tell us about?"
+
+
+async def test_album_counts_as_one_answer_and_extra_photos_are_refused(pingan, make_user, emulator):
+    resident = make_user("Alice", language_code="en")
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="An incident: theft, fraud, danger…")
+    category = await resident.reply()
+    await resident.click(category, text="Theft")
+    urgency = await resident.reply()
+    await resident.click(urgency, text="No")
+    await resident.reply()
+    await resident.ask("Battery stolen.")
+    album = emulator.new_media_group_id()
+    for n in range(6):
+        await resident.send(None, photo=f"p{n}".encode(), media_group_id=album)
+    # The first photo is acknowledged; the other five (one refused) update that message in place.
+    await emulator.wait_for(lambda: len(emulator.calls_to("editMessageText")) >= 5)
+    progress = resident.pending_replies()
+    assert len(progress) == 1  # one acknowledgement for the whole album
+    draft = await pingan.services.intake.draft(resident.user_id)
+    assert len(draft.data["photos"]) == 5
+    final = resident.current(progress[0])
+    assert "at most 5 photos" in final["text"] and "5 of at most 5" in final["text"]
+
+
+async def test_rate_limit_per_hour(pingan, make_user, clock):
+    resident = make_user("Alice", language_code="en")
+    pingan.services.config.reports.max_per_hour = 1
+    review = await walk_incident(resident)
+    await resident.click(review, text="✅ Send the report")
+    await resident.reply()
+    refused = await resident.ask("/report")
+    assert "already sent 1 report in the last hour" in refused["text"]
+    clock.advance(timedelta(minutes=61))
+    assert (await resident.ask("/report"))["text"] == "What would you like to tell us about?"
+
+
+async def test_anonymity_is_remembered_as_default(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    review = await walk_incident(resident)
+    await resident.click(review, text="✅ Send the report")
+    await resident.reply()
+    assert await pingan.services.intake.prefers_anonymous(resident.user_id)
+
+
+async def test_private_text_never_appears_in_a_group(pingan, make_user, emulator, staff_chat):
+    resident = make_user("Alice", language_code="en")
+    group = emulator.add_group("Homeowners", members=[resident.user_id])
+    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
+    await resident.in_chat(group["id"]).ask("/report")
+    review = await walk_incident(resident, anonymous=False)
+    await resident.click(review, text="✅ Send the report")
+    await resident.reply()
+    secrets = ("e-bike battery", "Building 3", "13800138000", "138 0013 8000")
+    for message in emulator.chat_messages(group["id"]):
+        if message["_from_bot"]:
+            assert not any(s in (message.get("text") or "") for s in secrets)
