@@ -13,6 +13,7 @@ from bot import callbacks
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.errors import NotAllowed
+from handlers.notify import locale_of
 from handlers.report_prompts import (
     KIND_NAMES,
     category_label,
@@ -129,6 +130,12 @@ async def post_addition(context: PinganContext, case: Case, user_id: int, media:
 
 async def show_contact(update: Update, context: PinganContext) -> None:
     """Staff only: the reporters' contact in a private pop-up; every look is audited."""
+    # The pop-up is read by the presser alone: their language, not the staff chat's.
+    with using_locale(await locale_of(context, update.effective_user.id)):
+        await _show_contact(update, context)
+
+
+async def _show_contact(update: Update, context: PinganContext) -> None:
     query = update.callback_query
     pressed = callbacks.parse(query.data, FAMILY)
     if pressed is None or pressed.action != "contact" or not pressed.args or not pressed.args[0].isdigit():

@@ -85,6 +85,7 @@ async def test_start_in_a_group_points_to_private_chat(pingan, make_user, emulat
     resident = make_user("李华")
     group = emulator.add_group("阳光花园业主群", members=[resident.user_id])
     emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
+    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the bot's greeting
     in_group = resident.in_chat(group["id"])
     reply = await in_group.ask("/start@pingan_test_bot")
     assert button_urls(reply) == ["https://t.me/pingan_test_bot"]
@@ -114,10 +115,10 @@ async def test_menus_are_published_per_scope_and_language(pingan, emulator):
     await emulator.wait_for(lambda: emulator.commands({"type": "all_group_chats"}, "en"))
     english = [c["command"] for c in emulator.commands({"type": "all_private_chats"}, "en")]
     chinese = {c["command"]: c["description"] for c in emulator.commands({"type": "all_private_chats"}, "zh")}
-    assert english == ["start", "help", "language", "privacy"]
+    assert english == ["report", "myreports", "cancel", "start", "help", "language", "privacy"]
     assert list(chinese) == english and chinese["privacy"] != "What we store and why"
     groups = [c["command"] for c in emulator.commands({"type": "all_group_chats"}, "en")]
-    assert groups == ["help", "privacy"]
+    assert groups == ["report", "help", "privacy", "setup"]
 
 
 async def test_an_internal_error_gets_a_polite_answer_and_no_traceback(pingan, admin, monkeypatch, caplog):

@@ -89,6 +89,7 @@ async def test_report_in_group_moves_to_private_without_echo(pingan, make_user, 
     resident = make_user("李华")
     group = emulator.add_group("阳光花园业主群", members=[resident.user_id])
     emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
+    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the bot's greeting
     in_group = resident.in_chat(group["id"])
     reply = await in_group.ask("/report@pingan_test_bot 我的电动车电瓶被偷了")
     assert "电瓶" not in reply["text"]
@@ -100,7 +101,7 @@ async def test_report_in_group_moves_to_private_without_echo(pingan, make_user, 
     draft = await pingan.services.intake.draft(resident.user_id)
     group_record = await pingan.services.groups.by_chat_id(group["id"])
     assert draft.origin_group_id == group_record.id
-    assert len(emulator.bot_messages(group["id"])) == 1
+    assert [m["message_id"] for m in emulator.bot_messages(group["id"])][-1] == reply["message_id"]
 
 
 async def test_restart_mid_dialogue_loses_nothing(pingan, make_user):
@@ -422,6 +423,7 @@ async def test_private_text_never_appears_in_a_group(pingan, make_user, emulator
     resident = make_user("Alice", language_code="en")
     group = emulator.add_group("Homeowners", members=[resident.user_id])
     emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
+    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the bot's greeting
     await resident.in_chat(group["id"]).ask("/report")
     review = await walk_incident(resident, anonymous=False)
     await resident.click(review, text="✅ Send the report")
