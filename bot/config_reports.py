@@ -76,7 +76,7 @@ class FirstResponse(_Section):
 class ReportSettings(_Section):
     incident_categories: list[IncidentCategory] = Field(default_factory=lambda: list(DEFAULT_INCIDENT_CATEGORIES))
     dispute_kinds: list[DisputeKind] = Field(default_factory=lambda: list(DEFAULT_DISPUTE_KINDS))
-    # Compounds / areas offered as buttons at the "where" step (group areas are added to these).
+    # Compounds / areas offered as buttons at the "where" step. Reports from a group take its area.
     areas: list[str] = Field(default_factory=list)
     max_per_hour: int = Field(default=3, ge=1, le=100)
     max_photos: int = Field(default=5, ge=0, le=10)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -155,8 +156,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 self.retry_after_seen += 1
-                delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") \
-                    else float(exc.retry_after)
+                delay = retry_seconds(exc)
                 # Whatever Telegram throttles, broadcasts back off first.
                 self._bulk_paused_until = max(self._bulk_paused_until, self._clock() + delay)
                 if attempt >= self._max_retries:
@@ -182,9 +182,7 @@ class TelegramSender:
                 message = await self._bot.send_message(chat_id, html_text, parse_mode=ParseMode.HTML,
                                                        disable_web_page_preview=True, rate_limit_args=BULK)
         except RetryAfter as exc:
-            retry = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") \
-                else float(exc.retry_after)
-            return SendResult(SendStatus.RETRY, retry_after=retry, detail="flood limit")
+            return SendResult(SendStatus.RETRY, retry_after=retry_seconds(exc), detail="flood limit")
         except ChatMigrated as exc:
             return SendResult(SendStatus.MIGRATED, new_chat_id=exc.new_chat_id, detail="migrated")
         except Forbidden as exc:
@@ -203,6 +201,14 @@ class TelegramSender:
         except TelegramError as exc:
             return SendResult(SendStatus.REJECTED, detail=str(exc))
         return SendResult(SendStatus.SENT, message_id=message.message_id)
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """`retry_after` in seconds (an int today, a timedelta in PTB's next major version)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 def _photo(image: str) -> Any:

@@ -104,10 +104,11 @@ async def test_crash_between_send_and_mark_never_duplicates(pingan, emulator, cl
     await pingan.restart()
     await pingan.services.notices.run_due()
     counts = await pingan.services.notices.outbox_counts()
-    # Each group got the notice at most once; the rows whose mark was lost are uncertain, not resent.
-    delivered = len(_notices(emulator, groups["zh"])) + len(_notices(emulator, groups["en"]))
-    assert delivered == 2
+    # Each group got the notice at most once; rows in flight at the crash are uncertain and not resent.
+    delivered = [len(_notices(emulator, groups[name])) for name in ("zh", "en")]
+    assert max(delivered) == 1
     assert counts["uncertain"] >= 1 and counts["uncertain"] + counts["sent"] == 2
+    assert counts["sent"] <= sum(delivered)
     assert pingan.services.notices.dispatcher.uncertain_total == counts["uncertain"]
 
 
@@ -144,7 +145,8 @@ async def test_forbidden_marks_the_group_inactive(pingan, emulator, clock, group
     assert not (await pingan.services.groups.by_chat_id(groups["zh"])).active
     clock.set(FIRE + timedelta(days=1))
     await pingan.services.notices.run_due()
-    assert not [c for c in emulator.calls_to("sendMessage") if c.params.get("chat_id") == groups["zh"] and c.ok]
+    assert not [c for c in emulator.calls_to("sendMessage")
+                if c.params.get("chat_id") == groups["zh"] and c.ok and "网贷" in c.params["text"]]
 
 
 async def test_migrated_group_gets_the_notice_at_its_new_id(pingan, emulator, clock, groups):

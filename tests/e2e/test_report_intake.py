@@ -432,3 +432,45 @@ async def test_private_text_never_appears_in_a_group(pingan, make_user, emulator
     for message in emulator.chat_messages(group["id"]):
         if message["_from_bot"]:
             assert not any(s in (message.get("text") or "") for s in secrets)
+
+
+async def test_voice_answers_and_reporting_separately_from_a_possible_duplicate(pingan, make_user, emulator):
+    pingan.services.config.reports.areas.append("Riverside")
+    reporters = [make_user("Alice", language_code="en"), make_user("Bob", language_code="en")]
+    reviews = []
+    for resident in reporters:
+        kind = await resident.ask("/report")
+        await resident.click(kind, text="An incident: theft, fraud, danger…")
+        category = await resident.reply()
+        await resident.click(category, text="Suspicious person or vehicle")
+        urgency = await resident.reply()
+        await resident.click(urgency, text="No")
+        await resident.reply()
+        photos = await resident.ask(None, voice=b"voice note bytes")
+        await resident.click(photos, text="Skip: no photos")
+        await resident.reply()
+        where = await resident.reply()
+        await resident.click(where, text="Riverside")
+        await resident.reply()
+        when = await resident.reply()
+        await resident.click(when, text="Just now")
+        await resident.reply()
+        contact = await resident.reply()
+        await resident.click(contact, text="Stay anonymous")
+        await resident.reply()
+        review = await resident.reply()
+        assert "🎤 a voice message" in review["text"]
+        reviews.append(review)
+        if resident is reporters[0]:
+            await resident.click(review, text="✅ Send the report")
+            await resident.reply()
+    await reporters[1].click(reviews[1], text="No, report it separately")
+    done = await reporters[1].reply()
+    assert "has been received" in done["text"]
+    first = (await pingan.services.reports.cases_of(reporters[0].user_id))[0]
+    second = (await pingan.services.reports.cases_of(reporters[1].user_id))[0]
+    assert second.id != first.id and second.related_case_id == first.id
+    assert [m.media_type for m in await pingan.services.reports.media_of(second.id)] == ["voice"]
+    audit = await pingan.services.reports.audit_of(second.id)
+    reported = next(e for e in audit if e.action == "case.reported")
+    assert reported.detail["choice"] == "report_separately"
