@@ -50,6 +50,7 @@ async def walk_incident(resident, *, urgent=False, photos=0, anonymous=True):
     keyboard_part = await resident.reply()
     assert keyboard_part["_reply_markup"]["keyboard"][0][0]["request_location"] is True
     where = await resident.reply()
+    assert "Skip this question" in kb(where) and "« Back" in kb(where)
     ack = await resident.ask("Building 3, bike shed")
     assert ack["text"] == "Thank you, noted."
     when = await resident.reply()
@@ -80,7 +81,8 @@ async def test_incident_from_private_chat_to_stored_case(pingan, make_user, staf
     assert case.ref == ref and case.kind == "incident" and case.category == "theft"
     assert case.details["where"] == {"address": "Building 3, bike shed"}
     assert [m.media_type for m in await pingan.services.reports.media_of(case.id)] == ["photo", "photo"]
-    card = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(staff_chat) if ref in (m.get("text") or "")])
+    card = await emulator.wait_for(
+        lambda: [m for m in emulator.bot_messages(staff_chat) if ref in (m.get("text") or "")])
     assert "+8613800138000" not in card[0]["text"]  # contact only behind the button
     assert kb(card[0]) == ["📞 举报人联系方式（仅限工作人员）"]
 
@@ -147,10 +149,13 @@ async def walk_dispute(resident, *, willing=True):
     dkind = await resident.reply()
     await resident.click(dkind, text="Neighbours: noise")
     party = await resident.reply()
+    assert party["text"].startswith("Who is the other party?")
     describe = await resident.ask("Upstairs neighbour in 3-502")
     assert describe["text"].startswith("What happened between you")
     history = await resident.ask("Loud music every night after midnight.")
+    assert history["text"].startswith("How long has this been going on")
     outcome = await resident.ask("About three months. I talked to them twice and to the property office.")
+    assert outcome["text"].startswith("What outcome would you like?")
     mediation = await resident.ask("Quiet after 22:00.")
     await resident.click(mediation, text="Yes, I am willing" if willing else "No")
     if willing:

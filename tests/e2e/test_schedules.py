@@ -1,0 +1,96 @@
+"""/schedules, the add-a-schedule dialogue, pause / resume / delete and /notice preview, driven as
+an administrator does; residents and forged presses are refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.e2e.test_notices import _notices, config, groups  # noqa: F401 - shared fixtures
+from tests.harness import button_texts
+
+
+async def test_schedules_lists_next_three_runs(pingan, admin):
+    listing = await admin.ask("/schedules")
+    text = listing["text"]
+    assert "morning-tips" in text and "from the config file" in text
+    assert "Next runs: 2026-03-02 10:00, 2026-03-03 10:00, 2026-03-04 10:00" in text
+    assert button_texts(listing) == ["Pause morning-tips", "Delete morning-tips", "Add a schedule"]
+
+
+async def test_residents_cannot_manage_schedules(pingan, admin, make_user):
+    resident = make_user("Resident", language_code="en")
+    for command in ("/schedules", "/notice preview", "/schedules add"):
+        assert "only officers and administrators" in (await resident.ask(command))["text"]
+    listing = await admin.ask("/schedules")
+    answer = await resident.forge_press(listing, "sch:pause:morning-tips")
+    assert "not allowed" in answer["text"]
+    assert not (await pingan.services.notices.schedule("morning-tips")).paused
+
+
+async def test_add_a_nightly_patrol_for_an_areas_homeowners_groups(pingan, admin, emulator, clock, groups):  # noqa: F811
+    listing = await admin.ask("/schedules")
+    await admin.click(listing, text="Add a schedule")
+    what = await admin.reply()
+    assert "Patrol notice: night" in button_texts(what)
+    await admin.click(what, text="Patrol notice: night")
+    ask_param = await admin.reply()
+    assert "patrol_time" in ask_param["text"]
+    when = await admin.ask("21:00-02:00")
+    await admin.click(when, text="Custom (cron)")
+    await admin.reply()
+    wrong = await admin.ask("every night")
+    assert "not a valid cron expression" in wrong["text"]
+    kinds = await admin.ask("0 21 * * *")
+    await admin.click(kinds, text="homeowners' / building group")
+    assert "✅ homeowners' / building group" in button_texts(admin.current(kinds))
+    await admin.click(kinds, text="Done")
+    await admin.reply()  # which areas?
+    preview = await admin.ask("Riverside")
+    assert "Next runs: 2026-03-02 21:00, 2026-03-03 21:00, 2026-03-04 21:00" in preview["text"]
+    assert "your area: patrol tonight 21:00-02:00, duty phone 0851-110" in preview["text"]
+    await admin.click(preview, text="Save")
+    saved = await admin.reply()
+    assert saved["text"].startswith("Schedule s-") and "2026-03-02 21:00" in saved["text"]
+    schedule_id = saved["text"].split()[1]
+    schedule = await pingan.services.notices.schedule(schedule_id)
+    assert schedule.targets == {"kinds": ["homeowners"], "areas": ["Riverside"]}
+    clock.set(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))  # 21:00 in Shanghai
+    await pingan.services.notices.run_due()
+    texts = [m["text"] for m in _notices(emulator, groups["en"])]
+    assert "Patrol notice\n\nRiverside: patrol tonight 21:00-02:00, duty phone 0851-110" in texts
+    assert any("今晚21:00-02:00巡逻" in m["text"] for m in _notices(emulator, groups["zh"]))
+    assert not any("巡逻" in m["text"] for m in _notices(emulator, groups["other_area"]))
+
+
+async def test_pause_resume_and_delete_with_buttons(pingan, admin):
+    listing = await admin.ask("/schedules")
+    await admin.click(listing, text="Pause morning-tips")
+    assert (await pingan.services.notices.schedule("morning-tips")).paused
+    assert "Resume morning-tips" in button_texts(admin.current(listing))
+    await admin.click(listing, text="Resume morning-tips")
+    assert not (await pingan.services.notices.schedule("morning-tips")).paused
+    await admin.click(listing, text="Delete morning-tips")
+    assert button_texts(admin.current(listing)) == ["Yes, delete it", "Cancel"]
+    await admin.click(listing, text="Yes, delete it")
+    assert await pingan.services.notices.schedule("morning-tips") is None
+    reply = await admin.ask("/schedules pause morning-tips")
+    assert reply["text"] == "There is no schedule morning-tips."
+
+
+async def test_cancel_the_dialogue_keeps_nothing(pingan, admin):
+    await admin.send("/schedules add")
+    what = await admin.reply()
+    await admin.click(what, text="Tips: Loan scams")
+    await admin.reply()  # when?
+    reply = await admin.ask("/cancel")
+    assert reply["text"] == "Cancelled: nothing was saved."
+    assert [s.id for s in await pingan.services.notices.schedules()] == ["morning-tips"]
+
+
+async def test_notice_preview(pingan, admin):
+    reply = await admin.ask("/notice preview")
+    assert reply["text"] == "Anti-fraud reminder: Loan scams\n\nTip 0 <script>"
+    reply = await admin.ask("/notice preview night")
+    assert "your area: patrol tonight [patrol_time], duty phone 0851-110" in reply["text"]
+    reply = await admin.ask("/notice preview nothing")
+    assert "Available: loans, night" in reply["text"]
