@@ -33,6 +33,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("help", N_("Commands you can use"), in_groups=True),
     CommandInfo("language", N_("Choose 中文 or English")),
     CommandInfo("privacy", N_("What we store and why"), in_groups=True),
+    CommandInfo("cases", N_("Cases: mine, overdue, all open by grade"), roles=_STAFF, in_groups=True),
+    CommandInfo("case", N_("Open a case card: /case PA-2026-000123"), roles=_STAFF, in_groups=True),
     CommandInfo("staff", N_("List staff and volunteers with their roles"), roles=_STAFF, in_groups=True),
     CommandInfo("invite", N_("Create an invitation link for a role"), roles=_INVITERS),
     CommandInfo("revoke", N_("Remove a role from someone"), roles=_INVITERS),

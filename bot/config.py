@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.config_cases import CaseSettings
 from bot.config_notices import GroupDeclaration, KeyedProblems, NoticeSettings, validate_declared_groups
 from bot.config_reports import ReportSettings
 
@@ -114,6 +115,7 @@ class Settings(BaseSettings):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
     groups: list[GroupDeclaration] = Field(default_factory=list)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
 

@@ -187,7 +187,8 @@ class NoticeSettings(_Section):
                 problems.append((f"themes.{key}", "theme ids are 1-32 lowercase letters, digits, '-' or '_'"))
         for key in self.patrol_templates:
             if not _ID.match(key):
-                problems.append((f"patrol_templates.{key}", "template ids are 1-32 lowercase letters, digits, '-' or '_'"))
+                problems.append((f"patrol_templates.{key}",
+                                 "template ids are 1-32 lowercase letters, digits, '-' or '_'"))
         for month, theme in self.theme_calendar.items():
             if not 1 <= month <= 12:
                 problems.append((f"theme_calendar.{month}", "months are 1 to 12"))
@@ -212,7 +213,8 @@ class NoticeSettings(_Section):
         """Problems with what the schedules refer to: themes, templates, placeholders."""
         problems = []
         for index, schedule in enumerate(schedules):
-            problems += [(f"{prefix}.{index}.{key}", message) for key, message in self.content_problems(schedule.content)]
+            problems += [(f"{prefix}.{index}.{key}", message)
+                         for key, message in self.content_problems(schedule.content)]
         return problems
 
     def content_problems(self, content: ScheduleContent) -> list[tuple[str, str]]:

@@ -14,11 +14,13 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.notice_jobs import start_notices
 from bot.services import Services
+from bot.services.cases import CaseWorkflow
 from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
+from handlers.case_actions import arm_case_jobs
 from handlers.menu import publish_menus
 from handlers.report import arm_report_jobs
 from storage.db import Database
@@ -42,10 +44,12 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
     except BaseException:
         await db.close()
         raise
+    workflow = CaseWorkflow(db, clock, config.cases)
     return Services(
         config=config, clock=clock, db=db, people=people, groups=groups,
         intake=IntakeService(db, clock, config.reports, config.tzinfo),
-        reports=ReportService(db, clock, config.reports),
+        reports=ReportService(db, clock, config.reports, on_case_created=workflow.arm_new_case),
+        cases=workflow,
         notices=NoticeService(db, clock, config.notices, timezone=config.timezone,
                               default_language=config.default_language, groups=groups),
     )
@@ -72,6 +76,7 @@ class Pingan:
             )
             await start_notices(self.application)
             arm_report_jobs(self.application)
+            arm_case_jobs(self.application)
         except BaseException:
             await self.stop()
             raise

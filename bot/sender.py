@@ -43,6 +43,10 @@ SEND_METHODS = frozenset({
     "sendVenue", "sendPoll", "sendDice", "sendVideoNote",
 })
 BULK = {"bulk": True}
+#: Seconds after a person's reply during which broadcasts leave them a free slot.
+INTERACTIVE_RECENT = 3.0
+#: A bulk send this late (the event loop's wake-up jitter) still counts at its scheduled time.
+STAMP_SLACK = 0.003
 CAPTION_LIMIT = 1024
 
 
@@ -54,12 +58,14 @@ class _Window:
         self.period = period
         self.stamps: deque[float] = deque()
 
-    def wait_needed(self, now: float) -> float:
+    def wait_needed(self, now: float, reserve: int = 0) -> float:
+        """Seconds until one more send fits, keeping `reserve` slots free."""
         while self.stamps and self.stamps[0] <= now - self.period:
             self.stamps.popleft()
-        if len(self.stamps) < self.limit:
+        limit = max(1, self.limit - reserve)
+        if len(self.stamps) < limit:
             return 0.0
-        return self.stamps[len(self.stamps) - self.limit] + self.period - now
+        return self.stamps[len(self.stamps) - limit] + self.period - now
 
     def add(self, now: float) -> None:
         self.stamps.append(now)
@@ -68,7 +74,7 @@ class _Window:
 class PacedRateLimiter(BaseRateLimiter[dict]):
     """Global and per-group limits, with interactive calls ahead of bulk ones (see module doc)."""
 
-    def __init__(self, per_second: int = 30, per_group_per_minute: int = 20, margin: float = 0.035,
+    def __init__(self, per_second: int = 30, per_group_per_minute: int = 20, margin: float = 0.02,
                  max_retries: int = 3, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._margin = margin
@@ -78,7 +84,8 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         self._groups: dict[int | str, _Window] = {}
         self._max_retries = max_retries
         self._bulk_lane = asyncio.Lock()
-        self._last_bulk = float("-inf")
+        self._next_bulk_at = float("-inf")
+        self._last_interactive = float("-inf")
         self._bulk_paused_until = 0.0
         self._interactive_waiting = 0
         self.retry_after_seen = 0
@@ -104,6 +111,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         group = self._group_window(chat_id)
         while True:
             now = self._clock()
+            self._last_interactive = now
             wait = max(self._global.wait_needed(now), group.wait_needed(now) if group else 0.0)
             if wait <= 0:
                 self._global.add(now)
@@ -121,19 +129,25 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         async with self._bulk_lane:
             while True:
                 now = self._clock()
+                due = max(self._next_bulk_at, self._bulk_paused_until)
+                # While people are talking to the bot, keep one slot of the window free for them,
+                # so that a reply never waits for the broadcast.
+                reserve = 1 if now - self._last_interactive < INTERACTIVE_RECENT else 0
                 wait = max(
-                    self._global.wait_needed(now),
-                    self._last_bulk + self._interval - now,
-                    self._bulk_paused_until - now,
+                    due - now,
+                    self._global.wait_needed(now, reserve),
                     group.wait_needed(now) if group else 0.0,
                 )
                 if wait <= 0 and self._interactive_waiting == 0:
-                    self._global.add(now)
+                    # Sends are stamped on an even schedule, so that sleeping a millisecond too
+                    # long does not add up over a thousand sends (the margin covers the difference).
+                    stamp = due if now - due < STAMP_SLACK else now
+                    self._global.add(stamp)
                     if group:
-                        group.add(now)
-                    self._last_bulk = now
+                        group.add(stamp)
+                    self._next_bulk_at = stamp + self._interval
                     return
-                await asyncio.sleep(max(wait, 0.002))
+                await asyncio.sleep(max(wait, 0.0005))
 
     async def process_request(
         self,

@@ -14,10 +14,10 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from handlers import case_card, fallback, language, myreports, privacy, report, roles, start
+from handlers import case_actions, case_card, fallback, language, myreports, privacy, report, roles, start
 from handlers import groups as groups_
-from handlers import notices as notices_
 from handlers import help as help_
+from handlers import notices as notices_
 from handlers.errors import on_error
 from handlers.guards import identify_caller
 
@@ -41,13 +41,17 @@ def register(application: Application) -> None:
         CommandHandler("report", report.report_command),
         CommandHandler("cancel", report.cancel_command, filters=filters.ChatType.PRIVATE),
         CommandHandler("myreports", myreports.my_reports, filters=filters.ChatType.PRIVATE),
+        CommandHandler("cases", case_actions.list_cases),
+        CommandHandler("case", case_actions.open_case),
+        MessageHandler(filters.Regex(r"^/case_PA_\d{4}_\d{6}(@\w+)?$"), case_actions.open_case),
         CallbackQueryHandler(language.choose_language, pattern=callbacks.pattern(language.FAMILY)),
         CallbackQueryHandler(privacy.request_erasure, pattern=callbacks.pattern(privacy.FAMILY)),
         CallbackQueryHandler(roles.invite_pressed, pattern=callbacks.pattern(roles.INVITE_FAMILY)),
         CallbackQueryHandler(roles.revoke_pressed, pattern=callbacks.pattern(roles.REVOKE_FAMILY)),
         CallbackQueryHandler(report.on_button, pattern=callbacks.pattern(report.FAMILY)),
         CallbackQueryHandler(myreports.on_button, pattern=callbacks.pattern(myreports.FAMILY)),
-        CallbackQueryHandler(case_card.show_contact, pattern=callbacks.pattern(case_card.FAMILY)),
+        CallbackQueryHandler(case_actions.on_button, pattern=callbacks.pattern(case_card.FAMILY)),
+        CallbackQueryHandler(case_actions.followup_button, pattern=callbacks.pattern(case_actions.FOLLOWUP_FAMILY)),
         CommandHandler("setup", groups_.setup),
         CommandHandler("groups", groups_.list_groups),
         CommandHandler("schedules", notices_.list_schedules),

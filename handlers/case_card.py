@@ -7,17 +7,19 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot import callbacks
 from bot.context import PinganContext
-from bot.i18n import _, using_locale
+from bot.i18n import N_, _, using_locale
 from bot.services.errors import NotAllowed
+from handlers.labels import role_label
 from handlers.notify import locale_of
 from handlers.report_prompts import (
     KIND_NAMES,
     category_label,
     shorten,
+    status_label,
     when_text,
     where_text,
 )
@@ -27,10 +29,67 @@ FAMILY = "case"
 logger = logging.getLogger(__name__)
 
 
-def card_markup(case: Case) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(
-        _("📞 Reporter's contact (staff only)"), callback_data=callbacks.pack(FAMILY, "contact", case.id)
-    )]])
+GRADE_ICONS = {"red": "🔴", "orange": "🟠", "yellow": "🟡", "green": "🟢"}
+GRADE_LABELS = {"red": N_("red"), "orange": N_("orange"), "yellow": N_("yellow"), "green": N_("green")}
+LEVEL_LABELS = {"grid": N_("grid"), "community": N_("community"), "township": N_("township"),
+                "county": N_("county")}
+OUTCOME_LABELS = {
+    "resolved": N_("Resolved"),
+    "mediated": N_("Mediated, with an agreement"),
+    "mediation_failed": N_("Mediation failed"),
+    "referred": N_("Referred elsewhere"),
+    "not_police": N_("Not a police matter"),
+}
+REJECTION_LABELS = {"duplicate": N_("Duplicate"), "invalid": N_("Invalid")}
+ACTION_LABELS = {
+    "case.accepted": N_("accepted"),
+    "case.graded": N_("graded"),
+    "case.assigned": N_("assigned"),
+    "case.level_set": N_("level set"),
+    "case.note_added": N_("note added"),
+    "case.resolved": N_("resolved"),
+    "case.rejected": N_("rejected"),
+    "case.reopened": N_("reopened"),
+    "case.followed_up": N_("followed up"),
+    "case.closed": N_("closed after the follow-up visit"),
+    "case.followup_no_response": N_("closed: no answer to the follow-up visit"),
+}
+
+
+def _button(text: str, action: str, case: Case, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.pack(FAMILY, action, case.id, *args))
+
+
+def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str, str]] | None = None
+                ) -> InlineKeyboardMarkup:
+    """The card's buttons: the main view, or one of its pickers (assign, level, resolve, reject)."""
+    back = [_button(_("« Back"), "view", case, "main")]
+    if view == "assign":
+        rows = [[_button(f"{name} · {role}", "assignto", case, user_id)] for user_id, name, role in (staff or [])]
+        return InlineKeyboardMarkup([*rows, back])
+    if view == "level":
+        buttons = [_button(LEVEL_LABELS[level].translated(), "levelto", case, level) for level in LEVEL_LABELS]
+        return InlineKeyboardMarkup([buttons[:2], buttons[2:], back])
+    if view == "resolve":
+        rows = [[_button(label.translated(), "resolveto", case, key)] for key, label in OUTCOME_LABELS.items()]
+        return InlineKeyboardMarkup([*rows, back])
+    if view == "reject":
+        rows = [[_button(label.translated(), "rejectto", case, key)] for key, label in REJECTION_LABELS.items()]
+        return InlineKeyboardMarkup([*rows, back])
+    rows = []
+    if case.status in ("new", "reopened") and case.owner_id is None:
+        rows.append([_button(_("✋ Accept"), "accept", case)])
+    rows.append([_button(("✓" if case.grade == g else "") + icon, "grade", case, g) for g, icon in GRADE_ICONS.items()])
+    open_case = case.status in ("new", "accepted", "in_progress", "reopened")
+    if open_case:
+        rows.append([_button(_("👤 Assign"), "view", case, "assign"), _button(_("🏛 Level"), "view", case, "level")])
+    rows.append([_button(_("📝 Note"), "note", case), _button(_("📜 History"), "history", case)])
+    if open_case:
+        rows.append([_button(_("✅ Resolve"), "view", case, "resolve"), _button(_("🚫 Reject"), "view", case, "reject")])
+    else:
+        rows.append([_button(_("↩ Reopen"), "reopen", case)])
+    rows.append([_button(_("📞 Reporter's contact (staff only)"), "contact", case)])
+    return InlineKeyboardMarkup(rows)
 
 
 async def card_text(context: PinganContext, case: Case) -> str:
@@ -39,16 +98,19 @@ async def card_text(context: PinganContext, case: Case) -> str:
     settings = services.config.reports
     group = await services.groups.by_id(case.origin_group_id) if case.origin_group_id else None
     reported = case.created_at.astimezone(services.config.tzinfo).strftime("%Y-%m-%d %H:%M")
-    if case.emergency:
+    if case.emergency and case.status == "new":
         header = "🔴 " + _("URGENT: happening now") + f" · {case.ref}"
-    else:
+    elif case.status == "new":
         header = "🆕 " + _("New report") + f" · {case.ref}"
+    else:
+        header = f"{GRADE_ICONS.get(case.grade or '', '⚪')} {case.ref}"
     details = case.details
     lines = [
         f"<b>{html.escape(header)}</b>",
         f"{html.escape(KIND_NAMES[case.kind].translated())} · "
         f"{html.escape(category_label(settings, case.kind, case.category))}",
         _("Area: {area}").format(area=html.escape(case.area or _("not known"))),
+        html.escape(await workflow_line(context, case)),
     ]
     if group is not None:
         lines.append(_("From group: {title}").format(title=html.escape(group.title)))
@@ -67,6 +129,57 @@ async def card_text(context: PinganContext, case: Case) -> str:
     elif case.description:
         lines += ["", html.escape(shorten(case.description))]
     return "\n".join(lines)
+
+
+async def workflow_line(context: PinganContext, case: Case) -> str:
+    """Status · grade · owner · level · deadline · last action, on one line."""
+    tz = context.services.config.tzinfo
+    parts = [_("Status: {status}").format(status=status_label(case.status))]
+    parts.append(_("Grade: {grade}").format(
+        grade=GRADE_LABELS[case.grade].translated() if case.grade else _("not graded")))
+    if case.owner_id is not None:
+        owner = await context.services.people.person(case.owner_id)
+        parts.append(_("Owner: {name}").format(name=owner.first_name if owner and owner.first_name else case.owner_id))
+    if case.level:
+        parts.append(_("Level: {level}").format(level=LEVEL_LABELS[case.level].translated()))
+    due = case.accept_due if case.owner_id is None else case.resolve_due
+    if due is not None and case.status in ("new", "accepted", "in_progress", "reopened"):
+        parts.append(_("Due: {time}").format(time=due.astimezone(tz).strftime("%m-%d %H:%M")))
+    if case.last_action in ACTION_LABELS:
+        parts.append(_("Last: {action}").format(action=ACTION_LABELS[case.last_action].translated()))
+    return " · ".join(parts)
+
+
+async def refresh_card(context: PinganContext, case: Case, *, also_message=None, view: str = "main") -> None:
+    """Edits the staff chat's card (and the copy the button was pressed on) to the case's state."""
+    services = context.services
+    with using_locale(services.config.default_language):
+        text = await card_text(context, case)
+        markup = card_markup(case, view, staff=await _staff_choices(context) if view == "assign" else None)
+    targets = []
+    if case.staff_message_id is not None and services.config.staff_chat_id is not None:
+        targets.append((services.config.staff_chat_id, case.staff_message_id))
+    if also_message is not None and (also_message.chat_id, also_message.message_id) not in targets:
+        targets.append((also_message.chat_id, also_message.message_id))
+    for chat_id, message_id in targets:
+        try:
+            await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup,
+                                                parse_mode=ParseMode.HTML)
+        except BadRequest as exc:  # "message is not modified" when nothing visible changed
+            logger.debug("card of %s not edited in %s: %s", case.ref, chat_id, exc)
+        except TelegramError:
+            logger.exception("could not update the card of %s in chat %s", case.ref, chat_id)
+
+
+async def _staff_choices(context: PinganContext) -> list[tuple[int, str, str]]:
+    return [(user_id, name, role_label(role)) for user_id, name, role in await context.services.cases.assignable_staff()]
+
+
+async def send_card(context: PinganContext, chat_id: int, case: Case) -> None:
+    """A copy of the card with working buttons, anywhere (/case PA-…)."""
+    with using_locale(context.services.config.default_language):
+        text, markup = await card_text(context, case), card_markup(case)
+    await context.bot.send_message(chat_id, text, reply_markup=markup, parse_mode=ParseMode.HTML)
 
 
 async def post_case_card(context: PinganContext, case: Case, media: list[CaseMedia] | None = None) -> None:

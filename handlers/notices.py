@@ -17,7 +17,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
@@ -251,7 +250,8 @@ async def start_add(update: Update, context: PinganContext) -> int:
                                    callback_data=callbacks.pack(NEW_FAMILY, "theme", key))]
              for key, theme in settings.themes.items()]
     if settings.theme_calendar:
-        rows.append([InlineKeyboardButton(_("Tips: the month's theme"), callback_data=callbacks.pack(NEW_FAMILY, "cal"))])
+        rows.append([InlineKeyboardButton(_("Tips: the month's theme"),
+                                          callback_data=callbacks.pack(NEW_FAMILY, "cal"))])
     if len(rows) == 0:
         await update.effective_message.reply_text(_("The notice library is empty: add themes or patrol templates "
                                                     "to the config file first."))
@@ -292,9 +292,8 @@ async def _ask_next_param_or_time(update: Update, context: PinganContext) -> int
     draft = _draft(context)
     needed = draft.get("params_needed") or []
     if needed:
-        await context.bot.send_message(update.effective_chat.id,
-                                       _("What should the placeholder {name} say? For example, for patrol_time: 21:00-02:00.")
-                                       .format(name=needed[0]))
+        question = _("What should the placeholder {name} say? For example, for patrol_time: 21:00-02:00.")
+        await context.bot.send_message(update.effective_chat.id, question.format(name=needed[0]))
         return TYPING_PARAM
     rows = [[InlineKeyboardButton(_cron_label(cron), callback_data=callbacks.pack(NEW_FAMILY, "cron", key))]
             for cron, key in CRON_PRESETS]
@@ -432,12 +431,11 @@ async def _show_preview(update: Update, context: PinganContext) -> int:
         "",
         preview.html_text,
     ])
-    await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML,
-                                   reply_markup=InlineKeyboardMarkup([[
-                                       InlineKeyboardButton(_("Save"), callback_data=callbacks.pack(NEW_FAMILY, "save")),
-                                       InlineKeyboardButton(_("Cancel"),
-                                                            callback_data=callbacks.pack(NEW_FAMILY, "cancel")),
-                                   ]]))
+    buttons = InlineKeyboardMarkup([[
+        InlineKeyboardButton(_("Save"), callback_data=callbacks.pack(NEW_FAMILY, "save")),
+        InlineKeyboardButton(_("Cancel"), callback_data=callbacks.pack(NEW_FAMILY, "cancel")),
+    ]])
+    await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML, reply_markup=buttons)
     return CONFIRMING
 
 

@@ -28,7 +28,7 @@ from bot.i18n import _, ngettext, using_locale
 from bot.services.errors import NotAllowed
 from bot.services.intake import Answer, AnswerType, Outcome, Problem, Step
 from bot.services.reports import CaseClosed, RateLimited, SubmittedReport
-from handlers import case_card, fallback
+from handlers import case_actions, case_card, fallback
 from handlers.notify import locale_of
 from handlers.report_prompts import FAMILY, problem_text, step_prompts
 from storage.models import Draft
@@ -106,9 +106,14 @@ def rate_limited_text(context: PinganContext, limit: int) -> str:
 
 
 async def cancel_command(update: Update, context: PinganContext) -> None:
-    """/cancel: drops the dialogue in progress, whatever the step."""
-    draft = await context.services.intake.cancel(update.effective_user.id)
-    await _strip_buttons(context, update.effective_user.id, draft)
+    """/cancel: drops the dialogue in progress (or the text a card asked a staff member for)."""
+    user_id = update.effective_user.id
+    if await context.services.cases.pending_text(user_id) is not None:
+        await context.services.cases.drop_pending_text(user_id)
+        await update.effective_message.reply_text(_("Cancelled: nothing was changed."))
+        return
+    draft = await context.services.intake.cancel(user_id)
+    await _strip_buttons(context, user_id, draft)
     text = _("Cancelled. Nothing was sent.") if draft else _("There is nothing to cancel.")
     await update.effective_message.reply_text(text, reply_markup=ReplyKeyboardRemove())
 
@@ -183,7 +188,10 @@ async def on_private_message(update: Update, context: PinganContext) -> bool:
 
 
 async def private_input(update: Update, context: PinganContext) -> None:
-    """A private message outside commands: the dialogue's answer, else a polite pointer to /help."""
+    """A private message outside commands: text a staff member was asked for, the answer to the
+    person's dialogue, else a polite pointer to /help."""
+    if await case_actions.staff_text(update, context):
+        return
     if not await on_private_message(update, context):
         await fallback.unexpected_message(update, context)
 

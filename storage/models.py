@@ -126,6 +126,15 @@ class Case(_Record):
     staff_message_id: int | None
     created_at: datetime
     updated_at: datetime
+    owner_id: int | None = None
+    level: str | None = None
+    accepted_at: datetime | None = None
+    accept_due: datetime | None = None
+    resolve_due: datetime | None = None
+    resolved_at: datetime | None = None
+    outcome: str | None = None
+    outcome_note: str | None = None
+    last_action: str | None = None
 
 
 class CaseReporter(_Record):
@@ -194,3 +203,37 @@ class OutboxEntry(_Record):
     attempts: int
     outcome: str | None
     message_id: int | None
+
+
+class CaseNote(_Record):
+    id: int
+    case_id: int
+    author_id: int
+    text: str
+    created_at: datetime
+
+
+class CaseAlarm(_Record):
+    id: int
+    case_id: int
+    kind: str
+    stage: str
+    due_at: datetime
+
+
+class Followup(_Record):
+    case_id: int
+    asked_at: datetime | None
+    solved: bool | None
+    stars: int | None
+    comment: str | None
+    no_response: bool
+    spot_check: bool
+
+
+class StaffInput(_Record):
+    user_id: int
+    case_id: int
+    purpose: str
+    detail: str
+    created_at: datetime

@@ -230,4 +230,8 @@ def _case(row) -> Case | None:
         description=row["description"], details=json.loads(row["details"]), related_case_id=row["related_case_id"],
         staff_message_id=row["staff_message_id"], created_at=from_db(row["created_at"]),
         updated_at=from_db(row["updated_at"]),
+        owner_id=row["owner_id"], level=row["level"], accepted_at=from_db(row["accepted_at"]),
+        accept_due=from_db(row["accept_due"]), resolve_due=from_db(row["resolve_due"]),
+        resolved_at=from_db(row["resolved_at"]), outcome=row["outcome"], outcome_note=row["outcome_note"],
+        last_action=row["last_action"],
     )

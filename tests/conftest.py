@@ -41,6 +41,8 @@ def config(tmp_path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Set
         storage={"path": str(tmp_path / "pingan.db")},
         admins=[ADMIN_ID],
         staff_chat_id=STAFF_CHAT_ID,
+        # Spot checks are random in production; tests that want one ask for it.
+        cases={"spot_check_fraction": 0.0},
     )
 
 

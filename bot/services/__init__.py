@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.cases import CaseWorkflow
 from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
 from bot.services.notices import NoticeService
@@ -25,4 +26,5 @@ class Services:
     groups: GroupService
     intake: IntakeService
     reports: ReportService
+    cases: CaseWorkflow
     notices: NoticeService

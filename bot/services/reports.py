@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -52,8 +53,11 @@ class ContactCard:
 
 
 class ReportService:
-    def __init__(self, db: Database, clock: Clock, settings: ReportSettings) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: ReportSettings,
+                 on_case_created: Callable[[Case], Awaitable[None]] | None = None) -> None:
         self._db = db
+        # Deadlines for the new case (the workflow's business), inside the creating transaction.
+        self._on_case_created = on_case_created
         self._clock = clock
         self._settings = settings
         self._cases = CaseRepo(db)
@@ -98,6 +102,7 @@ class ReportService:
             )
             await self._cases.add_reporter(case.id, draft.user_id, is_primary=True, anonymous=False, phone=None,
                                            now=now)
+            await self._case_created(case)
             linked = draft.model_copy(update={"case_id": case.id})
             await self._drafts.save(linked)
             await self._audit.record(now, draft.user_id, "case.emergency_opened", "case", case.id,
@@ -143,6 +148,7 @@ class ReportService:
                     )
                     await self._cases.add_reporter(case.id, draft.user_id, is_primary=True,
                                                    anonymous=contact["anonymous"], phone=contact["phone"], now=now)
+                    await self._case_created(case)
                 audit_detail: dict[str, Any] = {"kind": case.kind, "category": case.category}
                 if separate_from_case_id is not None:
                     audit_detail["choice"] = "report_separately"
@@ -158,6 +164,10 @@ class ReportService:
             await self._drafts.delete(draft.user_id)
         media = [m for m in await self._cases.media(case.id) if m.addition_id == addition_id]
         return SubmittedReport(case=case, joined_existing=join_case_id is not None, media=media)
+
+    async def _case_created(self, case: Case) -> None:
+        if self._on_case_created is not None:
+            await self._on_case_created(case)
 
     # --- the reporter's view -----------------------------------------------------------------
 

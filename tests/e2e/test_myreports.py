@@ -73,7 +73,7 @@ async def test_contact_button_is_for_staff_only_and_audited(pingan, make_user, a
     emulator.add_member(staff_chat, nosy.user_id)
     emulator.add_member(staff_chat, admin.user_id)
     in_staff_chat = nosy.in_chat(staff_chat)
-    contact_data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    contact_data = card["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
     refused = await in_staff_chat.click(card, data=contact_data)
     assert "only staff" in refused["text"]
     shown = await admin.in_chat(staff_chat).click(card, data=contact_data)
@@ -90,6 +90,6 @@ async def test_anonymous_reporter_stays_anonymous_to_staff(pingan, make_user, ad
     card = (await emulator.wait_for(lambda: [m for m in emulator.bot_messages(staff_chat)
                                              if ref in (m.get("text") or "")]))[0]
     emulator.add_member(staff_chat, admin.user_id)
-    contact_data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    contact_data = card["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
     shown = await admin.in_chat(staff_chat).click(card, data=contact_data)
     assert "anonymous" in shown["text"] and "Alice" not in shown["text"]

@@ -112,6 +112,7 @@ def test_cli_help_for_every_command():
 def test_migrate_command(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PINGAN_STORAGE__PATH", str(tmp_path / "db.sqlite"))
     assert main(["migrate", "--config", str(ROOT / "config.yaml")]) == 0
-    assert "schema version 4 (applied: 0001_initial, 0002_groups, 0003_notices, 0004_reports)" in capsys.readouterr().out
+    expected = "schema version 5 (applied: 0001_initial, 0002_groups, 0003_notices, 0004_reports, 0005_case_workflow)"
+    assert expected in capsys.readouterr().out
     assert main(["migrate", "--config", str(ROOT / "config.yaml")]) == 0
     assert "none pending" in capsys.readouterr().out

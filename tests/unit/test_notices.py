@@ -302,7 +302,8 @@ async def test_send_outcomes_retry_forbidden_migrated_uncertain(world):
     schedule = await add(world, "0 10 * * *", theme="loans")
     report = await world.at(shanghai(3, 10))
     delivery = report.delivery
-    assert (delivery.sent, delivery.retried, delivery.forbidden, delivery.uncertain, delivery.migrated) == (1, 1, 1, 1, 1)
+    outcome = (delivery.sent, delivery.retried, delivery.forbidden, delivery.uncertain, delivery.migrated)
+    assert outcome == (1, 1, 1, 1, 1)
     assert world.sender.texts_to(-1003) and not world.sender.texts_to(-103)
     assert (await world.groups.by_id(moved.id)).chat_id == -1003
     assert not (await world.groups.by_id(gone.id)).active
@@ -326,7 +327,7 @@ async def test_retries_give_up_after_max_attempts(world):
     await add(world, "0 10 * * *", theme="loans")
     moment = shanghai(3, 10)
     for _ in range(6):
-        report = await world.at(moment)
+        await world.at(moment)
         moment += timedelta(minutes=5)
     counts = await world.notices.outbox_counts()
     assert counts["failed"] == 1 and world.sender.sent == []

@@ -1,0 +1,412 @@
+"""Staff actions on a case card, /cases and /case, deadline alarms and the follow-up visit."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application
+
+from bot import callbacks
+from bot.context import PinganContext
+from bot.i18n import _, using_locale
+from bot.roles import is_staff
+from bot.services.case_states import IllegalTransition
+from bot.services.cases import GRADES, LEVELS, OUTCOMES, REJECTIONS, AlarmDue, CaseNotFound, Change
+from bot.services.errors import NotAllowed
+from handlers import case_card
+from handlers.case_card import ACTION_LABELS, FAMILY, GRADE_LABELS, OUTCOME_LABELS
+from handlers.notify import locale_of
+from storage.models import Case, Role
+
+logger = logging.getLogger(__name__)
+ALARM_JOB = "cases:alarms"
+CASE_REF = re.compile(r"(?i)PA-\d{4}-\d{6}")
+FOLLOWUP_FAMILY = "fu"
+
+
+# --- the card's buttons ----------------------------------------------------------------------
+
+async def on_button(update: Update, context: PinganContext) -> None:
+    """Every card button. The callback data only names the case: the stored roles decide."""
+    query = update.callback_query
+    pressed = callbacks.parse(query.data, FAMILY)
+    if pressed is None or not pressed.args or not pressed.args[0].isdigit():
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    if pressed.action == "contact":
+        await case_card.show_contact(update, context)
+        return
+    case_id, arg = int(pressed.args[0]), (pressed.args[1] if len(pressed.args) > 1 else "")
+    actor = update.effective_user.id
+    # Pop-ups are read by the presser alone: their language. Cards and messages to others set
+    # their own language explicitly.
+    with using_locale(await locale_of(context, actor)):
+        answer = await _act_politely(context, query, pressed.action, case_id, arg, actor)
+    if answer is not None:
+        await query.answer(answer, show_alert=True)
+        return
+    await query.answer()
+
+
+async def _act_politely(context: PinganContext, query, action: str, case_id: int, arg: str, actor: int) -> str | None:
+    """`_act`, with refusals turned into the pop-up text that explains them."""
+    try:
+        return await _act(context, query, action, case_id, arg, actor)
+    except NotAllowed:
+        return _("Sorry, you are not allowed to do this.")
+    except IllegalTransition as illegal:
+        return _("This case is {status} now, so that is not possible.").format(
+            status=case_card.status_label(illegal.status))
+    except (CaseNotFound, ValueError):
+        return _("This button has expired.")
+
+
+async def _act(context: PinganContext, query, action: str, case_id: int, arg: str, actor: int) -> str | None:
+    """Does what was pressed; returns a pop-up text when the presser must be told something."""
+    workflow = context.services.cases
+    if action == "view":
+        await workflow.history(case_id, actor)  # staff only, even to look at a picker
+        await case_card.refresh_card(context, await workflow.case(case_id), also_message=query.message,
+                                     view=arg if arg in ("main", "assign", "level", "resolve", "reject") else "main")
+        return None
+    if action == "accept":
+        change = await workflow.accept(case_id, actor)
+        if not change.changed:
+            owner = await _name(context, change.case.owner_id)
+            return _("Already accepted by {name}.").format(name=owner)
+        await _after_change(context, query, change, reporter_event="accepted")
+        return None
+    if action == "grade" and arg in GRADES:
+        change = await workflow.set_grade(case_id, actor, arg)
+        if change.changed:
+            await _after_change(context, query, change)
+            await _route_grade(context, change.case)
+        return None
+    if action == "assignto" and arg.isdigit():
+        change = await workflow.assign(case_id, actor, int(arg))
+        if change.changed:
+            await _after_change(context, query, change, reporter_event="in_progress")
+            await _tell_new_owner(context, change.case, actor)
+        return None
+    if action == "levelto" and arg in LEVELS:
+        change = await workflow.set_level(case_id, actor, arg)
+        await _after_change(context, query, change)
+        return None
+    if action == "history":
+        return await _history_text(context, case_id, actor)
+    if action in ("note", "resolveto", "rejectto"):
+        purpose = {"note": "note", "resolveto": "resolve", "rejectto": "reject"}[action]
+        if purpose == "resolve" and arg not in OUTCOMES or purpose == "reject" and arg not in REJECTIONS:
+            return _("This button has expired.")
+        case = await workflow.await_text(case_id, actor, purpose, arg)
+        if not await _ask_privately(context, actor, case, purpose):
+            await workflow.drop_pending_text(actor)
+            return _("Please open a private chat with me first (tap my name, then Start), and press again.")
+        await case_card.refresh_card(context, case, also_message=query.message)
+        return _("I have sent you a private message: write it there.")
+    if action == "reopen":
+        change = await workflow.reopen(case_id, actor, reason="staff")
+        if change.changed:
+            await _after_change(context, query, change, reporter_event="reopened")
+        return None
+    return _("This button has expired.")
+
+
+async def _after_change(context: PinganContext, query, change: Change, *, reporter_event: str | None = None) -> None:
+    await case_card.refresh_card(context, change.case, also_message=query.message if query else None)
+    if change.changed and reporter_event:
+        await tell_reporters(context, change.case, reporter_event)
+
+
+async def _name(context: PinganContext, user_id: int | None) -> str:
+    person = await context.services.people.person(user_id) if user_id else None
+    return person.first_name if person and person.first_name else str(user_id)
+
+
+async def _history_text(context: PinganContext, case_id: int, actor: int) -> str:
+    entries = await context.services.cases.history(case_id, actor)
+    tz = context.services.config.tzinfo
+    lines = []
+    for entry in entries[-8:]:  # a pop-up holds about 200 characters: the latest steps
+        who = await _name(context, entry.actor_id) if entry.actor_id else _("system")
+        what = ACTION_LABELS[entry.action].translated() if entry.action in ACTION_LABELS else entry.action
+        lines.append(f"{entry.at.astimezone(tz).strftime('%m-%d %H:%M')} {who}: {what}")
+    return "\n".join(lines)[-195:] or _("No history yet.")
+
+
+async def _ask_privately(context: PinganContext, actor: int, case: Case, purpose: str) -> bool:
+    with using_locale(await locale_of(context, actor)):
+        text = {
+            "note": _("Write the internal note for {ref} (the reporter never sees notes). /cancel to stop."),
+            "resolve": _("Write what was done for {ref}, in a few words: the reporter will read this. "
+                         "/cancel to stop."),
+            "reject": _("Write the reason for not taking up {ref}, politely: the reporter will read this. "
+                        "/cancel to stop."),
+        }[purpose].format(ref=case.ref)
+    try:
+        await context.bot.send_message(actor, text)
+    except Forbidden:
+        return False
+    return True
+
+
+async def staff_text(update: Update, context: PinganContext) -> bool:
+    """A staff member's private message that answers a card's request; False if none was pending."""
+    actor = update.effective_user.id
+    workflow = context.services.cases
+    pending = await workflow.pending_text(actor)
+    if pending is None:
+        return False
+    text = (update.effective_message.text or "").strip()
+    if text == "/cancel":
+        await workflow.drop_pending_text(actor)
+        await update.effective_message.reply_text(_("Cancelled: nothing was changed."))
+        return True
+    if not text or len(text) > 1000:
+        await update.effective_message.reply_text(_("Please write it as text, up to 1,000 characters."))
+        return True
+    try:
+        result = await workflow.take_text(actor, text)
+    except (NotAllowed, IllegalTransition):
+        await update.effective_message.reply_text(_("That is no longer possible: the case has changed meanwhile."))
+        return True
+    _pending, change = result
+    await case_card.refresh_card(context, change.case)
+    done = {"note": _("Note saved on {ref}."), "resolve": _("{ref} is resolved. The reporter has been told."),
+            "reject": _("{ref} is closed as not taken up. The reporter has been told.")}[pending.purpose]
+    await update.effective_message.reply_text(done.format(ref=change.case.ref))
+    if change.changed and pending.purpose in ("resolve", "reject"):
+        await tell_reporters(context, change.case, "resolved" if pending.purpose == "resolve" else "rejected")
+    return True
+
+
+# --- telling people --------------------------------------------------------------------------
+
+REPORTER_TEXTS: dict[str, Callable[[Case], str]] = {
+    "accepted": lambda case: _("Your report {ref} has been accepted by the community police.").format(ref=case.ref),
+    "in_progress": lambda case: _("Someone is now handling your report {ref}.").format(ref=case.ref),
+    "resolved": lambda case: _("Your report {ref} has been resolved: {note}").format(
+        ref=case.ref, note=case.outcome_note or ""),
+    "rejected": lambda case: _("We could not take up your report {ref}: {note} Thank you for telling us.").format(
+        ref=case.ref, note=case.outcome_note or ""),
+    "reopened": lambda case: _("Your report {ref} has been reopened and is being looked at again.").format(
+        ref=case.ref),
+}
+
+
+async def tell_reporters(context: PinganContext, case: Case, event: str) -> None:
+    """A short message to each reporter, in their language, with the reference."""
+    for reporter in await context.services.reports.reporters(case.id):
+        with using_locale(await locale_of(context, reporter.user_id)):
+            text = REPORTER_TEXTS[event](case)
+        try:
+            await context.bot.send_message(reporter.user_id, text)
+        except TelegramError as exc:
+            logger.info("could not tell reporter %s about %s: %s", reporter.user_id, case.ref, exc)
+
+
+async def _tell_staff(context: PinganContext, user_ids: list[int], render: Callable[[], str]) -> None:
+    for user_id in user_ids:
+        with using_locale(await locale_of(context, user_id)):
+            text = render()
+        try:
+            await context.bot.send_message(user_id, text)
+        except TelegramError as exc:
+            logger.info("could not notify staff member %s: %s", user_id, exc)
+
+
+async def _tell_new_owner(context: PinganContext, case: Case, actor: int) -> None:
+    if case.owner_id is None or case.owner_id == actor:
+        return
+    await _tell_staff(context, [case.owner_id],
+                      lambda: _("Case {ref} has been assigned to you. Send /case {ref} to open it.").format(ref=case.ref))
+
+
+async def _route_grade(context: PinganContext, case: Case) -> None:
+    """Red goes to the leadership at once; orange to the officers; yellow and green stay with the team."""
+    workflow = context.services.cases
+    if case.grade == "red":
+        recipients = await workflow.holders_of(Role.SUPERVISOR)
+    elif case.grade == "orange":
+        recipients = await workflow.holders_of(Role.OFFICER)
+    else:
+        return
+    await _tell_staff(context, recipients, lambda: _("Case {ref} was graded {grade}. Send /case {ref} to open it.")
+                      .format(ref=case.ref, grade=GRADE_LABELS[case.grade].translated()))
+
+
+# --- /cases and /case ------------------------------------------------------------------------
+
+async def list_cases(update: Update, context: PinganContext) -> None:
+    """/cases: my open cases, the overdue ones, and all open cases by grade."""
+    actor = update.effective_user.id
+    workflow = context.services.cases
+    try:
+        mine = await workflow.my_open_cases(actor)
+    except NotAllowed:
+        await update.effective_message.reply_text(_("Sorry, only staff can see cases."))
+        return
+    overdue = await workflow.overdue_cases(actor)
+    everything = await workflow.open_cases(actor)
+
+    def line(case: Case) -> str:
+        icon = case_card.GRADE_ICONS.get(case.grade or "", "⚪")
+        return f"{icon} /case_{case.ref.replace('-', '_')} · {case_card.status_label(case.status)}"
+
+    sections = [(_("My open cases ({count}):"), mine), (_("Overdue ({count}):"), overdue),
+                (_("All open cases, by grade ({count}):"), everything)]
+    lines = []
+    for title, cases in sections:
+        lines += [title.format(count=len(cases)), *([line(c) for c in cases[:15]] or ["—"]), ""]
+    await update.effective_message.reply_text("\n".join(lines).strip())
+
+
+async def open_case(update: Update, context: PinganContext) -> None:
+    """/case PA-2026-000123 (or /case_PA_2026_000123 from the list): the card, here."""
+    message = update.effective_message
+    command = (message.text or "").split()[0].split("@")[0]
+    ref = command.removeprefix("/case_").replace("_", "-") if command.startswith("/case_") else " ".join(
+        context.args or [])
+    if not CASE_REF.fullmatch(ref.strip()):
+        await message.reply_text(_("Please give a reference, for example /case PA-2026-000123."))
+        return
+    if not is_staff(context.roles):
+        await message.reply_text(_("Sorry, only staff can see cases."))
+        return
+    case = await context.services.cases.by_ref(ref)
+    if case is None:
+        await message.reply_text(_("There is no case {ref}.").format(ref=ref.upper()))
+        return
+    await case_card.send_card(context, message.chat_id, case)
+
+
+# --- alarms: reminders, escalation, follow-up visits -----------------------------------------
+
+def arm_case_jobs(application: Application) -> None:
+    """Checks the stored deadlines every minute: a restart re-arms everything from the database."""
+    application.job_queue.run_repeating(process_alarms, interval=60, first=5, name=ALARM_JOB)
+
+
+async def process_alarms(context: PinganContext) -> None:
+    """Job: sends each due reminder, escalation and follow-up question once."""
+    for due in await context.services.cases.due_alarms():
+        try:
+            await _deliver(context, due)
+        except TelegramError:
+            logger.exception("could not deliver %s/%s for case %s", due.alarm.kind, due.alarm.stage, due.case.ref)
+
+
+async def _deliver(context: PinganContext, due: AlarmDue) -> None:
+    case, alarm = due.case, due.alarm
+    workflow = context.services.cases
+    staff_chat = context.services.config.staff_chat_id
+    kind, stage = alarm.kind, alarm.stage
+    if kind == "followup_ask":
+        await ask_followup(context, case)
+        followup = await workflow.followup(case.id)
+        if followup is not None and followup.spot_check:
+            await _tell_staff(context, await workflow.holders_of(Role.SUPERVISOR), lambda: _(
+                "Spot check: {ref} was resolved ({outcome}). Please check the conflict has not come back. "
+                "/case {ref}").format(ref=case.ref, outcome=_outcome_label(case)))
+        return
+    if kind == "followup_expire":
+        await case_card.refresh_card(context, case)
+        return
+    if stage == "remind":
+        def render() -> str:
+            what = _("accepted") if kind == "accept" else _("resolved")
+            return _("Reminder: {ref} must be {what} by {time}.").format(
+                ref=case.ref, what=what, time=_due_text(context, case, kind))
+
+        if kind == "resolve" and case.owner_id is not None:
+            await _tell_staff(context, [case.owner_id], render)
+        elif staff_chat is not None:
+            with using_locale(context.services.config.default_language):
+                await context.bot.send_message(staff_chat, render())
+        return
+    recipients = await workflow.holders_of(Role.SUPERVISOR if stage == "overdue" else Role.ADMIN)
+    await _tell_staff(context, recipients, lambda: _("Overdue: {ref} was not {what} in time. /case {ref}").format(
+        ref=case.ref, what=_("accepted") if kind == "accept" else _("resolved")))
+    await case_card.refresh_card(context, case)
+
+
+def _outcome_label(case: Case) -> str:
+    return OUTCOME_LABELS[case.outcome].translated() if case.outcome in OUTCOME_LABELS else (case.outcome or "")
+
+
+def _due_text(context: PinganContext, case: Case, kind: str) -> str:
+    due = case.accept_due if kind == "accept" else case.resolve_due
+    return due.astimezone(context.services.config.tzinfo).strftime("%m-%d %H:%M") if due else "?"
+
+
+async def ask_followup(context: PinganContext, case: Case) -> None:
+    """The follow-up visit: two questions, each answered with one tap and saved at once."""
+    for reporter in await context.services.reports.reporters(case.id):
+        with using_locale(await locale_of(context, reporter.user_id)):
+            solved = InlineKeyboardMarkup([[
+                InlineKeyboardButton(_("Yes, it is solved"),
+                                     callback_data=callbacks.pack(FOLLOWUP_FAMILY, "solved", case.id, 1)),
+                InlineKeyboardButton(_("No, not yet"),
+                                     callback_data=callbacks.pack(FOLLOWUP_FAMILY, "solved", case.id, 0)),
+            ]])
+            stars = InlineKeyboardMarkup([[
+                InlineKeyboardButton("⭐" * n, callback_data=callbacks.pack(FOLLOWUP_FAMILY, "stars", case.id, n))
+                for n in range(1, 6)
+            ]])
+            question = _("A few days ago your report {ref} was resolved. Is the problem really solved?").format(
+                ref=case.ref)
+            rating = _("How satisfied are you with how it was handled? (1 to 5 stars)")
+        try:
+            await context.bot.send_message(reporter.user_id, question, reply_markup=solved)
+            await context.bot.send_message(reporter.user_id, rating, reply_markup=stars)
+        except TelegramError as exc:
+            logger.info("could not ask reporter %s for the follow-up of %s: %s", reporter.user_id, case.ref, exc)
+
+
+async def followup_button(update: Update, context: PinganContext) -> None:
+    """A reporter's tap on a follow-up question: saved at once, no submit step."""
+    query = update.callback_query
+    pressed = callbacks.parse(query.data, FOLLOWUP_FAMILY)
+    if (pressed is None or pressed.action not in ("solved", "stars") or len(pressed.args) != 2
+            or not all(a.isdigit() for a in pressed.args)):
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    case_id, value = int(pressed.args[0]), int(pressed.args[1])
+    workflow = context.services.cases
+    user_id = update.effective_user.id
+    try:
+        if pressed.action == "solved":
+            change = await workflow.answer_solved(case_id, user_id, bool(value))
+            if not change.changed:
+                await query.answer(_("Your answer was already saved. Thank you."))
+                return
+            await query.edit_message_reply_markup(None)
+            if value:
+                await query.message.reply_text(_("Thank you. We are glad it is solved."))
+            else:
+                await query.message.reply_text(_("Thank you for telling us. The case has been reopened and staff "
+                                                 "will contact you."))
+                await _reopened_by_reporter(context, change.case)
+            await case_card.refresh_card(context, change.case)
+        else:
+            if not 1 <= value <= 5 or not await workflow.answer_stars(case_id, user_id, value):
+                await query.answer(_("This button has expired."), show_alert=True)
+                return
+            await query.edit_message_reply_markup(None)
+            await query.message.reply_text(_("Thank you for your rating: {stars}.").format(stars="⭐" * value))
+    except NotAllowed:
+        await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
+        return
+    await query.answer()
+
+
+async def _reopened_by_reporter(context: PinganContext, case: Case) -> None:
+    recipients = {*(await context.services.cases.holders_of(Role.SUPERVISOR))}
+    if case.owner_id is not None:
+        recipients.add(case.owner_id)
+    await _tell_staff(context, sorted(recipients), lambda: _(
+        "The reporter says {ref} is not solved: the case has been reopened. /case {ref}").format(ref=case.ref))

@@ -1,0 +1,195 @@
+"""Repository for the case workflow: guarded status changes, notes, alarms, follow-ups.
+
+Status changes are conditional UPDATEs (`WHERE status IN (...)`): of two staff pressing at once,
+exactly one changes the row, and only that one goes on to notify anybody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from storage.db import Database
+from storage.models import Case, CaseAlarm, CaseNote, Followup, StaffInput
+from storage.reports import _case
+from storage.timefmt import from_db, to_db
+
+_FIELDS = ("status", "grade", "owner_id", "level", "accepted_at", "accept_due", "resolve_due", "resolved_at",
+           "outcome", "outcome_note", "last_action")
+
+
+class WorkflowRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, case_id: int) -> Case | None:
+        return _case(await self._db.fetch_one("SELECT * FROM cases WHERE id = ?", (case_id,)))
+
+    async def by_ref(self, ref: str) -> Case | None:
+        return _case(await self._db.fetch_one("SELECT * FROM cases WHERE ref = ?", (ref.strip().upper(),)))
+
+    async def change(self, case_id: int, now: datetime, *, from_statuses: Iterable[str] | None = None,
+                     require_owner: int | None = None, **fields: Any) -> bool:
+        """Set fields if the case is (still) in one of `from_statuses`; False if it was not."""
+        unknown = set(fields) - set(_FIELDS)
+        if unknown:
+            raise ValueError(f"not a workflow field: {sorted(unknown)}")
+        values = [to_db(v) if isinstance(v, datetime) else v for v in fields.values()]
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        where, params = ["id = ?"], [case_id]
+        if from_statuses is not None:
+            statuses = list(from_statuses)
+            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            params += statuses
+        if require_owner is not None:
+            where.append("owner_id IS ?")
+            params.append(require_owner)
+        changed = await self._db.execute(
+            f"UPDATE cases SET {sets}, updated_at = ? WHERE {' AND '.join(where)}",
+            (*values, to_db(now), *params),
+        )
+        return changed == 1
+
+    async def add_note(self, case_id: int, author_id: int, text: str, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO case_notes (case_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
+            (case_id, author_id, text, to_db(now)),
+        )
+
+    async def notes(self, case_id: int) -> list[CaseNote]:
+        rows = await self._db.fetch_all("SELECT * FROM case_notes WHERE case_id = ? ORDER BY id", (case_id,))
+        return [CaseNote(id=r["id"], case_id=r["case_id"], author_id=r["author_id"], text=r["text"],
+                         created_at=from_db(r["created_at"])) for r in rows]
+
+    # --- alarms ------------------------------------------------------------------------------
+
+    async def replace_alarms(self, case_id: int, kinds: Iterable[str], plan: dict[tuple[str, str], datetime]) -> None:
+        """Unsent alarms of these kinds are replaced by the plan (sent ones stay: never twice)."""
+        kinds = list(kinds)
+        await self._db.execute(
+            f"DELETE FROM case_alarms WHERE case_id = ? AND sent_at IS NULL AND kind IN "
+            f"({', '.join('?' for _ in kinds)})",
+            (case_id, *kinds),
+        )
+        for (kind, stage), due in plan.items():
+            if kind in kinds:
+                await self._db.execute(
+                    "INSERT OR IGNORE INTO case_alarms (case_id, kind, stage, due_at) VALUES (?, ?, ?, ?)",
+                    (case_id, kind, stage, to_db(due)),
+                )
+
+    async def drop_alarms(self, case_id: int, kinds: Iterable[str]) -> None:
+        kinds = list(kinds)
+        await self._db.execute(
+            f"DELETE FROM case_alarms WHERE case_id = ? AND sent_at IS NULL AND kind IN "
+            f"({', '.join('?' for _ in kinds)})",
+            (case_id, *kinds),
+        )
+
+    async def claim_due_alarms(self, now: datetime) -> list[CaseAlarm]:
+        """Due alarms, marked sent in the same step so that each goes out at most once."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM case_alarms WHERE sent_at IS NULL AND due_at <= ? ORDER BY due_at, id", (to_db(now),)
+        )
+        if rows:
+            await self._db.execute(
+                f"UPDATE case_alarms SET sent_at = ? WHERE id IN ({', '.join('?' for _ in rows)})",
+                (to_db(now), *(r["id"] for r in rows)),
+            )
+        return [CaseAlarm(id=r["id"], case_id=r["case_id"], kind=r["kind"], stage=r["stage"],
+                          due_at=from_db(r["due_at"])) for r in rows]
+
+    async def pending_alarms(self, case_id: int) -> list[CaseAlarm]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM case_alarms WHERE case_id = ? AND sent_at IS NULL ORDER BY due_at", (case_id,)
+        )
+        return [CaseAlarm(id=r["id"], case_id=r["case_id"], kind=r["kind"], stage=r["stage"],
+                          due_at=from_db(r["due_at"])) for r in rows]
+
+    # --- follow-ups --------------------------------------------------------------------------
+
+    async def followup(self, case_id: int) -> Followup | None:
+        row = await self._db.fetch_one("SELECT * FROM case_followups WHERE case_id = ?", (case_id,))
+        if row is None:
+            return None
+        return Followup(case_id=row["case_id"], asked_at=from_db(row["asked_at"]),
+                        solved=None if row["solved"] is None else bool(row["solved"]), stars=row["stars"],
+                        comment=row["comment"], no_response=bool(row["no_response"]),
+                        spot_check=bool(row["spot_check"]))
+
+    async def start_followup(self, case_id: int, *, spot_check: bool) -> None:
+        await self._db.execute(
+            """INSERT INTO case_followups (case_id, spot_check) VALUES (?, ?)
+               ON CONFLICT (case_id) DO UPDATE SET asked_at = NULL, solved = NULL, stars = NULL,
+                 comment = NULL, no_response = 0, spot_check = excluded.spot_check""",
+            (case_id, int(spot_check)),
+        )
+
+    async def mark_followup_asked(self, case_id: int, now: datetime) -> None:
+        await self._db.execute("UPDATE case_followups SET asked_at = ? WHERE case_id = ?", (to_db(now), case_id))
+
+    async def answer_followup(self, case_id: int, **fields: Any) -> bool:
+        allowed = {"solved", "stars", "comment", "no_response"}
+        if not fields or set(fields) - allowed:
+            raise ValueError(f"not a follow-up field: {sorted(set(fields) - allowed)}")
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        values = [int(v) if isinstance(v, bool) else v for v in fields.values()]
+        return await self._db.execute(f"UPDATE case_followups SET {sets} WHERE case_id = ?", (*values, case_id)) == 1
+
+    # --- staff inputs ------------------------------------------------------------------------
+
+    async def set_staff_input(self, user_id: int, case_id: int, purpose: str, detail: str, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO staff_inputs (user_id, case_id, purpose, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+            (user_id, case_id, purpose, detail, to_db(now)),
+        )
+
+    async def staff_input(self, user_id: int) -> StaffInput | None:
+        row = await self._db.fetch_one("SELECT * FROM staff_inputs WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        return StaffInput(user_id=row["user_id"], case_id=row["case_id"], purpose=row["purpose"],
+                          detail=row["detail"], created_at=from_db(row["created_at"]))
+
+    async def clear_staff_input(self, user_id: int) -> None:
+        await self._db.execute("DELETE FROM staff_inputs WHERE user_id = ?", (user_id,))
+
+    # --- lists and figures -------------------------------------------------------------------
+
+    async def open_cases(self, *, owner_id: int | None = None, limit: int = 30) -> list[Case]:
+        clause, params = "", []
+        if owner_id is not None:
+            clause, params = "AND owner_id = ?", [owner_id]
+        rows = await self._db.fetch_all(
+            f"""SELECT * FROM cases WHERE status IN ('new', 'accepted', 'in_progress', 'reopened') {clause}
+                ORDER BY CASE grade WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2
+                                    WHEN 'green' THEN 3 ELSE 4 END, id LIMIT ?""",
+            (*params, limit),
+        )
+        return [_case(r) for r in rows]
+
+    async def overdue_cases(self, now: datetime, limit: int = 30) -> list[Case]:
+        rows = await self._db.fetch_all(
+            """SELECT * FROM cases WHERE status IN ('new', 'accepted', 'in_progress', 'reopened')
+                 AND ((owner_id IS NULL AND accept_due <= ?) OR resolve_due <= ?)
+               ORDER BY resolve_due LIMIT ?""",
+            (to_db(now), to_db(now), limit),
+        )
+        return [_case(r) for r in rows]
+
+    async def figures(self) -> dict[str, Any]:
+        """The numbers the seeds report: screened, mediated, success rate, satisfaction."""
+        row = await self._db.fetch_one(
+            """SELECT
+                 count(*) AS screened,
+                 sum(kind = 'dispute') AS disputes,
+                 sum(kind = 'dispute' AND outcome IN ('mediated', 'mediation_failed')) AS mediations,
+                 sum(kind = 'dispute' AND outcome = 'mediated') AS mediated,
+                 sum(status IN ('resolved', 'followed_up', 'closed')) AS resolved
+               FROM cases WHERE complete = 1"""
+        )
+        stars = await self._db.fetch_one(
+            "SELECT count(stars) AS rated, avg(stars) AS average, sum(stars >= 4) AS satisfied FROM case_followups"
+        )
+        return {**dict(row), **dict(stars)}

@@ -1,0 +1,244 @@
+"""The staff side: the case card's buttons, time limits with escalation, and the follow-up visit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from storage.models import Role
+from tests.conftest import ADMIN_ID, STAFF_CHAT_ID
+from tests.e2e.test_report_intake import REF, walk_incident
+from tests.harness import button_texts
+
+
+class Team:
+    """A resident, two officers, a mediator and a supervisor, with the staff chat."""
+
+    def __init__(self, pingan, emulator, make_user, admin):
+        self.pingan, self.emulator = pingan, emulator
+        self.resident = make_user("Alice", language_code="en")
+        self.officer = make_user("Wang", language_code="en")
+        self.officer2 = make_user("Zhao", language_code="en")
+        self.mediator = make_user("Liu", language_code="en")
+        self.supervisor = make_user("Chief Sun", language_code="en")
+        self.admin = admin
+        self.staff = [self.officer, self.officer2, self.mediator, self.supervisor, admin]
+        emulator.add_group("Staff", chat_id=STAFF_CHAT_ID, members=[u.user_id for u in self.staff],
+                           admins=[ADMIN_ID])
+        emulator.add_bot_to_group(STAFF_CHAT_ID, by_user_id=ADMIN_ID, status="administrator")
+
+    async def setup(self):
+        people = self.pingan.services.people
+        for user, role in ((self.officer, Role.OFFICER), (self.officer2, Role.OFFICER),
+                           (self.mediator, Role.MEDIATOR), (self.supervisor, Role.SUPERVISOR)):
+            await people.register_contact(user.user_id, user.user["first_name"], None, "en")
+            await people.grant_by_system(user.user_id, role, via="test")
+        for user in self.staff:  # each has a private chat with the bot
+            await user.ask("/help")
+
+    async def report(self) -> str:
+        review = await walk_incident(self.resident, anonymous=False)
+        await self.resident.click(review, text="✅ Send the report")
+        return REF.search((await self.resident.reply())["text"]).group(0)
+
+    def card(self, ref):
+        return next(m for m in self.emulator.bot_messages(STAFF_CHAT_ID) if ref in (m.get("text") or ""))
+
+    async def press(self, user, ref, *, text=None, data=None):
+        return await user.in_chat(STAFF_CHAT_ID).click(self.card(ref), text=text, data=data)
+
+    async def run_alarms(self):
+        from handlers.case_actions import ALARM_JOB
+
+        app = self.pingan.bot.application
+        await app.job_queue.get_jobs_by_name(ALARM_JOB)[0].run(app)
+
+
+@pytest.fixture
+async def team(pingan, emulator, make_user, admin):
+    team = Team(pingan, emulator, make_user, admin)
+    await team.setup()
+    return team
+
+
+async def test_the_closed_loop_from_report_to_follow_up(team, clock):
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    told = await team.resident.reply()
+    assert told["text"] == f"Your report {ref} has been accepted by the community police."
+    assert "王" not in told["text"] and "Wang" not in told["text"]  # no staff names by default
+    card = team.card(ref)
+    assert "Wang" in card["text"] and "✋ 接单" not in button_texts(card)
+    # A second press (from a copy of the card that still shows Accept) changes nothing.
+    late = await team.officer2.in_chat(STAFF_CHAT_ID).forge_press(team.card(ref),
+                                                                  f"case:accept:{(await case_of(team, ref)).id}")
+    assert late["text"] == "Already accepted by Wang."
+    await team.press(team.officer, ref, text="🟠")
+    assert "橙" in team.card(ref)["text"]
+    await team.press(team.officer, ref, text="👤 指派")
+    assert any("Liu" in b for b in button_texts(team.card(ref)))
+    await team.press(team.officer, ref, text=next(b for b in button_texts(team.card(ref)) if "Liu" in b))
+    assert (await team.resident.reply())["text"] == f"Someone is now handling your report {ref}."
+    assigned = await team.mediator.reply()
+    assert assigned["text"].startswith(f"Case {ref} has been assigned to you.")
+    await team.press(team.mediator, ref, text="🏛 层级")
+    await team.press(team.mediator, ref, text="社区")
+    await team.press(team.mediator, ref, text="📝 备注")
+    ask = await team.mediator.reply()
+    assert ask["text"].startswith(f"Write the internal note for {ref}")
+    saved = await team.mediator.ask("Spoke to the property office; CCTV being checked.")
+    assert saved["text"] == f"Note saved on {ref}."
+    await team.press(team.mediator, ref, text="✅ 办结")
+    await team.press(team.mediator, ref, text="已解决")
+    await team.mediator.reply()
+    done = await team.mediator.ask("The battery was found and returned to you.")
+    assert done["text"].startswith(f"{ref} is resolved")
+    resolved = await team.resident.reply()
+    assert resolved["text"] == f"Your report {ref} has been resolved: The battery was found and returned to you."
+    assert "CCTV" not in resolved["text"]  # internal notes never reach the reporter
+    case = await case_of(team, ref)
+    assert case.status == "resolved" and case.level == "community" and case.owner_id == team.mediator.user_id
+    # The follow-up visit, three days later.
+    clock.advance(timedelta(days=3, minutes=1))
+    await team.run_alarms()
+    question = await team.resident.reply()
+    assert question["text"].startswith(f"A few days ago your report {ref} was resolved.")
+    rating = await team.resident.reply()
+    await team.resident.click(rating, text="⭐⭐⭐⭐⭐")
+    await team.resident.click(question, text="Yes, it is solved")
+    case = await case_of(team, ref)
+    assert case.status == "closed"
+    followup = await team.pingan.services.cases.followup(case.id)
+    assert followup.solved is True and followup.stars == 5
+    figures = await team.pingan.services.cases.figures()
+    assert figures["screened"] == 1 and figures["resolved"] == 1 and figures["satisfied"] == 1
+    history = [e.action for e in await team.pingan.services.cases.history(case.id, team.admin.user_id)]
+    for action in ("case.reported", "case.accepted", "case.graded", "case.assigned", "case.level_set",
+                   "case.note_added", "case.resolved", "case.followup_asked", "case.followup_answered",
+                   "case.closed"):
+        assert action in history
+
+
+async def case_of(team, ref):
+    return await team.pingan.services.cases.by_ref(ref)
+
+
+async def test_residents_and_forged_presses_change_nothing(team, make_user):
+    ref = await team.report()
+    case = await case_of(team, ref)
+    outsider = make_user("Mallory", language_code="en")
+    team.emulator.add_member(STAFF_CHAT_ID, outsider.user_id)
+    for data in (f"case:accept:{case.id}", f"case:grade:{case.id}:red", f"case:resolveto:{case.id}:resolved",
+                 f"case:assignto:{case.id}:{outsider.user_id}", f"case:history:{case.id}"):
+        answer = await outsider.in_chat(STAFF_CHAT_ID).forge_press(team.card(ref), data)
+        assert "not allowed" in answer["text"], data
+    answer = await team.officer.in_chat(STAFF_CHAT_ID).forge_press(team.card(ref), "case:accept:999999")
+    assert "expired" in answer["text"]
+    answer = await team.officer.in_chat(STAFF_CHAT_ID).forge_press(team.card(ref), f"case:resolveto:{case.id}:resolved")
+    assert "not possible" in answer["text"]  # a new case cannot be resolved before it is accepted
+    assert (await case_of(team, ref)).status == "new"
+
+
+async def test_two_staff_accepting_at_once_make_one_owner(team):
+    ref = await team.report()
+    card = team.card(ref)
+    first = team.emulator.press_button(team.officer.user_id, STAFF_CHAT_ID, card["message_id"], text="✋ 接单")
+    second = team.emulator.press_button(team.officer2.user_id, STAFF_CHAT_ID, card["message_id"], text="✋ 接单")
+    answers = [await team.emulator.wait_for(lambda q=q: team.emulator.callback_answer(q)) for q in (first, second)]
+    case = await case_of(team, ref)
+    assert case.owner_id == team.officer.user_id
+    assert answers[1]["text"] == "Already accepted by Wang."
+    told = [m for m in team.emulator.bot_messages(team.resident.user_id) if "has been accepted" in m["text"]]
+    assert len(told) == 1
+
+
+async def test_overdue_escalation_once_each_and_across_a_restart(team, clock, pingan):
+    ref = await team.report()  # ungraded: the default (yellow) limits, accept within 24 h
+    staff_chat_before = len(team.emulator.bot_messages(STAFF_CHAT_ID))
+    clock.advance(timedelta(hours=19, minutes=13))  # 80% of 24 h
+    await team.run_alarms()
+    await team.run_alarms()  # nothing twice
+    reminders = team.emulator.bot_messages(STAFF_CHAT_ID)[staff_chat_before:]
+    assert [m["text"] for m in reminders if m["text"].startswith("提醒")] != []
+    assert len(reminders) == 1
+    await pingan.restart()
+    clock.advance(timedelta(hours=5))  # past the limit: the supervisor hears of it
+    await team.run_alarms()
+    overdue = await team.supervisor.reply()
+    assert overdue["text"].startswith(f"Overdue: {ref} was not accepted in time.")
+    await team.run_alarms()
+    assert team.supervisor.pending_replies() == []
+    clock.advance(timedelta(hours=24))  # another limit: the admins
+    await team.run_alarms()
+    assert (await team.admin.reply())["text"].startswith(f"Overdue: {ref}")
+    # Accepting late stops the accept alarms; the resolve ones go to the owner.
+    await team.press(team.officer, ref, text="✋ 接单")
+    await team.resident.reply()
+    clock.advance(timedelta(days=4, hours=10))
+    await team.run_alarms()
+    assert (await team.officer.reply())["text"].startswith(f"Reminder: {ref} must be resolved by")
+
+
+async def test_not_solved_at_follow_up_reopens_and_tells_owner_and_supervisor(team, clock):
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    await team.resident.reply()
+    await team.press(team.officer, ref, text="✅ 办结")
+    await team.press(team.officer, ref, text="调解成功，达成协议")
+    await team.officer.reply()
+    await team.officer.ask("Both sides agreed to quiet hours.")
+    await team.resident.reply()
+    clock.advance(timedelta(days=3, minutes=1))
+    await team.run_alarms()
+    question = await team.resident.reply()
+    await team.resident.reply()
+    await team.resident.click(question, text="No, not yet")
+    assert (await case_of(team, ref)).status == "reopened"
+    assert "is not solved" in (await team.officer.reply())["text"]
+    assert "is not solved" in (await team.supervisor.reply())["text"]
+    again = await team.resident.forge_press(question, f"fu:solved:{(await case_of(team, ref)).id}:1")
+    assert "already saved" in again["text"] or "expired" in again["text"]
+
+
+async def test_no_answer_to_the_follow_up_is_recorded(team, clock):
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    await team.press(team.officer, ref, text="✅ 办结")
+    await team.press(team.officer, ref, text="已解决")
+    await team.officer.reply()
+    await team.officer.ask("Handled.")
+    clock.advance(timedelta(days=3, minutes=1))
+    await team.run_alarms()
+    clock.advance(timedelta(days=7, minutes=1))
+    await team.run_alarms()
+    case = await case_of(team, ref)
+    followup = await team.pingan.services.cases.followup(case.id)
+    assert followup.no_response and case.status == "closed"
+
+
+async def test_cases_and_case_commands(team):
+    ref = await team.report()
+    listing = await team.officer.ask("/cases")
+    assert f"/case_{ref.replace('-', '_')}" in listing["text"]
+    card = await team.officer.ask(f"/case {ref}")
+    assert ref in card["text"] and "✋ 接单" in button_texts(card)
+    await team.officer.click(card, text="✋ 接单")
+    assert "Wang" in team.card(ref)["text"]  # the staff chat's card follows
+    refused = await team.resident.ask(f"/case {ref}")
+    assert refused["text"] == "Sorry, only staff can see cases."
+    assert (await team.officer.ask("/case nonsense"))["text"].startswith("Please give a reference")
+
+
+async def test_supervisors_get_a_spot_check_sample(team, clock):
+    team.pingan.services.cases.settings.spot_check_fraction = 1.0
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    await team.press(team.officer, ref, text="✅ 办结")
+    await team.press(team.officer, ref, text="已解决")
+    await team.officer.reply()
+    await team.officer.ask("Handled.")
+    clock.advance(timedelta(days=3, minutes=1))
+    await team.run_alarms()
+    check = await team.supervisor.reply()
+    assert check["text"].startswith(f"Spot check: {ref} was resolved (Resolved).")

@@ -1,0 +1,51 @@
+"""The case state machine and deadline arithmetic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.config_cases import CaseSettings
+from bot.services.case_states import Action, IllegalTransition, Status, can, next_status
+from bot.services.cases import alarm_plan
+
+
+def test_the_closed_loop():
+    status = Status.NEW
+    for action, expected in [(Action.ACCEPT, Status.ACCEPTED), (Action.ASSIGN, Status.IN_PROGRESS),
+                             (Action.RESOLVE, Status.RESOLVED), (Action.FOLLOW_UP, Status.FOLLOWED_UP),
+                             (Action.CLOSE, Status.CLOSED), (Action.REOPEN, Status.REOPENED),
+                             (Action.ACCEPT, Status.ACCEPTED)]:
+        status = next_status(action, status)
+        assert status is expected
+
+
+@pytest.mark.parametrize("action,status", [
+    (Action.ACCEPT, Status.ACCEPTED), (Action.RESOLVE, Status.NEW), (Action.RESOLVE, Status.REJECTED),
+    (Action.REOPEN, Status.NEW), (Action.CLOSE, Status.RESOLVED), (Action.REJECT, Status.CLOSED),
+    (Action.FOLLOW_UP, Status.IN_PROGRESS),
+])
+def test_illegal_transitions_are_refused(action, status):
+    assert not can(action, status)
+    with pytest.raises(IllegalTransition):
+        next_status(action, status)
+
+
+def test_every_status_can_be_left_or_is_terminal_by_design():
+    for status in Status:
+        assert any(can(action, status) for action in Action), status
+
+
+def test_alarm_plan_for_a_red_case():
+    created = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    plan = alarm_plan(CaseSettings(), "red", created, accepted=False)
+    assert plan[("accept", "remind")] == created + timedelta(minutes=12)
+    assert plan[("accept", "overdue")] == created + timedelta(minutes=15)
+    assert plan[("accept", "admins")] == created + timedelta(minutes=30)
+    assert plan[("resolve", "remind")] == created + timedelta(hours=24 * 0.8)
+    assert plan[("resolve", "overdue")] == created + timedelta(hours=24)
+    assert plan[("resolve", "admins")] == created + timedelta(hours=48)
+    accepted_plan = alarm_plan(CaseSettings(), "green", created, accepted=True)
+    assert ("accept", "remind") not in accepted_plan
+    assert accepted_plan[("resolve", "overdue")] == created + timedelta(days=15)
