@@ -36,6 +36,8 @@ class CaseSettings(_Section):
     followup_after_days: int = Field(default=3, ge=0)
     followup_no_response_days: int = Field(default=7, ge=1)
     spot_check_fraction: float = Field(default=0.1, ge=0, le=1)
+    # A reporter's answer or new information the owner has not marked seen this long: remind them.
+    unread_reminder_minutes: int = Field(default=60, ge=1)
     # Whether reporters are told the name of the staff member handling their case.
     show_staff_names: bool = False
 

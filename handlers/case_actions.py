@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
@@ -97,9 +97,13 @@ async def _act(context: PinganContext, query, action: str, case_id: int, arg: st
         await _after_change(context, query, change)
         return None
     if action == "history":
-        return await _history_text(context, case_id, actor)
-    if action in ("note", "resolveto", "rejectto"):
-        purpose = {"note": "note", "resolveto": "resolve", "rejectto": "reject"}[action]
+        return await _send_history(context, case_id, actor)
+    if action == "seen" and arg.isdigit():
+        if await workflow.mark_seen(int(arg), actor):
+            await query.edit_message_reply_markup(None)
+        return None
+    if action in ("note", "ask", "resolveto", "rejectto"):
+        purpose = {"note": "note", "ask": "ask", "resolveto": "resolve", "rejectto": "reject"}[action]
         if purpose == "resolve" and arg not in OUTCOMES or purpose == "reject" and arg not in REJECTIONS:
             return _("This button has expired.")
         case = await workflow.await_text(case_id, actor, purpose, arg)
@@ -127,15 +131,26 @@ async def _name(context: PinganContext, user_id: int | None) -> str:
     return person.first_name if person and person.first_name else str(user_id)
 
 
-async def _history_text(context: PinganContext, case_id: int, actor: int) -> str:
-    entries = await context.services.cases.history(case_id, actor)
+async def _send_history(context: PinganContext, case_id: int, actor: int) -> str:
+    """The whole timeline, as a private message to the presser (a pop-up holds 200 characters)."""
+    workflow = context.services.cases
+    entries = await workflow.history(case_id, actor)
+    case = await workflow.case(case_id)
     tz = context.services.config.tzinfo
-    lines = []
-    for entry in entries[-8:]:  # a pop-up holds about 200 characters: the latest steps
+    lines = [_("History of {ref}:").format(ref=case.ref)]
+    for entry in entries:
         who = await _name(context, entry.actor_id) if entry.actor_id else _("system")
         what = ACTION_LABELS[entry.action].translated() if entry.action in ACTION_LABELS else entry.action
-        lines.append(f"{entry.at.astimezone(tz).strftime('%m-%d %H:%M')} {who}: {what}")
-    return "\n".join(lines)[-195:] or _("No history yet.")
+        lines.append(f"{entry.at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} · {who} · {what}")
+    for note in await workflow.notes(case_id):
+        lines.append(_("Note by {name}, {time}: {text}").format(
+            name=await _name(context, note.author_id), time=note.created_at.astimezone(tz).strftime("%m-%d %H:%M"),
+            text=note.text))
+    try:
+        await context.bot.send_message(actor, "\n".join(lines)[:4000])
+    except Forbidden:
+        return _("Please open a private chat with me first (tap my name, then Start), and press again.")
+    return _("I have sent you the history privately.")
 
 
 async def _ask_privately(context: PinganContext, actor: int, case: Case, purpose: str) -> bool:
@@ -146,6 +161,8 @@ async def _ask_privately(context: PinganContext, actor: int, case: Case, purpose
                          "/cancel to stop."),
             "reject": _("Write the reason for not taking up {ref}, politely: the reporter will read this. "
                         "/cancel to stop."),
+            "ask": _("Write your question for the reporter of {ref}. It is passed on without your name. "
+                     "/cancel to stop."),
         }[purpose].format(ref=case.ref)
     try:
         await context.bot.send_message(actor, text)
@@ -176,12 +193,89 @@ async def staff_text(update: Update, context: PinganContext) -> bool:
         return True
     _pending, change = result
     await case_card.refresh_card(context, change.case)
+    if pending.purpose == "ask":
+        await relay_question(context, change.case, actor, text)
     done = {"note": _("Note saved on {ref}."), "resolve": _("{ref} is resolved. The reporter has been told."),
-            "reject": _("{ref} is closed as not taken up. The reporter has been told.")}[pending.purpose]
+            "reject": _("{ref} is closed as not taken up. The reporter has been told."),
+            "ask": _("Your question was passed on to the reporter of {ref}. Their answer will come here.")
+            }[pending.purpose]
     await update.effective_message.reply_text(done.format(ref=change.case.ref))
     if change.changed and pending.purpose in ("resolve", "reject"):
         await tell_reporters(context, change.case, "resolved" if pending.purpose == "resolve" else "rejected")
     return True
+
+
+# --- asking the reporter ----------------------------------------------------------------------
+
+async def relay_question(context: PinganContext, case: Case, asker: int, question: str) -> None:
+    """The staff member's question, to each reporter, as a message they answer by replying."""
+    for reporter in await context.services.reports.reporters(case.id):
+        with using_locale(await locale_of(context, reporter.user_id)):
+            text = _("A question about your report {ref}:\n\n{question}\n\nPlease reply to this message to "
+                     "answer.").format(ref=case.ref, question=question)
+            markup = ForceReply(input_field_placeholder=_("Your answer"))
+        try:
+            sent = await context.bot.send_message(reporter.user_id, text, reply_markup=markup)
+        except TelegramError as exc:
+            logger.info("could not relay a question on %s to reporter %s: %s", case.ref, reporter.user_id, exc)
+            continue
+        await context.services.cases.record_question(case.id, asker, reporter.user_id, sent.message_id, question)
+
+
+async def reporter_reply(update: Update, context: PinganContext) -> bool:
+    """A reporter's reply to a relayed question: back to the asker (and onto the case)."""
+    message = update.effective_message
+    if message.reply_to_message is None:
+        return False
+    text = message.text or message.caption or ""
+    if not text.strip():
+        return False
+    result = await context.services.cases.reporter_reply(update.effective_user.id,
+                                                         message.reply_to_message.message_id, text.strip())
+    if result is None:
+        return False
+    case, asker, inbox_id = result
+    await message.reply_text(_("Thank you, your answer has been passed on."))
+    who = await _reporter_identity(context, case.id, update.effective_user.id)
+    await _to_owner(context, case, asker, inbox_id, lambda: _("Answer from the reporter of {ref} ({who}):\n\n{text}")
+                    .format(ref=case.ref, who=who, text=text.strip()))
+    return True
+
+
+async def notify_owner_of_information(context: PinganContext, case_id: int, reporter_id: int, text: str) -> None:
+    """New information from a reporter reaches the case's owner privately, with a Seen button."""
+    result = await context.services.cases.new_information(case_id, text)
+    if result is None:
+        return
+    case, inbox_id = result
+    who = await _reporter_identity(context, case.id, reporter_id)
+    await _to_owner(context, case, case.owner_id, inbox_id, lambda: _(
+        "New information from the reporter of {ref} ({who}):\n\n{text}").format(
+        ref=case.ref, who=who, text=text or _("(a photo or a voice message)")))
+
+
+async def _reporter_identity(context: PinganContext, case_id: int, reporter_id: int) -> str:
+    """Shown to the owner only. An anonymous reporter stays anonymous even to them."""
+    for reporter in await context.services.reports.reporters(case_id):
+        if reporter.user_id == reporter_id:
+            if reporter.anonymous:
+                return _("anonymous")
+            person = await context.services.people.person(reporter_id)
+            name = person.first_name if person else str(reporter_id)
+            return ", ".join(filter(None, [name, reporter.phone]))
+    return str(reporter_id)
+
+
+async def _to_owner(context: PinganContext, case: Case, owner_id: int, inbox_id: int,
+                    render: Callable[[], str]) -> None:
+    with using_locale(await locale_of(context, owner_id)):
+        text = render()
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+            _("✓ Seen"), callback_data=callbacks.pack(FAMILY, "seen", case.id, inbox_id))]])
+    try:
+        await context.bot.send_message(owner_id, text, reply_markup=markup)
+    except TelegramError as exc:
+        logger.info("could not pass a reporter's message on %s to %s: %s", case.ref, owner_id, exc)
 
 
 # --- telling people --------------------------------------------------------------------------
@@ -223,7 +317,8 @@ async def _tell_new_owner(context: PinganContext, case: Case, actor: int) -> Non
     if case.owner_id is None or case.owner_id == actor:
         return
     await _tell_staff(context, [case.owner_id],
-                      lambda: _("Case {ref} has been assigned to you. Send /case {ref} to open it.").format(ref=case.ref))
+                      lambda: _("Case {ref} has been assigned to you. Send /case {ref} to open it.").format(
+                          ref=case.ref))
 
 
 async def _route_grade(context: PinganContext, case: Case) -> None:
@@ -315,6 +410,12 @@ async def _deliver(context: PinganContext, due: AlarmDue) -> None:
         return
     if kind == "followup_expire":
         await case_card.refresh_card(context, case)
+        return
+    if kind == "unread":
+        recipients = [case.owner_id] if case.owner_id is not None else []
+        await _tell_staff(context, recipients, lambda: _(
+            "Still unread: the reporter of {ref} wrote to you. Please read it and tap Seen. /case {ref}").format(
+            ref=case.ref))
         return
     if stage == "remind":
         def render() -> str:

@@ -47,6 +47,8 @@ ACTION_LABELS = {
     "case.assigned": N_("assigned"),
     "case.level_set": N_("level set"),
     "case.note_added": N_("note added"),
+    "case.reporter_asked": N_("reporter asked"),
+    "case.reporter_answered": N_("reporter answered"),
     "case.resolved": N_("resolved"),
     "case.rejected": N_("rejected"),
     "case.reopened": N_("reopened"),
@@ -83,9 +85,14 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str, s
     open_case = case.status in ("new", "accepted", "in_progress", "reopened")
     if open_case:
         rows.append([_button(_("👤 Assign"), "view", case, "assign"), _button(_("🏛 Level"), "view", case, "level")])
-    rows.append([_button(_("📝 Note"), "note", case), _button(_("📜 History"), "history", case)])
     if open_case:
-        rows.append([_button(_("✅ Resolve"), "view", case, "resolve"), _button(_("🚫 Reject"), "view", case, "reject")])
+        rows.append([_button(_("❓ Ask reporter"), "ask", case), _button(_("📝 Note"), "note", case)])
+        rows.append([_button(_("📜 History"), "history", case)])
+    else:
+        rows.append([_button(_("📝 Note"), "note", case), _button(_("📜 History"), "history", case)])
+    if open_case:
+        rows.append([_button(_("✅ Resolve"), "view", case, "resolve"),
+                     _button(_("🚫 Reject"), "view", case, "reject")])
     else:
         rows.append([_button(_("↩ Reopen"), "reopen", case)])
     rows.append([_button(_("📞 Reporter's contact (staff only)"), "contact", case)])
@@ -172,7 +179,8 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
 
 
 async def _staff_choices(context: PinganContext) -> list[tuple[int, str, str]]:
-    return [(user_id, name, role_label(role)) for user_id, name, role in await context.services.cases.assignable_staff()]
+    staff = await context.services.cases.assignable_staff()
+    return [(user_id, name, role_label(role)) for user_id, name, role in staff]
 
 
 async def send_card(context: PinganContext, chat_id: int, case: Case) -> None:

@@ -192,6 +192,8 @@ async def private_input(update: Update, context: PinganContext) -> None:
     person's dialogue, else a polite pointer to /help."""
     if await case_actions.staff_text(update, context):
         return
+    if await case_actions.reporter_reply(update, context):
+        return
     if not await on_private_message(update, context):
         await fallback.unexpected_message(update, context)
 
@@ -417,6 +419,7 @@ async def take_addition(update: Update, context: PinganContext, draft: Draft, an
     case = await context.services.reports.case(draft.case_id)
     media = [m for m in await context.services.reports.media_of(case.id) if m.addition_id == addition.id]
     await case_card.post_addition(context, case, draft.user_id, media, text=addition.text, joined=False)
+    await case_actions.notify_owner_of_information(context, case.id, draft.user_id, addition.text)
     await send_step(context, chat_id, draft, note=_("Added to {ref}.").format(ref=case.ref))
 
 

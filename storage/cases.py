@@ -79,6 +79,12 @@ class WorkflowRepo:
                     (case_id, kind, stage, to_db(due)),
                 )
 
+    async def add_alarm(self, case_id: int, kind: str, stage: str, due: datetime) -> None:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO case_alarms (case_id, kind, stage, due_at) VALUES (?, ?, ?, ?)",
+            (case_id, kind, stage, to_db(due)),
+        )
+
     async def drop_alarms(self, case_id: int, kinds: Iterable[str]) -> None:
         kinds = list(kinds)
         await self._db.execute(
@@ -141,7 +147,8 @@ class WorkflowRepo:
 
     async def set_staff_input(self, user_id: int, case_id: int, purpose: str, detail: str, now: datetime) -> None:
         await self._db.execute(
-            "INSERT OR REPLACE INTO staff_inputs (user_id, case_id, purpose, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+            """INSERT OR REPLACE INTO staff_inputs (user_id, case_id, purpose, detail, created_at)
+               VALUES (?, ?, ?, ?, ?)""",
             (user_id, case_id, purpose, detail, to_db(now)),
         )
 
@@ -154,6 +161,44 @@ class WorkflowRepo:
 
     async def clear_staff_input(self, user_id: int) -> None:
         await self._db.execute("DELETE FROM staff_inputs WHERE user_id = ?", (user_id,))
+
+    # --- questions to reporters and the owner's inbox ----------------------------------------
+
+    async def add_question(self, case_id: int, asker_id: int, reporter_id: int, message_id: int, text: str,
+                           now: datetime) -> None:
+        await self._db.execute(
+            """INSERT INTO case_questions (case_id, asker_id, reporter_id, question_message_id, text, asked_at)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            (case_id, asker_id, reporter_id, message_id, text, to_db(now)),
+        )
+
+    async def question_for_reply(self, reporter_id: int, message_id: int) -> tuple[int, int, int] | None:
+        """(question id, case id, asker id) of the question this reporter's message replies to."""
+        row = await self._db.fetch_one(
+            "SELECT id, case_id, asker_id FROM case_questions WHERE reporter_id = ? AND question_message_id = ?",
+            (reporter_id, message_id),
+        )
+        return None if row is None else (row["id"], row["case_id"], row["asker_id"])
+
+    async def mark_question_answered(self, question_id: int, now: datetime) -> None:
+        await self._db.execute("UPDATE case_questions SET answered_at = ? WHERE id = ? AND answered_at IS NULL",
+                               (to_db(now), question_id))
+
+    async def add_inbox(self, case_id: int, owner_id: int, kind: str, text: str, now: datetime) -> int:
+        return await self._db.insert(
+            "INSERT INTO case_inbox (case_id, owner_id, kind, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            (case_id, owner_id, kind, text, to_db(now)),
+        )
+
+    async def mark_seen(self, inbox_id: int, owner_id: int, now: datetime) -> bool:
+        return await self._db.execute(
+            "UPDATE case_inbox SET seen_at = ? WHERE id = ? AND owner_id = ? AND seen_at IS NULL",
+            (to_db(now), inbox_id, owner_id),
+        ) == 1
+
+    async def unseen(self, inbox_id: int) -> bool:
+        return bool(await self._db.fetch_value(
+            "SELECT seen_at IS NULL FROM case_inbox WHERE id = ?", (inbox_id,)))
 
     # --- lists and figures -------------------------------------------------------------------
 

@@ -78,20 +78,34 @@ class RotationRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def used(self, group_id: int, theme: str) -> set[int]:
-        rows = await self._db.fetch_all(
-            "SELECT tip_index FROM notice_rotation WHERE group_id = ? AND theme = ?", (group_id, theme)
-        )
-        return {r["tip_index"] for r in rows}
+    async def used_by_group(self, theme: str) -> dict[int, set[int]]:
+        """For every group: the tips of `theme` it has had since its rotation last started over."""
+        used: dict[int, set[int]] = {}
+        for row in await self._db.fetch_all("SELECT group_id, tip_index FROM notice_rotation WHERE theme = ?",
+                                            (theme,)):
+            used.setdefault(row["group_id"], set()).add(row["tip_index"])
+        return used
 
-    async def mark_used(self, group_id: int, theme: str, tip_index: int, now: datetime) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO notice_rotation (group_id, theme, tip_index, used_at) VALUES (?, ?, ?, ?)",
-            (group_id, theme, tip_index, to_db(now)),
-        )
+    async def mark_used_many(self, theme: str, marks: list[tuple[int, int]], now: datetime) -> None:
+        """(group_id, tip_index) pairs, in chunks of one multi-row statement each."""
+        for start in range(0, len(marks), 300):
+            chunk = marks[start:start + 300]
+            params: list = []
+            for group_id, tip_index in chunk:
+                params += [group_id, theme, tip_index, to_db(now)]
+            await self._db.execute(
+                "INSERT OR REPLACE INTO notice_rotation (group_id, theme, tip_index, used_at) VALUES "
+                + ", ".join(["(?, ?, ?, ?)"] * len(chunk)),
+                params,
+            )
 
-    async def start_over(self, group_id: int, theme: str) -> None:
-        await self._db.execute("DELETE FROM notice_rotation WHERE group_id = ? AND theme = ?", (group_id, theme))
+    async def start_over_many(self, theme: str, group_ids: list[int]) -> None:
+        for start in range(0, len(group_ids), 500):
+            chunk = group_ids[start:start + 500]
+            await self._db.execute(
+                f"DELETE FROM notice_rotation WHERE theme = ? AND group_id IN ({', '.join('?' for _ in chunk)})",
+                [theme, *chunk],
+            )
 
 
 def _schedule(row) -> NoticeSchedule | None:

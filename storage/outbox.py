@@ -10,6 +10,9 @@ from storage.models import OutboxEntry, OutboxState
 from storage.timefmt import from_db, to_db
 
 
+_CHUNK = 200  # rows per multi-row INSERT (12 parameters each, well under SQLite's limit)
+
+
 class OutboxRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -26,6 +29,27 @@ class OutboxRepo:
              to_db(not_before), to_db(now), to_db(now)),
         )
         return changed == 1
+
+    async def add_many(self, rows: list[dict], now: datetime) -> set[str]:
+        """Queue many sends at once (a broadcast); returns the keys that were new."""
+        added: set[str] = set()
+        columns = ("key", "schedule_id", "occurrence", "group_id", "chat_id", "locale", "text", "image", "urgent",
+                   "not_before", "created_at", "updated_at")
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            params: list = []
+            for row in chunk:
+                params += [row["key"], row["schedule_id"], to_db(row["occurrence"]), row["group_id"], row["chat_id"],
+                           row["locale"], row["text"], row["image"], int(row.get("urgent", False)),
+                           to_db(row["not_before"]), to_db(now), to_db(now)]
+            marks = ", ".join(["(" + ", ".join("?" for _ in columns) + ")"] * len(chunk))
+            returned = await self._db.fetch_all(
+                f"INSERT INTO notice_outbox ({', '.join(columns)}) VALUES {marks} "
+                "ON CONFLICT (key) DO NOTHING RETURNING key",
+                params,
+            )
+            added |= {r["key"] for r in returned}
+        return added
 
     async def due(self, now: datetime, limit: int = 5000) -> list[OutboxEntry]:
         rows = await self._db.fetch_all(

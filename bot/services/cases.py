@@ -205,10 +205,14 @@ class CaseWorkflow:
         return Change(await self.case(case_id), True)
 
     async def await_text(self, case_id: int, actor_id: int, purpose: str, detail: str = "") -> Case:
-        """The actor's next private message is the note / resolution / rejection reason."""
+        """The actor's next private message is the note / resolution / rejection reason / question."""
         if purpose == "note":
             await self._require_staff(actor_id)
             case = await self.case(case_id)
+        elif purpose == "ask":
+            case = await self._managed_case(case_id, actor_id)
+            if Status(case.status) not in OPEN:
+                raise IllegalTransition(Action.ASSIGN, case.status)
         else:
             case = await self._managed_case(case_id, actor_id)
             action = Action.RESOLVE if purpose == "resolve" else Action.REJECT
@@ -230,6 +234,12 @@ class CaseWorkflow:
         await self._repo.clear_staff_input(actor_id)
         if pending.purpose == "note":
             change = await self.add_note(pending.case_id, actor_id, text)
+        elif pending.purpose == "ask":
+            await self._managed_case(pending.case_id, actor_id)
+            now = self._clock.now()
+            await self._repo.change(pending.case_id, now, last_action="case.reporter_asked")
+            await self._audit.record(now, actor_id, "case.reporter_asked", "case", pending.case_id)
+            change = Change(await self.case(pending.case_id), True, detail={"question": text})
         elif pending.purpose == "resolve":
             change = await self.resolve(pending.case_id, actor_id, pending.detail, text)
         else:
@@ -294,6 +304,47 @@ class CaseWorkflow:
                 await self._audit.record(now, actor_id, "case.reopened", "case", case_id, {"reason": reason})
         return Change(await self.case(case_id), won, previous_owner=case.owner_id)
 
+    # --- the reporter's side of a conversation ----------------------------------------------
+
+    async def record_question(self, case_id: int, asker_id: int, reporter_id: int, message_id: int,
+                              text: str) -> None:
+        """The relayed question's message, so the reporter's reply to it finds its way back."""
+        await self._repo.add_question(case_id, asker_id, reporter_id, message_id, text, self._clock.now())
+
+    async def reporter_reply(self, reporter_id: int, reply_to_message_id: int,
+                             text: str) -> tuple[Case, int, int] | None:
+        """A reporter answered a relayed question: attach it to the case and put it in the asker's
+        inbox. Returns (case, asker id, inbox id), or None if the message answers no question."""
+        found = await self._repo.question_for_reply(reporter_id, reply_to_message_id)
+        if found is None:
+            return None
+        question_id, case_id, asker_id = found
+        now = self._clock.now()
+        async with self._db.transaction():
+            await self._repo.mark_question_answered(question_id, now)
+            await self._cases.add_addition(case_id, reporter_id, text, now)
+            inbox_id = await self._inbox(case_id, asker_id, "answer", text, now)
+            await self._audit.record(now, reporter_id, "case.reporter_answered", "case", case_id)
+        return await self.case(case_id), asker_id, inbox_id
+
+    async def new_information(self, case_id: int, text: str) -> tuple[Case, int] | None:
+        """The reporter added information: the owner's inbox gets it. (case, inbox id) or None if unowned."""
+        case = await self.case(case_id)
+        if case.owner_id is None:
+            return None
+        async with self._db.transaction():
+            inbox_id = await self._inbox(case_id, case.owner_id, "info", text, self._clock.now())
+        return case, inbox_id
+
+    async def _inbox(self, case_id: int, owner_id: int, kind: str, text: str, now: datetime) -> int:
+        inbox_id = await self._repo.add_inbox(case_id, owner_id, kind, text, now)
+        due = now + timedelta(minutes=self._settings.unread_reminder_minutes)
+        await self._repo.add_alarm(case_id, "unread", f"i{inbox_id}", due)
+        return inbox_id
+
+    async def mark_seen(self, inbox_id: int, owner_id: int) -> bool:
+        return await self._repo.mark_seen(inbox_id, owner_id, self._clock.now())
+
     # --- time: alarms and follow-ups ---------------------------------------------------------
 
     async def due_alarms(self) -> list[AlarmDue]:
@@ -303,7 +354,13 @@ class CaseWorkflow:
         async with self._db.transaction():
             for alarm in await self._repo.claim_due_alarms(now):
                 case = await self._repo.get(alarm.case_id)
-                if case is None or not _still_applies(alarm, case):
+                if case is None:
+                    continue
+                if alarm.kind == "unread":
+                    if await self._repo.unseen(int(alarm.stage.removeprefix("i"))):
+                        due.append(AlarmDue(alarm, case))
+                    continue
+                if not _still_applies(alarm, case):
                     continue
                 if alarm.kind == "followup_ask":
                     await self._repo.mark_followup_asked(case.id, now)

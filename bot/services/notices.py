@@ -230,43 +230,48 @@ class NoticeService:
         return report
 
     async def _expand(self, schedule: NoticeSchedule, occurrence: datetime) -> int:
-        """One occurrence → one outbox row per target group, in one transaction."""
+        """One occurrence → one outbox row per target group, all in one transaction."""
         content = ScheduleContent.model_validate(schedule.content)
         targets = ScheduleTargets.model_validate(schedule.targets)
         now = self._clock.now()
-        queued = 0
         try:
             groups = await self._groups.targets([GroupKind(k) for k in targets.kinds], targets.areas)
-            async with self._db.transaction():
-                for group in groups:
-                    queued += await self._queue_for_group(schedule, content, group, occurrence, now)
-                await self._schedules.set_last_occurrence(schedule.id, occurrence)
+            theme_id = None
+            used_by_group: dict[int, set[int]] = {}
+            if content.patrol_template is None:
+                theme_id = content.theme if content.theme is not None else self.theme_of_month(occurrence)
+                used_by_group = await self._rotation.used_by_group(theme_id)
+                tip_count = len(self.settings.themes[theme_id].tips)
+            rows, tips, start_over = [], {}, []
+            for group in groups:
+                used = used_by_group.get(group.id, set())
+                if theme_id is not None and len(used) >= tip_count:
+                    start_over.append(group.id)  # every tip given: start again
+                    used = set()
+                locale = self.locale_of(group)
+                notice = self.render(content, group, locale, occurrence, used)
+                key = outbox_key(schedule.id, occurrence, group.id)
+                rows.append({"key": key, "schedule_id": schedule.id, "occurrence": occurrence, "group_id": group.id,
+                             "chat_id": group.chat_id, "locale": locale, "text": notice.html_text,
+                             "image": notice.image,
+                             "not_before": self.after_quiet_hours(group, occurrence, schedule.timezone)})
+                if notice.tip_index is not None:
+                    tips[key] = (group.id, notice.tip_index)
         except (KeyError, ScheduleProblem) as exc:  # the library changed under a stored schedule
             logger.error("schedule %s cannot be rendered (%s); occurrence %s not sent", schedule.id, exc,
                          occurrence.isoformat())
             async with self._db.transaction():
                 await self._schedules.set_last_occurrence(schedule.id, occurrence)
-        return queued
-
-    async def _queue_for_group(self, schedule: NoticeSchedule, content: ScheduleContent, group: Group,
-                               occurrence: datetime, now: datetime) -> int:
-        key = outbox_key(schedule.id, occurrence, group.id)
-        locale = self.locale_of(group)
-        used: set[int] = set()
-        theme_id = None
-        if content.patrol_template is None:
-            theme_id = content.theme if content.theme is not None else self.theme_of_month(occurrence)
-            used = await self._rotation.used(group.id, theme_id)
-            if len(used) >= len(self.settings.themes[theme_id].tips):
-                await self._rotation.start_over(group.id, theme_id)  # every tip given: start again
-                used = set()
-        notice = self.render(content, group, locale, occurrence, used)
-        not_before = self.after_quiet_hours(group, occurrence, schedule.timezone)
-        added = await self._outbox.add(key, schedule.id, occurrence, group.id, group.chat_id, locale,
-                                       notice.html_text, notice.image, not_before, now)
-        if added and notice.tip_index is not None:
-            await self._rotation.mark_used(group.id, theme_id, notice.tip_index, now)
-        return int(added)
+            return 0
+        async with self._db.transaction():
+            # A second run for the same occurrence finds the keys taken and changes nothing.
+            added = await self._outbox.add_many(rows, now)
+            if theme_id is not None:
+                added_groups = {tips[k][0] for k in added if k in tips}
+                await self._rotation.start_over_many(theme_id, [g for g in start_over if g in added_groups])
+                await self._rotation.mark_used_many(theme_id, [tips[k] for k in added if k in tips], now)
+            await self._schedules.set_last_occurrence(schedule.id, occurrence)
+        return len(added)
 
     def quiet_hours_of(self, group: Group) -> tuple[time, time] | None:
         if group.quiet_start and group.quiet_end:

@@ -52,3 +52,28 @@ CREATE TABLE staff_inputs (
     detail      TEXT NOT NULL DEFAULT '',
     created_at  TEXT NOT NULL
 );
+
+-- "Ask reporter": a staff question relayed to a reporter; their reply (to that message) comes back.
+CREATE TABLE case_questions (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id              INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    asker_id             INTEGER NOT NULL REFERENCES users (user_id),
+    reporter_id          INTEGER NOT NULL REFERENCES users (user_id),
+    question_message_id  INTEGER NOT NULL,       -- in the reporter's private chat
+    text                 TEXT NOT NULL,
+    asked_at             TEXT NOT NULL,
+    answered_at          TEXT
+);
+
+CREATE INDEX case_questions_message ON case_questions (reporter_id, question_message_id);
+
+-- What reached a case's owner from the reporter (an answer, new information), until they mark it seen.
+CREATE TABLE case_inbox (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id     INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    owner_id    INTEGER NOT NULL REFERENCES users (user_id),
+    kind        TEXT NOT NULL CHECK (kind IN ('answer', 'info')),
+    text        TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    seen_at     TEXT
+);

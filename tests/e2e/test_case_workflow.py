@@ -242,3 +242,39 @@ async def test_supervisors_get_a_spot_check_sample(team, clock):
     await team.run_alarms()
     check = await team.supervisor.reply()
     assert check["text"].startswith(f"Spot check: {ref} was resolved (Resolved).")
+
+
+async def test_ask_reporter_relays_both_ways_and_reminds_an_unread_answer(team, clock):
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    await team.resident.reply()
+    await team.press(team.officer, ref, text="❓ 询问报告人")
+    prompt = await team.officer.reply()
+    assert prompt["text"].startswith(f"Write your question for the reporter of {ref}")
+    confirmation = await team.officer.ask("Was the shed locked?")
+    assert confirmation["text"].startswith(f"Your question was passed on to the reporter of {ref}")
+    question = await team.resident.reply()
+    assert "Was the shed locked?" in question["text"] and "Wang" not in question["text"]
+    assert question["_reply_markup"].get("force_reply") is True
+    thanks = await team.resident.ask("Yes, with a padlock.", reply_to_message_id=question["message_id"])
+    assert thanks["text"] == "Thank you, your answer has been passed on."
+    answer = await team.officer.reply()
+    assert "Yes, with a padlock." in answer["text"] and "Alice" in answer["text"]
+    assert not [m for m in team.emulator.bot_messages(STAFF_CHAT_ID) if "padlock" in (m.get("text") or "")]
+    clock.advance(timedelta(minutes=61))
+    await team.run_alarms()
+    reminder = await team.officer.reply()
+    assert reminder["text"].startswith(f"Still unread: the reporter of {ref} wrote to you.")
+    await team.officer.click(answer, text="✓ Seen")
+    clock.advance(timedelta(minutes=61))
+    await team.run_alarms()
+    assert team.officer.pending_replies() == []
+
+
+async def test_history_is_sent_privately_in_full(team):
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    answer = await team.press(team.supervisor, ref, text="📜 记录")
+    assert answer["text"] == "I have sent you the history privately."
+    history = await team.supervisor.reply()
+    assert history["text"].startswith(f"History of {ref}:") and "Wang · accepted" in history["text"]
