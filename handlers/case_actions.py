@@ -223,15 +223,21 @@ async def relay_question(context: PinganContext, case: Case, asker: int, questio
 
 
 async def reporter_reply(update: Update, context: PinganContext) -> bool:
-    """A reporter's reply to a relayed question: back to the asker (and onto the case)."""
+    """A reporter's reply to a relayed question (back to the asker, and onto the case) or to the
+    follow-up's comment prompt. False if the message replies to neither."""
     message = update.effective_message
     if message.reply_to_message is None:
         return False
     text = message.text or message.caption or ""
     if not text.strip():
         return False
-    result = await context.services.cases.reporter_reply(update.effective_user.id,
-                                                         message.reply_to_message.message_id, text.strip())
+    workflow = context.services.cases
+    commented = await workflow.comment(update.effective_user.id, message.reply_to_message.message_id, text.strip())
+    if commented is not None:
+        await message.reply_text(_("Thank you for your comment."))
+        return True
+    result = await workflow.reporter_reply(update.effective_user.id, message.reply_to_message.message_id,
+                                           text.strip())
     if result is None:
         return False
     case, asker, inbox_id = result
@@ -293,10 +299,16 @@ REPORTER_TEXTS: dict[str, Callable[[Case], str]] = {
 
 
 async def tell_reporters(context: PinganContext, case: Case, event: str) -> None:
-    """A short message to each reporter, in their language, with the reference."""
+    """A short message to each reporter, in their language, with the reference. Staff names only
+    where the deployment allows it (cases.show_staff_names)."""
+    handler = None
+    if context.services.config.cases.show_staff_names and case.owner_id and event in ("accepted", "in_progress"):
+        handler = await _name(context, case.owner_id)
     for reporter in await context.services.reports.reporters(case.id):
         with using_locale(await locale_of(context, reporter.user_id)):
             text = REPORTER_TEXTS[event](case)
+            if handler:
+                text += "\n" + _("Handled by: {name}").format(name=handler)
         try:
             await context.bot.send_message(reporter.user_id, text)
         except TelegramError as exc:
@@ -498,7 +510,12 @@ async def followup_button(update: Update, context: PinganContext) -> None:
                 await query.answer(_("This button has expired."), show_alert=True)
                 return
             await query.edit_message_reply_markup(None)
-            await query.message.reply_text(_("Thank you for your rating: {stars}.").format(stars="⭐" * value))
+            prompt = await query.message.reply_text(
+                _("Thank you for your rating: {stars}. If you like, reply to this message with a comment.").format(
+                    stars="⭐" * value),
+                reply_markup=ForceReply(input_field_placeholder=_("Your comment (optional)")),
+            )
+            await workflow.offer_comment(case_id, prompt.message_id)
     except NotAllowed:
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         return

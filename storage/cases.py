@@ -124,6 +124,10 @@ class WorkflowRepo:
                         comment=row["comment"], no_response=bool(row["no_response"]),
                         spot_check=bool(row["spot_check"]))
 
+    async def followup_by_comment_prompt(self, message_id: int) -> int | None:
+        return await self._db.fetch_value(
+            "SELECT case_id FROM case_followups WHERE comment_prompt_id = ? AND comment IS NULL", (message_id,))
+
     async def start_followup(self, case_id: int, *, spot_check: bool) -> None:
         await self._db.execute(
             """INSERT INTO case_followups (case_id, spot_check) VALUES (?, ?)
@@ -136,7 +140,7 @@ class WorkflowRepo:
         await self._db.execute("UPDATE case_followups SET asked_at = ? WHERE case_id = ?", (to_db(now), case_id))
 
     async def answer_followup(self, case_id: int, **fields: Any) -> bool:
-        allowed = {"solved", "stars", "comment", "no_response"}
+        allowed = {"solved", "stars", "comment", "no_response", "comment_prompt_id"}
         if not fields or set(fields) - allowed:
             raise ValueError(f"not a follow-up field: {sorted(set(fields) - allowed)}")
         sets = ", ".join(f"{name} = ?" for name in fields)

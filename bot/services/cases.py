@@ -408,6 +408,18 @@ class CaseWorkflow:
                                  {"stars": stars})
         return changed
 
+    async def offer_comment(self, case_id: int, prompt_message_id: int) -> None:
+        await self._repo.answer_followup(case_id, comment_prompt_id=prompt_message_id)
+
+    async def comment(self, reporter_id: int, reply_to_message_id: int, text: str) -> Case | None:
+        """The reporter's optional comment, sent as a reply to the follow-up's prompt."""
+        case_id = await self._repo.followup_by_comment_prompt(reply_to_message_id)
+        if case_id is None or not await self._cases.is_reporter(case_id, reporter_id):
+            return None
+        await self._repo.answer_followup(case_id, comment=text[:1000])
+        await self._audit.record(self._clock.now(), reporter_id, "case.followup_commented", "case", case_id)
+        return await self.case(case_id)
+
     async def _finish_followup(self, case_id: int, now: datetime, action: str) -> None:
         case = await self._repo.get(case_id)
         if case.status == Status.RESOLVED:

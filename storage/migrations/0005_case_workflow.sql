@@ -41,7 +41,8 @@ CREATE TABLE case_followups (
     stars          INTEGER CHECK (stars BETWEEN 1 AND 5),
     comment        TEXT,
     no_response    INTEGER NOT NULL DEFAULT 0,
-    spot_check     INTEGER NOT NULL DEFAULT 0
+    spot_check     INTEGER NOT NULL DEFAULT 0,
+    comment_prompt_id  INTEGER          -- the message a reporter replies to with an optional comment
 );
 
 -- What a staff member's next private message is for (a note, a resolution text, a rejection reason).

@@ -106,11 +106,16 @@ async def test_the_closed_loop_from_report_to_follow_up(team, clock):
     assert question["text"].startswith(f"A few days ago your report {ref} was resolved.")
     rating = await team.resident.reply()
     await team.resident.click(rating, text="⭐⭐⭐⭐⭐")
+    comment_prompt = await team.resident.reply()
+    assert comment_prompt["text"].startswith("Thank you for your rating: ⭐⭐⭐⭐⭐.")
     await team.resident.click(question, text="Yes, it is solved")
+    await team.resident.reply()  # glad it is solved
+    thanks = await team.resident.ask("Very quick, thank you!", reply_to_message_id=comment_prompt["message_id"])
+    assert thanks["text"] == "Thank you for your comment."
     case = await case_of(team, ref)
     assert case.status == "closed"
     followup = await team.pingan.services.cases.followup(case.id)
-    assert followup.solved is True and followup.stars == 5
+    assert followup.solved is True and followup.stars == 5 and followup.comment == "Very quick, thank you!"
     figures = await team.pingan.services.cases.figures()
     assert figures["screened"] == 1 and figures["resolved"] == 1 and figures["satisfied"] == 1
     history = [e.action for e in await team.pingan.services.cases.history(case.id, team.admin.user_id)]
@@ -278,3 +283,11 @@ async def test_history_is_sent_privately_in_full(team):
     assert answer["text"] == "I have sent you the history privately."
     history = await team.supervisor.reply()
     assert history["text"].startswith(f"History of {ref}:") and "Wang · accepted" in history["text"]
+
+
+async def test_staff_names_only_when_the_deployment_allows(team):
+    team.pingan.services.config.cases.show_staff_names = True
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    told = await team.resident.reply()
+    assert told["text"].endswith("Handled by: Wang")
