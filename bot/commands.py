@@ -36,6 +36,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("cases", N_("Cases: mine, overdue, all open by grade"), roles=_STAFF, in_groups=True),
     CommandInfo("case", N_("Open a case card: /case PA-2026-000123"), roles=_STAFF, in_groups=True),
     CommandInfo("staff", N_("List staff and volunteers with their roles"), roles=_STAFF, in_groups=True),
+    CommandInfo("area", N_("Your beat: the area or compound you look after"), roles=_STAFF),
     CommandInfo("invite", N_("Create an invitation link for a role"), roles=_INVITERS),
     CommandInfo("revoke", N_("Remove a role from someone"), roles=_INVITERS),
     # Groups and notices (issue 6). /setup is for each group's own Telegram admins too, whatever

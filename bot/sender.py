@@ -75,8 +75,9 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
     """Global and per-group limits, with interactive calls ahead of bulk ones (see module doc)."""
 
     def __init__(self, per_second: int = 30, per_group_per_minute: int = 20, margin: float = 0.02,
-                 max_retries: int = 3, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_retries: int = 3, people_reserve: int = 1, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
+        self._people_reserve = people_reserve
         self._margin = margin
         self._global = _Window(per_second, 1.0 + margin)
         self._interval = (1.0 + margin) / per_second
@@ -132,7 +133,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 due = max(self._next_bulk_at, self._bulk_paused_until)
                 # While people are talking to the bot, keep one slot of the window free for them,
                 # so that a reply never waits for the broadcast.
-                reserve = 1 if now - self._last_interactive < INTERACTIVE_RECENT else 0
+                reserve = self._people_reserve if now - self._last_interactive < INTERACTIVE_RECENT else 0
                 wait = max(
                     due - now,
                     self._global.wait_needed(now, reserve),

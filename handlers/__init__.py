@@ -37,6 +37,7 @@ def register(application: Application) -> None:
         CommandHandler("privacy", privacy.show_privacy),
         CommandHandler("invite", roles.invite),
         CommandHandler("staff", roles.list_staff),
+        CommandHandler("area", roles.set_area),
         CommandHandler("revoke", roles.revoke),
         CommandHandler("report", report.report_command),
         CommandHandler("cancel", report.cancel_command, filters=filters.ChatType.PRIVATE),

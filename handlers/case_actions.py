@@ -334,12 +334,13 @@ async def _tell_new_owner(context: PinganContext, case: Case, actor: int) -> Non
 
 
 async def _route_grade(context: PinganContext, case: Case) -> None:
-    """Red goes to the leadership at once; orange to the officers; yellow and green stay with the team."""
+    """Red goes to the leadership at once; orange to the area's officers; yellow and green stay with
+    the community team in the staff chat."""
     workflow = context.services.cases
     if case.grade == "red":
         recipients = await workflow.holders_of(Role.SUPERVISOR)
     elif case.grade == "orange":
-        recipients = await workflow.holders_of(Role.OFFICER)
+        recipients = await workflow.officers_for(case.area)
     else:
         return
     await _tell_staff(context, recipients, lambda: _("Case {ref} was graded {grade}. Send /case {ref} to open it.")

@@ -62,12 +62,12 @@ def _button(text: str, action: str, case: Case, *args: object) -> InlineKeyboard
     return InlineKeyboardButton(text, callback_data=callbacks.pack(FAMILY, action, case.id, *args))
 
 
-def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str, str]] | None = None
+def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] | None = None
                 ) -> InlineKeyboardMarkup:
     """The card's buttons: the main view, or one of its pickers (assign, level, resolve, reject)."""
     back = [_button(_("« Back"), "view", case, "main")]
     if view == "assign":
-        rows = [[_button(f"{name} · {role}", "assignto", case, user_id)] for user_id, name, role in (staff or [])]
+        rows = [[_button(label, "assignto", case, user_id)] for user_id, label in (staff or [])]
         return InlineKeyboardMarkup([*rows, back])
     if view == "level":
         buttons = [_button(LEVEL_LABELS[level].translated(), "levelto", case, level) for level in LEVEL_LABELS]
@@ -162,7 +162,7 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
     services = context.services
     with using_locale(services.config.default_language):
         text = await card_text(context, case)
-        markup = card_markup(case, view, staff=await _staff_choices(context) if view == "assign" else None)
+        markup = card_markup(case, view, staff=await _staff_choices(context, case) if view == "assign" else None)
     targets = []
     if case.staff_message_id is not None and services.config.staff_chat_id is not None:
         targets.append((services.config.staff_chat_id, case.staff_message_id))
@@ -178,9 +178,11 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
             logger.exception("could not update the card of %s in chat %s", case.ref, chat_id)
 
 
-async def _staff_choices(context: PinganContext) -> list[tuple[int, str, str]]:
-    staff = await context.services.cases.assignable_staff()
-    return [(user_id, name, role_label(role)) for user_id, name, role in staff]
+async def _staff_choices(context: PinganContext, case: Case) -> list[tuple[int, str]]:
+    """Assign buttons: name · role · beat, those of the case's area first."""
+    staff = await context.services.cases.assignable_staff(case.area)
+    return [(user_id, " · ".join(filter(None, [name, role_label(role), area])))
+            for user_id, name, role, area in staff[:20]]
 
 
 async def send_card(context: PinganContext, chat_id: int, case: Case) -> None:

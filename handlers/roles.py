@@ -98,8 +98,34 @@ async def list_staff(update: Update, context: PinganContext) -> None:
     for member in members:
         name = html.escape(member.first_name or str(member.user_id))
         handle = f" @{html.escape(member.username)}" if member.username else ""
-        lines.append(f"• <b>{name}</b>{handle} — {html.escape(role_labels(member.roles))}")
+        beat = f" · {html.escape(member.area)}" if member.area else ""
+        lines.append(f"• <b>{name}</b>{handle} — {html.escape(role_labels(member.roles))}{beat}")
     await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+
+
+# --- /area ------------------------------------------------------------------------------------
+
+async def set_area(update: Update, context: PinganContext) -> None:
+    """/area <name>: a staff member's own beat (orange cases and the assign list go by it)."""
+    message = update.effective_message
+    people = context.services.people
+    if not rules.is_staff(context.roles):
+        await message.reply_text(_("Sorry, only staff have an area."))
+        return
+    wanted = " ".join(context.args or []).strip()
+    if not wanted:
+        current = await people.area_of(update.effective_user.id)
+        await message.reply_text(
+            (_("Your area is {area}.").format(area=current) if current else _("You have no area yet."))
+            + "\n" + _("Send /area followed by its name to set it (for example /area Riverside), or /area - to clear it.")
+        )
+        return
+    if len(wanted) > 40:
+        await message.reply_text(_("Please keep the area's name to 40 characters or fewer."))
+        return
+    area = None if wanted == "-" else wanted
+    await people.set_own_area(update.effective_user.id, area)
+    await message.reply_text(_("Your area is now {area}.").format(area=area) if area else _("Your area is cleared."))
 
 
 # --- /revoke ---------------------------------------------------------------------------------

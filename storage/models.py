@@ -39,6 +39,7 @@ class RoleGrant(_Record):
     first_name: str
     username: str | None
     role: Role
+    area: str | None = None
     granted_by: int | None
     granted_at: datetime
 

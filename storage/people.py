@@ -64,6 +64,13 @@ class PeopleRepo:
             (language, to_db(now), user_id),
         )
 
+    async def set_area(self, user_id: int, area: str | None, now: datetime) -> None:
+        await self._db.execute("UPDATE users SET area = ?, updated_at = ? WHERE user_id = ?",
+                               (area, to_db(now), user_id))
+
+    async def area_of(self, user_id: int) -> str | None:
+        return await self._db.fetch_value("SELECT area FROM users WHERE user_id = ?", (user_id,))
+
     async def roles_of(self, user_id: int) -> frozenset[Role]:
         rows = await self._db.fetch_all("SELECT role FROM user_roles WHERE user_id = ?", (user_id,))
         return frozenset({Role.RESIDENT, *(Role(r["role"]) for r in rows)})
@@ -85,7 +92,7 @@ class PeopleRepo:
 
     async def role_grants(self) -> list[RoleGrant]:
         rows = await self._db.fetch_all(
-            """SELECT r.user_id, u.first_name, u.username, r.role, r.granted_by, r.granted_at
+            """SELECT r.user_id, u.first_name, u.username, u.area, r.role, r.granted_by, r.granted_at
                FROM user_roles r JOIN users u USING (user_id)
                ORDER BY r.user_id, r.role"""
         )
@@ -94,6 +101,7 @@ class PeopleRepo:
                 user_id=r["user_id"],
                 first_name=r["first_name"],
                 username=r["username"],
+                area=r["area"],
                 role=Role(r["role"]),
                 granted_by=r["granted_by"],
                 granted_at=from_db(r["granted_at"]),

@@ -115,13 +115,18 @@ class CaseWorkflow:
         await self._require_staff(actor_id)
         return await self._repo.overdue_cases(self._clock.now())
 
-    async def assignable_staff(self) -> list[tuple[int, str, Role]]:
-        """(user id, name, role) of everyone a case can be handed to."""
-        staff = []
-        for grant in await self._people.role_grants():
-            if grant.role in _ASSIGNABLE:
-                staff.append((grant.user_id, grant.first_name or str(grant.user_id), grant.role))
-        return staff
+    async def assignable_staff(self, area: str | None = None) -> list[tuple[int, str, Role, str | None]]:
+        """(user id, name, role, area) of everyone a case can be handed to: those of the case's
+        area first, then the others."""
+        staff = [(g.user_id, g.first_name or str(g.user_id), g.role, g.area)
+                 for g in await self._people.role_grants() if g.role in _ASSIGNABLE]
+        return sorted(staff, key=lambda s: (area is None or s[3] != area, s[2] != Role.OFFICER, s[1]))
+
+    async def officers_for(self, area: str | None) -> list[int]:
+        """The officers whose beat is this area; all officers when none is (or no area is known)."""
+        grants = [g for g in await self._people.role_grants() if g.role is Role.OFFICER]
+        local = [g.user_id for g in grants if area is not None and g.area == area]
+        return local or [g.user_id for g in grants]
 
     async def holders_of(self, role: Role) -> list[int]:
         return await self._people.holders_of(role)

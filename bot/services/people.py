@@ -21,6 +21,7 @@ class StaffMember:
     first_name: str
     username: str | None
     roles: tuple[Role, ...]  # highest first
+    area: str | None = None
 
 
 class PeopleService:
@@ -128,6 +129,7 @@ class PeopleService:
                 first_name=grants[0].first_name,
                 username=grants[0].username,
                 roles=tuple(rules.ordered(g.role for g in grants)),
+                area=grants[0].area,
             )
             for user_id, grants in by_user.items()
         ]
@@ -159,6 +161,18 @@ class PeopleService:
             if not await self._people.revoke_role(user_id, role):
                 raise RevokeProblem(RevokeProblem.Reason.NOT_HELD)
             await self._audit.record(now, actor_id, "role.revoked", "user", user_id, {"role": role.value})
+
+    async def set_own_area(self, user_id: int, area: str | None) -> None:
+        """A staff member names their beat (area or compound), or clears it with None."""
+        if not rules.is_staff(await self._people.roles_of(user_id)):
+            raise NotAllowed(f"user {user_id} is not staff")
+        now = self._clock.now()
+        async with self._db.transaction():
+            await self._people.set_area(user_id, area, now)
+            await self._audit.record(now, user_id, "staff.area_set", "user", user_id, {"area": area})
+
+    async def area_of(self, user_id: int) -> str | None:
+        return await self._people.area_of(user_id)
 
     async def record_erasure_request(self, user_id: int) -> None:
         """A person asked for their data to be erased; admins act on it from the audit trail."""

@@ -78,3 +78,6 @@ CREATE TABLE case_inbox (
     created_at  TEXT NOT NULL,
     seen_at     TEXT
 );
+
+-- A staff member's beat (area or compound): orange cases and the assign list go by it.
+ALTER TABLE users ADD COLUMN area TEXT;

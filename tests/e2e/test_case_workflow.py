@@ -291,3 +291,33 @@ async def test_staff_names_only_when_the_deployment_allows(team):
     await team.press(team.officer, ref, text="✋ 接单")
     told = await team.resident.reply()
     assert told["text"].endswith("Handled by: Wang")
+
+
+async def test_orange_cases_go_to_the_areas_officer_and_assign_lists_them_first(team):
+    team.pingan.services.config.reports.areas.append("Riverside")
+    reply = await team.officer2.ask("/area Riverside")
+    assert reply["text"] == "Your area is now Riverside."
+    resident = team.resident
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="An incident: theft, fraud, danger…")
+    await resident.click(await resident.reply(), text="Theft")
+    await resident.click(await resident.reply(), text="No")
+    await resident.reply()
+    await resident.click(await resident.ask("Bike stolen."), text="Skip: no photos")
+    await resident.reply()
+    await resident.click(await resident.reply(), text="Riverside")
+    await resident.reply()
+    await resident.click(await resident.reply(), text="Just now")
+    await resident.reply()
+    await resident.click(await resident.reply(), text="Stay anonymous")
+    await resident.reply()
+    await resident.click(await resident.reply(), text="✅ Send the report")
+    ref = REF.search((await resident.reply())["text"]).group(0)
+    await team.press(team.officer, ref, text="🟠")
+    told = await team.officer2.reply()
+    assert told["text"].startswith(f"Case {ref} was graded orange.")
+    assert team.officer.pending_replies() == []  # Wang has no beat there
+    await team.press(team.officer, ref, text="👤 指派")
+    assert button_texts(team.card(ref))[0] == "Zhao · 社区民警 · Riverside"
+    staff = await team.admin.ask("/staff")
+    assert "Riverside" in staff["text"]
