@@ -347,6 +347,12 @@ async def _route_grade(context: PinganContext, case: Case) -> None:
                       .format(ref=case.ref, grade=GRADE_LABELS[case.grade].translated()))
 
 
+async def alert_leadership(context: PinganContext, case: Case) -> None:
+    """An emergency arrives red: the supervisors hear of it at once, not only the staff chat."""
+    await _tell_staff(context, await context.services.cases.holders_of(Role.SUPERVISOR), lambda: _(
+        "URGENT: {ref} is happening now and needs someone at once. /case {ref}").format(ref=case.ref))
+
+
 # --- /cases and /case ------------------------------------------------------------------------
 
 async def list_cases(update: Update, context: PinganContext) -> None:

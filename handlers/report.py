@@ -256,6 +256,7 @@ async def _raise_emergency(context: PinganContext, chat_id: int, draft: Draft) -
     )
     case = await services.reports.open_emergency_case(draft, language=context.locale)
     await case_card.post_case_card(context, case)
+    await case_actions.alert_leadership(context, case)
     return await services.intake.draft(draft.user_id) or draft
 
 

@@ -321,3 +321,28 @@ async def test_orange_cases_go_to_the_areas_officer_and_assign_lists_them_first(
     assert button_texts(team.card(ref))[0] == "Zhao · 社区民警 · Riverside"
     staff = await team.admin.ask("/staff")
     assert "Riverside" in staff["text"]
+
+
+async def test_a_red_emergency_case_loop(team, clock):
+    resident = team.resident
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="An incident: theft, fraud, danger…")
+    await resident.click(await resident.reply(), text="Fight or disturbance")
+    await resident.click(await resident.reply(), text="Yes, it is happening now")
+    numbers = await resident.reply()
+    assert "110" in numbers["text"] and "120" in numbers["text"]
+    urgent = await team.supervisor.reply()
+    assert urgent["text"].startswith("URGENT:") and "is happening now" in urgent["text"]
+    ref = REF.search(urgent["text"]).group(0)
+    case = await case_of(team, ref)
+    assert case.grade == "red" and case.accept_due - case.created_at == timedelta(minutes=15)
+    clock.advance(timedelta(minutes=16))  # nobody accepted within 15 minutes
+    await team.run_alarms()
+    assert (await team.supervisor.reply())["text"].startswith(f"Overdue: {ref} was not accepted in time.")
+    await team.press(team.supervisor, ref, text="✋ 接单")
+    await team.press(team.supervisor, ref, text="✅ 办结")
+    await team.press(team.supervisor, ref, text="已转交其他部门")
+    await team.supervisor.reply()
+    await team.supervisor.ask("Handed to the fire brigade, who came within minutes.")
+    case = await case_of(team, ref)
+    assert case.status == "resolved" and case.outcome == "referred"
