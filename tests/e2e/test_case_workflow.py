@@ -8,7 +8,7 @@ import pytest
 
 from storage.models import Role
 from tests.conftest import ADMIN_ID, STAFF_CHAT_ID
-from tests.e2e.test_report_intake import REF, walk_incident
+from tests.flows import REF, submit, walk_incident
 from tests.harness import button_texts
 
 
@@ -38,9 +38,7 @@ class Team:
             await user.ask("/help")
 
     async def report(self) -> str:
-        review = await walk_incident(self.resident, anonymous=False)
-        await self.resident.click(review, text="✅ Send the report")
-        return REF.search((await self.resident.reply())["text"]).group(0)
+        return await submit(self.resident, await walk_incident(self.resident, phone="138 0013 8000"))
 
     def card(self, ref):
         return next(m for m in self.emulator.bot_messages(STAFF_CHAT_ID) if ref in (m.get("text") or ""))
@@ -297,22 +295,7 @@ async def test_orange_cases_go_to_the_areas_officer_and_assign_lists_them_first(
     team.pingan.services.config.reports.areas.append("Riverside")
     reply = await team.officer2.ask("/area Riverside")
     assert reply["text"] == "Your area is now Riverside."
-    resident = team.resident
-    kind = await resident.ask("/report")
-    await resident.click(kind, text="An incident: theft, fraud, danger…")
-    await resident.click(await resident.reply(), text="Theft")
-    await resident.click(await resident.reply(), text="No")
-    await resident.reply()
-    await resident.click(await resident.ask("Bike stolen."), text="Skip: no photos")
-    await resident.reply()
-    await resident.click(await resident.reply(), text="Riverside")
-    await resident.reply()
-    await resident.click(await resident.reply(), text="Just now")
-    await resident.reply()
-    await resident.click(await resident.reply(), text="Stay anonymous")
-    await resident.reply()
-    await resident.click(await resident.reply(), text="✅ Send the report")
-    ref = REF.search((await resident.reply())["text"]).group(0)
+    ref = await submit(team.resident, await walk_incident(team.resident, where_button="Riverside"))
     await team.press(team.officer, ref, text="🟠")
     told = await team.officer2.reply()
     assert told["text"].startswith(f"Case {ref} was graded orange.")

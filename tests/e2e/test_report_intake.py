@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 
 from tests.conftest import STAFF_CHAT_ID
+from tests.flows import REF, submit, walk_dispute, walk_incident
 from tests.harness import button_texts, button_urls
-
-REF = re.compile(r"PA-\d{4}-\d{6}")
 
 
 @pytest.fixture
@@ -29,47 +27,9 @@ def kb(message):
     return button_texts(message)
 
 
-async def walk_incident(resident, *, urgent=False, photos=0, anonymous=True):
-    """Answers every incident question in English; returns the review message."""
-    kind = await resident.ask("/report")
-    assert kind["text"] == "What would you like to tell us about?"
-    await resident.click(kind, text="An incident: theft, fraud, danger…")
-    category = await resident.reply()
-    await resident.click(category, text="Theft")
-    urgency = await resident.reply()
-    await resident.click(urgency, text="Yes, it is happening now" if urgent else "No")
-    if urgent:
-        numbers = await resident.reply()
-        assert "110" in numbers["text"]
-    describe = await resident.reply()
-    assert describe["text"].startswith("What happened?")
-    photos_q = await resident.ask("My e-bike battery was taken from the shed last night.")
-    for n in range(photos):
-        photos_q = await resident.ask(None, photo=f"photo-{n}".encode())
-    await resident.click(photos_q, text="Done" if photos else "Skip: no photos")
-    keyboard_part = await resident.reply()
-    assert keyboard_part["_reply_markup"]["keyboard"][0][0]["request_location"] is True
-    where = await resident.reply()
-    assert "Skip this question" in kb(where) and "« Back" in kb(where)
-    ack = await resident.ask("Building 3, bike shed")
-    assert ack["text"] == "Thank you, noted."
-    when = await resident.reply()
-    await resident.click(when, text="Yesterday")
-    await resident.reply()  # reply keyboard: share phone
-    contact = await resident.reply()
-    if anonymous:
-        await resident.click(contact, text="Stay anonymous")
-        assert (await resident.reply())["text"] == "Thank you, noted."
-    else:
-        ack = await resident.ask("138 0013 8000")
-        assert ack["text"] == "Thank you, noted."
-        return await resident.reply()
-    return await resident.reply()
-
-
 async def test_incident_from_private_chat_to_stored_case(pingan, make_user, staff_chat, emulator):
     resident = make_user("Alice", language_code="en")
-    review = await walk_incident(resident, photos=2, anonymous=False)
+    review = await walk_incident(resident, photos=2, phone="138 0013 8000")
     assert review["text"].startswith("Please check your report")
     assert "Theft" in review["text"] and "Building 3, bike shed" in review["text"]
     assert "+8613800138000" in review["text"] and "Photos: 2" in review["text"]
@@ -143,33 +103,6 @@ async def test_wrong_inputs_get_explained_and_the_question_repeated(pingan, make
     assert kind["message_id"] < reply["message_id"]
 
 
-async def walk_dispute(resident, *, willing=True):
-    kind = await resident.ask("/report")
-    await resident.click(kind, text="A dispute: neighbours, fees, family…")
-    dkind = await resident.reply()
-    await resident.click(dkind, text="Neighbours: noise")
-    party = await resident.reply()
-    assert party["text"].startswith("Who is the other party?")
-    describe = await resident.ask("Upstairs neighbour in 3-502")
-    assert describe["text"].startswith("What happened between you")
-    history = await resident.ask("Loud music every night after midnight.")
-    assert history["text"].startswith("How long has this been going on")
-    outcome = await resident.ask("About three months. I talked to them twice and to the property office.")
-    assert outcome["text"].startswith("What outcome would you like?")
-    mediation = await resident.ask("Quiet after 22:00.")
-    await resident.click(mediation, text="Yes, I am willing" if willing else "No")
-    if willing:
-        times = await resident.reply()
-        await resident.click(times, text="Weekends")
-        assert "✓ Weekends" in kb(resident.current(times))
-        await resident.click(times, text="Weekday evenings")
-        await resident.click(times, text="Done")
-    await resident.reply()  # reply keyboard with the contact button
-    contact = await resident.reply()
-    assert "Stay anonymous" not in kb(contact)
-    return contact
-
-
 async def test_dispute_dialogue_requires_contact_and_records_mediation(pingan, make_user, staff_chat, emulator):
     resident = make_user("Bob", language_code="en")
     contact = await walk_dispute(resident)
@@ -212,7 +145,9 @@ async def test_back_cancel_and_edit_paths(pingan, make_user):
     assert kb(resident.current(category)) == []
     stale = await resident.forge_press(category, "rep:a:category:theft")
     assert "already answered" in stale["text"]
-    review = await walk_incident_from_kind(resident, again)
+    await resident.ask("/cancel")
+    review = await walk_incident(resident, category="Suspicious person or vehicle", where_button="Skip this question",
+                                 when="Just now")
     await resident.click(review, text="✏️ What happened")
     describe = await resident.reply()
     assert describe["text"].startswith("What happened?")
@@ -234,28 +169,6 @@ async def test_back_cancel_and_edit_paths(pingan, make_user):
     assert dates["message_id"] < cancelled["message_id"]
 
 
-async def walk_incident_from_kind(resident, kind_message):
-    await resident.click(kind_message, text="An incident: theft, fraud, danger…")
-    category = await resident.reply()
-    await resident.click(category, text="Suspicious person or vehicle")
-    urgency = await resident.reply()
-    await resident.click(urgency, text="No")
-    await resident.reply()
-    photos = await resident.ask("Someone odd near the gate.")
-    await resident.click(photos, text="Skip: no photos")
-    await resident.reply()
-    where = await resident.reply()
-    await resident.click(where, text="Skip this question")
-    await resident.reply()  # ack that removes the location keyboard
-    when = await resident.reply()
-    await resident.click(when, text="Just now")
-    await resident.reply()
-    contact = await resident.reply()
-    await resident.click(contact, text="Stay anonymous")
-    await resident.reply()  # ack
-    return await resident.reply()
-
-
 async def test_cancel_command_anywhere(pingan, make_user):
     resident = make_user("Alice", language_code="en")
     await resident.ask("/report")
@@ -267,71 +180,33 @@ async def test_cancel_command_anywhere(pingan, make_user):
 
 async def test_emergency_alerts_staff_at_once_and_completes_the_case(pingan, make_user, staff_chat, emulator):
     resident = make_user("Alice", language_code="en")
-    kind = await resident.ask("/report")
-    await resident.click(kind, text="An incident: theft, fraud, danger…")
-    category = await resident.reply()
-    await resident.click(category, text="Fire hazard")
-    urgency = await resident.reply()
-    await resident.click(urgency, text="Yes, it is happening now")
-    numbers = await resident.reply()
+    review = await walk_incident(resident, category="Fire hazard", urgent=True, location=(26.58, 106.71),
+                                 description="Smoke coming from the e-bike charging in the corridor of building 5.",
+                                 when="Just now")
+    numbers = next(m for m in emulator.bot_messages(resident.chat_id) if "call now" in m["text"])
     assert "119 — fire" in numbers["text"] and "110" not in numbers["text"]
-    alert = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(staff_chat) if case_ref_in(m)])
-    assert "URGENT" in alert[0]["text"] or "紧急" in alert[0]["text"]
     case = (await pingan.services.reports.cases_of(resident.user_id))[0]
     assert case.emergency and case.grade == "red" and not case.complete
-    describe = await resident.reply()
-    assert describe["text"].startswith("What happened?")
-    photos = await resident.ask("Smoke coming from the e-bike charging in the corridor of building 5.")
-    await resident.click(photos, text="Skip: no photos")
-    await resident.reply()
-    where = await resident.reply()
-    await resident.ask(None, location=(26.58, 106.71))
-    when = await resident.reply()
-    await resident.click(when, text="Just now")
-    await resident.reply()
-    contact = await resident.reply()
-    await resident.click(contact, text="Stay anonymous")
-    await resident.reply()
-    review = await resident.reply()
-    await resident.click(review, text="✅ Send the report")
-    done = await resident.reply()
-    assert case.ref in done["text"] and "within 15 minutes" in done["text"]
+    alert = [m for m in emulator.bot_messages(staff_chat) if case_ref_in(m)]
+    assert alert[0]["message_id"] < review["message_id"]  # the staff knew before the report was finished
+    ref = await submit(resident, review)
+    done = emulator.last_bot_message(resident.chat_id)
+    assert ref == case.ref and "within 15 minutes" in done["text"]
     completed = await pingan.services.reports.case(case.id)
     assert completed.complete and completed.description.startswith("Smoke")
     card = await emulator.wait_for(
         lambda: [m for m in emulator.bot_messages(staff_chat) if case_ref_in(m) and "Smoke" in m["text"]])
     assert card[0]["message_id"] == alert[0]["message_id"]  # the same card, edited in place
     assert any("location" in m for m in emulator.chat_messages(staff_chat))
-    assert where["message_id"] < done["message_id"]
 
 
 async def test_possible_duplicate_offers_to_join(pingan, make_user, staff_chat, emulator):
     first, second = make_user("Alice", language_code="en"), make_user("Bob", language_code="en")
     pingan.services.config.reports.areas.append("Riverside")
-    for resident in (first, second):
-        kind = await resident.ask("/report")
-        await resident.click(kind, text="An incident: theft, fraud, danger…")
-        category = await resident.reply()
-        await resident.click(category, text="Theft")
-        urgency = await resident.reply()
-        await resident.click(urgency, text="No")
-        await resident.reply()
-        photos = await resident.ask(f"Bike stolen, says {resident.user['first_name']}.")
-        await resident.click(photos, text="Skip: no photos")
-        await resident.reply()
-        where = await resident.reply()
-        await resident.click(where, text="Riverside")
-        await resident.reply()
-        when = await resident.reply()
-        await resident.click(when, text="Earlier today")
-        await resident.reply()
-        contact = await resident.reply()
-        await resident.click(contact, text="Stay anonymous")
-        await resident.reply()
-        review = await resident.reply()
-        if resident is first:
-            await resident.click(review, text="✅ Send the report")
-            first_ref = REF.search((await resident.reply())["text"]).group(0)
+    first_ref = await submit(first, await walk_incident(first, description="Bike stolen, says Alice.",
+                                                        where_button="Riverside", when="Earlier today"))
+    review = await walk_incident(second, description="Bike stolen, says Bob.", where_button="Riverside",
+                                 when="Earlier today")
     assert f"A similar report was made recently in your area: {first_ref}" in review["text"]
     assert "Bike stolen, says Alice" not in review["text"]  # no one else's details
     await second.click(review, text=f"Add my information to {first_ref}")
@@ -430,7 +305,7 @@ async def test_private_text_never_appears_in_a_group(pingan, make_user, emulator
     emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
     await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the bot's greeting
     await resident.in_chat(group["id"]).ask("/report")
-    review = await walk_incident(resident, anonymous=False)
+    review = await walk_incident(resident, phone="138 0013 8000")
     await resident.click(review, text="✅ Send the report")
     await resident.reply()
     secrets = ("e-bike battery", "Building 3", "13800138000", "138 0013 8000")
@@ -441,39 +316,17 @@ async def test_private_text_never_appears_in_a_group(pingan, make_user, emulator
 
 async def test_voice_answers_and_reporting_separately_from_a_possible_duplicate(pingan, make_user, emulator):
     pingan.services.config.reports.areas.append("Riverside")
-    reporters = [make_user("Alice", language_code="en"), make_user("Bob", language_code="en")]
-    reviews = []
-    for resident in reporters:
-        kind = await resident.ask("/report")
-        await resident.click(kind, text="An incident: theft, fraud, danger…")
-        category = await resident.reply()
-        await resident.click(category, text="Suspicious person or vehicle")
-        urgency = await resident.reply()
-        await resident.click(urgency, text="No")
-        await resident.reply()
-        photos = await resident.ask(None, voice=b"voice note bytes")
-        await resident.click(photos, text="Skip: no photos")
-        await resident.reply()
-        where = await resident.reply()
-        await resident.click(where, text="Riverside")
-        await resident.reply()
-        when = await resident.reply()
-        await resident.click(when, text="Just now")
-        await resident.reply()
-        contact = await resident.reply()
-        await resident.click(contact, text="Stay anonymous")
-        await resident.reply()
-        review = await resident.reply()
-        assert "🎤 a voice message" in review["text"]
-        reviews.append(review)
-        if resident is reporters[0]:
-            await resident.click(review, text="✅ Send the report")
-            await resident.reply()
-    await reporters[1].click(reviews[1], text="No, report it separately")
-    done = await reporters[1].reply()
+    alice, bob = make_user("Alice", language_code="en"), make_user("Bob", language_code="en")
+    walk = {"category": "Suspicious person or vehicle", "voice": b"voice note bytes", "where_button": "Riverside",
+            "when": "Just now"}
+    await submit(alice, await walk_incident(alice, **walk))
+    review = await walk_incident(bob, **walk)
+    assert "🎤 a voice message" in review["text"]
+    await bob.click(review, text="No, report it separately")
+    done = await bob.reply()
     assert "has been received" in done["text"]
-    first = (await pingan.services.reports.cases_of(reporters[0].user_id))[0]
-    second = (await pingan.services.reports.cases_of(reporters[1].user_id))[0]
+    first = (await pingan.services.reports.cases_of(alice.user_id))[0]
+    second = (await pingan.services.reports.cases_of(bob.user_id))[0]
     assert second.id != first.id and second.related_case_id == first.id
     assert [m.media_type for m in await pingan.services.reports.media_of(second.id)] == ["voice"]
     audit = await pingan.services.reports.audit_of(second.id)
