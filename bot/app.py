@@ -22,7 +22,7 @@ def build_application(services: Services) -> Application:
         .context_types(ContextTypes(context=PinganContext))
         # Telegram's flood limits, with retries on RetryAfter; broadcasts (rate_limit_args bulk)
         # are paced in their own lane and never delay people's replies (see bot/sender.py).
-        .rate_limiter(PacedRateLimiter(max_retries=3, people_reserve=0))
+        .rate_limiter(PacedRateLimiter(max_retries=3))
         .build()
     )
     application.bot_data["services"] = services

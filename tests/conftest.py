@@ -75,3 +75,11 @@ def make_user(emulator: Emulator) -> Callable[..., UserClient]:
 def admin(make_user: Callable[..., UserClient], pingan: BotHarness) -> UserClient:
     """The admin named in the config, speaking English."""
     return make_user("Admin Chen", language_code="en", user_id=ADMIN_ID, username="admin_chen")
+
+
+@pytest.fixture
+def staff_chat(emulator: Emulator) -> int:
+    """The configured staff chat, with the bot in it as an administrator."""
+    emulator.add_group("Staff", chat_id=STAFF_CHAT_ID, members=[], admins=[])
+    emulator.add_bot_to_group(STAFF_CHAT_ID, by_user_id=1, status="administrator")
+    return STAFF_CHAT_ID

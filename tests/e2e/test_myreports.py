@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import STAFF_CHAT_ID
 from tests.flows import submit, walk_incident
 from tests.harness import button_texts
-
-
-@pytest.fixture
-def staff_chat(emulator):
-    emulator.add_group("Staff", chat_id=STAFF_CHAT_ID, members=[], admins=[])
-    emulator.add_bot_to_group(STAFF_CHAT_ID, by_user_id=1, status="administrator")
-    return STAFF_CHAT_ID
 
 
 async def submitted(resident, *, anonymous=False) -> str:
