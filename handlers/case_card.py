@@ -276,5 +276,6 @@ async def _show_contact(update: Update, context: PinganContext) -> None:
         if card.anonymous:
             lines.append(_("{role}: chose to stay anonymous").format(role=role))
         else:
-            lines.append(f"{role}: {who}, {card.phone or _('no phone given')}")
+            phone = card.phone or _("no phone given")
+            lines.append(f"{role}: {who}, {phone}")
     await query.answer("\n".join(lines)[:200] or _("No reporter on record."), show_alert=True)

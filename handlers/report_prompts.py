@@ -280,7 +280,8 @@ def field_value(draft: Draft, step: Step, settings: ReportSettings) -> str:
         times = [MEDIATION_TIME_LABELS[t].translated() for t in mediation.get("times", [])]
         if mediation.get("note"):
             times.append(mediation["note"])
-        return _("willing") + (f" ({_(', ').join(times)})" if times else "")
+        separator = _(", ")
+        return _("willing") + (f" ({separator.join(times)})" if times else "")
     if step is Step.SHARING_CONTACT:
         contact = d.get("contact") or {}
         return _("anonymous") if contact.get("anonymous") else (contact.get("phone") or _("not given"))
@@ -308,8 +309,9 @@ def shorten(text: str, limit: int = MAX_SUMMARY) -> str:
 
 def review_prompt(draft: Draft, settings: ReportSettings, duplicates: list[Case]) -> Prompt:
     kind = draft.data.get("kind", "incident")
+    type_label = _("Type")
     lines = [_("Please check your report before sending it:"), "",
-             f"<b>{html.escape(_('Type'))}:</b> {html.escape(KIND_NAMES[kind].translated())}"]
+             f"<b>{html.escape(type_label)}:</b> {html.escape(KIND_NAMES[kind].translated())}"]
     for step in REVIEW_FIELDS[kind]:
         label = FIELD_LABELS[step].translated()
         lines.append(f"<b>{html.escape(label)}:</b> {html.escape(field_value(draft, step, settings))}")
