@@ -236,7 +236,10 @@ async def _photo_progress(context: PinganContext, chat_id: int, draft: Draft, ou
 async def _refresh_question(context: PinganContext, chat_id: int, draft: Draft) -> None:
     services = context.services
     prompt = step_prompts(draft, services.config.reports, today=services.intake.today(), prefers_anonymous=False)[-1]
-    await context.bot.edit_message_text(prompt.text, chat_id, draft.prompt_message_id, reply_markup=prompt.markup)
+    try:
+        await context.bot.edit_message_text(prompt.text, chat_id, draft.prompt_message_id, reply_markup=prompt.markup)
+    except BadRequest as exc:  # a repeated tap that changed nothing visible
+        logger.debug("question not refreshed: %s", exc)
 
 
 async def _raise_emergency(context: PinganContext, chat_id: int, draft: Draft) -> Draft:
