@@ -76,7 +76,8 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
     """Global and per-group limits, with interactive calls ahead of bulk ones (see module doc)."""
 
     def __init__(self, per_second: int = 30, per_group_per_minute: int = 20, margin: float = 0.02,
-                 max_retries: int = 3, people_reserve: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_retries: int = 3, people_reserve: int = 0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._people_reserve = people_reserve
         self._margin = margin

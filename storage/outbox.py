@@ -9,7 +9,6 @@ from storage.db import Database
 from storage.models import OutboxEntry, OutboxState
 from storage.timefmt import from_db, to_db
 
-
 _CHUNK = 200  # rows per multi-row INSERT (12 parameters each, well under SQLite's limit)
 
 
