@@ -272,9 +272,9 @@ async def list_groups(update: Update, context: PinganContext) -> None:
     for group in everything[:60]:
         state = _("active") if group.active else _("inactive")
         paused = " · " + _("notices paused") if group.notices_paused else ""
+        area = group.area or _("no area")
         lines.append(f"• <b>{html.escape(group.title or str(group.chat_id))}</b> ({group.ref}) — "
-                     f"{html.escape(kind_label(group.kind))}, {html.escape(group.area or _('no area'))}, "
-                     f"{state}{paused}")
+                     f"{html.escape(kind_label(group.kind))}, {html.escape(area)}, {state}{paused}")
         rows.append([InlineKeyboardButton(group.title or str(group.chat_id),
                                           callback_data=callbacks.pack(FAMILY, "show", group.id))])
     lines += ["", html.escape(_("To set a group's area from here: /groups area <ref> <name>."))]

@@ -117,7 +117,8 @@ async def set_area(update: Update, context: PinganContext) -> None:
         current = await people.area_of(update.effective_user.id)
         await message.reply_text(
             (_("Your area is {area}.").format(area=current) if current else _("You have no area yet."))
-            + "\n" + _("Send /area followed by its name to set it (for example /area Riverside), or /area - to clear it.")
+            + "\n"
+            + _("Send /area followed by its name to set it (for example /area Riverside), or /area - to clear it.")
         )
         return
     if len(wanted) > 40:

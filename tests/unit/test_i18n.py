@@ -64,3 +64,15 @@ def test_en_catalogue_is_the_identity():
     for message in catalogue("en"):
         if message.id:
             assert message.string == message.id, message.id
+
+
+def test_no_text_is_marked_inside_an_f_string():
+    # Babel does not look inside f-string expressions: such a text would never be translated.
+    inside_fstring = re.compile(r"""\bf(["'])(?:(?!\1).)*\{[^}]*\b(?:_|N_|ngettext)\(""")
+    offenders = []
+    for folder in ("bot", "handlers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if inside_fstring.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert offenders == []
