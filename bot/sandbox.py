@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings, StorageSettings, TelegramSettings
+from bot.config_notices import GroupDeclaration
 from bot.emulator import Emulator
 from bot.runtime import Pingan
-from storage.models import Role
+from storage.models import GroupKind, Role
 
 logger = logging.getLogger("pingan.sandbox")
 
@@ -23,6 +24,7 @@ SANDBOX_TOKEN = "1000000001:sandbox-offline-token"
 SANDBOX_BOT_USERNAME = "pingan_sandbox_bot"
 HOMEOWNERS_GROUP_ID = -1001000000101
 STAFF_CHAT_ID = -1001000000201
+DEMO_AREA = "阳光花园"
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,21 @@ class Sandbox:
 
 
 def sandbox_config(config: Settings, api_url: str) -> Settings:
-    """The operator's config, pointed at the emulator and its own database."""
+    """The operator's config, pointed at the emulator and its own database, with the demo groups
+    declared (a homeowners' group of one compound, and the staff chat)."""
+    declared = [d for d in config.groups if d.chat_id not in (HOMEOWNERS_GROUP_ID, STAFF_CHAT_ID)]
+    declared += [
+        GroupDeclaration(chat_id=HOMEOWNERS_GROUP_ID, kind=GroupKind.HOMEOWNERS, area=DEMO_AREA),
+        GroupDeclaration(chat_id=STAFF_CHAT_ID, kind=GroupKind.STAFF),
+    ]
+    reports = config.reports.model_copy(update={"areas": [DEMO_AREA, *config.reports.areas]})
     return config.model_copy(update={
         "telegram": TelegramSettings(token=SANDBOX_TOKEN, api_url=api_url),
         "storage": StorageSettings(path=config.sandbox.storage_path),
         "staff_chat_id": STAFF_CHAT_ID,
         "admins": sorted({*config.admins, *(p.user_id for p in PERSONAS if p.role is Role.ADMIN)}),
+        "groups": declared,
+        "reports": reports,
     })
 
 
@@ -123,6 +134,8 @@ async def start_sandbox(config: Settings, *, port: int | None = None, clock: Clo
         await people.register_contact(persona.user_id, persona.first_name, persona.username, persona.language_code)
         if persona.role not in (Role.RESIDENT, Role.ADMIN):  # admins come from the config
             await people.grant_by_system(persona.user_id, persona.role, via="sandbox")
+        if persona.role is Role.OFFICER:
+            await people.set_own_area(persona.user_id, DEMO_AREA)  # the demo officer's beat
     return Sandbox(emulator=emulator, bot=bot)
 
 

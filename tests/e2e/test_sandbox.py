@@ -49,6 +49,9 @@ async def test_sandbox_world_and_roles(sandbox):
     assert roles == {"resident": {Role.RESIDENT}, "officer": {Role.RESIDENT, Role.OFFICER},
                      "admin": {Role.RESIDENT, Role.ADMIN}}
     assert sandbox.bot.services.config.staff_chat_id == STAFF_CHAT_ID
+    homeowners = await sandbox.bot.services.groups.by_chat_id(HOMEOWNERS_GROUP_ID)
+    assert homeowners.kind == "homeowners" and homeowners.area == "阳光花园"
+    assert await people.area_of(2001) == "阳光花园"
 
 
 async def test_sandbox_http_api_talks_to_the_real_bot(sandbox):
