@@ -46,6 +46,11 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("groups", N_("List the groups and change their settings"), roles=_GROUP_MANAGERS),
     CommandInfo("schedules", N_("Notice schedules: list, add, pause, resume, delete"), roles=_GROUP_MANAGERS),
     CommandInfo("notice", N_("Preview a notice: /notice preview"), roles=_GROUP_MANAGERS),
+    # Urgent alerts (issue 7).
+    CommandInfo("alert", N_("Send an urgent alert to groups"), roles=_INVITERS),
+    CommandInfo("alerts", N_("Your urgent alerts: delivery, tips, closing"), roles=_INVITERS),
+    CommandInfo("library", N_("The notice library: themes, tips, patrol templates, theme calendar"),
+                roles=frozenset({Role.ADMIN})),
 )
 
 

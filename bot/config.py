@@ -16,8 +16,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.config_alerts import AlertSettings
 from bot.config_cases import CaseSettings
-from bot.config_notices import GroupDeclaration, KeyedProblems, NoticeSettings, validate_declared_groups
+from bot.config_notices import (
+    GroupDeclaration,
+    KeyedProblems,
+    NoticeSettings,
+    reference_problems_despite_errors,
+    validate_declared_groups,
+)
 from bot.config_reports import ReportSettings
 
 CONFIG_ENV_VAR = "PINGAN_CONFIG"
@@ -118,6 +125,7 @@ class Settings(BaseSettings):
     cases: CaseSettings = Field(default_factory=CaseSettings)
     groups: list[GroupDeclaration] = Field(default_factory=list)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @field_validator("groups")
     @classmethod
@@ -177,7 +185,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise ConfigError(str(config_path), format_validation_errors(exc)) from None
+        problems = format_validation_errors(exc)
+        # Cross-references too, in the same run, even where some fields were invalid.
+        problems += [p for p in reference_problems_despite_errors(data.get("notices")) if p not in problems]
+        raise ConfigError(str(config_path), problems) from None
 
 
 def _read_yaml(config_path: Path) -> dict[str, Any]:

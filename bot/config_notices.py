@@ -20,7 +20,8 @@ from storage.models import GroupKind
 #: Placeholders every patrol template may use without a schedule giving them.
 AREA, PATROL_TIME, DUTY_PHONE = "area", "patrol_time", "duty_phone"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+_ID = re.compile(ID_PATTERN)
 
 
 class KeyedProblems(ValueError):
@@ -45,11 +46,28 @@ class Localized(_Section):
         return self.en if locale == "en" else self.zh
 
 
+def zone_problem(name: str) -> str | None:
+    """None if `name` is an IANA time zone, else what is wrong."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)"
+    return None
+
+
 class GroupDeclaration(_Section):
     chat_id: int
     kind: GroupKind | None = None
     area: str | None = None
     language: Literal["zh", "en"] | None = None
+    timezone: str | None = None  # the group's own IANA zone for schedules and quiet hours
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None and zone_problem(value):
+            raise ValueError(zone_problem(value))
+        return value
 
     @field_validator("chat_id")
     @classmethod
@@ -245,6 +263,46 @@ class NoticeSettings(_Section):
         if self.quiet_hours is None:
             return None
         return parse_hhmm(self.quiet_hours.start), parse_hhmm(self.quiet_hours.end)
+
+
+def reference_problems_despite_errors(raw: Any) -> list[str]:
+    """Cross-reference problems of a raw `notices:` mapping whose fields did not all validate.
+
+    Pydantic runs NoticeSettings' own cross-reference check only when every field is valid, so
+    one bad cron would hide an unknown theme until the next round. Here each theme, template and
+    schedule content is validated on its own: the good parts are checked against each other and
+    the bad ones (already reported as field errors) are only known by their ids, so nothing is
+    reported twice and an operator fixes everything in one round.
+    """
+    if not isinstance(raw, dict):
+        return []
+    themes = raw.get("themes") if isinstance(raw.get("themes"), dict) else {}
+    templates = raw.get("patrol_templates") if isinstance(raw.get("patrol_templates"), dict) else {}
+    calendar = raw.get("theme_calendar") if isinstance(raw.get("theme_calendar"), dict) else {}
+    good_templates: dict[str, PatrolTemplate] = {}
+    for key, value in templates.items():
+        try:
+            good_templates[str(key)] = PatrolTemplate.model_validate(value)
+        except ValueError:
+            good_templates[str(key)] = PatrolTemplate.model_construct(zh="", en="")  # reported already
+    duty_phone = raw.get("duty_phone") if isinstance(raw.get("duty_phone"), str) else None
+    known = NoticeSettings.model_construct(
+        themes={str(k): None for k in themes}, patrol_templates=good_templates, duty_phone=duty_phone,
+        theme_calendar={k: v for k, v in calendar.items()})
+    problems = []
+    for month, theme in calendar.items():
+        if isinstance(theme, str) and theme not in known.themes:
+            problems.append((f"theme_calendar.{month}", f"unknown theme {theme!r}"))
+    schedules = raw.get("schedules") if isinstance(raw.get("schedules"), list) else []
+    for index, schedule in enumerate(schedules):
+        if not isinstance(schedule, dict):
+            continue
+        try:
+            content = ScheduleContent.model_validate(schedule.get("content"))
+        except ValueError:
+            continue  # reported as a field error
+        problems += [(f"schedules.{index}.{key}", message) for key, message in known.content_problems(content)]
+    return [f"notices.{key}: {message}" for key, message in problems]
 
 
 def parse_hhmm(text: str) -> time:

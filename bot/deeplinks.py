@@ -14,6 +14,7 @@ _PAYLOAD_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 INVITE_PREFIX = "inv_"
 REPORT_PREFIX = "rep_"
 REPORT_PLAIN = "report"
+ALERT_PREFIX = "alr_"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,13 @@ class ReportPayload:
     """Start a report; `group_ref` names the group the person came from (None: private)."""
 
     group_ref: str | None
+
+
+@dataclass(frozen=True)
+class AlertPayload:
+    """Answer an urgent alert ("I have information"); `ref` is the alert's public reference."""
+
+    ref: str
 
 
 def start_link(bot_username: str, payload: str) -> str:
@@ -42,12 +50,18 @@ def report_payload(group_ref: str | None = None) -> str:
     return REPORT_PREFIX + group_ref if group_ref else REPORT_PLAIN
 
 
-def parse_payload(payload: str) -> InvitePayload | ReportPayload | None:
+def alert_payload(ref: str) -> str:
+    return ALERT_PREFIX + ref
+
+
+def parse_payload(payload: str) -> InvitePayload | ReportPayload | AlertPayload | None:
     """What a /start payload asks for, or None if it is not one we recognise."""
     if not _PAYLOAD_SHAPE.match(payload):
         return None
     if payload.startswith(INVITE_PREFIX) and len(payload) > len(INVITE_PREFIX):
         return InvitePayload(code=payload[len(INVITE_PREFIX):])
+    if payload.startswith(ALERT_PREFIX) and len(payload) > len(ALERT_PREFIX):
+        return AlertPayload(ref=payload[len(ALERT_PREFIX):])
     if payload == REPORT_PLAIN:
         return ReportPayload(group_ref=None)
     if payload.startswith(REPORT_PREFIX) and len(payload) > len(REPORT_PREFIX):

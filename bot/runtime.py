@@ -14,12 +14,15 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.notice_jobs import start_notices
 from bot.services import Services
+from bot.services.alerts import AlertService
 from bot.services.cases import CaseWorkflow
 from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
+from bot.services.library import LibraryService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
+from handlers.alerts import start_alerts
 from handlers.case_actions import arm_case_jobs
 from handlers.menu import publish_menus
 from handlers.report import arm_report_jobs
@@ -45,13 +48,25 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
         await db.close()
         raise
     workflow = CaseWorkflow(db, clock, config.cases)
+    notices = NoticeService(db, clock, config.notices, timezone=config.timezone,
+                            default_language=config.default_language, groups=groups)
+    library = LibraryService(db, clock, notices)
+    try:
+        await library.load()  # the config's library with the edits made by command
+    except BaseException:
+        await db.close()
+        raise
     return Services(
         config=config, clock=clock, db=db, people=people, groups=groups,
         intake=IntakeService(db, clock, config.reports, config.tzinfo),
         reports=ReportService(db, clock, config.reports, on_case_created=workflow.arm_new_case),
         cases=workflow,
-        notices=NoticeService(db, clock, config.notices, timezone=config.timezone,
-                              default_language=config.default_language, groups=groups),
+        notices=notices,
+        # Alerts share the notices' outbox dispatcher: one queue, alerts first.
+        alerts=AlertService(db, clock, config.alerts, dispatcher=notices.dispatcher,
+                            default_language=config.default_language, timezone=config.timezone,
+                            staff_chat_id=config.staff_chat_id),
+        library=library,
     )
 
 
@@ -75,6 +90,7 @@ class Pingan:
                 poll_interval=0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
             )
             await start_notices(self.application)
+            await start_alerts(self.application)
             arm_report_jobs(self.application)
             arm_case_jobs(self.application)
         except BaseException:

@@ -23,17 +23,18 @@ import logging
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import httpx
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter
 
-from bot.services.outbox import SendResult, SendStatus
+from bot.services.outbox import SendResult, SendStatus, alert_uses_caption
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ INTERACTIVE_RECENT = 3.0
 #: A bulk send this late (the event loop's wake-up jitter) still counts at its scheduled time.
 STAMP_SLACK = 0.003
 CAPTION_LIMIT = 1024
+#: A send that wants to know whether Telegram throttled it sets a list here; the rate limiter
+#: appends each `retry_after` it waited out (the call runs in the sender's task, so it sees it).
+retries_seen: ContextVar[list[float] | None] = ContextVar("pingan_retries_seen", default=None)
 
 
 class _Window:
@@ -91,6 +95,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         self._last_interactive = float("-inf")
         self._bulk_paused_until = 0.0
         self._interactive_waiting = 0
+        self._urgent_waiting = 0
         self.retry_after_seen = 0
 
     async def initialize(self) -> None:
@@ -127,7 +132,20 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             finally:
                 self._interactive_waiting -= 1
 
-    async def _take_bulk_slot(self, chat_id: Any) -> None:
+    async def _take_bulk_slot(self, chat_id: Any, urgent: bool = False) -> None:
+        """A bulk slot; urgent bulk sends (alerts, `{"bulk": True, "urgent": True}`) go before routine ones."""
+        if not urgent:
+            while self._urgent_waiting:
+                await asyncio.sleep(self._interval)
+            await self._take_paced_slot(chat_id)
+            return
+        self._urgent_waiting += 1
+        try:
+            await self._take_paced_slot(chat_id)
+        finally:
+            self._urgent_waiting -= 1
+
+    async def _take_paced_slot(self, chat_id: Any) -> None:
         group = self._group_window(chat_id)
         async with self._bulk_lane:
             while True:
@@ -167,7 +185,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         chat_id = data.get("chat_id")
         for attempt in range(self._max_retries + 1):
             if bulk:
-                await self._take_bulk_slot(chat_id)
+                await self._take_bulk_slot(chat_id, bool(rate_limit_args.get("urgent")))
             elif counted:
                 await self._take_interactive_slot(chat_id)
             try:
@@ -175,6 +193,9 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             except RetryAfter as exc:
                 self.retry_after_seen += 1
                 delay = retry_seconds(exc)
+                noted = retries_seen.get()
+                if noted is not None:
+                    noted.append(delay)
                 # Whatever Telegram throttles, broadcasts back off first.
                 self._bulk_paused_until = max(self._bulk_paused_until, self._clock() + delay)
                 if attempt >= self._max_retries:
@@ -192,33 +213,99 @@ class TelegramSender:
         self._bot = bot
 
     async def send_notice(self, chat_id: int, html_text: str, image: str | None) -> SendResult:
-        try:
+        async def send() -> Any:
             if image and len(html_text) <= CAPTION_LIMIT:
-                message = await self._bot.send_photo(chat_id, _photo(image), caption=html_text,
+                return await self._bot.send_photo(chat_id, _photo(image), caption=html_text,
+                                                  parse_mode=ParseMode.HTML, rate_limit_args=BULK)
+            return await self._bot.send_message(chat_id, html_text, parse_mode=ParseMode.HTML,
+                                                disable_web_page_preview=True, rate_limit_args=BULK)
+
+        result, _message = await self._attempt(send)
+        return result
+
+    async def send_alert(self, chat_id: int, html_text: str, payload: dict) -> SendResult:
+        """An urgent alert: ahead of notices (priority lane), with its button, photos and pin.
+
+        One photo goes with the text as its caption; two or three go first as an album, then the
+        text (the album cannot carry a button). The text message is the one pinned and edited.
+        """
+        photos = list(payload.get("photos") or [])
+        button = payload.get("button") or {}
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(button["text"], url=button["url"])]]) \
+            if button.get("url") else None
+        urgent = {"bulk": True, "urgent": True}
+
+        async def send() -> Any:
+            if alert_uses_caption(photos, html_text):
+                return await self._bot.send_photo(chat_id, photos[0], caption=html_text, parse_mode=ParseMode.HTML,
+                                                  reply_markup=markup, rate_limit_args=urgent)
+            if photos:
+                await self._bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos[:10]],
+                                                 rate_limit_args=urgent)
+            return await self._bot.send_message(chat_id, html_text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                                disable_web_page_preview=True, rate_limit_args=urgent)
+
+        result, message = await self._attempt(send)
+        if result.status is not SendStatus.SENT or not payload.get("pin"):
+            return result
+        events = set(result.events)
+        try:
+            await self._bot.pin_chat_message(chat_id, message.message_id, disable_notification=False)
+            events.add("pinned")
+        except TelegramError as exc:  # usually "not enough rights to manage pinned messages"
+            logger.info("alert not pinned in %s: %s", chat_id, exc)
+            events.add("pin_refused")
+        return SendResult(SendStatus.SENT, message_id=result.message_id, events=frozenset(events))
+
+    async def edit_alert(self, chat_id: int, message_id: int, html_text: str, *, caption: bool,
+                         unpin: bool) -> bool:
+        """Rewrites a delivered alert (closing it) without its button, and unpins it; False if that failed."""
+        try:
+            if caption:
+                await self._bot.edit_message_caption(chat_id, message_id, caption=html_text,
                                                      parse_mode=ParseMode.HTML, rate_limit_args=BULK)
             else:
-                message = await self._bot.send_message(chat_id, html_text, parse_mode=ParseMode.HTML,
-                                                       disable_web_page_preview=True, rate_limit_args=BULK)
+                await self._bot.edit_message_text(html_text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                                                  disable_web_page_preview=True, rate_limit_args=BULK)
+        except TelegramError as exc:
+            logger.info("alert message %s in %s not edited: %s", message_id, chat_id, exc)
+            return False
+        if unpin:
+            try:
+                await self._bot.unpin_chat_message(chat_id, message_id)
+            except TelegramError as exc:
+                logger.info("alert message %s in %s not unpinned: %s", message_id, chat_id, exc)
+        return True
+
+    async def _attempt(self, send: Callable[[], Awaitable[Any]]) -> tuple[SendResult, Any]:
+        """Runs one send; Telegram's errors become outcomes. Notes a RetryAfter the limiter waited out."""
+        waited: list[float] = []
+        token = retries_seen.set(waited)
+        try:
+            message = await send()
         except RetryAfter as exc:
-            return SendResult(SendStatus.RETRY, retry_after=retry_seconds(exc), detail="flood limit")
+            return SendResult(SendStatus.RETRY, retry_after=retry_seconds(exc), detail="flood limit"), None
         except ChatMigrated as exc:
-            return SendResult(SendStatus.MIGRATED, new_chat_id=exc.new_chat_id, detail="migrated")
+            return SendResult(SendStatus.MIGRATED, new_chat_id=exc.new_chat_id, detail="migrated"), None
         except Forbidden as exc:
-            return SendResult(SendStatus.FORBIDDEN, detail=str(exc))
+            return SendResult(SendStatus.FORBIDDEN, detail=str(exc)), None
         except TimedOut as exc:
             # A connect or pool timeout never reached Telegram; a read timeout may have.
             if isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(exc):
-                return SendResult(SendStatus.RETRY, detail="timeout before sending")
-            return SendResult(SendStatus.UNCERTAIN, detail="timed out waiting for Telegram")
+                return SendResult(SendStatus.RETRY, detail="timeout before sending"), None
+            return SendResult(SendStatus.UNCERTAIN, detail="timed out waiting for Telegram"), None
         except BadRequest as exc:
-            return SendResult(SendStatus.REJECTED, detail=str(exc))
+            return SendResult(SendStatus.REJECTED, detail=str(exc)), None
         except NetworkError as exc:
             if isinstance(exc.__cause__, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError):
-                return SendResult(SendStatus.UNCERTAIN, detail=str(exc))
-            return SendResult(SendStatus.RETRY, detail=str(exc))  # 5xx, connection refused …
+                return SendResult(SendStatus.UNCERTAIN, detail=str(exc)), None
+            return SendResult(SendStatus.RETRY, detail=str(exc)), None  # 5xx, connection refused …
         except TelegramError as exc:
-            return SendResult(SendStatus.REJECTED, detail=str(exc))
-        return SendResult(SendStatus.SENT, message_id=message.message_id)
+            return SendResult(SendStatus.REJECTED, detail=str(exc)), None
+        finally:
+            retries_seen.reset(token)
+        events = frozenset({"rate_limited"}) if waited else frozenset()
+        return SendResult(SendStatus.SENT, message_id=message.message_id, events=events), message
 
 
 def retry_seconds(exc: RetryAfter) -> float:

@@ -14,9 +14,11 @@ from telegram.ext import (
 )
 
 from bot import callbacks
+from handlers import alerts as alerts_
 from handlers import case_actions, case_card, fallback, language, myreports, privacy, report, roles, start
 from handlers import groups as groups_
 from handlers import help as help_
+from handlers import library as library_
 from handlers import notices as notices_
 from handlers.errors import on_error
 from handlers.guards import identify_caller
@@ -27,8 +29,6 @@ GUARD_GROUP = -1
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, identify_caller), group=GUARD_GROUP)
     application.add_handlers([
-        # The add-a-schedule dialogue first: while it waits for text, the text is its own.
-        notices_.build_conversation(),
         ChatMemberHandler(groups_.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, groups_.group_migrated),
         CommandHandler("start", start.start),
@@ -40,7 +40,8 @@ def register(application: Application) -> None:
         CommandHandler("area", roles.set_area),
         CommandHandler("revoke", roles.revoke),
         CommandHandler("report", report.report_command),
-        CommandHandler("cancel", report.cancel_command, filters=filters.ChatType.PRIVATE),
+        # /cancel: a new schedule, then an alert being written or a tip session, else the report dialogue's.
+        CommandHandler("cancel", notices_.cancel_command, filters=filters.ChatType.PRIVATE),
         CommandHandler("myreports", myreports.my_reports, filters=filters.ChatType.PRIVATE),
         CommandHandler("cases", case_actions.list_cases),
         CommandHandler("case", case_actions.open_case),
@@ -57,10 +58,20 @@ def register(application: Application) -> None:
         CommandHandler("groups", groups_.list_groups),
         CommandHandler("schedules", notices_.list_schedules),
         CommandHandler("notice", notices_.notice),
+        CommandHandler("alert", alerts_.alert_command),
+        CommandHandler("alerts", alerts_.list_alerts),
+        CallbackQueryHandler(alerts_.on_button, pattern=callbacks.pattern(alerts_.FAMILY)),
+        CallbackQueryHandler(alerts_.on_manage_button, pattern=callbacks.pattern(alerts_.MANAGE_FAMILY)),
+        CommandHandler("library", library_.library),
+        CallbackQueryHandler(library_.library_pressed, pattern=callbacks.pattern(library_.FAMILY)),
         CallbackQueryHandler(groups_.panel_pressed, pattern=callbacks.pattern(groups_.FAMILY)),
         CallbackQueryHandler(notices_.schedule_pressed, pattern=callbacks.pattern(notices_.FAMILY)),
+        CallbackQueryHandler(notices_.dialogue_pressed, pattern=callbacks.pattern(notices_.NEW_FAMILY)),
         # Catch-alls, last.
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command),
+        # Private text: the add-a-schedule dialogue's answer (its draft is in SQLite), a reply to a
+        # "type the area" prompt from /groups, else on to report.private_input.
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, notices_.private_text),
         # Any other private message: an answer to the person's dialogue, if one is open.
         MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
                        report.private_input),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import ChatMember, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ChatMember, ChatMemberUpdated, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 
@@ -19,7 +19,7 @@ from bot.context import PinganContext
 from bot.deeplinks import report_payload, start_link
 from bot.i18n import N_, LazyText, _, current_locale, gettext_in
 from bot.services.errors import NotAllowed
-from bot.services.groups import may_manage_groups
+from bot.services.groups import canonical_zone, may_manage_groups
 from handlers.labels import LANGUAGE_NAMES
 from storage.models import Group, GroupKind
 
@@ -111,7 +111,7 @@ async def _may_change(update: Update, context: PinganContext, group: Group) -> b
 
 # --- the settings panel --------------------------------------------------------------------------
 
-def panel_text(group: Group, default_language: str) -> str:
+def panel_text(group: Group, default_language: str, default_timezone: str) -> str:
     quiet = (f"{group.quiet_start}–{group.quiet_end}" if group.quiet_start and group.quiet_end
              else _("deployment default"))
     state = _("active") if group.active else _("inactive (the bot was removed)")
@@ -123,6 +123,8 @@ def panel_text(group: Group, default_language: str) -> str:
         _("Area: {area}").format(area=html.escape(group.area or _("not set"))),
         _("Language: {language}").format(language=LANGUAGE_NAMES[group.language or default_language]),
         _("Quiet hours: {quiet}").format(quiet=quiet),
+        _("Time zone: {timezone}").format(
+            timezone=group.timezone or _("{timezone} (deployment default)").format(timezone=default_timezone)),
         _("Notices: {state}").format(state=notices),
         _("State: {state}").format(state=state),
     ]
@@ -138,7 +140,28 @@ def panel_keyboard(group: Group) -> InlineKeyboardMarkup:
          InlineKeyboardButton(_("Language"), callback_data=callbacks.pack(FAMILY, "langs", gid))],
         [InlineKeyboardButton(_("Quiet hours"), callback_data=callbacks.pack(FAMILY, "quiets", gid)),
          InlineKeyboardButton(pause[0], callback_data=pause[1])],
+        [InlineKeyboardButton(_("Area"), callback_data=callbacks.pack(FAMILY, "areas", gid))],
     ])
+
+
+async def _area_choices(context: PinganContext) -> list[str]:
+    """Areas offered as buttons: the configured compounds, then those other groups have."""
+    choices: list[str] = []
+    for area in [*context.services.config.reports.areas, *await context.services.groups.known_areas()]:
+        if area not in choices:
+            choices.append(area)
+    return choices[:12]
+
+
+async def _areas_keyboard(context: PinganContext, group: Group, private: bool) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(("✅ " if area == group.area else "") + area,
+                                  callback_data=callbacks.pack(FAMILY, "area", group.id, index))]
+            for index, area in enumerate(await _area_choices(context))]
+    if private:
+        rows.append([InlineKeyboardButton(_("Type another name"),
+                                          callback_data=callbacks.pack(FAMILY, "areatype", group.id))])
+    rows.append([InlineKeyboardButton(_("Back"), callback_data=callbacks.pack(FAMILY, "show", group.id))])
+    return InlineKeyboardMarkup(rows)
 
 
 def _kinds_keyboard(group: Group) -> InlineKeyboardMarkup:
@@ -167,7 +190,8 @@ def _quiet_keyboard(group: Group) -> InlineKeyboardMarkup:
 
 
 def _panel(group: Group, context: PinganContext) -> dict:
-    return {"text": panel_text(group, context.services.config.default_language), "parse_mode": ParseMode.HTML,
+    config = context.services.config
+    return {"text": panel_text(group, config.default_language, config.timezone), "parse_mode": ParseMode.HTML,
             "reply_markup": panel_keyboard(group)}
 
 
@@ -186,7 +210,7 @@ async def setup(update: Update, context: PinganContext) -> None:
         await message.reply_text(_("Sorry, only this group's administrators and Pingan officers can set it up."))
         return
     args = context.args or []
-    if args and args[0].lower() in ("area", "quiet"):
+    if args and args[0].lower() in ("area", "quiet", "tz", "timezone"):
         await _setup_argument(update, context, group, args[0].lower(), " ".join(args[1:]))
         return
     if args:
@@ -198,7 +222,8 @@ async def setup(update: Update, context: PinganContext) -> None:
 
 def _setup_usage() -> str:
     return _("To set the area, send /setup area followed by its name, e.g. /setup area Riverside Compound. "
-             "For your own quiet hours, send e.g. /setup quiet 22:30-06:30 (or /setup quiet off).")
+             "For your own quiet hours, send e.g. /setup quiet 22:30-06:30 (or /setup quiet off). "
+             "For the group's own time zone, send e.g. /setup tz Asia/Urumqi (or /setup tz off).")
 
 
 async def _setup_argument(update: Update, context: PinganContext, group: Group, what: str, value: str) -> None:
@@ -213,6 +238,9 @@ async def _setup_argument(update: Update, context: PinganContext, group: Group, 
         group = await groups.change(group.id, actor, context.roles, telegram_admin=True, area=value)
         await message.reply_text(_("Area set to “{area}”.").format(area=group.area))
         return
+    if what in ("tz", "timezone"):
+        await _setup_timezone(update, context, group, value)
+        return
     quiet = _parse_quiet(value)
     if quiet is None:
         await message.reply_text(_("“{given}” is not a time range. Please write it like 22:30-06:30, or off.")
@@ -226,6 +254,25 @@ async def _setup_argument(update: Update, context: PinganContext, group: Group, 
     else:
         await message.reply_text(_("Quiet hours set to {start}–{end}: notices due then are sent when they end.")
                                  .format(start=start, end=end))
+
+
+async def _setup_timezone(update: Update, context: PinganContext, group: Group, value: str) -> None:
+    message = update.effective_message
+    if value.lower() in ("off", "none", "default", "关闭", "无"):
+        await context.services.groups.change(group.id, update.effective_user.id, context.roles,
+                                             telegram_admin=True, timezone=None)
+        await message.reply_text(_("This group now follows the deployment's time zone ({timezone}).")
+                                 .format(timezone=context.services.config.timezone))
+        return
+    zone = canonical_zone(value)
+    if zone is None:
+        await message.reply_text(_("Sorry, “{given}” is not a time zone I know. Please give an IANA name "
+                                   "such as Asia/Shanghai or Asia/Urumqi, or off.").format(given=value[:40]))
+        return
+    await context.services.groups.change(group.id, update.effective_user.id, context.roles, telegram_admin=True,
+                                         timezone=zone)
+    await message.reply_text(_("Time zone set to {timezone}: schedules and quiet hours of this group follow "
+                               "its clock.").format(timezone=zone))
 
 
 def _parse_quiet(value: str) -> tuple[str | None, str | None] | None:
@@ -273,12 +320,34 @@ async def list_groups(update: Update, context: PinganContext) -> None:
         state = _("active") if group.active else _("inactive")
         paused = " · " + _("notices paused") if group.notices_paused else ""
         area = group.area or _("no area")
+        zone = f", {html.escape(group.timezone)}" if group.timezone else ""
         lines.append(f"• <b>{html.escape(group.title or str(group.chat_id))}</b> ({group.ref}) — "
-                     f"{html.escape(kind_label(group.kind))}, {html.escape(area)}, {state}{paused}")
+                     f"{html.escape(kind_label(group.kind))}, {html.escape(area)}{zone}, {state}{paused}")
         rows.append([InlineKeyboardButton(group.title or str(group.chat_id),
                                           callback_data=callbacks.pack(FAMILY, "show", group.id))])
-    lines += ["", html.escape(_("To set a group's area from here: /groups area <ref> <name>."))]
+    lines += ["", html.escape(_("To set a group's area: open it and tap Area (or send /groups area <ref> <name>)."))]
     await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def area_reply(update: Update, context: PinganContext) -> None:
+    """A private reply: to an area prompt it sets that group's area; anything else goes on to the
+    person's dialogue as any private message does."""
+    message = update.effective_message
+    reply_to = message.reply_to_message
+    group = None
+    if reply_to is not None and may_manage_groups(context.roles):
+        try:
+            group = await context.services.groups.area_answered(
+                message.chat_id, reply_to.message_id, update.effective_user.id, context.roles, message.text or "")
+        except NotAllowed:
+            group = None
+    if group is None:
+        from handlers import report  # the private catch-all; imported late to keep the modules apart
+
+        await report.private_input(update, context)
+        return
+    await message.reply_text(_("Area set to “{area}”.").format(area=group.area or _("not set")))
+    await message.reply_text(**_panel(group, context))
 
 
 # --- panel buttons -------------------------------------------------------------------------------
@@ -318,6 +387,28 @@ async def panel_pressed(update: Update, context: PinganContext) -> None:
             change = {"quiet_start": None, "quiet_end": None}
         elif len(extra) == 9 and extra[4] == "-":
             change = {"quiet_start": f"{extra[:2]}:{extra[2:4]}", "quiet_end": f"{extra[5:7]}:{extra[7:]}"}
+    elif data.action == "areas":
+        private = update.effective_chat.type == ChatType.PRIVATE
+        hint = "" if private else "\n" + _("Or send /setup area followed by the name.")
+        await query.edit_message_text(_("Which area is “{title}” in?").format(title=group.title) + hint,
+                                      reply_markup=await _areas_keyboard(context, group, private))
+    elif data.action == "area" and extra is not None and extra.isdigit():
+        choices = await _area_choices(context)
+        if int(extra) >= len(choices):
+            await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
+            return
+        change = {"area": choices[int(extra)]}
+    elif data.action == "areatype" and update.effective_chat.type == ChatType.PRIVATE:
+        await query.answer()
+        prompt = await context.bot.send_message(
+            update.effective_chat.id,
+            _("Reply to this message with the area of “{title}”.").format(title=group.title),
+            reply_markup=ForceReply(selective=True))
+        try:
+            await groups.ask_area(group.id, actor, context.roles, prompt.chat_id, prompt.message_id)
+        except NotAllowed:
+            await context.bot.send_message(update.effective_chat.id, _("Sorry, you are not allowed to do this."))
+        return
     elif data.action == "pause" and extra in ("0", "1"):
         change = {"notices_paused": extra == "1"}
     elif data.action == "show":

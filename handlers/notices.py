@@ -4,38 +4,32 @@
 from __future__ import annotations
 
 import html
-import warnings
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
-from bot.config_notices import AREA, DUTY_PHONE, ScheduleContent, ScheduleTargets, template_fields
+from bot.config_notices import AREA, DUTY_PHONE, ScheduleContent, ScheduleTargets, cron_problem, template_fields
 from bot.context import PinganContext
 from bot.i18n import _
 from bot.notice_jobs import arm
 from bot.services.errors import NotAllowed
 from bot.services.groups import may_manage_groups
 from bot.services.notices import ScheduleProblem, next_fire_times
-from handlers.groups import kind_label
+from handlers.groups import area_reply, kind_label
 from storage.models import GroupKind, NoticeSchedule
 
 FAMILY = "sch"  # buttons on the /schedules list
 NEW_FAMILY = "snew"  # buttons of the add dialogue
-DRAFT = "schedule_draft"
 
-CHOOSING_CONTENT, TYPING_PARAM, CHOOSING_TIME, TYPING_CRON, CHOOSING_KINDS, TYPING_AREAS, CONFIRMING = range(7)
-TIMEOUT = ConversationHandler.TIMEOUT
+# The steps of the add-a-schedule dialogue, stored with its draft (see handlers/notices.mmd).
+CHOOSING_CONTENT, TYPING_PARAM, CHOOSING_TIME, TYPING_CRON, CHOOSING_KINDS, TYPING_AREAS, CONFIRMING = (
+    "choosing_content", "typing_param", "choosing_time", "typing_cron", "choosing_kinds", "typing_areas",
+    "confirming")
+TIMEOUT = EXPIRED = "expired"  # a draft untouched for 15 minutes (NoticeService.DRAFT_TIMEOUT)
+END = "end"
 
 CRON_PRESETS = (
     ("0 21 * * *", "daily2100"),
@@ -97,6 +91,9 @@ async def list_schedules(update: Update, context: PinganContext) -> None:
     if await _refuse_unless_manager(update, context):
         return
     args = context.args or []
+    if len(args) == 1 and args[0].lower() == "add":
+        await start_add(update, context)
+        return
     if len(args) == 2 and args[0].lower() in ("pause", "resume", "delete"):
         await _act(update, context, args[0].lower(), args[1])
         return
@@ -207,9 +204,10 @@ async def notice(update: Update, context: PinganContext) -> None:
         return
     wanted = args[1] if len(args) > 1 else None
     if wanted is None:
+        with_tips = [key for key, theme in settings.themes.items() if theme.tips]
         content = ScheduleContent(theme_calendar=True) if settings.theme_calendar else (
-            ScheduleContent(theme=next(iter(settings.themes))) if settings.themes else None)
-    elif wanted in settings.themes:
+            ScheduleContent(theme=with_tips[0]) if with_tips else None)
+    elif wanted in settings.themes and settings.themes[wanted].tips:
         content = ScheduleContent(theme=wanted)
     elif wanted in settings.patrol_templates:
         fields = template_fields(settings.patrol_templates[wanted].in_locale(context.locale))
@@ -227,48 +225,98 @@ async def notice(update: Update, context: PinganContext) -> None:
 
 
 # --- the add-a-schedule dialogue -----------------------------------------------------------------
+#
+# The draft (the step awaited and the answers so far) is saved in SQLite after every answer, so a
+# restart in the middle loses nothing: the buttons of earlier messages and the next typed answer
+# carry on where the officer was. Each step function gets the draft, changes it and returns the
+# next step (END when the dialogue is over); `_run_step` saves it.
 
-def _draft(context: PinganContext) -> dict:
-    return context.user_data.setdefault(DRAFT, {})
+async def _run_step(update: Update, context: PinganContext, step_function, draft: dict) -> None:
+    user_id = update.effective_user.id
+    notices = context.services.notices
+    next_step = await step_function(update, context, draft)
+    if next_step == END:
+        await notices.drop_draft(user_id)
+    elif next_step is not None:
+        await notices.save_draft(user_id, next_step, draft)
 
 
-async def start_add(update: Update, context: PinganContext) -> int:
-    """Asks what the schedule should send."""
+async def start_add(update: Update, context: PinganContext) -> None:
+    """Asks what the schedule should send (a new draft replaces an unfinished one)."""
     query = update.callback_query
     if not may_manage_groups(context.roles) or update.effective_chat.type != ChatType.PRIVATE:
         if query:
             await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         else:
             await update.effective_message.reply_text(_("Sorry, only officers and administrators can manage notices."))
-        return ConversationHandler.END
-    context.user_data[DRAFT] = {}
+        return
     settings = context.services.notices.settings
     rows = [[InlineKeyboardButton(_("Patrol notice: {template}").format(template=key),
                                   callback_data=callbacks.pack(NEW_FAMILY, "tpl", key))]
             for key in settings.patrol_templates]
     rows += [[InlineKeyboardButton(_("Tips: {theme}").format(theme=theme.title.in_locale(context.locale)),
                                    callback_data=callbacks.pack(NEW_FAMILY, "theme", key))]
-             for key, theme in settings.themes.items()]
+             for key, theme in settings.themes.items() if theme.tips]
     if settings.theme_calendar:
         rows.append([InlineKeyboardButton(_("Tips: the month's theme"),
                                           callback_data=callbacks.pack(NEW_FAMILY, "cal"))])
-    if len(rows) == 0:
-        await update.effective_message.reply_text(_("The notice library is empty: add themes or patrol templates "
-                                                    "to the config file first."))
-        return ConversationHandler.END
-    text = _("New schedule (send /cancel to stop). What should it send?")
     if query:
         await query.answer()
+    if len(rows) == 0:
+        await context.bot.send_message(update.effective_chat.id, _(
+            "The notice library is empty: add themes or patrol templates to the config file first."))
+        return
+    await context.services.notices.save_draft(update.effective_user.id, CHOOSING_CONTENT, {})
+    text = _("New schedule (send /cancel to stop). What should it send?")
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=InlineKeyboardMarkup(rows))
-    return CHOOSING_CONTENT
 
 
-async def choose_content(update: Update, context: PinganContext) -> int:
+async def dialogue_pressed(update: Update, context: PinganContext) -> None:
+    """A button of the dialogue: handled by the step the saved draft is at, else expired."""
+    query = update.callback_query
+    data = callbacks.parse(query.data, NEW_FAMILY)
+    if data is not None and data.action == "start":
+        await start_add(update, context)
+        return
+    if not may_manage_groups(context.roles):
+        await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
+        return
+    found = await context.services.notices.draft(update.effective_user.id)
+    if found is not None and found[0] == EXPIRED:
+        await query.answer()
+        await timed_out(update, context)
+        return
+    steps = {CHOOSING_CONTENT: choose_content, CHOOSING_TIME: choose_time, CHOOSING_KINDS: choose_kinds,
+             TYPING_AREAS: all_areas, CONFIRMING: confirm}
+    if data is None or found is None or found[0] not in steps:
+        await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
+        return
+    await _run_step(update, context, steps[found[0]], found[1])
+
+
+async def typed_answer(update: Update, context: PinganContext) -> bool:
+    """A private text: the answer to this officer's dialogue if it waits for text (True), else False."""
+    if not may_manage_groups(context.roles):
+        return False
+    found = await context.services.notices.draft(update.effective_user.id)
+    if found is None:
+        return False
+    if found[0] == EXPIRED:
+        await timed_out(update, context)
+        return True
+    steps = {TYPING_PARAM: type_param, TYPING_CRON: type_cron, TYPING_AREAS: type_areas}
+    if found[0] not in steps:
+        await update.effective_message.reply_text(_("Please choose with the buttons above, or send /cancel."))
+        return True
+    await _run_step(update, context, steps[found[0]], found[1])
+    return True
+
+
+async def choose_content(update: Update, context: PinganContext, draft: dict) -> str:
     """Stores the content; asks for a template's missing values, else for the time."""
     query = update.callback_query
     data = callbacks.parse(query.data, NEW_FAMILY)
     settings = context.services.notices.settings
-    draft = _draft(context)
     if data and data.action == "tpl" and data.args and data.args[0] in settings.patrol_templates:
         draft["content"] = {"patrol_template": data.args[0], "params": {}}
         template = settings.patrol_templates[data.args[0]]
@@ -276,7 +324,8 @@ async def choose_content(update: Update, context: PinganContext) -> int:
         if settings.duty_phone:
             needed -= {DUTY_PHONE}
         draft["params_needed"] = sorted(needed)
-    elif data and data.action == "theme" and data.args and data.args[0] in settings.themes:
+    elif data and data.action == "theme" and data.args and data.args[0] in settings.themes \
+            and settings.themes[data.args[0]].tips:
         draft["content"] = {"theme": data.args[0]}
     elif data and data.action == "cal" and settings.theme_calendar:
         draft["content"] = {"theme_calendar": True}
@@ -285,11 +334,10 @@ async def choose_content(update: Update, context: PinganContext) -> int:
         return CHOOSING_CONTENT
     await query.answer()
     await query.edit_message_reply_markup(None)
-    return await _ask_next_param_or_time(update, context)
+    return await _ask_next_param_or_time(update, context, draft)
 
 
-async def _ask_next_param_or_time(update: Update, context: PinganContext) -> int:
-    draft = _draft(context)
+async def _ask_next_param_or_time(update: Update, context: PinganContext, draft: dict) -> str:
     needed = draft.get("params_needed") or []
     if needed:
         question = _("What should the placeholder {name} say? For example, for patrol_time: 21:00-02:00.")
@@ -305,22 +353,21 @@ async def _ask_next_param_or_time(update: Update, context: PinganContext) -> int
     return CHOOSING_TIME
 
 
-async def type_param(update: Update, context: PinganContext) -> int:
+async def type_param(update: Update, context: PinganContext, draft: dict) -> str:
     """Stores one placeholder value and asks for the next (or the time)."""
-    draft = _draft(context)
     needed = draft.get("params_needed") or []
     value = (update.effective_message.text or "").strip()[:100]
     if not needed:
-        return await _ask_next_param_or_time(update, context)
+        return await _ask_next_param_or_time(update, context, draft)
     if not value:
         await update.effective_message.reply_text(_("Please send the value as text."))
         return TYPING_PARAM
     draft["content"]["params"][needed[0]] = value
     draft["params_needed"] = needed[1:]
-    return await _ask_next_param_or_time(update, context)
+    return await _ask_next_param_or_time(update, context, draft)
 
 
-async def choose_time(update: Update, context: PinganContext) -> int:
+async def choose_time(update: Update, context: PinganContext, draft: dict) -> str:
     """Stores a preset time, or asks for a cron expression."""
     query = update.callback_query
     data = callbacks.parse(query.data, NEW_FAMILY)
@@ -335,22 +382,20 @@ async def choose_time(update: Update, context: PinganContext) -> int:
             "Send a cron expression with 5 fields: minute hour day month weekday. "
             "For example 30 20 * * 5 means Fridays at 20:30."))
         return TYPING_CRON
-    _draft(context)["cron"] = presets[data.args[0]]
-    return await _ask_kinds(update, context)
+    draft["cron"] = presets[data.args[0]]
+    return await _ask_kinds(update, context, draft)
 
 
-async def type_cron(update: Update, context: PinganContext) -> int:
+async def type_cron(update: Update, context: PinganContext, draft: dict) -> str:
     """Checks the cron expression (APScheduler) and moves on, or explains what is wrong."""
     text = " ".join((update.effective_message.text or "").split())
-    from bot.config_notices import cron_problem
-
     if cron_problem(text, context.services.notices.timezone):
         await update.effective_message.reply_text(_(
             "“{given}” is not a valid cron expression. It needs 5 fields: minute hour day month weekday, "
             "e.g. 0 21 * * * for every day at 21:00. Please try again.").format(given=text[:60]))
         return TYPING_CRON
-    _draft(context)["cron"] = text
-    return await _ask_kinds(update, context)
+    draft["cron"] = text
+    return await _ask_kinds(update, context, draft)
 
 
 def _kinds_keyboard(chosen: list[str]) -> InlineKeyboardMarkup:
@@ -362,8 +407,7 @@ def _kinds_keyboard(chosen: list[str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def _ask_kinds(update: Update, context: PinganContext) -> int:
-    draft = _draft(context)
+async def _ask_kinds(update: Update, context: PinganContext, draft: dict) -> str:
     draft.setdefault("kinds", [])
     await context.bot.send_message(update.effective_chat.id,
                                    _("Which kinds of group should get it? Tap to choose, then Done."),
@@ -371,11 +415,10 @@ async def _ask_kinds(update: Update, context: PinganContext) -> int:
     return CHOOSING_KINDS
 
 
-async def choose_kinds(update: Update, context: PinganContext) -> int:
+async def choose_kinds(update: Update, context: PinganContext, draft: dict) -> str:
     """Toggles a kind; Done asks for the areas."""
     query = update.callback_query
     data = callbacks.parse(query.data, NEW_FAMILY)
-    draft = _draft(context)
     kinds = draft.setdefault("kinds", [])
     if data and data.action == "kind" and data.args and data.args[0] in {k.value for k in GroupKind}:
         kind = data.args[0]
@@ -396,29 +439,37 @@ async def choose_kinds(update: Update, context: PinganContext) -> int:
     return CHOOSING_KINDS
 
 
-async def type_areas(update: Update, context: PinganContext) -> int:
+async def type_areas(update: Update, context: PinganContext, draft: dict) -> str:
     """Stores the areas typed and shows the preview."""
     text = (update.effective_message.text or "").replace("，", ",")
-    _draft(context)["areas"] = [a.strip()[:64] for a in text.split(",") if a.strip()][:20]
-    return await _show_preview(update, context)
+    draft["areas"] = [a.strip()[:64] for a in text.split(",") if a.strip()][:20]
+    return await _show_preview(update, context, draft)
 
 
-async def all_areas(update: Update, context: PinganContext) -> int:
+async def all_areas(update: Update, context: PinganContext, draft: dict) -> str:
     """No area filter; shows the preview."""
     query = update.callback_query
+    data = callbacks.parse(query.data, NEW_FAMILY)
+    if data is None or data.action != "areas":
+        await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
+        return TYPING_AREAS
     await query.answer()
     await query.edit_message_reply_markup(None)
-    _draft(context)["areas"] = []
-    return await _show_preview(update, context)
+    draft["areas"] = []
+    return await _show_preview(update, context, draft)
 
 
-async def _show_preview(update: Update, context: PinganContext) -> int:
-    draft = _draft(context)
+async def _show_preview(update: Update, context: PinganContext, draft: dict) -> str:
     notices = context.services.notices
     content = ScheduleContent.model_validate(draft["content"])
     runs = next_fire_times(draft["cron"], notices.timezone, context.services.clock.now(), 3)
     targets = {"kinds": draft.get("kinds", []), "areas": draft.get("areas", [])}
-    preview = notices.preview(content, context.locale)
+    try:
+        preview = notices.preview(content, context.locale)
+    except (KeyError, ScheduleProblem):  # the library changed meanwhile
+        await context.bot.send_message(update.effective_chat.id, _(
+            "The notice chosen is no longer in the library. Send /schedules to start again."))
+        return END
     text = "\n".join([
         "<b>" + html.escape(_("New schedule")) + "</b>",
         html.escape(_content_label(context, draft["content"])),
@@ -439,15 +490,14 @@ async def _show_preview(update: Update, context: PinganContext) -> int:
     return CONFIRMING
 
 
-async def confirm(update: Update, context: PinganContext) -> int:
+async def confirm(update: Update, context: PinganContext, draft: dict) -> str:
     """Saves the schedule (roles and content re-checked by the service) and re-arms the timer."""
     query = update.callback_query
     data = callbacks.parse(query.data, NEW_FAMILY)
-    draft = context.user_data.pop(DRAFT, None)
-    if data is None or data.action != "save" or not draft or "cron" not in draft:
+    if data is None or data.action != "save" or "cron" not in draft:
         await query.edit_message_reply_markup(None)
         await query.answer(_("Cancelled: nothing was saved."))
-        return ConversationHandler.END
+        return END
     try:
         schedule = await context.services.notices.add_schedule(
             update.effective_user.id, context.roles, draft["cron"],
@@ -455,12 +505,12 @@ async def confirm(update: Update, context: PinganContext) -> int:
             ScheduleContent.model_validate(draft["content"]))
     except NotAllowed:
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
-        return ConversationHandler.END
+        return END
     except ScheduleProblem as problem:
         await query.answer()
         await context.bot.send_message(update.effective_chat.id, _("The schedule could not be saved: {problem}")
                                        .format(problem=str(problem)[:300]))
-        return ConversationHandler.END
+        return END
     await arm(context.application)
     await query.edit_message_reply_markup(None)
     await query.answer(_("Saved."))
@@ -468,53 +518,38 @@ async def confirm(update: Update, context: PinganContext) -> int:
     await context.bot.send_message(update.effective_chat.id,
                                    _("Schedule {id} saved. Next runs: {runs}.")
                                    .format(id=schedule.id, runs=_runs_label(runs, schedule.timezone)))
-    return ConversationHandler.END
+    return END
 
 
-async def cancel(update: Update, context: PinganContext) -> int:
-    """Drops the draft."""
-    context.user_data.pop(DRAFT, None)
+async def cancel(update: Update, context: PinganContext) -> bool:
+    """/cancel: drops this officer's draft (True), or False if there is none."""
+    if not may_manage_groups(context.roles) or not await context.services.notices.drop_draft(
+            update.effective_user.id):
+        return False
     await update.effective_message.reply_text(_("Cancelled: nothing was saved."))
-    return ConversationHandler.END
+    return True
 
 
 async def timed_out(update: Update, context: PinganContext) -> None:
-    """Says how to start again after a long pause."""
-    context.user_data.pop(DRAFT, None)
-    if update and update.effective_chat:
-        await context.bot.send_message(update.effective_chat.id, _(
-            "The new schedule was not saved because there was no answer for a while. Send /schedules to start again."))
+    """Says how to start again after a long pause (the draft is already dropped)."""
+    await context.bot.send_message(update.effective_chat.id, _(
+        "The new schedule was not saved because there was no answer for a while. Send /schedules to start again."))
 
 
-def build_conversation() -> ConversationHandler:
-    step = callbacks.pattern(NEW_FAMILY)
-    text = filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # PTB warns that buttons are tracked per chat and user, not per message: that is intended,
-        # as one person edits one draft at a time.
-        warnings.filterwarnings("ignore", category=PTBUserWarning)
-        return _conversation(step, text)
+# --- routing (see handlers/__init__.py) ----------------------------------------------------------
+
+async def cancel_command(update: Update, context: PinganContext) -> None:
+    """/cancel in private: this officer's new schedule, else what /cancel stops otherwise."""
+    if await cancel(update, context):
+        return
+    from handlers import alerts  # noqa: PLC0415 - the next /cancel in the chain
+
+    await alerts.cancel_command(update, context)
 
 
-def _conversation(step: str, text: filters.BaseFilter) -> ConversationHandler:
-    return ConversationHandler(
-        entry_points=[
-            CallbackQueryHandler(start_add, pattern=rf"^{NEW_FAMILY}:start"),
-            MessageHandler(filters.ChatType.PRIVATE & filters.Regex(r"^/schedules(@\w+)?\s+add\s*$"), start_add),
-        ],
-        states={
-            CHOOSING_CONTENT: [CallbackQueryHandler(choose_content, pattern=step)],
-            TYPING_PARAM: [MessageHandler(text, type_param)],
-            CHOOSING_TIME: [CallbackQueryHandler(choose_time, pattern=step)],
-            TYPING_CRON: [MessageHandler(text, type_cron)],
-            CHOOSING_KINDS: [CallbackQueryHandler(choose_kinds, pattern=step)],
-            TYPING_AREAS: [MessageHandler(text, type_areas),
-                           CallbackQueryHandler(all_areas, pattern=rf"^{NEW_FAMILY}:areas")],
-            CONFIRMING: [CallbackQueryHandler(confirm, pattern=step)],
-            TIMEOUT: [MessageHandler(filters.ALL, timed_out), CallbackQueryHandler(timed_out)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel)],
-        name="schedule_add",
-        conversation_timeout=15 * 60,
-        allow_reentry=True,
-    )
+async def private_text(update: Update, context: PinganContext) -> None:
+    """Private text: the answer the schedule dialogue waits for, a group's typed area, else the
+    person's other dialogues (handlers.report.private_input)."""
+    if await typed_answer(update, context):
+        return
+    await area_reply(update, context)

@@ -28,7 +28,7 @@ from bot.i18n import _, ngettext, using_locale
 from bot.services.errors import NotAllowed
 from bot.services.intake import Answer, AnswerType, Outcome, Problem, Step
 from bot.services.reports import CaseClosed, RateLimited, SubmittedReport
-from handlers import case_actions, case_card, fallback
+from handlers import alerts, case_actions, case_card, fallback
 from handlers.notify import locale_of
 from handlers.report_prompts import FAMILY, problem_text, step_prompts
 from storage.models import Draft
@@ -193,6 +193,9 @@ async def private_input(update: Update, context: PinganContext) -> None:
     if await case_actions.staff_text(update, context):
         return
     if await case_actions.reporter_reply(update, context):
+        return
+    # An alert being written, or a resident answering one (unless a report draft is more recent).
+    if await alerts.private_input_first(update, context):
         return
     if not await on_private_message(update, context):
         await fallback.unexpected_message(update, context)

@@ -9,11 +9,11 @@ from telegram.constants import ChatType, ParseMode
 
 from bot import callbacks
 from bot.context import PinganContext
-from bot.deeplinks import InvitePayload, ReportPayload, parse_payload
+from bot.deeplinks import AlertPayload, InvitePayload, ReportPayload, parse_payload
 from bot.i18n import _, gettext_in
 from bot.roles import is_staff, ordered
 from bot.services.errors import InviteProblem
-from handlers import report
+from handlers import alerts, report
 from handlers.labels import ROLE_LABELS, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
@@ -36,6 +36,9 @@ async def start(update: Update, context: PinganContext) -> None:
             return
         if isinstance(payload, ReportPayload):
             await report.begin_from_link(update, context, payload.group_ref)
+            return
+        if isinstance(payload, AlertPayload):
+            await alerts.begin_tip(update, context, payload.ref)
             return
         await update.effective_message.reply_text(
             _("That link is not valid or has expired. Here is what I can do for you:")

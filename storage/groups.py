@@ -11,7 +11,7 @@ from storage.models import Group, GroupKind
 from storage.timefmt import from_db, to_db
 
 _SETTABLE = ("title", "kind", "area", "language", "quiet_start", "quiet_end", "notices_paused",
-             "active", "bot_status", "can_pin")
+             "active", "bot_status", "can_pin", "timezone")
 
 
 class GroupRepo:
@@ -75,6 +75,34 @@ class GroupRepo:
         rows = await self._db.fetch_all(f"SELECT * FROM groups WHERE {' AND '.join(clauses)} ORDER BY id", params)
         return [_group(r) for r in rows]
 
+    async def zones_in_use(self) -> set[str]:
+        """The own time zones of active groups."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT timezone FROM groups WHERE active = 1 AND timezone IS NOT NULL")
+        return {r["timezone"] for r in rows}
+
+    async def known_areas(self) -> list[str]:
+        """The areas groups have, most used first."""
+        rows = await self._db.fetch_all(
+            "SELECT area FROM groups WHERE area IS NOT NULL GROUP BY area ORDER BY count(*) DESC, area LIMIT 30")
+        return [r["area"] for r in rows]
+
+    async def add_area_prompt(self, chat_id: int, message_id: int, group_id: int, user_id: int,
+                              now: datetime) -> None:
+        await self._db.execute(
+            """INSERT OR REPLACE INTO group_area_prompts (chat_id, message_id, group_id, user_id, created_at)
+               VALUES (?, ?, ?, ?, ?)""", (chat_id, message_id, group_id, user_id, to_db(now)))
+
+    async def area_prompt(self, chat_id: int, message_id: int, user_id: int) -> int | None:
+        """The group whose area this prompt (sent to this user) asked for, if any."""
+        return await self._db.fetch_value(
+            "SELECT group_id FROM group_area_prompts WHERE chat_id = ? AND message_id = ? AND user_id = ?",
+            (chat_id, message_id, user_id))
+
+    async def drop_area_prompt(self, chat_id: int, message_id: int) -> None:
+        await self._db.execute("DELETE FROM group_area_prompts WHERE chat_id = ? AND message_id = ?",
+                               (chat_id, message_id))
+
     async def all(self) -> list[Group]:
         return [_group(r) for r in await self._db.fetch_all("SELECT * FROM groups ORDER BY id")]
 
@@ -98,4 +126,5 @@ def _group(row) -> Group | None:
         bot_status=row["bot_status"],
         can_pin=bool(row["can_pin"]),
         joined_at=from_db(row["joined_at"]),
+        timezone=row["timezone"],
     )

@@ -89,6 +89,7 @@ class Group(_Record):
     bot_status: str
     can_pin: bool
     joined_at: datetime
+    timezone: str | None = None  # IANA name; None: the schedule's (deployment's) zone
 
 
 class Draft(_Record):
@@ -237,4 +238,69 @@ class StaffInput(_Record):
     case_id: int
     purpose: str
     detail: str
+    created_at: datetime
+
+
+class LibraryOverlay(_Record):
+    """Edits to the notice library made by command, layered over the config (storage/library.py)."""
+
+    themes: dict[str, dict[str, str]]  # id -> {zh, en} title
+    tips: list[dict[str, Any]]  # {number, theme, zh, en}
+    disabled: set[tuple[str, int]]  # (theme, tip number)
+    templates: dict[str, dict[str, str]]  # id -> {zh, en}
+    calendar: dict[int, str]  # month -> theme id
+
+
+# --- urgent alerts (issue 7) -------------------------------------------------------------------
+
+class PriorityOutboxEntry(OutboxEntry):
+    """An outbox row with what alerts add: priority, the alert, its extras and delivery events."""
+
+    priority: int = 0
+    alert_id: int | None = None
+    payload: dict[str, Any] | None = None  # {photos: [...], button: {text, url}, pin: bool}
+    events: frozenset[str] = frozenset()  # migrated, rate_limited, pinned, pin_refused
+
+
+class Alert(_Record):
+    id: int
+    ref: str
+    officer_id: int
+    kind: str
+    text: str
+    photos: tuple[str, ...]
+    targets: dict[str, Any]
+    pin: bool
+    hours: int
+    status: str  # awaiting_approval | sending | active | closed | expired | rejected
+    expires_at: datetime
+    approved_by: int | None
+    report_message_id: int | None
+    expiry_prompted_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str | None
+    created_at: datetime
+
+
+class AlertDraft(_Record):
+    user_id: int
+    purpose: str  # 'alert' | 'tip'
+    step: str
+    data: dict[str, Any]
+    alert_id: int | None
+    prompt_message_id: int | None
+    started_at: datetime
+    updated_at: datetime
+
+
+class AlertTip(_Record):
+    id: int
+    alert_id: int
+    user_id: int
+    kind: str  # text | photo | location | contact
+    text: str
+    file_id: str | None
+    latitude: float | None
+    longitude: float | None
+    phone: str | None
     created_at: datetime

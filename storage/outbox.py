@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime
 
 from storage.db import Database
-from storage.models import OutboxEntry, OutboxState
+from storage.models import OutboxEntry, OutboxState, PriorityOutboxEntry
 from storage.timefmt import from_db, to_db
 
 _CHUNK = 200  # rows per multi-row INSERT (12 parameters each, well under SQLite's limit)
@@ -33,14 +34,16 @@ class OutboxRepo:
         """Queue many sends at once (a broadcast); returns the keys that were new."""
         added: set[str] = set()
         columns = ("key", "schedule_id", "occurrence", "group_id", "chat_id", "locale", "text", "image", "urgent",
-                   "not_before", "created_at", "updated_at")
+                   "not_before", "created_at", "updated_at", "priority", "alert_id", "payload")
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start:start + _CHUNK]
             params: list = []
             for row in chunk:
                 params += [row["key"], row["schedule_id"], to_db(row["occurrence"]), row["group_id"], row["chat_id"],
                            row["locale"], row["text"], row["image"], int(row.get("urgent", False)),
-                           to_db(row["not_before"]), to_db(now), to_db(now)]
+                           to_db(row["not_before"]), to_db(now), to_db(now), int(row.get("priority", 0)),
+                           row.get("alert_id"),
+                           json.dumps(row["payload"], ensure_ascii=False) if row.get("payload") else None]
             marks = ", ".join(["(" + ", ".join("?" for _ in columns) + ")"] * len(chunk))
             returned = await self._db.fetch_all(
                 f"INSERT INTO notice_outbox ({', '.join(columns)}) VALUES {marks} "
@@ -52,7 +55,8 @@ class OutboxRepo:
 
     async def due(self, now: datetime, limit: int = 5000) -> list[OutboxEntry]:
         rows = await self._db.fetch_all(
-            "SELECT * FROM notice_outbox WHERE state = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            "SELECT * FROM notice_outbox WHERE state = 'pending' AND not_before <= ? "
+            "ORDER BY priority DESC, not_before, id LIMIT ?",
             (to_db(now), limit),
         )
         return [_entry(r) for r in rows]
@@ -104,6 +108,33 @@ class OutboxRepo:
                                         (schedule_id,))
         return [_entry(r) for r in rows]
 
+    async def for_alert(self, alert_id: int) -> list[OutboxEntry]:
+        rows = await self._db.fetch_all("SELECT * FROM notice_outbox WHERE alert_id = ? ORDER BY id", (alert_id,))
+        return [_entry(r) for r in rows]
+
+    async def add_events(self, entry_id: int, events: set[str]) -> None:
+        """Remembers what happened on the way (migrated, rate_limited, pinned …), for the delivery report."""
+        if not events:
+            return
+        row = await self._db.fetch_one("SELECT events FROM notice_outbox WHERE id = ?", (entry_id,))
+        if row is None:
+            return
+        merged = sorted(set(filter(None, row["events"].split(","))) | set(events))
+        await self._db.execute("UPDATE notice_outbox SET events = ? WHERE id = ?", (",".join(merged), entry_id))
+
+    async def skip_pending_of_alert(self, alert_id: int, outcome: str, now: datetime) -> int:
+        return await self._db.execute(
+            """UPDATE notice_outbox SET state = 'skipped', outcome = ?, updated_at = ?
+               WHERE alert_id = ? AND state = 'pending'""",
+            (outcome, to_db(now), alert_id),
+        )
+
+    async def alerts_with_pending(self) -> list[int]:
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT alert_id FROM notice_outbox WHERE alert_id IS NOT NULL AND state IN ('pending', 'sending')"
+        )
+        return [r["alert_id"] for r in rows]
+
     async def counts(self) -> Counter[str]:
         rows = await self._db.fetch_all("SELECT state, count(*) AS n FROM notice_outbox GROUP BY state")
         return Counter({r["state"]: r["n"] for r in rows})
@@ -112,7 +143,7 @@ class OutboxRepo:
 def _entry(row) -> OutboxEntry | None:
     if row is None:
         return None
-    return OutboxEntry(
+    return PriorityOutboxEntry(
         id=row["id"],
         key=row["key"],
         schedule_id=row["schedule_id"],
@@ -128,4 +159,8 @@ def _entry(row) -> OutboxEntry | None:
         attempts=row["attempts"],
         outcome=row["outcome"],
         message_id=row["message_id"],
+        priority=row["priority"],
+        alert_id=row["alert_id"],
+        payload=json.loads(row["payload"]) if row["payload"] else None,
+        events=frozenset(filter(None, row["events"].split(","))),
     )

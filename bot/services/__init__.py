@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.alerts import AlertService
 from bot.services.cases import CaseWorkflow
 from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
+from bot.services.library import LibraryService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
@@ -28,3 +30,5 @@ class Services:
     reports: ReportService
     cases: CaseWorkflow
     notices: NoticeService
+    alerts: AlertService
+    library: LibraryService

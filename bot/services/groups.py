@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import zoneinfo
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.config_notices import GroupDeclaration, is_hhmm
+from bot.config_notices import GroupDeclaration, is_hhmm, zone_problem
 from bot.services.errors import NotAllowed
 from storage.audit import AuditRepo
 from storage.db import Database
@@ -23,6 +25,21 @@ _PRESENT = ("member", "administrator", "creator", "restricted")
 
 def may_manage_groups(roles) -> bool:
     return any(role in GROUP_MANAGERS for role in roles)
+
+
+def canonical_zone(name: str) -> str | None:
+    """The IANA zone called `name` (any letter case, spaces for '_'), or None if there is none."""
+    name = name.strip().replace(" ", "_")
+    if not name or len(name) > 64:
+        return None
+    if "/" in name and zone_problem(name) is None and name in _zone_names():
+        return name
+    return {zone.lower(): zone for zone in _zone_names()}.get(name.lower())
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,28 @@ class GroupService:
 
     async def all(self) -> list[Group]:
         return await self._groups.all()
+
+    async def zones_in_use(self) -> set[str]:
+        return await self._groups.zones_in_use()
+
+    async def known_areas(self) -> list[str]:
+        return await self._groups.known_areas()
+
+    async def ask_area(self, group_id: int, actor_id: int, actor_roles, chat_id: int, message_id: int) -> None:
+        """Remembers that the prompt `message_id` asks this officer for the group's area."""
+        if not may_manage_groups(actor_roles):
+            raise NotAllowed()
+        await self._groups.add_area_prompt(chat_id, message_id, group_id, actor_id, self._clock.now())
+
+    async def area_answered(self, chat_id: int, reply_to_message_id: int, actor_id: int, actor_roles,
+                            area: str) -> Group | None:
+        """A reply to an area prompt: sets that group's area. None if the message was not one."""
+        group_id = await self._groups.area_prompt(chat_id, reply_to_message_id, actor_id)
+        if group_id is None:
+            return None
+        group = await self.change(group_id, actor_id, actor_roles, area=area)
+        await self._groups.drop_area_prompt(chat_id, reply_to_message_id)
+        return group
 
     async def targets(self, kinds: list[GroupKind], areas: list[str]) -> list[Group]:
         """Active groups of these kinds and areas (empty: any), whose notices are not paused."""
@@ -107,7 +146,7 @@ class GroupService:
                 if group is None:
                     chat_type = "supergroup" if str(declared.chat_id).startswith("-100") else "group"
                     group = await self._groups.upsert_seen(declared.chat_id, "", chat_type, now)
-                fields = {name: getattr(declared, name) for name in ("kind", "area", "language")
+                fields = {name: getattr(declared, name) for name in ("kind", "area", "language", "timezone")
                           if getattr(declared, name) is not None}
                 await self._groups.update(group.id, now, **fields)
 
@@ -131,6 +170,10 @@ class GroupService:
         for key in ("quiet_start", "quiet_end"):
             if settings.get(key) is not None and not is_hhmm(settings[key]):
                 raise ValueError(f"{key} must be HH:MM")
+        if settings.get("timezone") is not None:
+            settings["timezone"] = canonical_zone(settings["timezone"])
+            if settings["timezone"] is None:
+                raise ValueError("unknown time zone")
         now = self._clock.now()
         async with self._db.transaction():
             await self._groups.update(group_id, now, **settings)

@@ -34,10 +34,13 @@ from bot.services.groups import GroupService, may_manage_groups
 from bot.services.outbox import DeliveryReport, OutboxDispatcher
 from storage.db import Database
 from storage.models import Group, GroupKind, NoticeSchedule
-from storage.notices import RotationRepo, ScheduleRepo
+from storage.notices import RotationRepo, ScheduleDraftRepo, ScheduleRepo
 from storage.outbox import OutboxRepo
 
 logger = logging.getLogger(__name__)
+
+#: An add-a-schedule dialogue untouched this long is dropped (its owner is told at the next answer).
+DRAFT_TIMEOUT = timedelta(minutes=15)
 
 #: At most this many occurrences of one schedule are looked at per run (a minutely cron after a
 #: long outage must not spin).
@@ -56,7 +59,7 @@ class ScheduleProblem(ServiceError):
 class RenderedNotice:
     html_text: str
     image: str | None
-    tip_index: int | None = None
+    tip_number: int | None = None  # the tip's stable number in its theme's rotation
     theme: str | None = None
 
 
@@ -73,12 +76,18 @@ class NoticeService:
                  default_language: str, groups: GroupService) -> None:
         self._db = db
         self._clock = clock
+        #: The library in the config file; `settings` is it with the edits made by command
+        #: layered over (LibraryService.load), and is what schedules and previews use.
+        self.base_settings = settings
         self.settings = settings
+        self.tip_numbers: dict[str, list[int]] = {key: list(range(len(theme.tips)))
+                                                  for key, theme in settings.themes.items()}
         self.timezone = timezone
         self._default_language = default_language
         self._groups = groups
         self._schedules = ScheduleRepo(db)
         self._rotation = RotationRepo(db)
+        self._drafts = ScheduleDraftRepo(db)
         self._outbox = OutboxRepo(db)
         self.grace = timedelta(minutes=settings.grace_minutes)
         self.dispatcher = OutboxDispatcher(
@@ -90,6 +99,11 @@ class NoticeService:
         self._run_lock = asyncio.Lock()
 
     # --- start-up ------------------------------------------------------------------------------
+
+    def use_library(self, library) -> None:
+        """The merged library (bot/services/library.py) from now on."""
+        self.settings = library.settings
+        self.tip_numbers = library.tip_numbers
 
     async def load_config_schedules(self) -> None:
         """Config-defined schedules are re-read at every start (new ones start from now)."""
@@ -147,14 +161,34 @@ class NoticeService:
     def next_runs(self, schedule: NoticeSchedule, count: int = 3, after: datetime | None = None) -> list[datetime]:
         return next_fire_times(schedule.cron, schedule.timezone, after or self._clock.now(), count)
 
+    # --- the add-a-schedule dialogue's draft --------------------------------------------------------
+
+    async def draft(self, user_id: int) -> tuple[str, dict] | None:
+        """The step awaited and the answers so far; ("expired", {}) once, for a draft left too long."""
+        found = await self._drafts.get(user_id)
+        if found is None:
+            return None
+        step, data, updated_at = found
+        if self._clock.now() - updated_at > DRAFT_TIMEOUT:
+            await self._drafts.delete(user_id)
+            return "expired", {}
+        return step, data
+
+    async def save_draft(self, user_id: int, step: str, data: dict) -> None:
+        await self._drafts.save(user_id, step, data, self._clock.now())
+
+    async def drop_draft(self, user_id: int) -> bool:
+        return await self._drafts.delete(user_id)
+
     # --- the library and rendering -------------------------------------------------------------
 
     def locale_of(self, group: Group) -> str:
         return group.language or self._default_language
 
     def render(self, content: ScheduleContent, group: Group | None, locale: str, moment: datetime,
-               used_tips: set[int] | None = None) -> RenderedNotice:
-        """The message for one group (or a preview when `group` is None), HTML-escaped."""
+               used_tips: set[int] | None = None, timezone: str | None = None) -> RenderedNotice:
+        """The message for one group (or a preview when `group` is None), HTML-escaped. `used_tips`
+        are the tip numbers the group has had; the first tip not among them is chosen."""
         if content.patrol_template is not None:
             template = self.settings.patrol_templates[content.patrol_template]
             values = dict(content.params)
@@ -166,17 +200,21 @@ class NoticeService:
                 _KeepMissing({k: html.escape(v) for k, v in values.items()}))
             header = gettext_in(locale, "Patrol notice")
             return RenderedNotice(f"<b>{html.escape(header)}</b>\n\n{body}", template.image)
-        theme_id = content.theme if content.theme is not None else self.theme_of_month(moment)
+        theme_id = content.theme if content.theme is not None else self.theme_of_month(moment, timezone)
         theme = self.settings.themes[theme_id]
+        numbers = self.tip_numbers.get(theme_id) or list(range(len(theme.tips)))
+        if not theme.tips:
+            raise ScheduleProblem([("content.theme", f"theme {theme_id!r} has no tips")])
         used = used_tips or set()
-        fresh = [i for i in range(len(theme.tips)) if i not in used]
-        index = fresh[0] if fresh else 0
+        fresh = [position for position, number in enumerate(numbers) if number not in used]
+        position = fresh[0] if fresh else 0
         header = gettext_in(locale, "Anti-fraud reminder: {theme}").format(theme=theme.title.in_locale(locale))
-        tip = theme.tips[index].in_locale(locale)
-        return RenderedNotice(f"<b>{html.escape(header)}</b>\n\n{html.escape(tip)}", theme.image, index, theme_id)
+        tip = theme.tips[position].in_locale(locale)
+        return RenderedNotice(f"<b>{html.escape(header)}</b>\n\n{html.escape(tip)}", theme.image, numbers[position],
+                              theme_id)
 
-    def theme_of_month(self, moment: datetime) -> str:
-        month = moment.astimezone(ZoneInfo(self.timezone)).month
+    def theme_of_month(self, moment: datetime, timezone: str | None = None) -> str:
+        month = moment.astimezone(ZoneInfo(timezone or self.timezone)).month
         theme = self.settings.theme_calendar.get(month)
         if theme is None:  # a month without a theme: the nearest earlier month's
             for back in range(1, 12):
@@ -205,15 +243,31 @@ class NoticeService:
             report.delivery = await self.dispatcher.deliver_due(now)
             return report
 
+    def zone_of(self, group: Group, schedule: NoticeSchedule) -> str:
+        """A group's own time zone, else the schedule's."""
+        return group.timezone or schedule.timezone
+
+    async def _occurrences(self, schedule: NoticeSchedule, start: datetime, count: int,
+                           until: datetime | None = None) -> list[tuple[datetime, frozenset[str]]]:
+        """The schedule's fire times after `start` in UTC order, each with the time zones whose
+        local cron fires then (the schedule's, and the own zones of its target groups)."""
+        zones = {schedule.timezone} | await self._groups.zones_in_use()
+        by_time: dict[datetime, set[str]] = {}
+        for zone in zones:
+            for fire in next_fire_times(schedule.cron, zone, start, count, until=until):
+                by_time.setdefault(fire, set()).add(zone)
+        return [(fire, frozenset(by_time[fire])) for fire in sorted(by_time)[:count]]
+
     async def expand_due(self, now: datetime) -> RunReport:
         report = RunReport()
         for schedule in await self._schedules.all():
             if schedule.paused:
                 continue
             start = schedule.last_occurrence or schedule.created_at
-            occurrences = next_fire_times(schedule.cron, schedule.timezone, start, _MAX_OCCURRENCES, until=now)
-            if not occurrences:
+            zoned = await self._occurrences(schedule, start, _MAX_OCCURRENCES, until=now)
+            if not zoned:
                 continue
+            occurrences = [fire for fire, _zones in zoned]
             late = [o for o in occurrences if now - o > self.grace]
             if late:
                 report.skipped_occurrences += len(late)
@@ -222,41 +276,47 @@ class NoticeService:
                                self.grace)
                 async with self._db.transaction():
                     await self._schedules.set_last_occurrence(schedule.id, late[-1])
-            for occurrence in occurrences:
+            for occurrence, zones in zoned:
                 if now - occurrence > self.grace:
                     continue
-                report.queued += await self._expand(schedule, occurrence)
+                report.queued += await self._expand(schedule, occurrence, zones)
                 report.occurrences += 1
         return report
 
-    async def _expand(self, schedule: NoticeSchedule, occurrence: datetime) -> int:
-        """One occurrence → one outbox row per target group, all in one transaction."""
+    async def _expand(self, schedule: NoticeSchedule, occurrence: datetime, zones: frozenset[str]) -> int:
+        """One occurrence → one outbox row per target group whose time zone fires then, all in
+        one transaction. A group in its own zone has its own occurrences (and so its own keys)."""
         content = ScheduleContent.model_validate(schedule.content)
         targets = ScheduleTargets.model_validate(schedule.targets)
         now = self._clock.now()
         try:
-            groups = await self._groups.targets([GroupKind(k) for k in targets.kinds], targets.areas)
-            theme_id = None
-            used_by_group: dict[int, set[int]] = {}
+            groups = [g for g in await self._groups.targets([GroupKind(k) for k in targets.kinds], targets.areas)
+                      if self.zone_of(g, schedule) in zones]
+            theme_ids: dict[str, str] = {}  # zone -> the theme then (the month's may differ by zone)
+            used_by_theme: dict[str, dict[int, set[int]]] = {}
             if content.patrol_template is None:
-                theme_id = content.theme if content.theme is not None else self.theme_of_month(occurrence)
-                used_by_group = await self._rotation.used_by_group(theme_id)
-                tip_count = len(self.settings.themes[theme_id].tips)
+                for zone in zones:
+                    theme_ids[zone] = content.theme if content.theme is not None else \
+                        self.theme_of_month(occurrence, zone)
+                for theme_id in set(theme_ids.values()):
+                    used_by_theme[theme_id] = await self._rotation.used_by_group(theme_id)
             rows, tips, start_over = [], {}, []
             for group in groups:
-                used = used_by_group.get(group.id, set())
-                if theme_id is not None and len(used) >= tip_count:
-                    start_over.append(group.id)  # every tip given: start again
+                zone = self.zone_of(group, schedule)
+                theme_id = theme_ids.get(zone)
+                used = used_by_theme[theme_id].get(group.id, set()) if theme_id is not None else set()
+                if theme_id is not None and not set(self.tip_numbers.get(theme_id, [])) - used:
+                    start_over.append((theme_id, group.id))  # every tip given: start again
                     used = set()
                 locale = self.locale_of(group)
-                notice = self.render(content, group, locale, occurrence, used)
+                notice = self.render(content, group, locale, occurrence, used, zone)
                 key = outbox_key(schedule.id, occurrence, group.id)
                 rows.append({"key": key, "schedule_id": schedule.id, "occurrence": occurrence, "group_id": group.id,
                              "chat_id": group.chat_id, "locale": locale, "text": notice.html_text,
                              "image": notice.image,
-                             "not_before": self.after_quiet_hours(group, occurrence, schedule.timezone)})
-                if notice.tip_index is not None:
-                    tips[key] = (group.id, notice.tip_index)
+                             "not_before": self.after_quiet_hours(group, occurrence, zone)})
+                if notice.tip_number is not None:
+                    tips[key] = (notice.theme, group.id, notice.tip_number)
         except (KeyError, ScheduleProblem) as exc:  # the library changed under a stored schedule
             logger.error("schedule %s cannot be rendered (%s); occurrence %s not sent", schedule.id, exc,
                          occurrence.isoformat())
@@ -266,10 +326,12 @@ class NoticeService:
         async with self._db.transaction():
             # A second run for the same occurrence finds the keys taken and changes nothing.
             added = await self._outbox.add_many(rows, now)
-            if theme_id is not None:
-                added_groups = {tips[k][0] for k in added if k in tips}
-                await self._rotation.start_over_many(theme_id, [g for g in start_over if g in added_groups])
-                await self._rotation.mark_used_many(theme_id, [tips[k] for k in added if k in tips], now)
+            for theme_id in set(theme_ids.values()):
+                added_groups = {tips[k][1] for k in added if k in tips and tips[k][0] == theme_id}
+                await self._rotation.start_over_many(
+                    theme_id, [g for t, g in start_over if t == theme_id and g in added_groups])
+                await self._rotation.mark_used_many(
+                    theme_id, [tips[k][1:] for k in added if k in tips and tips[k][0] == theme_id], now)
             await self._schedules.set_last_occurrence(schedule.id, occurrence)
         return len(added)
 
@@ -279,7 +341,8 @@ class NoticeService:
         return self.settings.quiet_times()
 
     def after_quiet_hours(self, group: Group, moment: datetime, timezone: str) -> datetime:
-        """`moment`, or the end of the quiet period it falls in (group's own, else the deployment's)."""
+        """`moment`, or the end of the quiet period it falls in (group's own, else the deployment's),
+        read in `timezone` (the group's own zone when it has one)."""
         quiet = self.quiet_hours_of(group)
         if quiet is None:
             return moment
@@ -293,8 +356,7 @@ class NoticeService:
             if schedule.paused:
                 continue
             start = max(schedule.last_occurrence or schedule.created_at, now - self.grace)
-            upcoming = next_fire_times(schedule.cron, schedule.timezone, start, 1)
-            candidates += upcoming
+            candidates += [fire for fire, _zones in await self._occurrences(schedule, start, 1)]
         due = await self._outbox.next_due_time()
         if due is not None:
             candidates.append(due)

@@ -47,6 +47,7 @@ class SendResult:
     retry_after: float | None = None
     new_chat_id: int | None = None
     detail: str = ""
+    events: frozenset[str] = frozenset()  # what happened on the way: rate_limited, pinned, pin_refused
 
 
 class Sender(Protocol):
@@ -54,6 +55,9 @@ class Sender(Protocol):
 
     async def send_notice(self, chat_id: int, html_text: str, image: str | None) -> SendResult:
         """Send one bulk message (paced as a broadcast, never ahead of people's replies)."""
+
+    async def send_alert(self, chat_id: int, html_text: str, payload: dict) -> SendResult:
+        """Send one urgent alert (photos, the "I have information" button, pinned if asked)."""
 
 
 @dataclass
@@ -94,6 +98,12 @@ class OutboxDispatcher:
         self._group_sendable = group_sendable
         self.sender: Sender | None = None
         self.uncertain_total = 0  # since start, for logs and the benchmark
+        #: Called after each row's outcome is recorded (the alert service refreshes its report).
+        self.on_recorded: Callable[[OutboxEntry], Awaitable[None]] | None = None
+        # While urgent rows are being delivered, routine ones wait: alerts go out ahead of notices.
+        self._urgent_runs = 0
+        self._no_urgent = asyncio.Event()
+        self._no_urgent.set()
 
     async def recover(self) -> DeliveryReport:
         """At start: rows left `sending` by a crash. Notices → uncertain (never resent); urgent → resent."""
@@ -113,14 +123,31 @@ class OutboxDispatcher:
         self.uncertain_total += report.uncertain
         return report
 
-    async def deliver_due(self, now: datetime | None = None) -> DeliveryReport:
+    async def deliver_due(self, now: datetime | None = None, *, alert_id: int | None = None) -> DeliveryReport:
+        """Sends what is due, higher priority first (all of it before any lower row); or one alert's rows."""
         if self.sender is None:
             raise RuntimeError("no sender attached")
         now = now or self._clock.now()
         report = DeliveryReport()
         due = await self._outbox.due(now)
-        if not due:
-            return report
+        if alert_id is not None:
+            due = [e for e in due if _priority(e) > 0 and getattr(e, "alert_id", None) == alert_id]
+        for level in sorted({_priority(e) for e in due}, reverse=True):
+            tier = [e for e in due if _priority(e) == level]
+            if level > 0:
+                self._urgent_runs += 1
+                self._no_urgent.clear()
+            try:
+                await self._deliver_tier(tier, now, report)
+            finally:
+                if level > 0:
+                    self._urgent_runs -= 1
+                    if self._urgent_runs == 0:
+                        self._no_urgent.set()
+        self.uncertain_total += report.uncertain
+        return report
+
+    async def _deliver_tier(self, due: list[OutboxEntry], now: datetime, report: DeliveryReport) -> None:
         queue: asyncio.Queue[OutboxEntry] = asyncio.Queue()
         for entry in due:
             queue.put_nowait(entry)
@@ -134,38 +161,62 @@ class OutboxDispatcher:
                 await self._deliver_one(entry, now, report)
 
         await asyncio.gather(*(worker() for _ in range(min(self._workers, len(due)))))
-        self.uncertain_total += report.uncertain
-        return report
 
     async def _deliver_one(self, entry: OutboxEntry, now: datetime, report: DeliveryReport) -> None:
-        if entry.not_before + self._grace < now:
+        urgent_row = _priority(entry) > 0
+        if not urgent_row:
+            await self._no_urgent.wait()
+        # An urgent row (an alert) stays due until the alert is closed, which skips its pending rows.
+        if not urgent_row and entry.not_before + self._grace < now:
             await self._end(entry, OutboxState.SKIPPED, "expired", report)
             report.skipped += 1
             logger.info("outbox %s skipped: due at %s, more than the grace window ago", entry.key,
                         entry.not_before.isoformat())
             return
-        if self._group_sendable is not None and not await self._group_sendable(entry.group_id):
+        if not urgent_row and self._group_sendable is not None and not await self._group_sendable(entry.group_id):
             await self._end(entry, OutboxState.SKIPPED, "group_paused_or_inactive", report)
             report.skipped += 1
             return
         if not await self._outbox.claim(entry.id, self._clock.now()):
             return  # another run has it
+        if not urgent_row and not self._no_urgent.is_set():
+            await self._no_urgent.wait()  # an alert arrived while this notice was being claimed
         chat_id = entry.chat_id
+        events: set[str] = set()
+        payload = getattr(entry, "payload", None)
         for _hop in range(3):  # a migrated group is followed, but not around a loop
             try:
-                result = await self.sender.send_notice(chat_id, entry.text, entry.image)
+                if payload is not None:
+                    result = await self.sender.send_alert(chat_id, entry.text, payload)
+                else:
+                    result = await self.sender.send_notice(chat_id, entry.text, entry.image)
             except Exception as exc:  # noqa: BLE001 - a sender bug must leave a recorded outcome
                 logger.exception("outbox %s: the sender failed", entry.key)
                 result = SendResult(SendStatus.UNCERTAIN, detail=type(exc).__name__)
+            events |= result.events
             if result.status is not SendStatus.MIGRATED:
                 break
             report.migrated += 1
+            events.add("migrated")
             if self._on_migrated is not None:
                 await self._on_migrated(chat_id, result.new_chat_id)
             chat_id = result.new_chat_id
-        await self._record(entry, result, report)
+        await self._record(entry, result, report, events)
 
-    async def _record(self, entry: OutboxEntry, result: SendResult, report: DeliveryReport) -> None:
+    async def _record(self, entry: OutboxEntry, result: SendResult, report: DeliveryReport,
+                      events: set[str] | None = None) -> None:
+        events = set(events or ())
+        if result.status is SendStatus.RETRY and result.retry_after:
+            events.add("rate_limited")
+        await self._outbox.add_events(entry.id, events)
+        await self._settle(entry, result, report)
+        if self.on_recorded is not None:
+            try:
+                await self.on_recorded(entry)
+            except Exception:  # noqa: BLE001 - a report refresh must never stop a broadcast
+                logger.exception("outbox %s: the on_recorded hook failed", entry.key)
+
+    async def _settle(self, entry: OutboxEntry, result: SendResult, report: DeliveryReport) -> None:
         now = self._clock.now()
         status = result.status
         if status is SendStatus.SENT:
@@ -196,3 +247,15 @@ class OutboxDispatcher:
     async def _end(self, entry: OutboxEntry, state: OutboxState, outcome: str, report: DeliveryReport) -> None:
         await self._outbox.finish(entry.id, state, self._clock.now(), outcome)
         report.outcomes[entry.key] = state.value
+
+
+def _priority(entry: OutboxEntry) -> int:
+    return getattr(entry, "priority", 0)
+
+
+CAPTION_LIMIT = 1024
+
+
+def alert_uses_caption(photos: list[str], html_text: str) -> bool:
+    """One photo and a short enough text: the alert is that photo with the text as its caption."""
+    return len(photos) == 1 and len(html_text) <= CAPTION_LIMIT

@@ -121,3 +121,43 @@ async def test_groups_command_for_admins_only(pingan, emulator, make_user, admin
     group = await pingan.services.groups.by_chat_id(chat_id)
     reply = await admin.ask(f"/groups area {group.ref} East Gate")
     assert "East Gate" in reply["text"]
+
+
+async def test_setup_sets_the_groups_own_time_zone(pingan, emulator, make_user, admin):
+    owner = make_user("Owner", language_code="en")
+    chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id])
+    in_group = owner.in_chat(chat_id)
+    await in_group.ask("/setup tz")  # no zone: how to use it
+    reply = await in_group.ask("/setup tz Mars/Olympus")  # in the group's language (zh by default)
+    assert "“Mars/Olympus”不是可识别的时区" in reply["text"]
+    reply = await in_group.ask("/setup tz asia/urumqi")
+    assert reply["text"].startswith("时区已设为 Asia/Urumqi")
+    group = await pingan.services.groups.by_chat_id(chat_id)
+    assert group.timezone == "Asia/Urumqi"
+    listing = await admin.ask("/groups")
+    assert "Asia/Urumqi" in listing["text"]
+    await admin.click(listing, text="Riverside B3")
+    assert "Time zone: Asia/Urumqi" in admin.current(listing)["text"]
+    reply = await in_group.ask("/setup tz off")
+    assert "系统时区（Asia/Shanghai）" in reply["text"]
+    assert (await pingan.services.groups.by_chat_id(chat_id)).timezone is None
+
+
+async def test_groups_area_chosen_with_buttons_or_typed_in_reply(pingan, emulator, make_user, admin):
+    owner = make_user("Owner")
+    chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id])
+    listing = await admin.ask("/groups")
+    await admin.click(listing, text="Riverside B3")
+    await admin.click(listing, text="Area")
+    await admin.click(listing, text="Type another name")
+    prompt = await admin.reply()
+    assert "Reply to this message with the area" in prompt["text"]
+    await admin.send("East Gate", reply_to_message_id=prompt["message_id"])
+    assert (await admin.reply())["text"] == "Area set to “East Gate”."
+    assert (await pingan.services.groups.by_chat_id(chat_id)).area == "East Gate"
+    panel = await admin.reply()
+    await admin.click(panel, text="Area")
+    assert "✅ East Gate" in button_texts(admin.current(panel))
+    # An ordinary reply is not taken for an area.
+    other = await admin.ask("Hello", reply_to_message_id=panel["message_id"])
+    assert "Area set" not in other["text"]

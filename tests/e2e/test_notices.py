@@ -158,3 +158,24 @@ async def test_migrated_group_gets_the_notice_at_its_new_id(pingan, emulator, cl
     assert len(_notices(emulator, new_id)) == 1
     group = await pingan.services.groups.by_chat_id(new_id)
     assert group is not None and group.area == "Riverside"
+
+
+async def test_a_group_in_its_own_time_zone_gets_the_notice_at_its_local_time(pingan, emulator, clock, groups):
+    services = pingan.services
+    en = await services.groups.by_chat_id(groups["en"])
+    # Urumqi is two hours behind Shanghai; its own quiet hours 09:30-10:30 are in its clock too.
+    await services.groups.change(en.id, 1, ADMIN, timezone="Asia/Urumqi", quiet_start="09:30", quiet_end="10:30")
+    clock.set(FIRE)  # 10:00 in Shanghai
+    await services.notices.run_due()
+    assert len(_notices(emulator, groups["zh"])) == 1 and _notices(emulator, groups["en"]) == []
+    assert await services.notices.next_wake() == FIRE + timedelta(hours=2)  # 10:00 in Urumqi
+    clock.set(FIRE + timedelta(hours=2))
+    await services.notices.run_due()
+    assert _notices(emulator, groups["en"]) == []  # quiet until 10:30 Urumqi time
+    clock.set(FIRE + timedelta(hours=2, minutes=30))
+    await services.notices.run_due()
+    await services.notices.run_due()
+    assert len(_notices(emulator, groups["en"])) == 1 and len(_notices(emulator, groups["zh"])) == 1
+    keys = [r["key"] for r in await services.db.fetch_all("SELECT key FROM notice_outbox ORDER BY id")]
+    assert keys == [outbox_key("morning-tips", FIRE, (await services.groups.by_chat_id(groups["zh"])).id),
+                    outbox_key("morning-tips", FIRE + timedelta(hours=2), en.id)]

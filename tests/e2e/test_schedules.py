@@ -3,7 +3,7 @@ an administrator does; residents and forged presses are refused."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tests.e2e.test_notices import _notices, config, groups  # noqa: F401 - shared fixtures
 from tests.harness import button_texts
@@ -94,3 +94,36 @@ async def test_notice_preview(pingan, admin):
     assert "your area: patrol tonight [patrol_time], duty phone 0851-110" in reply["text"]
     reply = await admin.ask("/notice preview nothing")
     assert "Available: loans, night" in reply["text"]
+
+
+async def test_the_dialogue_survives_a_restart(pingan, admin, clock):
+    await admin.send("/schedules add")
+    what = await admin.reply()
+    await admin.click(what, text="Tips: Loan scams")
+    when = await admin.reply()
+    await admin.click(when, text="Custom (cron)")
+    await admin.reply()
+    await pingan.restart()
+    kinds = await admin.ask("30 20 * * 5")  # the answer typed after the restart goes on
+    await admin.click(kinds, text="Done" if "Done" in button_texts(kinds) else "All kinds")
+    areas = await admin.reply()
+    await admin.click(areas, text="All areas")
+    preview = await admin.reply()
+    assert "Tips: Loan scams" not in preview["text"] and "Anti-fraud tips" in preview["text"]
+    await pingan.restart()
+    await admin.click(preview, text="Save")
+    saved = await admin.reply()
+    schedule = await pingan.services.notices.schedule(saved["text"].split()[1])
+    assert schedule.cron == "30 20 * * 5" and schedule.content == {"theme": "loans", "params": {},
+                                                                    "patrol_template": None,
+                                                                    "theme_calendar": False}
+
+
+async def test_a_draft_left_too_long_is_dropped_politely(pingan, admin, clock):
+    await admin.send("/schedules add")
+    what = await admin.reply()
+    clock.advance(timedelta(minutes=16))
+    answer = await admin.click(what, text="Tips: Loan scams")
+    assert not answer.get("show_alert")
+    assert "no answer for a while" in (await admin.reply())["text"]
+    assert await pingan.services.notices.draft(admin.user_id) is None

@@ -86,3 +86,31 @@ def test_check_config_lists_the_keys(tmp_path, capsys):
     assert main(["check-config", str(path)]) == 1
     err = capsys.readouterr().err
     assert "notices.schedules.1.content.theme: unknown theme 'fakes'" in err
+
+
+def test_field_errors_and_cross_references_in_one_run(tmp_path):
+    problems = _problems(tmp_path, """
+groups:
+  - {chat_id: -100123, kind: homeowners, timezone: Mars/Olympus}
+notices:
+  themes:
+    loans: {title: {zh: 网贷, en: Loans}, tips: [{zh: 提示, en: Tip}]}
+    broken: {title: {zh: 坏}, tips: []}
+  patrol_templates:
+    night: {zh: "{area}今晚{patrol_time}", en: "{area} tonight {patrol_time}"}
+  theme_calendar: {1: fakes, 2: broken}
+  schedules:
+    - {id: bad-cron, cron: "every night", content: {theme: loans}}
+    - {id: tips, cron: "0 10 * * 1", targets: {kinds: [castle]}, content: {theme: fakes}}
+    - {id: nightly, cron: "0 21 * * *", content: {patrol_template: night}}
+""")
+    assert any(p.startswith("groups.0.timezone: unknown time zone 'Mars/Olympus'") for p in problems)
+    assert any(p.startswith("notices.schedules.0.cron:") for p in problems)
+    assert any(p.startswith("notices.schedules.1.targets.kinds.0:") for p in problems)
+    assert any(p.startswith("notices.themes.broken.") for p in problems)
+    # The same run names the cross-references too; a broken theme is known, not "unknown".
+    assert "notices.schedules.1.content.theme: unknown theme 'fakes'" in problems
+    assert "notices.theme_calendar.1: unknown theme 'fakes'" in problems
+    assert not any("unknown theme 'broken'" in p for p in problems)
+    assert any(p.startswith("notices.schedules.2.content.params:") and "{patrol_time}" in p for p in problems)
+    assert len(problems) == len(set(problems))
