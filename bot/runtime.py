@@ -108,6 +108,8 @@ class Pingan:
 
     async def stop(self) -> None:
         app = self.application
+        if self.services is not None:
+            self.services.notices.dispatcher.stop()  # no new sends: a broadcast must not delay shutdown
         if app is not None:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()

@@ -443,9 +443,10 @@ async def refresh_report(application: Application, alert_id: int, *, final: bool
     """Edits the officer's report in place: at most once a second while sending, and at the end."""
     state = _report_state.setdefault((id(application), alert_id), {"last": 0.0, "scheduled": False})
     services = application.bot_data["services"]
-    summary = await services.alerts.summary(alert_id)
     now = time.monotonic()
-    if not (final or summary.finished) and now - state["last"] < REPORT_EDIT_SECONDS:
+    # Throttle before reading anything: this runs after every delivered row, and the summary reads
+    # all of the alert's rows (per row, that would be quadratic in the number of groups).
+    if not final and now - state["last"] < REPORT_EDIT_SECONDS:
         if not state["scheduled"]:
             state["scheduled"] = True
 
@@ -457,6 +458,7 @@ async def refresh_report(application: Application, alert_id: int, *, final: bool
             application.create_task(later(), name=f"alert:{alert_id}:report")
         return
     state["last"] = now
+    summary = await services.alerts.summary(alert_id)
     alert = summary.alert
     if alert.report_message_id is None:
         return

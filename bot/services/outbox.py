@@ -100,10 +100,18 @@ class OutboxDispatcher:
         self.uncertain_total = 0  # since start, for logs and the benchmark
         #: Called after each row's outcome is recorded (the alert service refreshes its report).
         self.on_recorded: Callable[[OutboxEntry], Awaitable[None]] | None = None
+        # Set by stop(): workers take no new row, so shutting down never waits for a whole broadcast
+        # (rows not yet claimed stay pending and go out after the restart, within the grace window).
+        self._stopping = False
         # While urgent rows are being delivered, routine ones wait: alerts go out ahead of notices.
         self._urgent_runs = 0
         self._no_urgent = asyncio.Event()
         self._no_urgent.set()
+
+    def stop(self) -> None:
+        """Finish the sends in flight, start no new one."""
+        self._stopping = True
+        self._no_urgent.set()  # a notice waiting behind an alert must not hold the shutdown
 
     async def recover(self) -> DeliveryReport:
         """At start: rows left `sending` by a crash. Notices → uncertain (never resent); urgent → resent."""
@@ -153,7 +161,7 @@ class OutboxDispatcher:
             queue.put_nowait(entry)
 
         async def worker() -> None:
-            while True:
+            while not self._stopping:
                 try:
                     entry = queue.get_nowait()
                 except asyncio.QueueEmpty:
@@ -177,8 +185,8 @@ class OutboxDispatcher:
             await self._end(entry, OutboxState.SKIPPED, "group_paused_or_inactive", report)
             report.skipped += 1
             return
-        if not await self._outbox.claim(entry.id, self._clock.now()):
-            return  # another run has it
+        if self._stopping or not await self._outbox.claim(entry.id, self._clock.now()):
+            return  # shutting down, or another run has it
         if not urgent_row and not self._no_urgent.is_set():
             await self._no_urgent.wait()  # an alert arrived while this notice was being claimed
         chat_id = entry.chat_id

@@ -3,6 +3,7 @@ rotation, quiet hours, pause, the grace window, the outbox's crash cases and sen
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -360,3 +361,32 @@ async def test_add_schedule_refuses_residents_and_bad_content(world):
     with pytest.raises(ScheduleProblem):
         await world.notices.add_schedule(1, ADMIN, "0 10 * * *", ScheduleTargets(),
                                          ScheduleContent(patrol_template="night"))  # {patrol_time} has no value
+
+
+async def test_stopping_never_waits_for_the_whole_broadcast(world):
+    """Shutdown (SIGTERM) must not wait for a broadcast: sends in flight finish, no new one starts,
+    and the rest is still pending for after the restart."""
+    for n in range(30):
+        await world.group(-300 - n, GroupKind.HOMEOWNERS, "Riverside")
+    await add(world, "0 21 * * *", theme="loans", kinds=[GroupKind.HOMEOWNERS])
+    gate = asyncio.Event()
+    sends = 0
+    original = world.sender.send_notice
+
+    async def slow_send(chat_id, html_text, image):
+        nonlocal sends
+        sends += 1
+        if sends == 5:
+            gate.set()
+        await asyncio.sleep(0)  # a send takes a moment, as on the network
+        return await original(chat_id, html_text, image)
+
+    world.sender.send_notice = slow_send
+    world.clock.set(shanghai(2, 21, 0))
+    running = asyncio.create_task(world.notices.run_due(shanghai(2, 21, 0)))
+    await gate.wait()
+    world.notices.dispatcher.stop()
+    await asyncio.wait_for(running, timeout=5)
+    assert 5 <= len(world.sender.sent) < 30
+    counts = await OutboxRepo(world.db).counts()
+    assert counts["pending"] == 30 - len(world.sender.sent)

@@ -1,0 +1,179 @@
+"""Alert figures: an urgent alert to 1,000 groups while a scheduled notice to the same groups is
+being sent, through the emulator with Telegram's flood limits enforced.
+
+`pingan run` runs in its own process (as in production). The admin composes the alert in private
+first; when the scheduled notice has started going out, they press "Send now". Prints: the time
+from the press to the last alert delivered, the bound Telegram's limits allow for what the bot
+sent meanwhile (at 30 messages per second), their ratio (target ≤ 1.05), how many notices went
+out between the press and the last alert (target: none but those already in flight), 429s, and
+alerts lost or duplicated. Run:
+    .venv/bin/python bench/alert.py [--groups 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from broadcast import PER_SECOND, TIMEZONE, TOKEN, prepare_database  # noqa: E402
+
+from bot.emulator import Emulator  # noqa: E402
+from tests.harness import UserClient  # noqa: E402
+
+ADMIN_ID = 1
+SETUP_SECONDS = 30
+
+
+def is_alert(call) -> bool:
+    markup = str(call.params.get("reply_markup") or "")
+    return "alr_" in markup
+
+
+async def compose_alert(admin: UserClient) -> dict:
+    """The /alert dialogue up to its confirmation; returns the confirmation message."""
+    question = await admin.ask("/alert")
+    await admin.click(question, text="missing person")
+    await admin.reply()
+    photos = await admin.ask("Girl, 6, red coat, lost near the east gate of the market at 15:00.")
+    await admin.click(photos, text="Skip: no photos")
+    targets = await admin.reply()
+    await admin.click(targets, text=next(b for b in _buttons(targets) if "Continue" in b))
+    await admin.click(await admin.reply(), text="No")
+    await admin.click(await admin.reply(), text="24 h (usual)")
+    message = await admin.reply(timeout=30)
+    while "exactly what residents will see" not in (message.get("text") or ""):
+        message = await admin.reply(timeout=30)
+    return message
+
+
+def _buttons(message: dict) -> list[str]:
+    return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+
+
+async def run(groups: int) -> None:
+    emulator = Emulator(token=TOKEN, bot_username="pingan_bench_bot", bot_name="Pingan")
+    await emulator.start(host="127.0.0.1", port=0)
+    workdir = Path(tempfile.mkdtemp(prefix="pingan-alert-"))
+    fire_local = (datetime.now(ZoneInfo(TIMEZONE)) + timedelta(seconds=SETUP_SECONDS + 60)).replace(
+        second=0, microsecond=0)
+    config_path = workdir / "config.yaml"
+    config_path.write_text(yaml.safe_dump({
+        "storage": {"path": str(workdir / "bench.db")},
+        "timezone": TIMEZONE,
+        "admins": [ADMIN_ID],
+        "logging": {"level": "WARNING"},
+        "notices": {
+            "grace_minutes": 5,
+            "themes": {"loans": {"title": {"zh": "网络贷款诈骗", "en": "Online-loan scams"},
+                                 "tips": [{"zh": "贷款前先交“手续费”的，都是诈骗。",
+                                           "en": "A loan that asks for a fee before paying out is a scam."}]}},
+            "schedules": [{"id": "bench", "cron": f"{fire_local.minute} {fire_local.hour} * * *",
+                           "targets": {"kinds": ["homeowners"]}, "content": {"theme": "loans"}}],
+        },
+    }, allow_unicode=True), encoding="utf-8")
+    process = None
+    try:
+        print(f"setting up {groups} groups; the notice starts at {fire_local:%H:%M:%S} ({TIMEZONE}) …", flush=True)
+        chat_ids = []
+        for n in range(groups):
+            chat = emulator.add_group(f"Compound {n}", type="supergroup")
+            emulator.set_bot_rights(chat["id"], status="member")
+            chat_ids.append(chat["id"])
+        await prepare_database(config_path, chat_ids)
+        user = emulator.add_user(first_name="Officer", language_code="en", user_id=ADMIN_ID)
+        emulator.add_private_chat(ADMIN_ID)
+        admin = UserClient(emulator, user, ADMIN_ID)
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PINGAN_")}
+        env.update(PYTHONPATH=str(ROOT), PINGAN_TELEGRAM__TOKEN=TOKEN, PINGAN_TELEGRAM__API_URL=emulator.base_url)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--config", str(config_path), env=env, cwd=workdir,
+            stdout=asyncio.subprocess.DEVNULL, stderr=open(workdir / "bot.log", "wb"))
+        await emulator.wait_for(lambda: emulator.long_polls("getUpdates"), timeout=60)
+        confirm = await compose_alert(admin)
+        emulator.set_flood_limits(True)
+        start = len(emulator.calls)
+
+        def notices_sent() -> int:
+            return sum(1 for c in list(emulator.calls)[start:]
+                       if c.ok and c.method == "sendMessage" and c.params.get("chat_id", 0) < 0 and not is_alert(c))
+
+        await emulator.wait_for(lambda: notices_sent() >= 60, timeout=fire_local.timestamp() - time.time() + 120)
+        pressed = len(emulator.calls)
+        press_at = time.time()
+        emulator.press_button(ADMIN_ID, ADMIN_ID, confirm["message_id"], text="✅ Send now")
+        pending = set(chat_ids)
+        scanned = pressed
+
+        def delivered() -> bool:
+            nonlocal scanned
+            calls = emulator.calls
+            for call in list(calls)[scanned:]:
+                if call.ok and is_alert(call):
+                    pending.discard(call.params.get("chat_id"))
+            scanned = len(calls)
+            return not pending
+
+        await emulator.wait_for(delivered, timeout=groups / 10 + 120)
+        await asyncio.sleep(2)  # time for any duplicate to show up
+        calls = list(emulator.calls)[pressed:]
+        alerts = [c for c in calls if c.ok and is_alert(c)]
+        last_alert = max(c.at for c in alerts)
+        sends = [c for c in calls if c.ok and c.method.startswith("send") and c.at <= last_alert]
+        notices_ahead = [c for c in sends if c.params.get("chat_id", 0) < 0 and not is_alert(c)]
+        too_many = [c for c in calls if c.error_code == 429]
+        per_group = {chat: 0 for chat in chat_ids}
+        for c in alerts:
+            per_group[c.params.get("chat_id")] = per_group.get(c.params.get("chat_id"), 0) + 1
+        elapsed = last_alert - press_at
+        bound = len(sends) / PER_SECOND
+        print(f"groups: {groups}; the alert was pressed after {notices_sent_before(emulator, start, pressed)} "
+              f"notices had gone out")
+        first_alert = min(c.at for c in alerts)
+        print(f"elapsed: {elapsed:.2f} s from the press to the last alert delivered "
+              f"(first alert after {first_alert - press_at:.2f} s)")
+        print(f"bound: {bound:.2f} s = {len(sends)} messages sent meanwhile / {PER_SECOND} per s "
+              f"[alerts alone: {groups / PER_SECOND:.2f} s]")
+        print(f"ratio: {elapsed / bound:.3f} (target ≤ 1.05)")
+        print(f"notices sent between the press and the last alert: {len(notices_ahead)} "
+              f"(those already in flight at the press)")
+        where = ", ".join(f"{c.method} to {'a person' if c.params.get('chat_id', 0) > 0 else 'a group'}"
+                          for c in too_many[:5])
+        print(f"429s received: {len(too_many)} (target 0){' — ' + where if where else ''}")
+        print(f"alerts lost: {sum(1 for n in per_group.values() if n == 0)}, "
+              f"duplicated: {sum(n - 1 for n in per_group.values() if n > 1)} (targets 0 and 0)")
+    finally:
+        if process is not None and process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), timeout=30)
+        await emulator.stop()
+
+
+def notices_sent_before(emulator: Emulator, start: int, end: int) -> int:
+    return sum(1 for c in list(emulator.calls)[start:end]
+               if c.ok and c.method == "sendMessage" and c.params.get("chat_id", 0) < 0 and not is_alert(c))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", type=int, default=1000)
+    args = parser.parse_args()
+    asyncio.run(run(args.groups))
+
+
+if __name__ == "__main__":
+    main()
