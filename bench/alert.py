@@ -151,7 +151,8 @@ async def run(groups: int) -> None:
         print(f"ratio: {elapsed / bound:.3f} (target ≤ 1.05)")
         print(f"notices sent between the press and the last alert: {len(notices_ahead)} "
               f"(those already in flight at the press)")
-        where = ", ".join(f"{c.method} to {'a person' if c.params.get('chat_id', 0) > 0 else 'a group'}"
+        where = ", ".join(f"{c.method} to {'a person' if c.params.get('chat_id', 0) > 0 else 'a group'} "
+                          f"{'(alert)' if is_alert(c) else '(notice)'} at +{c.at - press_at:.2f} s"
                           for c in too_many[:5])
         print(f"429s received: {len(too_many)} (target 0){' — ' + where if where else ''}")
         print(f"alerts lost: {sum(1 for n in per_group.values() if n == 0)}, "
