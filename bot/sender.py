@@ -99,10 +99,10 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         self.retry_after_seen = 0
 
     async def initialize(self) -> None:
-        pass
+        """Nothing to open: the windows live in memory."""
 
     async def shutdown(self) -> None:
-        pass
+        """Nothing to close."""
 
     def _group_window(self, chat_id: Any) -> _Window | None:
         # Private chats have positive ids; groups and channels negative ones (or @usernames).

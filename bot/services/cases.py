@@ -32,7 +32,7 @@ _ASSIGNABLE = frozenset({Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR})
 
 
 class CaseNotFound(ServiceError):
-    pass
+    """No case has that id (a stale or forged button)."""
 
 
 @dataclass(frozen=True)
