@@ -436,12 +436,14 @@ async def _deliver(application: Application, alert_id: int) -> None:
     await arm(application, min_delay=1.0)
 
 
-_report_state: dict[tuple[int, int], dict] = {}
 
 
 async def refresh_report(application: Application, alert_id: int, *, final: bool = False) -> None:
     """Edits the officer's report in place: at most once a second while sending, and at the end."""
-    state = _report_state.setdefault((id(application), alert_id), {"last": 0.0, "scheduled": False})
+    # Per running application (a restart starts afresh; a module-level dict keyed by id() could
+    # hand a new application the stale state of an old one).
+    reports = application.bot_data.setdefault("alert_reports", {})
+    state = reports.setdefault(alert_id, {"last": 0.0, "scheduled": False})
     services = application.bot_data["services"]
     now = time.monotonic()
     # Throttle before reading anything: this runs after every delivered row, and the summary reads
@@ -451,8 +453,10 @@ async def refresh_report(application: Application, alert_id: int, *, final: bool
             state["scheduled"] = True
 
             async def later() -> None:
-                await asyncio.sleep(REPORT_EDIT_SECONDS - (time.monotonic() - state["last"]))
-                state["scheduled"] = False
+                try:
+                    await asyncio.sleep(REPORT_EDIT_SECONDS - (time.monotonic() - state["last"]))
+                finally:
+                    state["scheduled"] = False
                 await refresh_report(application, alert_id)
 
             application.create_task(later(), name=f"alert:{alert_id}:report")
