@@ -19,7 +19,7 @@ from bot.services.cases import GRADES, LEVELS, OUTCOMES, REJECTIONS, AlarmDue, C
 from bot.services.errors import NotAllowed
 from handlers import case_card
 from handlers.case_card import ACTION_LABELS, FAMILY, GRADE_LABELS, OUTCOME_LABELS
-from handlers.notify import locale_of
+from handlers.notify import locale_of, tell_person
 from storage.models import Case, Role
 
 logger = logging.getLogger(__name__)
@@ -316,13 +316,14 @@ async def tell_reporters(context: PinganContext, case: Case, event: str) -> None
 
 
 async def _tell_staff(context: PinganContext, user_ids: list[int], render: Callable[[], str]) -> None:
+    """`render()` (which uses `_`) to each, in their own language."""
+
+    def in_locale(locale: str) -> str:
+        with using_locale(locale):
+            return render()
+
     for user_id in user_ids:
-        with using_locale(await locale_of(context, user_id)):
-            text = render()
-        try:
-            await context.bot.send_message(user_id, text)
-        except TelegramError as exc:
-            logger.info("could not notify staff member %s: %s", user_id, exc)
+        await tell_person(context, user_id, in_locale)
 
 
 async def _tell_new_owner(context: PinganContext, case: Case, actor: int) -> None:
