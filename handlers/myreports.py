@@ -75,6 +75,8 @@ async def on_button(update: Update, context: PinganContext) -> None:
     ]
     if case.description:
         lines += ["", html.escape(shorten(case.description, 500))]
+    if case.outcome_note and case.status in CLOSED_STATUSES:
+        lines += ["", _("Result: {note}").format(note=html.escape(case.outcome_note))]
     lines += ["", _("Timeline:")]
     for entry in timeline:
         when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -95,6 +95,10 @@ async def test_the_closed_loop_from_report_to_follow_up(team, clock):
     resolved = await team.resident.reply()
     assert resolved["text"] == f"Your report {ref} has been resolved: The battery was found and returned to you."
     assert "CCTV" not in resolved["text"]  # internal notes never reach the reporter
+    listing = await team.resident.ask("/myreports")
+    await team.resident.click(listing, text=button_texts(listing)[0])
+    details = team.resident.current(listing)["text"]
+    assert "Status: resolved" in details and "Result: The battery was found" in details and "CCTV" not in details
     case = await case_of(team, ref)
     assert case.status == "resolved" and case.level == "community" and case.owner_id == team.mediator.user_id
     # The follow-up visit, three days later.
