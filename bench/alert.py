@@ -155,6 +155,12 @@ async def run(groups: int) -> None:
                           f"{'(alert)' if is_alert(c) else '(notice)'} at +{c.at - press_at:.2f} s"
                           for c in too_many[:5])
         print(f"429s received: {len(too_many)} (target 0){' — ' + where if where else ''}")
+        for c in too_many[:2]:  # the sends Telegram (the emulator) saw in the second before a 429
+            window = [x for x in calls if x.method.startswith("send") and c.at - 1.0 <= x.at <= c.at]
+            gaps = [round((b.at - a.at) * 1000) for a, b in zip(window, window[1:])]
+            print(f"  before the 429 at +{c.at - press_at:.2f} s: {len(window)} sends, gaps (ms): {gaps}")
+            kinds = [describe(x) for x in [*window[:3], *window[-2:]]]
+            print(f"  first and last sends of that second: {kinds}")
         print(f"alerts lost: {sum(1 for n in per_group.values() if n == 0)}, "
               f"duplicated: {sum(n - 1 for n in per_group.values() if n > 1)} (targets 0 and 0)")
     finally:
@@ -162,6 +168,12 @@ async def run(groups: int) -> None:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=30)
         await emulator.stop()
+
+
+def describe(call) -> str:
+    """'sendMessage:alert', 'sendMessage:notice:429', 'sendMessage:person' …"""
+    target = "alert" if is_alert(call) else ("person" if call.params.get("chat_id", 0) > 0 else "notice")
+    return f"{call.method}:{target}" + ("" if call.ok else f":{call.error_code}")
 
 
 def notices_sent_before(emulator: Emulator, start: int, end: int) -> int:
