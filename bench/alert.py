@@ -157,7 +157,7 @@ async def run(groups: int) -> None:
         print(f"429s received: {len(too_many)} (target 0){' — ' + where if where else ''}")
         for c in too_many[:2]:  # the sends Telegram (the emulator) saw in the second before a 429
             window = [x for x in calls if x.method.startswith("send") and c.at - 1.0 <= x.at <= c.at]
-            gaps = [round((b.at - a.at) * 1000) for a, b in zip(window, window[1:])]
+            gaps = [round((b.at - a.at) * 1000) for a, b in zip(window, window[1:], strict=False)]
             print(f"  before the 429 at +{c.at - press_at:.2f} s: {len(window)} sends, gaps (ms): {gaps}")
             kinds = [describe(x) for x in [*window[:3], *window[-2:]]]
             print(f"  first and last sends of that second: {kinds}")
