@@ -14,6 +14,20 @@ REF = re.compile(r"PA-\d{4}-\d{6}")
 NOTED = "Thank you, noted."
 
 
+async def start_incident(resident: UserClient, *, category: str = "Theft", urgent: bool = False) -> dict:
+    """/report → incident → category → urgency; returns the "What happened?" question."""
+    kind = await resident.ask("/report")
+    assert kind["text"] == "What would you like to tell us about?"
+    await resident.click(kind, text="An incident: theft, fraud, danger…")
+    await resident.click(await resident.reply(), text=category)
+    await resident.click(await resident.reply(), text="Yes, it is happening now" if urgent else "No")
+    if urgent:
+        assert "call now" in (await resident.reply())["text"]
+    describe = await resident.reply()
+    assert describe["text"].startswith("What happened?")
+    return describe
+
+
 async def walk_incident(resident: UserClient, *, category: str = "Theft", urgent: bool = False,
                         description: str | None = "My e-bike battery was taken from the shed last night.",
                         voice: bytes | None = None, photos: int = 0, where: str = "Building 3, bike shed",
@@ -24,15 +38,7 @@ async def walk_incident(resident: UserClient, *, category: str = "Theft", urgent
     `where_button` presses a compound (or "Skip this question") instead of typing `where`;
     `phone` types a number instead of staying anonymous.
     """
-    kind = await resident.ask("/report")
-    assert kind["text"] == "What would you like to tell us about?"
-    await resident.click(kind, text="An incident: theft, fraud, danger…")
-    await resident.click(await resident.reply(), text=category)
-    await resident.click(await resident.reply(), text="Yes, it is happening now" if urgent else "No")
-    if urgent:
-        assert "call now" in (await resident.reply())["text"]
-    describe = await resident.reply()
-    assert describe["text"].startswith("What happened?")
+    await start_incident(resident, category=category, urgent=urgent)
     photos_q = await resident.ask(None, voice=voice) if voice else await resident.ask(description)
     for n in range(photos):
         photos_q = await resident.ask(None, photo=f"photo-{n}".encode())

@@ -46,6 +46,14 @@ class Team:
     async def press(self, user, ref, *, text=None, data=None):
         return await user.in_chat(STAFF_CHAT_ID).click(self.card(ref), text=text, data=data)
 
+    async def resolve(self, ref, *, outcome="已解决", text="Handled."):
+        """The officer accepts and resolves the case, writing the reporter's text in private."""
+        await self.press(self.officer, ref, text="✋ 接单")
+        await self.press(self.officer, ref, text="✅ 办结")
+        await self.press(self.officer, ref, text=outcome)
+        await self.officer.reply()  # "write what was done"
+        await self.officer.ask(text)
+
     async def run_alarms(self):
         from handlers.case_actions import ALARM_JOB
 
@@ -189,13 +197,9 @@ async def test_overdue_escalation_once_each_and_across_a_restart(team, clock, pi
 
 async def test_not_solved_at_follow_up_reopens_and_tells_owner_and_supervisor(team, clock):
     ref = await team.report()
-    await team.press(team.officer, ref, text="✋ 接单")
-    await team.resident.reply()
-    await team.press(team.officer, ref, text="✅ 办结")
-    await team.press(team.officer, ref, text="调解成功，达成协议")
-    await team.officer.reply()
-    await team.officer.ask("Both sides agreed to quiet hours.")
-    await team.resident.reply()
+    await team.resolve(ref, outcome="调解成功，达成协议", text="Both sides agreed to quiet hours.")
+    assert "has been accepted" in (await team.resident.reply())["text"]
+    assert "has been resolved" in (await team.resident.reply())["text"]
     clock.advance(timedelta(days=3, minutes=1))
     await team.run_alarms()
     question = await team.resident.reply()
@@ -210,11 +214,7 @@ async def test_not_solved_at_follow_up_reopens_and_tells_owner_and_supervisor(te
 
 async def test_no_answer_to_the_follow_up_is_recorded(team, clock):
     ref = await team.report()
-    await team.press(team.officer, ref, text="✋ 接单")
-    await team.press(team.officer, ref, text="✅ 办结")
-    await team.press(team.officer, ref, text="已解决")
-    await team.officer.reply()
-    await team.officer.ask("Handled.")
+    await team.resolve(ref)
     clock.advance(timedelta(days=3, minutes=1))
     await team.run_alarms()
     clock.advance(timedelta(days=7, minutes=1))
@@ -240,11 +240,7 @@ async def test_cases_and_case_commands(team):
 async def test_supervisors_get_a_spot_check_sample(team, clock):
     team.pingan.services.cases.settings.spot_check_fraction = 1.0
     ref = await team.report()
-    await team.press(team.officer, ref, text="✋ 接单")
-    await team.press(team.officer, ref, text="✅ 办结")
-    await team.press(team.officer, ref, text="已解决")
-    await team.officer.reply()
-    await team.officer.ask("Handled.")
+    await team.resolve(ref)
     clock.advance(timedelta(days=3, minutes=1))
     await team.run_alarms()
     check = await team.supervisor.reply()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.flows import REF, submit, walk_dispute, walk_incident
+from tests.flows import REF, start_incident, submit, walk_dispute, walk_incident
 from tests.harness import button_texts, button_urls
 
 
@@ -58,13 +58,7 @@ async def test_report_in_group_moves_to_private_without_echo(pingan, make_user, 
 
 async def test_restart_mid_dialogue_loses_nothing(pingan, make_user):
     resident = make_user("Alice", language_code="en")
-    kind = await resident.ask("/report")
-    await resident.click(kind, text="An incident: theft, fraud, danger…")
-    category = await resident.reply()
-    await resident.click(category, text="Fraud or attempted fraud")
-    urgency = await resident.reply()
-    await resident.click(urgency, text="No")
-    await resident.reply()
+    await start_incident(resident, category="Fraud or attempted fraud")
     await pingan.restart()
     photos = await resident.ask("Someone called pretending to be from the police and asked for a transfer.")
     assert photos["text"].startswith("Do you have photos?")
@@ -248,13 +242,7 @@ async def test_report_command_offers_to_resume(pingan, make_user):
 
 async def test_album_counts_as_one_answer_and_extra_photos_are_refused(pingan, make_user, emulator):
     resident = make_user("Alice", language_code="en")
-    kind = await resident.ask("/report")
-    await resident.click(kind, text="An incident: theft, fraud, danger…")
-    category = await resident.reply()
-    await resident.click(category, text="Theft")
-    urgency = await resident.reply()
-    await resident.click(urgency, text="No")
-    await resident.reply()
+    await start_incident(resident)
     await resident.ask("Battery stolen.")
     album = emulator.new_media_group_id()
     for n in range(6):
