@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
 import tempfile
@@ -23,13 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from broadcast import PER_SECOND, TIMEZONE, TOKEN, prepare_database  # noqa: E402
+from broadcast import PER_SECOND, TIMEZONE, TOKEN, add_groups, prepare_database, spawn_bot, write_config  # noqa: E402
 
 from bot.emulator import Emulator  # noqa: E402
 from tests.harness import UserClient  # noqa: E402
@@ -70,39 +67,17 @@ async def run(groups: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pingan-alert-"))
     fire_local = (datetime.now(ZoneInfo(TIMEZONE)) + timedelta(seconds=SETUP_SECONDS + 60)).replace(
         second=0, microsecond=0)
-    config_path = workdir / "config.yaml"
-    config_path.write_text(yaml.safe_dump({
-        "storage": {"path": str(workdir / "bench.db")},
-        "timezone": TIMEZONE,
-        "admins": [ADMIN_ID],
-        "logging": {"level": "WARNING"},
-        "notices": {
-            "grace_minutes": 5,
-            "themes": {"loans": {"title": {"zh": "网络贷款诈骗", "en": "Online-loan scams"},
-                                 "tips": [{"zh": "贷款前先交“手续费”的，都是诈骗。",
-                                           "en": "A loan that asks for a fee before paying out is a scam."}]}},
-            "schedules": [{"id": "bench", "cron": f"{fire_local.minute} {fire_local.hour} * * *",
-                           "targets": {"kinds": ["homeowners"]}, "content": {"theme": "loans"}}],
-        },
-    }, allow_unicode=True), encoding="utf-8")
+    config_path = write_config(workdir, fire_local, admins=[ADMIN_ID])
     process = None
     try:
         print(f"setting up {groups} groups; the notice starts at {fire_local:%H:%M:%S} ({TIMEZONE}) …", flush=True)
-        chat_ids = []
-        for n in range(groups):
-            chat = emulator.add_group(f"Compound {n}", type="supergroup")
-            emulator.set_bot_rights(chat["id"], status="member")
-            chat_ids.append(chat["id"])
+        chat_ids = add_groups(emulator, groups)
         await prepare_database(config_path, chat_ids)
         user = emulator.add_user(first_name="Officer", language_code="en", user_id=ADMIN_ID)
         emulator.add_private_chat(ADMIN_ID)
         admin = UserClient(emulator, user, ADMIN_ID)
 
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PINGAN_")}
-        env.update(PYTHONPATH=str(ROOT), PINGAN_TELEGRAM__TOKEN=TOKEN, PINGAN_TELEGRAM__API_URL=emulator.base_url)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", "--config", str(config_path), env=env, cwd=workdir,
-            stdout=asyncio.subprocess.DEVNULL, stderr=open(workdir / "bot.log", "wb"))
+        process = await spawn_bot(config_path, workdir, emulator)
         await emulator.wait_for(lambda: emulator.long_polls("getUpdates"), timeout=60)
         confirm = await compose_alert(admin)
         emulator.set_flood_limits(True)

@@ -69,6 +69,45 @@ async def resident(emulator: Emulator, user_id: int, stop: asyncio.Event, steps:
         await asyncio.sleep(jitter.uniform(0.8, 1.2) * think)
 
 
+def write_config(workdir: Path, fire_local: datetime, *, admins: list[int]) -> Path:
+    """A config with one schedule to the homeowners' groups at `fire_local` (a whole minute)."""
+    config_path = workdir / "config.yaml"
+    config_path.write_text(yaml.safe_dump({
+        "storage": {"path": str(workdir / "bench.db")},
+        "timezone": TIMEZONE,
+        "admins": admins,
+        "logging": {"level": "WARNING"},
+        "notices": {
+            "grace_minutes": 5,
+            "themes": {"loans": {"title": {"zh": "网络贷款诈骗", "en": "Online-loan scams"},
+                                 "tips": [{"zh": "贷款前先交“手续费”“保证金”的，都是诈骗。",
+                                           "en": "A loan that asks for a fee before paying out is a scam."}]}},
+            "schedules": [{"id": "bench", "cron": f"{fire_local.minute} {fire_local.hour} * * *",
+                           "targets": {"kinds": ["homeowners"]}, "content": {"theme": "loans"}}],
+        },
+    }, allow_unicode=True), encoding="utf-8")
+    return config_path
+
+
+def add_groups(emulator: Emulator, count: int) -> list[int]:
+    """That many supergroups with the bot in them (as a plain member); their chat ids."""
+    chat_ids = []
+    for n in range(count):
+        chat = emulator.add_group(f"Compound {n}", type="supergroup")
+        emulator.set_bot_rights(chat["id"], status="member")
+        chat_ids.append(chat["id"])
+    return chat_ids
+
+
+async def spawn_bot(config_path: Path, workdir: Path, emulator: Emulator) -> asyncio.subprocess.Process:
+    """`pingan run` in its own process against the emulator, as in production."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGAN_")}
+    env.update(PYTHONPATH=str(ROOT), PINGAN_TELEGRAM__TOKEN=TOKEN, PINGAN_TELEGRAM__API_URL=emulator.base_url)
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--config", str(config_path), env=env, cwd=workdir,
+        stdout=asyncio.subprocess.DEVNULL, stderr=open(workdir / "bot.log", "wb"))
+
+
 async def prepare_database(config_path: Path, chat_ids: list[int]) -> None:
     services = await open_services(load_config(config_path))
     try:
@@ -87,39 +126,17 @@ async def run(groups: int, users: int, think: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pingan-broadcast-"))
     fire_local = (datetime.now(ZoneInfo(TIMEZONE)) + timedelta(seconds=SETUP_SECONDS + 60)).replace(second=0,
                                                                                                     microsecond=0)
-    config_path = workdir / "config.yaml"
-    config_path.write_text(yaml.safe_dump({
-        "storage": {"path": str(workdir / "bench.db")},
-        "timezone": TIMEZONE,
-        "admins": [1],
-        "logging": {"level": "WARNING"},
-        "notices": {
-            "grace_minutes": 5,
-            "themes": {"loans": {"title": {"zh": "网络贷款诈骗", "en": "Online-loan scams"},
-                                 "tips": [{"zh": "贷款前先交“手续费”“保证金”的，都是诈骗。",
-                                           "en": "A loan that asks for a fee before paying out is a scam."}]}},
-            "schedules": [{"id": "bench", "cron": f"{fire_local.minute} {fire_local.hour} * * *",
-                           "targets": {"kinds": ["homeowners"]}, "content": {"theme": "loans"}}],
-        },
-    }, allow_unicode=True), encoding="utf-8")
+    config_path = write_config(workdir, fire_local, admins=[1])
     process = None
     try:
         print(f"setting up {groups} groups; the notice is due at {fire_local:%H:%M:%S} ({TIMEZONE}) …", flush=True)
-        chat_ids = []
-        for n in range(groups):
-            chat = emulator.add_group(f"Compound {n}", type="supergroup")
-            emulator.set_bot_rights(chat["id"], status="member")
-            chat_ids.append(chat["id"])
+        chat_ids = add_groups(emulator, groups)
         await prepare_database(config_path, chat_ids)
         people = [emulator.add_user(first_name=f"Resident {n}", language_code="zh")["id"] for n in range(users)]
         for user_id in people:
             emulator.add_private_chat(user_id)
 
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PINGAN_")}
-        env.update(PYTHONPATH=str(ROOT), PINGAN_TELEGRAM__TOKEN=TOKEN, PINGAN_TELEGRAM__API_URL=emulator.base_url)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", "--config", str(config_path), env=env, cwd=workdir,
-            stdout=asyncio.subprocess.DEVNULL, stderr=open(workdir / "bot.log", "wb"))
+        process = await spawn_bot(config_path, workdir, emulator)
         await emulator.wait_for(lambda: emulator.long_polls("getUpdates"), timeout=60)
         emulator.set_flood_limits(True)
         calls_before = len(emulator.calls)
