@@ -19,10 +19,10 @@ All of the bot's calls go through one `PacedRateLimiter`:
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import time
 import warnings
-from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from pathlib import Path
@@ -49,6 +49,8 @@ BULK = {"bulk": True}
 INTERACTIVE_RECENT = 3.0
 #: A bulk send this late (the event loop's wake-up jitter) still counts at its scheduled time.
 STAMP_SLACK = 0.003
+#: How often a send re-checks a window that holds only requests still awaiting their answers.
+IN_FLIGHT_POLL = 0.005
 CAPTION_LIMIT = 1024
 #: A send that wants to know whether Telegram throttled it sets a list here; the rate limiter
 #: appends each `retry_after` it waited out (the call runs in the sender's task, so it sees it).
@@ -56,24 +58,42 @@ retries_seen: ContextVar[list[float] | None] = ContextVar("pingan_retries_seen",
 
 
 class _Window:
-    """Send times within the last `period` seconds."""
+    """The sends Telegram may count within the last `period` seconds.
+
+    Telegram counts a send when the request reaches it, which is some time after the slot was taken
+    (the request may wait in this process, on the network, or in the server's queue) and before its
+    answer comes back. So a send counts as "now" while it is in flight and, once answered, at the
+    moment its answer arrived: the latest moment Telegram can have counted it. A request delayed in
+    transit then delays the sends that follow it instead of overflowing Telegram's window (a 429 and
+    a whole second's pause).
+    """
 
     def __init__(self, limit: int, period: float) -> None:
         self.limit = limit
         self.period = period
-        self.stamps: deque[float] = deque()
+        self.answered: list[float] = []  # sorted
+        self.in_flight = 0
 
-    def wait_needed(self, now: float, reserve: int = 0) -> float:
-        """Seconds until one more send fits, keeping `reserve` slots free."""
-        while self.stamps and self.stamps[0] <= now - self.period:
-            self.stamps.popleft()
-        limit = max(1, self.limit - reserve)
-        if len(self.stamps) < limit:
+    def wait_needed(self, now: float, reserve: int = 0, weight: int = 1) -> float:
+        """Seconds until `weight` more sends fit, keeping `reserve` slots free."""
+        expired = bisect.bisect_right(self.answered, now - self.period)
+        if expired:
+            del self.answered[:expired]
+        limit = max(weight, self.limit - reserve)
+        excess = len(self.answered) + self.in_flight + weight - limit
+        if excess <= 0:
             return 0.0
-        return self.stamps[len(self.stamps) - limit] + self.period - now
+        if excess > len(self.answered):  # the window is all requests still in flight
+            return IN_FLIGHT_POLL
+        return self.answered[excess - 1] + self.period - now
 
-    def add(self, now: float) -> None:
-        self.stamps.append(now)
+    def start(self, weight: int = 1) -> None:
+        self.in_flight += weight
+
+    def answered_at(self, now: float, weight: int = 1) -> None:
+        self.in_flight -= weight
+        for _ in range(weight):
+            bisect.insort(self.answered, now)
 
 
 class PacedRateLimiter(BaseRateLimiter[dict]):
@@ -85,7 +105,9 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         self._clock = clock
         self._people_reserve = people_reserve
         self._margin = margin
-        self._global = _Window(per_second, 1.0 + margin)
+        # Bulk sends are spaced with the margin; the window itself is Telegram's own second, since
+        # it counts sends when their answers arrive (see `_Window`).
+        self._global = _Window(per_second, 1.0)
         self._interval = (1.0 + margin) / per_second
         self._per_group = per_group_per_minute
         self._groups: dict[int | str, _Window] = {}
@@ -115,16 +137,19 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             window = self._groups[chat_id] = _Window(self._per_group, 60.0 + 60 * self._margin)
         return window
 
-    async def _take_interactive_slot(self, chat_id: Any) -> None:
+    def _windows(self, chat_id: Any) -> tuple[_Window, ...]:
         group = self._group_window(chat_id)
+        return (self._global, group) if group else (self._global,)
+
+    async def _take_interactive_slot(self, chat_id: Any, weight: int) -> None:
+        windows = self._windows(chat_id)
         while True:
             now = self._clock()
             self._last_interactive = now
-            wait = max(self._global.wait_needed(now), group.wait_needed(now) if group else 0.0)
+            wait = max(window.wait_needed(now, weight=weight) for window in windows)
             if wait <= 0:
-                self._global.add(now)
-                if group:
-                    group.add(now)
+                for window in windows:
+                    window.start(weight)
                 return
             self._interactive_waiting += 1
             try:
@@ -132,20 +157,20 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             finally:
                 self._interactive_waiting -= 1
 
-    async def _take_bulk_slot(self, chat_id: Any, urgent: bool = False) -> None:
+    async def _take_bulk_slot(self, chat_id: Any, weight: int, urgent: bool) -> None:
         """A bulk slot; urgent bulk sends (alerts, `{"bulk": True, "urgent": True}`) go before routine ones."""
         if not urgent:
             while self._urgent_waiting:
                 await asyncio.sleep(self._interval)
-            await self._take_paced_slot(chat_id)
+            await self._take_paced_slot(chat_id, weight)
             return
         self._urgent_waiting += 1
         try:
-            await self._take_paced_slot(chat_id)
+            await self._take_paced_slot(chat_id, weight)
         finally:
             self._urgent_waiting -= 1
 
-    async def _take_paced_slot(self, chat_id: Any) -> None:
+    async def _take_paced_slot(self, chat_id: Any, weight: int) -> None:
         group = self._group_window(chat_id)
         async with self._bulk_lane:
             while True:
@@ -157,17 +182,16 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 reserve = self._people_reserve if now - self._last_interactive < INTERACTIVE_RECENT else 0
                 wait = max(
                     due - now,
-                    self._global.wait_needed(now, reserve),
-                    group.wait_needed(now) if group else 0.0,
+                    self._global.wait_needed(now, reserve, weight),
+                    group.wait_needed(now, weight=weight) if group else 0.0,
                 )
                 if wait <= 0 and self._interactive_waiting == 0:
                     # Sends are stamped on an even schedule, so that sleeping a millisecond too
                     # long does not add up over a thousand sends (the margin covers the difference).
                     stamp = due if now - due < STAMP_SLACK else now
-                    self._global.add(stamp)
-                    if group:
-                        group.add(stamp)
-                    self._next_bulk_at = stamp + self._interval
+                    for window in self._windows(chat_id):
+                        window.start(weight)
+                    self._next_bulk_at = stamp + self._interval * weight
                     return
                 await asyncio.sleep(max(wait, 0.0005))
 
@@ -183,11 +207,15 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
         counted = endpoint in SEND_METHODS
         chat_id = data.get("chat_id")
+        weight = message_count(endpoint, data)
         for attempt in range(self._max_retries + 1):
+            taken: tuple[_Window, ...] = ()
             if bulk:
-                await self._take_bulk_slot(chat_id, bool(rate_limit_args.get("urgent")))
+                await self._take_bulk_slot(chat_id, weight, bool(rate_limit_args.get("urgent")))
+                taken = self._windows(chat_id)
             elif counted:
-                await self._take_interactive_slot(chat_id)
+                await self._take_interactive_slot(chat_id, weight)
+                taken = self._windows(chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -203,6 +231,10 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 logger.info("%s got RetryAfter %ss (attempt %d); waiting", endpoint, delay, attempt + 1)
                 if not bulk:
                     await asyncio.sleep(delay)
+            finally:
+                answered = self._clock()
+                for window in taken:
+                    window.answered_at(answered, weight)
         raise AssertionError("unreachable")
 
 
@@ -306,6 +338,14 @@ class TelegramSender:
             retries_seen.reset(token)
         events = frozenset({"rate_limited"}) if waited else frozenset()
         return SendResult(SendStatus.SENT, message_id=message.message_id, events=events), message
+
+
+def message_count(endpoint: str, data: dict[str, Any]) -> int:
+    """How many messages a call posts, as Telegram counts them: an album counts each of its items."""
+    media = data.get("media")
+    if endpoint == "sendMediaGroup" and isinstance(media, list | tuple) and media:
+        return len(media)
+    return 1
 
 
 def retry_seconds(exc: RetryAfter) -> float:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
+
+from telegram.error import RetryAfter
 
 from bot.sender import PacedRateLimiter
 
@@ -51,3 +54,39 @@ async def test_per_group_limit_applies_to_bulk_sends():
     fourth.cancel()
     other: list[float] = []
     await asyncio.wait_for(_call(limiter, other, bulk=False, chat_id=555), timeout=0.5)  # others are not held
+
+
+class _ExactServer:
+    """Telegram's global limit as the emulator enforces it: at most `limit` sends counted within
+    any second, counted when a request *arrives* — which transit delays make later than the send."""
+
+    def __init__(self, limit: int, seed: int) -> None:
+        self.limit = limit
+        self.arrivals: list[float] = []
+        self.refused = 0
+        self._random = random.Random(seed)
+
+    async def send(self) -> bool:
+        # One request in eight is held up on the way for longer than the limiter's 2% margin.
+        delayed = self._random.random() < 1 / 8
+        await asyncio.sleep(self._random.uniform(0.025, 0.045) if delayed else 0.001)
+        now = time.monotonic()
+        if sum(1 for t in self.arrivals if t > now - 1.0) >= self.limit:
+            self.refused += 1
+            raise RetryAfter(1)
+        self.arrivals.append(now)
+        await asyncio.sleep(0.001)  # the answer's way back
+        return True
+
+
+async def test_requests_delayed_in_transit_do_not_overflow_telegrams_window():
+    limiter = PacedRateLimiter(per_second=60)
+    server = _ExactServer(limit=60, seed=7)
+
+    async def send(n: int):
+        return await limiter.process_request(server.send, (), {}, "sendMessage", {"chat_id": -100 - n},
+                                             {"bulk": True, "urgent": True})
+
+    await asyncio.gather(*(send(n) for n in range(150)))
+    assert server.refused == 0
+    assert len(server.arrivals) == 150
