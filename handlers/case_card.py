@@ -55,6 +55,16 @@ ACTION_LABELS = {
     "case.followed_up": N_("followed up"),
     "case.closed": N_("closed after the follow-up visit"),
     "case.followup_no_response": N_("closed: no answer to the follow-up visit"),
+    "case.reported": N_("reported"),
+    "case.emergency_opened": N_("opened at once: happening now"),
+    "case.report_unfinished": N_("the reporter stopped before finishing"),
+    "case.joined": N_("another resident added their report"),
+    "case.info_added": N_("the reporter added information"),
+    "case.contact_viewed": N_("contact viewed"),
+    "case.followup_asked": N_("follow-up visit: questions sent"),
+    "case.followup_answered": N_("follow-up visit: answered whether it is solved"),
+    "case.followup_rated": N_("follow-up visit: rated"),
+    "case.followup_commented": N_("follow-up visit: comment"),
 }
 
 
@@ -122,9 +132,10 @@ async def card_text(context: PinganContext, case: Case) -> str:
     if group is not None:
         lines.append(_("From group: {title}").format(title=html.escape(group.title)))
     lines.append(_("Reported: {time}").format(time=reported))
-    if case.kind == "incident" and case.complete:
-        lines.append(_("Where: {where}").format(where=html.escape(where_text(details.get("where") or {}))))
-        lines.append(_("When: {when}").format(when=html.escape(when_text(details.get("when") or {}))))
+    if case.kind == "incident" and details.get("where"):
+        lines.append(_("Where: {where}").format(where=html.escape(where_text(details["where"]))))
+    if case.kind == "incident" and details.get("when"):
+        lines.append(_("When: {when}").format(when=html.escape(when_text(details["when"]))))
     if case.kind == "dispute":
         if details.get("other_party"):
             lines.append(_("Other party: {party}").format(party=html.escape(details["other_party"])))
@@ -133,7 +144,9 @@ async def card_text(context: PinganContext, case: Case) -> str:
             answer=_("yes") if mediation.get("willing") else _("no")))
     if not case.complete:
         lines += ["", _("The reporter is still giving details; this card will be updated.")]
-    elif case.description:
+    elif details.get("unfinished"):
+        lines += ["", "⚠️ " + _("The reporter stopped before finishing the report: this is everything they gave.")]
+    if case.complete and case.description:
         lines += ["", html.escape(shorten(case.description))]
     return "\n".join(lines)
 

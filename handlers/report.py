@@ -112,10 +112,25 @@ async def cancel_command(update: Update, context: PinganContext) -> None:
         await context.services.cases.drop_pending_text(user_id)
         await update.effective_message.reply_text(_("Cancelled: nothing was changed."))
         return
-    draft = await context.services.intake.cancel(user_id)
+    draft = await context.services.intake.draft(user_id)
+    if draft is None:
+        await update.effective_message.reply_text(_("There is nothing to cancel."), reply_markup=ReplyKeyboardRemove())
+        return
     await _strip_buttons(context, user_id, draft)
-    text = _("Cancelled. Nothing was sent.") if draft else _("There is nothing to cancel.")
-    await update.effective_message.reply_text(text, reply_markup=ReplyKeyboardRemove())
+    await update.effective_message.reply_text(await end_report(context, draft), reply_markup=ReplyKeyboardRemove())
+
+
+async def end_report(context: PinganContext, draft: Draft) -> str:
+    """Drops the person's dialogue and says what became of it. An urgent report whose case staff
+    already have is not dropped: the case keeps what the person had told us."""
+    closed = await context.services.reports.close_unfinished(draft)
+    if closed is None:
+        await context.services.intake.discard(draft.user_id)
+        return _("Cancelled. Nothing was sent.")
+    case, media = closed
+    await case_card.post_case_card(context, case, media)
+    return _("Stopped. Your urgent report {ref} had already reached the duty officers, so it stays with them "
+             "with what you told us. Send /myreports to follow it or to add to it.").format(ref=case.ref)
 
 
 # --- asking ----------------------------------------------------------------------------------
@@ -288,7 +303,10 @@ async def on_button(update: Update, context: PinganContext) -> None:
         origin = int(args[0]) if args and args[0].isdigit() and args[0] != "0" else None
         await _strip_buttons_of(context, query)
         await query.answer()
-        await intake.discard(user_id)
+        if draft is not None:
+            ended = await end_report(context, draft)
+            if draft.case_id is not None:  # the urgent case stays: say so before starting again
+                await context.bot.send_message(chat_id, ended)
         await begin(context, user_id, origin_group_id=origin, replace=True)
         return
     if draft is None:
@@ -302,10 +320,9 @@ async def on_button(update: Update, context: PinganContext) -> None:
         await query.answer()
         return
     if action in ("cancel", "discard"):
-        await intake.cancel(user_id)
         await _strip_buttons(context, chat_id, draft)
         await _strip_buttons_of(context, query)
-        await context.bot.send_message(chat_id, _("Cancelled. Nothing was sent."), reply_markup=ReplyKeyboardRemove())
+        await context.bot.send_message(chat_id, await end_report(context, draft), reply_markup=ReplyKeyboardRemove())
         await query.answer()
         return
     if query.message is None or query.message.message_id != draft.prompt_message_id:
@@ -441,7 +458,21 @@ def arm_report_jobs(application: Application) -> None:
 
 
 async def remind_idle_drafts(context: PinganContext) -> None:
-    """Job: one reminder for each report left idle; drafts past their time are dropped."""
+    """Job: one reminder for each report left idle; drafts past their time are dropped (an urgent
+    report's case keeps what its draft held, and the person is told)."""
+    for draft in await context.services.intake.expire_drafts():
+        closed = await context.services.reports.close_unfinished(draft)
+        if closed is None:
+            continue
+        case, media = closed
+        await case_card.post_case_card(context, case, media)
+        with using_locale(await locale_of(context, draft.user_id)):
+            text = _("We stopped asking about your urgent report {ref}: it is with the duty officers, with what "
+                     "you had told us. Send /myreports to follow it or to add to it.").format(ref=case.ref)
+        try:
+            await context.bot.send_message(draft.user_id, text, reply_markup=ReplyKeyboardRemove())
+        except TelegramError as exc:
+            logger.info("could not tell user %s their urgent report was kept: %s", draft.user_id, exc)
     for draft in await context.services.intake.drafts_to_remind():
         with using_locale(await locale_of(context, draft.user_id)):
             text = _("You have an unfinished report. Would you like to continue it? It is kept for {hours} "

@@ -46,9 +46,12 @@ class DraftRepo:
         )
         return [_draft(r) for r in rows]
 
-    async def delete_older_than(self, cutoff: datetime) -> list[Draft]:
-        rows = await self._db.fetch_all("SELECT * FROM drafts WHERE updated_at <= ?", (to_db(cutoff),))
-        await self._db.execute("DELETE FROM drafts WHERE updated_at <= ?", (to_db(cutoff),))
+    async def expire(self, cutoff: datetime) -> list[Draft]:
+        """Deletes drafts untouched since `cutoff`, except report drafts linked to a case (an urgent
+        report already sent): those are returned, for the case to be closed with them."""
+        linked = "purpose = 'report' AND case_id IS NOT NULL"
+        rows = await self._db.fetch_all(f"SELECT * FROM drafts WHERE updated_at <= ? AND {linked}", (to_db(cutoff),))
+        await self._db.execute(f"DELETE FROM drafts WHERE updated_at <= ? AND NOT ({linked})", (to_db(cutoff),))
         return [_draft(r) for r in rows]
 
 

@@ -145,10 +145,13 @@ class IntakeService:
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def draft(self, user_id: int) -> Draft | None:
-        """The person's draft, unless it has expired (then it is gone)."""
+        """The person's draft, unless it has expired (then it is gone).
+
+        An urgent report's draft (its case is already open) is left to `expire_drafts`, which the
+        caller follows with closing the case; until then the person may still finish it."""
         draft = await self._drafts.get(user_id)
         expired_before = self._clock.now() - timedelta(hours=self._settings.draft_ttl_hours)
-        if draft is not None and draft.updated_at <= expired_before:
+        if draft is not None and draft.case_id is None and draft.updated_at <= expired_before:
             await self._drafts.delete(user_id)
             return None
         return draft
@@ -181,11 +184,6 @@ class IntakeService:
         await self._drafts.save(draft)
         return draft
 
-    async def cancel(self, user_id: int) -> Draft | None:
-        draft = await self._drafts.get(user_id)
-        await self._drafts.delete(user_id)
-        return draft
-
     async def remember_prompt(self, draft: Draft, message_id: int) -> Draft:
         """The message whose buttons answer the current step (older ones are stale)."""
         updated = draft.model_copy(update={"prompt_message_id": message_id})
@@ -211,11 +209,16 @@ class IntakeService:
 
     # --- reminders ---------------------------------------------------------------------------
 
+    async def expire_drafts(self) -> list[Draft]:
+        """Drops the drafts past their time, and returns the expired drafts of urgent reports, whose
+        cases are already open: the caller closes those with what they hold
+        (`ReportService.close_unfinished`), which drops them too."""
+        expired_before = self._clock.now() - timedelta(hours=self._settings.draft_ttl_hours)
+        return await self._drafts.expire(expired_before)
+
     async def drafts_to_remind(self) -> list[Draft]:
         """Report drafts idle past the reminder time, each returned once (marked reminded)."""
         now = self._clock.now()
-        expired_before = now - timedelta(hours=self._settings.draft_ttl_hours)
-        await self._drafts.delete_older_than(expired_before)
         due = []
         async with self._db.transaction():
             for draft in await self._drafts.idle_since(now - timedelta(minutes=self._settings.idle_reminder_minutes)):

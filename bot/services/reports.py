@@ -165,6 +165,35 @@ class ReportService:
         media = [m for m in await self._cases.media(case.id) if m.addition_id == addition_id]
         return SubmittedReport(case=case, joined_existing=join_case_id is not None, media=media)
 
+    async def close_unfinished(self, draft: Draft) -> tuple[Case, list[CaseMedia]] | None:
+        """An urgent report the person stopped (cancelled, or left until the draft expired) after its
+        red case was already opened: the case keeps whatever they had told us, marked unfinished, and
+        the draft goes. None when the draft has no such case (nothing was sent)."""
+        if draft.purpose != "report" or draft.case_id is None:
+            return None
+        now = self._clock.now()
+        data = draft.data
+        async with self._db.transaction():
+            case = await self._cases.get(draft.case_id)
+            await self._drafts.delete(draft.user_id)
+            if case is None or case.complete:
+                return None
+            await self._cases.complete(case.id, category=case.category, area=await self.area_of(draft),
+                                       description=data.get("description", ""),
+                                       details={**_details(data), "unfinished": True}, related_case_id=None, now=now)
+            contact = data.get("contact")
+            if contact:
+                await self._cases.update_reporter_contact(case.id, draft.user_id, anonymous=contact["anonymous"],
+                                                          phone=contact["phone"])
+            for file_id in data.get("photos", []):
+                await self._cases.add_media(case.id, "photo", file_id, now, None)
+            if data.get("description_voice"):
+                await self._cases.add_media(case.id, "voice", data["description_voice"], now, None)
+            answered = sorted(key for key in data if key not in ("kind", "category"))
+            await self._audit.record(now, draft.user_id, "case.report_unfinished", "case", case.id,
+                                     {"answered": answered})
+        return await self._cases.get(case.id), await self._cases.media(case.id)
+
     async def _case_created(self, case: Case) -> None:
         if self._on_case_created is not None:
             await self._on_case_created(case)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.i18n import gettext_in
 from tests.flows import REF, start_incident, submit, walk_dispute, walk_incident
 from tests.harness import button_texts, button_urls
 
@@ -182,6 +183,53 @@ async def test_emergency_alerts_staff_at_once_and_completes_the_case(pingan, mak
         lambda: [m for m in emulator.bot_messages(staff_chat) if case_ref_in(m) and "Smoke" in m["text"]])
     assert card[0]["message_id"] == alert[0]["message_id"]  # the same card, edited in place
     assert any("location" in m for m in emulator.chat_messages(staff_chat))
+
+
+# Staff cards are in the deployment's language (zh here).
+STOPPED_ON_CARD = gettext_in("zh", "The reporter stopped before finishing the report: this is everything they gave.")
+
+
+async def test_cancelling_an_urgent_report_keeps_its_case_with_what_was_told(pingan, make_user, staff_chat,
+                                                                              emulator):
+    resident = make_user("Alice", language_code="en")
+    describe = await start_incident(resident, category="Fire hazard", urgent=True)
+    case = (await pingan.services.reports.cases_of(resident.user_id))[0]
+    photos_q = await resident.ask("Smoke from the e-bikes charging in the corridor of building 5.")
+    await resident.click(photos_q, text="✖ Cancel")
+    stopped = await resident.reply()
+    # Staff already have the red case: the person is not told "nothing was sent".
+    assert case.ref in stopped["text"] and "stays with them" in stopped["text"]
+    assert describe["message_id"] < stopped["message_id"]
+    kept = await pingan.services.reports.case(case.id)
+    assert kept.complete and kept.description.startswith("Smoke") and kept.details["unfinished"]
+    assert await pingan.services.intake.draft(resident.user_id) is None
+    card = next(m for m in emulator.bot_messages(staff_chat) if m["message_id"] == kept.staff_message_id)
+    assert STOPPED_ON_CARD in card["text"] and "Smoke" in card["text"]
+    assert gettext_in("zh", "The reporter is still giving details; this card will be updated.") not in card["text"]
+    history = [e.action for e in await pingan.services.reports.audit_of(case.id)]
+    assert "case.report_unfinished" in history
+
+
+async def test_an_urgent_report_left_unfinished_is_kept_when_its_draft_expires(pingan, make_user, staff_chat,
+                                                                               emulator, clock):
+    from handlers.report import REMINDER_JOB
+
+    resident = make_user("Alice", language_code="en")
+    await start_incident(resident, category="Fire hazard", urgent=True)
+    await resident.ask("Smoke in the corridor of building 5.")  # then they put the phone down
+    case = (await pingan.services.reports.cases_of(resident.user_id))[0]
+    job = pingan.bot.application.job_queue.get_jobs_by_name(REMINDER_JOB)[0]
+    clock.advance(timedelta(hours=25))
+    assert await pingan.services.intake.draft(resident.user_id) is not None  # the job closes it, not a read
+    await job.run(pingan.bot.application)
+    told = await resident.reply()
+    assert case.ref in told["text"] and "/myreports" in told["text"]
+    kept = await pingan.services.reports.case(case.id)
+    assert kept.complete and kept.details["unfinished"] and kept.description.startswith("Smoke")
+    card = next(m for m in emulator.bot_messages(staff_chat) if m["message_id"] == kept.staff_message_id)
+    assert STOPPED_ON_CARD in card["text"]
+    await job.run(pingan.bot.application)
+    assert resident.pending_replies() == []  # once
 
 
 async def test_possible_duplicate_offers_to_join(pingan, make_user, staff_chat, emulator):

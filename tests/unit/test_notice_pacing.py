@@ -66,15 +66,15 @@ class _ExactServer:
         self.refused = 0
         self._random = random.Random(seed)
 
-    async def send(self) -> bool:
+    async def send(self, weight: int = 1) -> bool:
         # One request in eight is held up on the way for longer than the limiter's 2% margin.
         delayed = self._random.random() < 1 / 8
         await asyncio.sleep(self._random.uniform(0.025, 0.045) if delayed else 0.001)
         now = time.monotonic()
-        if sum(1 for t in self.arrivals if t > now - 1.0) >= self.limit:
+        if sum(1 for t in self.arrivals if t > now - 1.0) + weight > self.limit:
             self.refused += 1
             raise RetryAfter(1)
-        self.arrivals.append(now)
+        self.arrivals.extend([now] * weight)
         await asyncio.sleep(0.001)  # the answer's way back
         return True
 
@@ -90,3 +90,17 @@ async def test_requests_delayed_in_transit_do_not_overflow_telegrams_window():
     await asyncio.gather(*(send(n) for n in range(150)))
     assert server.refused == 0
     assert len(server.arrivals) == 150
+
+
+async def test_an_album_counts_as_one_message_per_photo():
+    limiter = PacedRateLimiter(per_second=6)
+    server = _ExactServer(limit=6, seed=1)
+    album = {"chat_id": -100, "media": ["photo-1", "photo-2", "photo-3"]}
+
+    async def send_album(n: int):
+        return await limiter.process_request(server.send, (3,), {}, "sendMediaGroup", {**album, "chat_id": -100 - n},
+                                             {"bulk": True})
+
+    await asyncio.gather(*(send_album(n) for n in range(5)))
+    assert server.refused == 0
+    assert len(server.arrivals) == 15
