@@ -436,8 +436,6 @@ async def _deliver(application: Application, alert_id: int) -> None:
     await arm(application, min_delay=1.0)
 
 
-
-
 async def refresh_report(application: Application, alert_id: int, *, final: bool = False) -> None:
     """Edits the officer's report in place: at most once a second while sending, and at the end."""
     # Per running application (a restart starts afresh; a module-level dict keyed by id() could
@@ -449,7 +447,8 @@ async def refresh_report(application: Application, alert_id: int, *, final: bool
     # Throttle before reading anything: this runs after every delivered row, and the summary reads
     # all of the alert's rows (per row, that would be quadratic in the number of groups).
     if not final and now - state["last"] < REPORT_EDIT_SECONDS:
-        if not state["scheduled"]:
+        # While stopping, no later edit: the resumed sending refreshes the report after a restart.
+        if not state["scheduled"] and application.running:
             state["scheduled"] = True
 
             async def later() -> None:
