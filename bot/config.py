@@ -26,6 +26,7 @@ from bot.config_notices import (
     validate_declared_groups,
 )
 from bot.config_reports import ReportSettings
+from bot.config_stats import BriefingSettings
 
 CONFIG_ENV_VAR = "PINGAN_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -126,6 +127,7 @@ class Settings(BaseSettings):
     groups: list[GroupDeclaration] = Field(default_factory=list)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    briefing: BriefingSettings = Field(default_factory=BriefingSettings)
 
     @field_validator("groups")
     @classmethod

@@ -22,10 +22,12 @@ from bot.services.library import LibraryService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
+from bot.services.stats import StatsService
 from handlers.alerts import start_alerts
 from handlers.case_actions import arm_case_jobs
 from handlers.menu import publish_menus
 from handlers.report import arm_report_jobs
+from handlers.stats import arm_briefing_job
 from storage.db import Database
 from storage.migrate import apply_migrations
 
@@ -67,6 +69,7 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
                             default_language=config.default_language, timezone=config.timezone,
                             staff_chat_id=config.staff_chat_id),
         library=library,
+        stats=StatsService(db, clock, config.timezone, config.briefing),
     )
 
 
@@ -93,6 +96,7 @@ class Pingan:
             await start_alerts(self.application)
             arm_report_jobs(self.application)
             arm_case_jobs(self.application)
+            arm_briefing_job(self.application)
         except BaseException:
             await self.stop()
             raise

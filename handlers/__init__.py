@@ -15,7 +15,7 @@ from telegram.ext import (
 
 from bot import callbacks
 from handlers import alerts as alerts_
-from handlers import case_actions, case_card, fallback, language, myreports, privacy, report, roles, start
+from handlers import case_actions, case_card, fallback, language, myreports, privacy, report, roles, start, stats
 from handlers import groups as groups_
 from handlers import help as help_
 from handlers import library as library_
@@ -46,6 +46,8 @@ def register(application: Application) -> None:
         CommandHandler("cases", case_actions.list_cases),
         CommandHandler("case", case_actions.open_case),
         MessageHandler(filters.Regex(r"^/case_PA_\d{4}_\d{6}(@\w+)?$"), case_actions.open_case),
+        CommandHandler("stats", stats.stats_command),
+        CallbackQueryHandler(stats.stats_pressed, pattern=callbacks.pattern(stats.FAMILY)),
         CallbackQueryHandler(language.choose_language, pattern=callbacks.pattern(language.FAMILY)),
         CallbackQueryHandler(privacy.request_erasure, pattern=callbacks.pattern(privacy.FAMILY)),
         CallbackQueryHandler(roles.invite_pressed, pattern=callbacks.pattern(roles.INVITE_FAMILY)),

@@ -43,6 +43,8 @@ def config(tmp_path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Set
         staff_chat_id=STAFF_CHAT_ID,
         # Spot checks are random in production; tests that want one ask for it.
         cases={"spot_check_fraction": 0.0},
+        # The weekly briefing's job would post into the staff chat mid-test; its tests turn it on.
+        briefing={"enabled": False},
     )
 
 

@@ -14,6 +14,7 @@ from bot.services.library import LibraryService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
+from bot.services.stats import StatsService
 from storage.db import Database
 
 
@@ -32,3 +33,4 @@ class Services:
     notices: NoticeService
     alerts: AlertService
     library: LibraryService
+    stats: StatsService

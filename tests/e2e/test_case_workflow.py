@@ -6,59 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from storage.models import Role
-from tests.conftest import ADMIN_ID, STAFF_CHAT_ID
+from tests.conftest import STAFF_CHAT_ID
 from tests.flows import REF, submit, walk_incident
 from tests.harness import button_texts
-
-
-class Team:
-    """A resident, two officers, a mediator and a supervisor, with the staff chat."""
-
-    def __init__(self, pingan, emulator, make_user, admin):
-        self.pingan, self.emulator = pingan, emulator
-        self.resident = make_user("Alice", language_code="en")
-        self.officer = make_user("Wang", language_code="en")
-        self.officer2 = make_user("Zhao", language_code="en")
-        self.mediator = make_user("Liu", language_code="en")
-        self.supervisor = make_user("Chief Sun", language_code="en")
-        self.admin = admin
-        self.staff = [self.officer, self.officer2, self.mediator, self.supervisor, admin]
-        emulator.add_group("Staff", chat_id=STAFF_CHAT_ID, members=[u.user_id for u in self.staff],
-                           admins=[ADMIN_ID])
-        emulator.add_bot_to_group(STAFF_CHAT_ID, by_user_id=ADMIN_ID, status="administrator")
-
-    async def setup(self):
-        people = self.pingan.services.people
-        for user, role in ((self.officer, Role.OFFICER), (self.officer2, Role.OFFICER),
-                           (self.mediator, Role.MEDIATOR), (self.supervisor, Role.SUPERVISOR)):
-            await people.register_contact(user.user_id, user.user["first_name"], None, "en")
-            await people.grant_by_system(user.user_id, role, via="test")
-        for user in self.staff:  # each has a private chat with the bot
-            await user.ask("/help")
-
-    async def report(self) -> str:
-        return await submit(self.resident, await walk_incident(self.resident, phone="138 0013 8000"))
-
-    def card(self, ref):
-        return next(m for m in self.emulator.bot_messages(STAFF_CHAT_ID) if ref in (m.get("text") or ""))
-
-    async def press(self, user, ref, *, text=None, data=None):
-        return await user.in_chat(STAFF_CHAT_ID).click(self.card(ref), text=text, data=data)
-
-    async def resolve(self, ref, *, outcome="已解决", text="Handled."):
-        """The officer accepts and resolves the case, writing the reporter's text in private."""
-        await self.press(self.officer, ref, text="✋ 接单")
-        await self.press(self.officer, ref, text="✅ 办结")
-        await self.press(self.officer, ref, text=outcome)
-        await self.officer.reply()  # "write what was done"
-        await self.officer.ask(text)
-
-    async def run_alarms(self):
-        from handlers.case_actions import ALARM_JOB
-
-        app = self.pingan.bot.application
-        await app.job_queue.get_jobs_by_name(ALARM_JOB)[0].run(app)
+from tests.team import Team
 
 
 @pytest.fixture

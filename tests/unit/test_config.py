@@ -65,6 +65,7 @@ telegram: {token: "not a token", api_url: "ftp://x"}
 admins: [1, two]
 staf_chat_id: 5
 emergency: {numbers: {police: "call me"}}
+briefing: {cron: "every monday"}
 """)
     with pytest.raises(ConfigError) as caught:
         load_config(path)
@@ -76,6 +77,7 @@ emergency: {numbers: {police: "call me"}}
     assert "admins.1:" in problems
     assert "staf_chat_id: unknown key" in problems
     assert "emergency.numbers: police" in problems
+    assert "briefing.cron: 'every monday' is not a 5-field cron expression" in problems
     assert "not a token" not in problems  # secrets are never echoed
 
 
