@@ -118,6 +118,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         self._bulk_paused_until = 0.0
         self._interactive_waiting = 0
         self._urgent_waiting = 0
+        self._routine_held_until = float("-inf")
         self.retry_after_seen = 0
 
     async def initialize(self) -> None:
@@ -157,23 +158,35 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             finally:
                 self._interactive_waiting -= 1
 
+    def hold_routine(self, seconds: float) -> None:
+        """Routine bulk sends wait up to `seconds` (0: no longer): an urgent broadcast is being queued."""
+        self._routine_held_until = self._clock() + seconds if seconds > 0 else float("-inf")
+
+    def _routine_must_wait(self) -> bool:
+        return bool(self._urgent_waiting) or self._clock() < self._routine_held_until
+
     async def _take_bulk_slot(self, chat_id: Any, weight: int, urgent: bool) -> None:
         """A bulk slot; urgent bulk sends (alerts, `{"bulk": True, "urgent": True}`) go before routine ones."""
         if not urgent:
-            while self._urgent_waiting:
+            while not await self._take_paced_slot(chat_id, weight, urgent=False):
                 await asyncio.sleep(self._interval)
-            await self._take_paced_slot(chat_id, weight)
             return
         self._urgent_waiting += 1
         try:
-            await self._take_paced_slot(chat_id, weight)
+            await self._take_paced_slot(chat_id, weight, urgent=True)
         finally:
             self._urgent_waiting -= 1
 
-    async def _take_paced_slot(self, chat_id: Any, weight: int) -> None:
+    async def _take_paced_slot(self, chat_id: Any, weight: int, *, urgent: bool) -> bool:
+        """Takes the next slot of the bulk lane; False (nothing taken) when a routine send must let an
+        urgent one go first — also after it had queued for the lane."""
         group = self._group_window(chat_id)
+        if not urgent and self._routine_must_wait():
+            return False
         async with self._bulk_lane:
             while True:
+                if not urgent and self._routine_must_wait():
+                    return False
                 now = self._clock()
                 due = max(self._next_bulk_at, self._bulk_paused_until)
                 # Optionally keep slots of the window free while people are talking to the bot. The
@@ -192,7 +205,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                     for window in self._windows(chat_id):
                         window.start(weight)
                     self._next_bulk_at = stamp + self._interval * weight
-                    return
+                    return True
                 await asyncio.sleep(max(wait, 0.0005))
 
     async def process_request(
@@ -254,6 +267,11 @@ class TelegramSender:
 
         result, _message = await self._attempt(send)
         return result
+
+    def hold_routine(self, seconds: float) -> None:
+        limiter = self._bot.rate_limiter
+        if isinstance(limiter, PacedRateLimiter):
+            limiter.hold_routine(seconds)
 
     async def send_alert(self, chat_id: int, html_text: str, payload: dict) -> SendResult:
         """An urgent alert: ahead of notices (priority lane), with its button, photos and pin.

@@ -318,6 +318,8 @@ class AlertService:
         groups = await self.target_groups(data)
         if not groups:
             raise AlertClosed("no groups")
+        if not approval:
+            self._dispatcher.hold_routine()  # no notice goes out while the alert is being queued
         async with self._db.transaction():
             alert_id = await self._alerts.insert(
                 ref, draft.user_id, data["kind"], data["text"], list(data.get("photos", [])),
@@ -353,6 +355,7 @@ class AlertService:
     async def approve(self, alert_id: int, approver_id: int, roles, link_for: Callable[[str], str]) -> Alert:
         if not may_oversee(roles):
             raise NotAllowed()
+        self._dispatcher.hold_routine()
         now = self._clock.now()
         async with self._db.transaction():
             alert = await self._alerts.get(alert_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,9 @@ from storage.outbox import OutboxRepo
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+#: How long routine sends wait at most for an urgent broadcast being queued (`hold_routine`).
+ROUTINE_HOLD_SECONDS = 5.0
+ROUTINE_HOLD_POLL = 0.02
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_CAP = timedelta(minutes=5)
 
@@ -58,6 +62,10 @@ class Sender(Protocol):
 
     async def send_alert(self, chat_id: int, html_text: str, payload: dict) -> SendResult:
         """Send one urgent alert (photos, the "I have information" button, pinned if asked)."""
+
+    def hold_routine(self, seconds: float) -> None:
+        """Optional. Routine sends already handed over wait up to `seconds` (0: go on): an urgent one is
+        coming."""
 
 
 @dataclass
@@ -107,11 +115,36 @@ class OutboxDispatcher:
         self._urgent_runs = 0
         self._no_urgent = asyncio.Event()
         self._no_urgent.set()
+        # Set when an alert is about to be queued (`hold_routine`), so that no notice goes out while
+        # its rows are being written; bounded, so that a failure on the way never stalls notices.
+        self._routine_held_until = 0.0
 
     def stop(self) -> None:
         """Finish the sends in flight, start no new one."""
         self._stopping = True
         self._no_urgent.set()  # a notice waiting behind an alert must not hold the shutdown
+        self._release_routine()
+
+    def hold_routine(self, seconds: float = ROUTINE_HOLD_SECONDS) -> None:
+        """An urgent broadcast is about to be queued: routine sends wait (at most `seconds`, or until
+        the urgent rows have gone out), here and in the sender, so that none goes out ahead of it."""
+        self._routine_held_until = time.monotonic() + seconds
+        if self.sender is not None and hasattr(self.sender, "hold_routine"):
+            self.sender.hold_routine(seconds)
+
+    def _release_routine(self) -> None:
+        self._routine_held_until = 0.0
+        if self.sender is not None and hasattr(self.sender, "hold_routine"):
+            self.sender.hold_routine(0.0)
+
+    async def _routine_turn(self) -> None:
+        """Returns when a routine row may go: no urgent run under way and no hold."""
+        while True:
+            await self._no_urgent.wait()
+            held = self._routine_held_until - time.monotonic()
+            if held <= 0 or self._stopping:
+                return
+            await asyncio.sleep(min(held, ROUTINE_HOLD_POLL))
 
     async def recover(self) -> DeliveryReport:
         """At start: rows left `sending` by a crash. Notices → uncertain (never resent); urgent → resent."""
@@ -151,6 +184,7 @@ class OutboxDispatcher:
                 if level > 0:
                     self._urgent_runs -= 1
                     if self._urgent_runs == 0:
+                        self._release_routine()
                         self._no_urgent.set()
         self.uncertain_total += report.uncertain
         return report
@@ -173,7 +207,7 @@ class OutboxDispatcher:
     async def _deliver_one(self, entry: OutboxEntry, now: datetime, report: DeliveryReport) -> None:
         urgent_row = _priority(entry) > 0
         if not urgent_row:
-            await self._no_urgent.wait()
+            await self._routine_turn()
         # An urgent row (an alert) stays due until the alert is closed, which skips its pending rows.
         if not urgent_row and entry.not_before + self._grace < now:
             await self._end(entry, OutboxState.SKIPPED, "expired", report)
@@ -187,8 +221,8 @@ class OutboxDispatcher:
             return
         if self._stopping or not await self._outbox.claim(entry.id, self._clock.now()):
             return  # shutting down, or another run has it
-        if not urgent_row and not self._no_urgent.is_set():
-            await self._no_urgent.wait()  # an alert arrived while this notice was being claimed
+        if not urgent_row:
+            await self._routine_turn()  # an alert may have arrived while this notice was being claimed
         chat_id = entry.chat_id
         events: set[str] = set()
         payload = getattr(entry, "payload", None)

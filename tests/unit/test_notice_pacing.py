@@ -104,3 +104,40 @@ async def test_an_album_counts_as_one_message_per_photo():
     await asyncio.gather(*(send_album(n) for n in range(5)))
     assert server.refused == 0
     assert len(server.arrivals) == 15
+
+
+async def _tagged_call(limiter, sent: list[str], tag: str, rate_limit_args):
+    async def callback():
+        sent.append(tag)
+        return True
+
+    return await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": -hash(tag) % 10**6 - 100},
+                                         rate_limit_args)
+
+
+async def test_routine_sends_queued_for_the_lane_let_an_alert_go_first():
+    limiter = PacedRateLimiter(per_second=20)
+    sent: list[str] = []
+    notices = [asyncio.create_task(_tagged_call(limiter, sent, f"notice-{n}", {"bulk": True})) for n in range(20)]
+    await asyncio.sleep(0.12)  # a few notices out, the rest queued for the lane
+    before = len(sent)
+    alerts = [asyncio.create_task(_tagged_call(limiter, sent, f"alert-{n}", {"bulk": True, "urgent": True}))
+              for n in range(5)]
+    await asyncio.gather(*alerts, *notices)
+    after_press = sent[before:]
+    # At most the one notice already holding the lane goes out before the alerts.
+    assert max(i for i, tag in enumerate(after_press) if tag.startswith("alert")) <= 5
+
+
+async def test_a_hold_keeps_routine_sends_back_while_an_alert_is_queued():
+    limiter = PacedRateLimiter(per_second=50)
+    sent: list[str] = []
+    limiter.hold_routine(5.0)
+    notice = asyncio.create_task(_tagged_call(limiter, sent, "notice", {"bulk": True}))
+    await _tagged_call(limiter, sent, "reply", None)  # people are never held
+    await _tagged_call(limiter, sent, "alert", {"bulk": True, "urgent": True})
+    await asyncio.sleep(0.1)
+    assert sent == ["reply", "alert"] and not notice.done()
+    limiter.hold_routine(0)  # the alert's rows are out
+    await asyncio.wait_for(notice, timeout=1)
+    assert sent == ["reply", "alert", "notice"]
