@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
+import math
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
@@ -49,6 +50,9 @@ BULK = {"bulk": True}
 INTERACTIVE_RECENT = 3.0
 #: A bulk send this late (the event loop's wake-up jitter) still counts at its scheduled time.
 STAMP_SLACK = 0.003
+#: A reply to a group that has had its 20 messages this minute is dropped rather than waited for:
+#: updates are handled one at a time, so waiting would hold up everyone's replies.
+INTERACTIVE_GROUP_MAX_WAIT = 2.0
 #: How often a send re-checks a window that holds only requests still awaiting their answers.
 IN_FLIGHT_POLL = 0.005
 CAPTION_LIMIT = 1024
@@ -144,6 +148,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
 
     async def _take_interactive_slot(self, chat_id: Any, weight: int) -> None:
         windows = self._windows(chat_id)
+        group = self._group_window(chat_id)
         while True:
             now = self._clock()
             self._last_interactive = now
@@ -152,6 +157,9 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 for window in windows:
                     window.start(weight)
                 return
+            if group is not None and group.wait_needed(now, weight=weight) > INTERACTIVE_GROUP_MAX_WAIT:
+                # As Telegram itself would answer; the handler's update ends here, the others go on.
+                raise RetryAfter(math.ceil(group.wait_needed(now, weight=weight)))
             self._interactive_waiting += 1
             try:
                 await asyncio.sleep(wait)

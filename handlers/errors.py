@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, RetryAfter, TelegramError
 
 from bot.context import PinganContext
 from bot.i18n import N_, current_locale
@@ -20,6 +20,11 @@ SORRY = N_(
 
 async def on_error(update: object, context: PinganContext) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, RetryAfter):
+        # A chat over Telegram's limit (a group flooded with commands): the reply is dropped, and an
+        # apology to the same chat would be too. Nothing the person entered is lost.
+        logger.info("update %s: reply dropped, its chat is over Telegram's limit (%s)", update_id, context.error)
+        return
     logger.error("update %s raised %s", update_id, type(context.error).__name__, exc_info=context.error)
     if not isinstance(update, Update) or isinstance(context.error, Forbidden):
         return

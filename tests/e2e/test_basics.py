@@ -132,3 +132,18 @@ async def test_an_internal_error_gets_a_polite_answer_and_no_traceback(pingan, a
     assert any("raised RuntimeError" in r.getMessage() for r in caplog.records)
     # The bot keeps working afterwards.
     assert (await admin.ask("/help"))["text"].startswith("What you can do")
+
+
+async def test_a_flooded_group_does_not_hold_up_anyone_else(pingan, make_user, emulator):
+    emulator.set_flood_limits(True)
+    resident, neighbour = make_user("李华"), make_user("Bob", language_code="en")
+    group = emulator.add_group("阳光花园业主群", members=[resident.user_id])
+    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
+    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the greeting: 1 of the group's 20
+    in_group = resident.in_chat(group["id"])
+    for _ in range(21):  # more than Telegram lets the bot answer in one group in a minute
+        await in_group.send("/report")
+    await emulator.wait_for(lambda: len(emulator.bot_messages(group["id"])) == 20)
+    welcome = await neighbour.ask("/start")  # answered at once, not after the group's minute
+    assert welcome["text"].startswith("Hello")
+    assert not [c for c in emulator.calls if c.error_code == 429]  # the bot never overstepped the limit
