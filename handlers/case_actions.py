@@ -222,22 +222,23 @@ async def relay_question(context: PinganContext, case: Case, asker: int, questio
         await context.services.cases.record_question(case.id, asker, reporter.user_id, sent.message_id, question)
 
 
-async def reporter_reply(update: Update, context: PinganContext) -> bool:
+async def reporter_reply(update: Update, context: PinganContext, *, replied_to: int | None = None) -> bool:
     """A reporter's reply to a relayed question (back to the asker, and onto the case) or to the
-    follow-up's comment prompt. False if the message replies to neither."""
+    follow-up's comment prompt. False if the message replies to neither. `replied_to` stands for the
+    message replied to when the person typed without using Reply (see `reporter_plain_answer`)."""
     message = update.effective_message
-    if message.reply_to_message is None:
+    if replied_to is None and message.reply_to_message is None:
         return False
+    replied_to = replied_to if replied_to is not None else message.reply_to_message.message_id
     text = message.text or message.caption or ""
     if not text.strip():
         return False
     workflow = context.services.cases
-    commented = await workflow.comment(update.effective_user.id, message.reply_to_message.message_id, text.strip())
+    commented = await workflow.comment(update.effective_user.id, replied_to, text.strip())
     if commented is not None:
         await message.reply_text(_("Thank you for your comment."))
         return True
-    result = await workflow.reporter_reply(update.effective_user.id, message.reply_to_message.message_id,
-                                           text.strip())
+    result = await workflow.reporter_reply(update.effective_user.id, replied_to, text.strip())
     if result is None:
         return False
     case, asker, inbox_id = result
@@ -246,6 +247,15 @@ async def reporter_reply(update: Update, context: PinganContext) -> bool:
     await _to_owner(context, case, asker, inbox_id, lambda: _("Answer from the reporter of {ref} ({who}):\n\n{text}")
                     .format(ref=case.ref, who=who, text=text.strip()))
     return True
+
+
+async def reporter_plain_answer(update: Update, context: PinganContext) -> bool:
+    """A message typed without Reply by someone staff are waiting on: the answer to their newest
+    question (or the follow-up comment). False if nobody is waiting for this person."""
+    waiting_on = await context.services.cases.awaiting_reply(update.effective_user.id)
+    if waiting_on is None:
+        return False
+    return await reporter_reply(update, context, replied_to=waiting_on)
 
 
 async def notify_owner_of_information(context: PinganContext, case_id: int, reporter_id: int, text: str) -> None:

@@ -350,6 +350,24 @@ async def area_reply(update: Update, context: PinganContext) -> None:
     await message.reply_text(**_panel(group, context))
 
 
+async def area_typed(update: Update, context: PinganContext) -> bool:
+    """Text typed (without Reply) soon after an area prompt: that group's area. False if no
+    prompt waits (the message is then someone else's business)."""
+    message = update.effective_message
+    if not message.text or not may_manage_groups(context.roles):
+        return False
+    try:
+        group = await context.services.groups.area_typed(message.chat_id, update.effective_user.id, context.roles,
+                                                         message.text)
+    except NotAllowed:
+        return False
+    if group is None:
+        return False
+    await message.reply_text(_("Area set to “{area}”.").format(area=group.area or _("not set")))
+    await message.reply_text(**_panel(group, context))
+    return True
+
+
 # --- panel buttons -------------------------------------------------------------------------------
 
 async def panel_pressed(update: Update, context: PinganContext) -> None:

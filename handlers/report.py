@@ -212,8 +212,14 @@ async def private_input(update: Update, context: PinganContext) -> None:
     # An alert being written, or a resident answering one (unless a report draft is more recent).
     if await alerts.private_input_first(update, context):
         return
-    if not await on_private_message(update, context):
-        await fallback.unexpected_message(update, context)
+    if await on_private_message(update, context):
+        return
+    # Last, text typed where Telegram's Reply was asked for: an answer staff wait for, a group's area.
+    from handlers import groups  # imported late: groups hands its other messages on to this module
+
+    if await case_actions.reporter_plain_answer(update, context) or await groups.area_typed(update, context):
+        return
+    await fallback.unexpected_message(update, context)
 
 
 async def follow_up(context: PinganContext, chat_id: int, before: Draft, outcome: Outcome) -> None:

@@ -184,6 +184,25 @@ class WorkflowRepo:
         )
         return None if row is None else (row["id"], row["case_id"], row["asker_id"])
 
+    async def latest_open_question(self, reporter_id: int, since: datetime) -> int | None:
+        """The message id of the newest question to this reporter, asked since `since`, still unanswered."""
+        return await self._db.fetch_value(
+            """SELECT question_message_id FROM case_questions
+               WHERE reporter_id = ? AND answered_at IS NULL AND asked_at >= ?
+               ORDER BY asked_at DESC, id DESC LIMIT 1""",
+            (reporter_id, to_db(since)),
+        )
+
+    async def latest_open_comment_prompt(self, reporter_id: int, since: datetime) -> int | None:
+        """The newest follow-up comment prompt to this reporter, since `since`, with no comment yet."""
+        return await self._db.fetch_value(
+            """SELECT f.comment_prompt_id FROM case_followups f
+               JOIN case_reporters r ON r.case_id = f.case_id AND r.is_primary = 1
+               WHERE r.user_id = ? AND f.comment IS NULL AND f.comment_prompt_id IS NOT NULL AND f.asked_at >= ?
+               ORDER BY f.asked_at DESC LIMIT 1""",
+            (reporter_id, to_db(since)),
+        )
+
     async def mark_question_answered(self, question_id: int, now: datetime) -> None:
         await self._db.execute("UPDATE case_questions SET answered_at = ? WHERE id = ? AND answered_at IS NULL",
                                (to_db(now), question_id))

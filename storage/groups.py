@@ -99,6 +99,12 @@ class GroupRepo:
             "SELECT group_id FROM group_area_prompts WHERE chat_id = ? AND message_id = ? AND user_id = ?",
             (chat_id, message_id, user_id))
 
+    async def latest_area_prompt(self, chat_id: int, user_id: int, since: datetime) -> int | None:
+        """The message id of the newest area prompt sent to this user since `since`."""
+        return await self._db.fetch_value(
+            """SELECT message_id FROM group_area_prompts WHERE chat_id = ? AND user_id = ? AND created_at >= ?
+               ORDER BY created_at DESC, message_id DESC LIMIT 1""", (chat_id, user_id, to_db(since)))
+
     async def drop_area_prompt(self, chat_id: int, message_id: int) -> None:
         await self._db.execute("DELETE FROM group_area_prompts WHERE chat_id = ? AND message_id = ?",
                                (chat_id, message_id))

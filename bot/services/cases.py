@@ -29,6 +29,10 @@ OUTCOMES = ("resolved", "mediated", "mediation_failed", "referred", "not_police"
 REJECTIONS = ("duplicate", "invalid")
 _MANAGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 _ASSIGNABLE = frozenset({Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR})
+#: How long a reporter's plain message still counts as the answer to a staff question, or as the
+#: comment after a follow-up rating (people often type instead of using Telegram's Reply).
+QUESTION_ANSWER_WINDOW = timedelta(days=7)
+COMMENT_WINDOW = timedelta(days=1)
 
 
 class CaseNotFound(ServiceError):
@@ -331,6 +335,15 @@ class CaseWorkflow:
             inbox_id = await self._inbox(case_id, asker_id, "answer", text, now)
             await self._audit.record(now, reporter_id, "case.reporter_answered", "case", case_id)
         return await self.case(case_id), asker_id, inbox_id
+
+    async def awaiting_reply(self, reporter_id: int) -> int | None:
+        """The message a reporter's plain (not replied-to) message most likely answers: the newest
+        unanswered question from staff (a week), else a follow-up comment prompt (a day). None if neither."""
+        now = self._clock.now()
+        question = await self._repo.latest_open_question(reporter_id, now - QUESTION_ANSWER_WINDOW)
+        if question is not None:
+            return question
+        return await self._repo.latest_open_comment_prompt(reporter_id, now - COMMENT_WINDOW)
 
     async def new_information(self, case_id: int, text: str) -> tuple[Case, int] | None:
         """The reporter added information: the owner's inbox gets it. (case, inbox id) or None if unowned."""

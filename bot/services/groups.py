@@ -6,6 +6,7 @@ import functools
 import logging
 import zoneinfo
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.config_notices import GroupDeclaration, is_hhmm, zone_problem
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 #: Pingan roles that may set up any group (besides the group's own Telegram administrators).
 GROUP_MANAGERS = frozenset({Role.OFFICER, Role.ADMIN})
 _PRESENT = ("member", "administrator", "creator", "restricted")
+#: An area typed without Reply this soon after the prompt still answers it.
+AREA_PROMPT_TYPED_WINDOW = timedelta(minutes=30)
 
 
 def may_manage_groups(roles) -> bool:
@@ -96,6 +99,15 @@ class GroupService:
         group = await self.change(group_id, actor_id, actor_roles, area=area)
         await self._groups.drop_area_prompt(chat_id, reply_to_message_id)
         return group
+
+    async def area_typed(self, chat_id: int, actor_id: int, actor_roles, area: str) -> Group | None:
+        """A message typed (not replied) soon after an area prompt: that prompt's answer. None if
+        no prompt is that recent."""
+        since = self._clock.now() - AREA_PROMPT_TYPED_WINDOW
+        message_id = await self._groups.latest_area_prompt(chat_id, actor_id, since)
+        if message_id is None:
+            return None
+        return await self.area_answered(chat_id, message_id, actor_id, actor_roles, area)
 
     async def targets(self, kinds: list[GroupKind], areas: list[str]) -> list[Group]:
         """Active groups of these kinds and areas (empty: any), whose notices are not paused."""

@@ -225,6 +225,21 @@ async def test_ask_reporter_relays_both_ways_and_reminds_an_unread_answer(team, 
     assert team.officer.pending_replies() == []
 
 
+async def test_an_answer_typed_without_reply_still_reaches_the_asker(team):
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    await team.resident.reply()
+    await team.press(team.officer, ref, text="❓ 询问报告人")
+    await team.officer.reply()
+    await team.officer.ask("Was the shed locked?")
+    await team.resident.reply()  # the question
+    thanks = await team.resident.ask("Yes, with a padlock.")  # typed, not replied to
+    assert thanks["text"] == "Thank you, your answer has been passed on."
+    assert "Yes, with a padlock." in (await team.officer.reply())["text"]
+    # Answered: the next plain message is not taken for an answer again.
+    assert "Thank you" not in (await team.resident.ask("hello?"))["text"]
+
+
 async def test_history_is_sent_privately_in_full(team):
     ref = await team.report()
     await team.press(team.officer, ref, text="✋ 接单")

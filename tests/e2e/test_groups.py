@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.harness import button_texts, button_urls
 
 
@@ -161,3 +163,18 @@ async def test_groups_area_chosen_with_buttons_or_typed_in_reply(pingan, emulato
     # An ordinary reply is not taken for an area.
     other = await admin.ask("Hello", reply_to_message_id=panel["message_id"])
     assert "Area set" not in other["text"]
+
+
+async def test_an_area_typed_without_reply_answers_the_latest_prompt(pingan, emulator, make_user, admin, clock):
+    owner = make_user("Owner")
+    chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id])
+    listing = await admin.ask("/groups")
+    await admin.click(listing, text="Riverside B3")
+    await admin.click(listing, text="Area")
+    await admin.click(listing, text="Type another name")
+    await admin.reply()  # the prompt
+    assert (await admin.ask("East Gate"))["text"] == "Area set to “East Gate”."  # typed, not replied
+    assert (await pingan.services.groups.by_chat_id(chat_id)).area == "East Gate"
+    await admin.reply()  # the panel again
+    clock.advance(timedelta(minutes=31))
+    assert "Area set" not in (await admin.ask("North Gate"))["text"]  # answered once; and too late anyway
