@@ -44,7 +44,7 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
             db, clock, config_admins=config.admins, invite_ttl=timedelta(hours=config.invites.ttl_hours)
         )
         await people.bootstrap_admins()
-        groups = GroupService(db, clock)
+        groups = GroupService(db, clock, config.staff_chat_id)
         await groups.apply_declarations(config.groups)
     except BaseException:
         await db.close()

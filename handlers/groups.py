@@ -64,6 +64,18 @@ async def bot_membership_changed(update: Update, context: PinganContext) -> None
 
 async def _greet(context: PinganContext, group: Group) -> None:
     locale = group.language or context.services.config.default_language
+    if context.services.groups.is_staff_group(group):
+        staff_text = gettext_in(
+            locale,
+            "Hello, I am Pingan. This is the staff chat: new reports arrive here as case cards, with buttons "
+            "to accept, grade, assign and resolve them. Residents' details stay behind a staff-only button. "
+            "Useful here: /cases, /case, /stats.",
+        )
+        try:
+            await context.bot.send_message(group.chat_id, staff_text)
+        except TelegramError as exc:
+            logger.info("could not greet the staff chat %s: %s", group.chat_id, exc)
+        return
     text = gettext_in(
         locale,
         "Hello, I am Pingan, the community safety assistant. I post patrol notices and anti-fraud tips "

@@ -55,9 +55,10 @@ class Membership:
 
 
 class GroupService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, staff_chat_id: int | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._staff_chat_id = staff_chat_id
         self._groups = GroupRepo(db)
         self._outbox = OutboxRepo(db)
         self._audit = AuditRepo(db)
@@ -110,8 +111,15 @@ class GroupService:
         return await self.area_answered(chat_id, message_id, actor_id, actor_roles, area)
 
     async def targets(self, kinds: list[GroupKind], areas: list[str]) -> list[Group]:
-        """Active groups of these kinds and areas (empty: any), whose notices are not paused."""
-        return [g for g in await self._groups.active(kinds=kinds, areas=areas) if not g.notices_paused]
+        """Active groups of these kinds and areas (empty: any), whose notices are not paused. "Any kind"
+        means residents' groups: the staff chat and staff groups get notices only when named."""
+        groups = [g for g in await self._groups.active(kinds=kinds, areas=areas) if not g.notices_paused]
+        if not kinds:
+            groups = [g for g in groups if not self.is_staff_group(g)]
+        return groups
+
+    def is_staff_group(self, group: Group) -> bool:
+        return group.kind is GroupKind.STAFF or group.chat_id == self._staff_chat_id
 
     # --- membership ----------------------------------------------------------------------------
 
@@ -125,6 +133,8 @@ class GroupService:
             group = await self._groups.upsert_seen(chat_id, title, chat_type, now)
             was_present = before is not None and before.active and before.bot_status in _PRESENT
             await self._groups.update(group.id, now, active=present, bot_status=status, can_pin=can_pin)
+            if chat_id == self._staff_chat_id and group.kind is None:
+                await self._groups.update(group.id, now, kind=GroupKind.STAFF.value)
             if present != was_present or before is None:
                 await self._audit.record(now, by_user_id, "group.joined" if present else "group.left", "group",
                                          group.id, {"chat_id": chat_id, "status": status})

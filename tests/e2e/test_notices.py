@@ -179,3 +179,13 @@ async def test_a_group_in_its_own_time_zone_gets_the_notice_at_its_local_time(pi
     keys = [r["key"] for r in await services.db.fetch_all("SELECT key FROM notice_outbox ORDER BY id")]
     assert keys == [outbox_key("morning-tips", FIRE, (await services.groups.by_chat_id(groups["zh"])).id),
                     outbox_key("morning-tips", FIRE + timedelta(hours=2), en.id)]
+
+
+async def test_a_schedule_for_any_group_leaves_out_the_staff_chat(pingan, emulator, clock, groups, staff_chat):
+    staff_greeting = (await emulator.wait_for(lambda: emulator.bot_messages(staff_chat)))[0]
+    assert "/cases" in staff_greeting["text"] and "reply_markup" not in staff_greeting  # no Report button
+    staff = await pingan.services.groups.by_chat_id(staff_chat)
+    assert staff.kind is GroupKind.STAFF
+    reaching = await pingan.services.groups.targets([], [])
+    assert staff_chat not in [g.chat_id for g in reaching] and len(reaching) == len(groups)
+    assert staff_chat in [g.chat_id for g in await pingan.services.groups.targets([GroupKind.STAFF], [])]
