@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -19,7 +20,8 @@ def normalise_phone(text: str, region: str = "CN") -> str | None:
     Mainland China (region "CN"): mobiles become +86XXXXXXXXXXX, landlines keep their area code
     (0851-12345678). Region "any" also accepts any international number in + form.
     """
-    raw = _SEPARATORS.sub("", text.strip().replace("＋", "+"))
+    # NFKC: full-width digits and plus sign (１３９…, ＋86) as typed with a Chinese input method.
+    raw = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).strip())
     if raw.startswith("00"):
         raw = "+" + raw[2:]
     if raw.startswith("+86"):
@@ -58,6 +60,12 @@ class DateResult:
 
 _FULL = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _SHORT = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_MONTHS = {name: n for n, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")], start=1) for name in names}
+_MONTH_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")   # March 1, 2026
+_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:,?\s+(\d{4}))?$")   # 1 March 2026
 
 
 def parse_past_date(text: str, today: date, *, max_age_days: int = 366) -> DateResult:
@@ -65,15 +73,16 @@ def parse_past_date(text: str, today: date, *, max_age_days: int = 366) -> DateR
 
     Day-and-month alone means this year, or last year if that date has not come yet.
     """
-    cleaned = text.strip().replace("号", "日")
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace("号", "日")
     match = _FULL.match(cleaned)
     try:
         if match:
             value = date(int(match[1]), int(match[2]), int(match[3]))
         elif match := _SHORT.match(cleaned):
-            value = date(today.year, int(match[1]), int(match[2]))
-            if value > today:
-                value = date(today.year - 1, value.month, value.day)
+            value = _latest(today, int(match[1]), int(match[2]))
+        elif named := _named_month(cleaned.casefold()):
+            month, day, year = named
+            value = date(year, month, day) if year else _latest(today, month, day)
         else:
             return DateResult(None, DateProblem.UNREADABLE)
     except ValueError:  # 2月30日 and the like
@@ -83,6 +92,26 @@ def parse_past_date(text: str, today: date, *, max_age_days: int = 366) -> DateR
     if (today - value).days > max_age_days:
         return DateResult(None, DateProblem.TOO_OLD)
     return DateResult(value)
+
+
+def _latest(today: date, month: int, day: int) -> date:
+    """Day and month alone: this year's, or last year's if this year's has not come yet."""
+    value = date(today.year, month, day)
+    return value if value <= today else date(today.year - 1, month, day)
+
+
+def _named_month(text: str) -> tuple[int, int, int | None] | None:
+    """(month, day, year or None) from "March 1", "Mar 1, 2026", "1 March" …; None otherwise."""
+    if match := _MONTH_DAY.match(text):
+        name, day, year = match[1], match[2], match[3]
+    elif match := _DAY_MONTH.match(text):
+        day, name, year = match[1], match[2], match[3]
+    else:
+        return None
+    month = _MONTHS.get(name)
+    if month is None:
+        return None
+    return month, int(day), int(year) if year else None
 
 
 class TextProblem(StrEnum):

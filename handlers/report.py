@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import unicodedata
 
 from telegram import (
     InlineKeyboardButton,
@@ -187,6 +188,30 @@ def answer_from(message: Message) -> Answer:
     return Answer(AnswerType.OTHER)
 
 
+async def _typed_button(context: PinganContext, draft: Draft, answer: Answer) -> Answer:
+    """Text that is the label of one of the step's answer buttons (someone typed "昨天" instead of
+    tapping it) counts as the tap."""
+    services = context.services
+    prompts = step_prompts(draft, services.config.reports, today=services.intake.today(),
+                           prefers_anonymous=await services.intake.prefers_anonymous(draft.user_id))
+    typed = _label_key(answer.value)
+    for prompt in prompts:
+        if not isinstance(prompt.markup, InlineKeyboardMarkup):
+            continue
+        for button in (b for row in prompt.markup.inline_keyboard for b in row):
+            pressed = callbacks.parse(button.callback_data, FAMILY)
+            if (pressed is not None and pressed.action == "a" and len(pressed.args) == 2
+                    and pressed.args[0] == draft.step and _label_key(button.text) == typed):
+                return Answer.choice(pressed.args[1])
+    return answer
+
+
+def _label_key(text: str) -> str:
+    """A label as people type it: no emoji or punctuation, no case, full-width forms folded."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
 async def on_private_message(update: Update, context: PinganContext) -> bool:
     """Takes a message as the answer to the person's dialogue; False if no dialogue is open."""
     user_id = update.effective_user.id
@@ -197,6 +222,8 @@ async def on_private_message(update: Update, context: PinganContext) -> bool:
     if draft.purpose == "addition":
         await take_addition(update, context, draft, answer)
         return True
+    if answer.type is AnswerType.TEXT:
+        answer = await _typed_button(context, draft, answer)
     outcome = await context.services.intake.answer(draft, answer)
     await follow_up(context, user_id, draft, outcome)
     return True

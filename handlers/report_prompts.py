@@ -159,7 +159,7 @@ def step_prompts(draft: Draft, settings: ReportSettings, *, today: date, prefers
         return location_prompts(settings)
     if step is Step.CHOOSING_WHEN:
         buttons = [answer_button(WHEN_LABELS[w].translated(), step, w) for w in ("now", "today", "yesterday", "pick")]
-        text = _("When did it happen?") + "\n" + _("You can also type a date, such as 2026-03-01 or 3月1日.")
+        text = _("When did it happen?") + "\n" + _("You can also type a date, such as 2026-03-01 or March 1.")
         return [Prompt(text, markup(rows_of(buttons, 2), step))]
     if step is Step.CHOOSING_DATE:
         days = [today - timedelta(days=n) for n in range(14)]
@@ -350,7 +350,7 @@ def problem_text(problem: Problem, settings: ReportSettings, extra: dict) -> str
                                "138 0013 8000 or a landline with its area code, such as 0851-12345678."),
         Problem.NOT_OWN_CONTACT: _("Please share your own number with the button below, or type it."),
         Problem.CONTACT_REQUIRED: _("For a dispute we need a phone number, so a mediator can reach you."),
-        Problem.DATE_UNREADABLE: _("I could not read that date. Please write it like 2026-03-01 or 3月1日."),
+        Problem.DATE_UNREADABLE: _("I could not read that date. Please write it like 2026-03-01 or March 1."),
         Problem.DATE_IN_FUTURE: _("That date is in the future. Please give the day it happened."),
         Problem.DATE_TOO_OLD: _("That date is more than a year ago. Please check it, or describe it in the report."),
         Problem.FIRST_STEP: _("This is the first question."),

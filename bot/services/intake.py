@@ -7,6 +7,7 @@ buttons look is the handlers' business (handlers/report_prompts.py).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -62,6 +63,13 @@ EDITABLE = {
 }
 MEDIATION_TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening", "weekend", "any")
 FREE_TEXT_LIMIT = 300  # other party, address, preferred times: short answers
+#: Words people type for "when" instead of tapping a button, in either language.
+WHEN_WORDS = {
+    "now": "now", "justnow": "now", "rightnow": "now", "现在": "now", "刚才": "now", "刚刚": "now", "正在": "now",
+    "today": "today", "earliertoday": "today", "今天": "today", "今日": "today",
+    "yesterday": "yesterday", "昨天": "yesterday", "昨日": "yesterday",
+}
+ANONYMOUS_WORDS = frozenset({"anonymous", "stayanonymous", "anon", "匿名", "保持匿名", "不留电话", "不留"})
 
 
 class AnswerType(StrEnum):
@@ -353,6 +361,8 @@ class IntakeService:
             return await self._forward(draft, {**draft.data, "when": {"kind": answer.value, "date": day.isoformat()}})
         if answer.type is AnswerType.CHOICE and answer.value == "pick":
             return await self._forward(draft, draft.data, next_step=Step.CHOOSING_DATE, keep_editing=True)
+        if answer.type is AnswerType.TEXT and (word := WHEN_WORDS.get(_word_key(answer.value))):
+            return await self._answer_choosing_when(draft, Answer.choice(word))
         if answer.type is AnswerType.TEXT:
             return await self._typed_date(draft, answer.value)
         return Outcome(draft, problem=Problem.USE_BUTTONS)
@@ -413,6 +423,8 @@ class IntakeService:
                 return Outcome(draft, problem=Problem.NOT_OWN_CONTACT)
             phone = normalise_phone(answer.value, "any") or answer.value.strip()
             return await self._forward(draft, {**draft.data, "contact": {"anonymous": False, "phone": phone}})
+        if answer.type is AnswerType.TEXT and _word_key(answer.value) in ANONYMOUS_WORDS:
+            return await self._answer_sharing_contact(draft, Answer.choice("anonymous"))
         if answer.type is AnswerType.TEXT:
             phone = normalise_phone(answer.value, region)
             if phone is None:
@@ -482,3 +494,8 @@ def is_complete(draft: Draft) -> bool:
     return all(key in data for key in required) and (
         bool(data.get("description")) or bool(data.get("description_voice"))
     )
+
+
+def _word_key(text: str) -> str:
+    """A typed word as it is looked up: full-width forms folded, no case, spaces or punctuation."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())

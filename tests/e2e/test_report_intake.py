@@ -358,3 +358,28 @@ async def test_voice_answers_and_reporting_separately_from_a_possible_duplicate(
     audit = await pingan.services.reports.audit_of(second.id)
     reported = next(e for e in audit if e.action == "case.reported")
     assert reported.detail["choice"] == "report_separately"
+
+
+async def test_typing_a_buttons_label_or_a_full_width_number_is_understood(pingan, make_user):
+    resident = make_user("王奶奶")  # Chinese
+    kind = await resident.ask("/report")
+    await resident.ask("警情：盗窃、诈骗、危险等")  # the first button's label, typed
+    assert (await pingan.services.intake.draft(resident.user_id)).step == "category"
+    await resident.ask("盗窃")
+    await resident.ask("否")
+    photos = await resident.ask("电动车电瓶被偷了")
+    await resident.click(photos, text="跳过：没有照片")
+    await resident.reply()
+    where = await resident.reply()
+    await resident.send("3号楼车棚")
+    await resident.reply()  # noted
+    when = await resident.reply()
+    assert when["text"].startswith("是什么时候发生的")
+    await resident.ask("昨天")  # typed, like the button
+    draft = await pingan.services.intake.draft(resident.user_id)
+    assert draft.step == "contact" and draft.data["when"]["kind"] == "yesterday"
+    await resident.reply()
+    await resident.ask("１３９ １２３４ ５６７８")  # full-width digits
+    draft = await pingan.services.intake.draft(resident.user_id)
+    assert draft.data["contact"] == {"anonymous": False, "phone": "+8613912345678"}
+    assert kind["message_id"] < where["message_id"]

@@ -19,6 +19,8 @@ from bot.validators import DateProblem, TextProblem, check_text, normalise_phone
     ("0851-12345678", "0851-12345678"),
     ("010 12345678", "010-12345678"),
     ("(020) 8765 4321", "020-87654321"),
+    ("１３８００１３８０００", "+8613800138000"),  # full-width digits from a Chinese input method
+    ("＋８６ １３８ ００１３ ８０００", "+8613800138000"),
     ("12345", None),
     ("23800138000", None),
     ("1380013800", None),
@@ -60,6 +62,12 @@ TODAY = date(2026, 3, 15)
     ("3月1号", date(2026, 3, 1)),
     ("12-25", date(2025, 12, 25)),  # not yet come this year: last year's
     ("3.15", date(2026, 3, 15)),
+    ("３月１日", date(2026, 3, 1)),
+    ("March 1", date(2026, 3, 1)),
+    ("1 March", date(2026, 3, 1)),
+    ("Mar 1, 2026", date(2026, 3, 1)),
+    ("december 25", date(2025, 12, 25)),
+    ("3rd Feb 2026", date(2026, 2, 3)),
 ])
 def test_date_examples(typed, expected):
     assert parse_past_date(typed, TODAY).value == expected
