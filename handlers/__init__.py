@@ -43,6 +43,7 @@ def register(application: Application) -> None:
         # /cancel: a new schedule, then an alert being written or a tip session, else the report dialogue's.
         CommandHandler("cancel", notices_.cancel_command, filters=filters.ChatType.PRIVATE),
         CommandHandler("myreports", myreports.my_reports, filters=filters.ChatType.PRIVATE),
+        CommandHandler(["myreports", "cancel"], start.private_only, filters=filters.ChatType.GROUPS),
         CommandHandler("cases", case_actions.list_cases),
         CommandHandler("case", case_actions.open_case),
         MessageHandler(filters.Regex(r"^/case_PA_\d{4}_\d{6}(@\w+)?$"), case_actions.open_case),

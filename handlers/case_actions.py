@@ -301,8 +301,8 @@ REPORTER_TEXTS: dict[str, Callable[[Case], str]] = {
     "in_progress": lambda case: _("Someone is now handling your report {ref}.").format(ref=case.ref),
     "resolved": lambda case: _("Your report {ref} has been resolved: {note}").format(
         ref=case.ref, note=case.outcome_note or ""),
-    "rejected": lambda case: _("We could not take up your report {ref}: {note} Thank you for telling us.").format(
-        ref=case.ref, note=case.outcome_note or ""),
+    "rejected": lambda case: _("We could not take up your report {ref}.\nReason: {note}\nThank you for telling us.")
+    .format(ref=case.ref, note=case.outcome_note or ""),
     "reopened": lambda case: _("Your report {ref} has been reopened and is being looked at again.").format(
         ref=case.ref),
 }

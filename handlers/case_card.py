@@ -91,8 +91,10 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
     rows = []
     if case.status in ("new", "reopened") and case.owner_id is None:
         rows.append([_button(_("✋ Accept"), "accept", case)])
-    rows.append([_button(("✓" if case.grade == g else "") + icon, "grade", case, g) for g, icon in GRADE_ICONS.items()])
     open_case = case.status in ("new", "accepted", "in_progress", "reopened")
+    if open_case:  # a finished case keeps its grade; reopening it makes it gradable again
+        rows.append([_button(("✓" if case.grade == g else "") + icon, "grade", case, g)
+                     for g, icon in GRADE_ICONS.items()])
     if open_case:
         rows.append([_button(_("👤 Assign"), "view", case, "assign"), _button(_("🏛 Level"), "view", case, "level")])
     if open_case:

@@ -18,8 +18,16 @@ from handlers.report_prompts import KIND_NAMES, category_label, shorten, status_
 FAMILY = "my"
 _TIMELINE_TEXTS = {
     "case.reported": N_("Report received"),
+    "case.emergency_opened": N_("Urgent report received: the duty officers were alerted"),
+    "case.report_unfinished": N_("You stopped before finishing; what you had told us was kept"),
     "case.joined": N_("Your information was added to this report"),
     "case.info_added": N_("You added information"),
+    "case.reporter_answered": N_("You answered a question"),
+    "case.accepted": N_("Accepted by the community police"),
+    "case.assigned": N_("Someone is now handling it"),
+    "case.resolved": N_("Resolved"),
+    "case.rejected": N_("Not taken up"),
+    "case.reopened": N_("Reopened"),
 }
 
 

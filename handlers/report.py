@@ -225,6 +225,10 @@ async def on_private_message(update: Update, context: PinganContext) -> bool:
     if answer.type is AnswerType.TEXT:
         answer = await _typed_button(context, draft, answer)
     outcome = await context.services.intake.answer(draft, answer)
+    if outcome.problem is Problem.TEXT_TOO_LONG:
+        # Their words back, to copy and shorten, rather than lost.
+        await context.bot.send_message(user_id, _("Your text, to copy and shorten:"))
+        await context.bot.send_message(user_id, answer.value)
     await follow_up(context, user_id, draft, outcome)
     return True
 
@@ -379,6 +383,10 @@ async def on_button(update: Update, context: PinganContext) -> None:
         if outcome.problem is Problem.FIRST_STEP:
             await query.answer(_("This is the first question."))
             return
+        if Step(draft.step) in _REPLY_KEYBOARD_STEPS and Step(outcome.draft.step) not in _REPLY_KEYBOARD_STEPS:
+            # The location / phone keyboard belongs to the step left behind.
+            await context.bot.send_message(chat_id, _("Back to the previous question."),
+                                           reply_markup=ReplyKeyboardRemove())
         await send_step(context, chat_id, outcome.draft)
     elif action == "edit" and step_arg is not None:
         outcome = await intake.edit(draft, step_arg)

@@ -51,6 +51,14 @@ async def start(update: Update, context: PinganContext) -> None:
     )
 
 
+async def private_only(update: Update, context: PinganContext) -> None:
+    """/myreports, /cancel and the like sent in a group: they work in the private chat."""
+    await update.effective_message.reply_text(
+        _("That works in a private chat with me, so nobody's details appear here."),
+        reply_markup=private_chat_button(context),
+    )
+
+
 def private_chat_button(context: PinganContext) -> InlineKeyboardMarkup:
     url = f"https://t.me/{context.bot.username}"
     return InlineKeyboardMarkup([[InlineKeyboardButton(_("Open a private chat with Pingan"), url=url)]])

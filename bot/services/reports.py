@@ -19,8 +19,12 @@ from storage.people import PeopleRepo
 from storage.reports import CaseRepo, DraftRepo, ReporterPrefsRepo
 
 CLOSED_STATUSES = frozenset({"resolved", "followed_up", "closed", "rejected"})
-# Timeline entries a reporter may see about their own case (internal ones stay internal).
-REPORTER_VISIBLE_ACTIONS = frozenset({"case.reported", "case.info_added", "case.joined"})
+# Timeline entries a reporter may see about their own case (internal ones stay internal): what
+# happened to it, and what they themselves did (not what another reporter of the same case did).
+REPORTER_VISIBLE_ACTIONS = frozenset({"case.accepted", "case.assigned", "case.resolved", "case.rejected",
+                                      "case.reopened"})
+REPORTER_OWN_ACTIONS = frozenset({"case.reported", "case.emergency_opened", "case.report_unfinished",
+                                  "case.info_added", "case.joined", "case.reporter_answered"})
 
 
 class RateLimited(ServiceError):
@@ -214,7 +218,8 @@ class ReportService:
         """What happened to the case, as its reporter may see it, oldest first."""
         await self.case_for_reporter(case_id, user_id)
         entries = await self._audit.entries(subject_type="case", subject_id=case_id)
-        return [e for e in reversed(entries) if e.action in REPORTER_VISIBLE_ACTIONS]
+        return [e for e in reversed(entries) if e.action in REPORTER_VISIBLE_ACTIONS
+                or (e.action in REPORTER_OWN_ACTIONS and e.actor_id == user_id)]
 
     async def add_information(self, case_id: int, user_id: int, *, text: str = "",
                               media_type: str | None = None, file_id: str | None = None) -> CaseAddition:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import gettext_in
 from tests.harness import button_texts, button_urls
 
 
@@ -147,3 +148,15 @@ async def test_a_flooded_group_does_not_hold_up_anyone_else(pingan, make_user, e
     welcome = await neighbour.ask("/start")  # answered at once, not after the group's minute
     assert welcome["text"].startswith("Hello")
     assert not [c for c in emulator.calls if c.error_code == 429]  # the bot never overstepped the limit
+
+
+async def test_private_commands_sent_in_a_group_point_to_the_private_chat(pingan, make_user, emulator):
+    resident = make_user("Alice", language_code="en")
+    group = emulator.add_group("Sunny Garden", members=[resident.user_id])
+    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
+    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the greeting
+    in_group = resident.in_chat(group["id"])
+    pointer = gettext_in("zh", "That works in a private chat with me, so nobody's details appear here.")
+    for command in ("/myreports", "/cancel"):
+        reply = await in_group.ask(command)
+        assert reply["text"] == pointer  # in the group's language (zh by default), not the sender's

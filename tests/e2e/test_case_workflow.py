@@ -58,6 +58,9 @@ async def test_the_closed_loop_from_report_to_follow_up(team, clock):
     await team.resident.click(listing, text=button_texts(listing)[0])
     details = team.resident.current(listing)["text"]
     assert "Status: resolved" in details and "Result: The battery was found" in details and "CCTV" not in details
+    for step in ("Report received", "Accepted by the community police", "Someone is now handling it", "Resolved"):
+        assert step in details
+    assert "Wang" not in details and "Liu" not in details  # what happened, never who
     case = await case_of(team, ref)
     assert case.status == "resolved" and case.level == "community" and case.owner_id == team.mediator.user_id
     # The follow-up visit, three days later.

@@ -81,7 +81,11 @@ async def test_wrong_inputs_get_explained_and_the_question_repeated(pingan, make
     await resident.reply()
     reply = await resident.ask(sticker=True)
     assert reply["text"].startswith("Please write your answer, or send a voice message.")
-    reply = await resident.ask("x" * 2001)
+    long_text = "My bike was stolen. " + "x" * 1981
+    header = await resident.ask(long_text)
+    assert header["text"] == "Your text, to copy and shorten:"
+    assert (await resident.reply())["text"] == long_text  # given back, not lost
+    reply = await resident.reply()
     assert "That is 2001 characters" in reply["text"]
     draft = await pingan.services.intake.draft(resident.user_id)
     assert draft.data["category"] == "theft"  # nothing earlier was lost
@@ -208,6 +212,8 @@ async def test_cancelling_an_urgent_report_keeps_its_case_with_what_was_told(pin
     assert gettext_in("zh", "The reporter is still giving details; this card will be updated.") not in card["text"]
     history = [e.action for e in await pingan.services.reports.audit_of(case.id)]
     assert "case.report_unfinished" in history
+    timeline = [e.action for e in await pingan.services.reports.reporter_timeline(case.id, resident.user_id)]
+    assert timeline == ["case.emergency_opened", "case.report_unfinished"]
 
 
 async def test_an_urgent_report_left_unfinished_is_kept_when_its_draft_expires(pingan, make_user, staff_chat,
@@ -383,3 +389,17 @@ async def test_typing_a_buttons_label_or_a_full_width_number_is_understood(pinga
     draft = await pingan.services.intake.draft(resident.user_id)
     assert draft.data["contact"] == {"anonymous": False, "phone": "+8613912345678"}
     assert kind["message_id"] < where["message_id"]
+
+
+async def test_back_from_the_location_step_takes_its_keyboard_away(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    await start_incident(resident)
+    photos_q = await resident.ask("My e-bike battery was taken.")
+    await resident.click(photos_q, text="Skip: no photos")
+    keyboard = await resident.reply()
+    assert keyboard["_reply_markup"]["keyboard"][0][0]["request_location"] is True
+    where_q = await resident.reply()
+    await resident.click(where_q, text="« Back")
+    back = await resident.reply()
+    assert back["text"] == "Back to the previous question." and back["_reply_markup"] == {"remove_keyboard": True}
+    assert (await resident.reply())["text"].startswith("Do you have photos?")
