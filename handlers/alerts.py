@@ -149,8 +149,11 @@ async def _question(context: PinganContext, draft: AlertDraft) -> tuple[str, Inl
         return html.escape(text), InlineKeyboardMarkup([[_cancel_button()]])
     if step == ADDING_PHOTOS:
         count = len(data.get("photos", []))
-        text = _("Send up to {max} photos if they help (optional), then tap Done. Photos so far: {count}.").format(
-            max=settings.max_photos, count=count)
+        if count:
+            text = _("Send up to {max} photos if they help (optional), then tap Done. Photos so far: {count}.")
+        else:
+            text = _("Send up to {max} photos if they help, or tap “Skip: no photos”.")
+        text = text.format(max=settings.max_photos, count=count)
         done = _("Done") if count else _("Skip: no photos")
         return html.escape(text), InlineKeyboardMarkup([
             [InlineKeyboardButton(done, callback_data=pack(FAMILY, "photos_done"))], [_cancel_button()]])
@@ -259,7 +262,7 @@ def problem_text(problem: Problem, context: PinganContext) -> str:
         Problem.NOT_TEXT: _("Please type the alert as text."),
         Problem.TOO_MANY_PHOTOS: _("That is more than {max} photos; the extra one was not added.").format(
             max=settings.max_photos),
-        Problem.NOT_A_PHOTO: _("Please send a photo, or tap Done."),
+        Problem.NOT_A_PHOTO: _("Please send a photo, or tap the button below."),
         Problem.NO_GROUPS: _("No active group matches that choice. Please choose other kinds or areas."),
         Problem.UNKNOWN_CHOICE: _("Please use the buttons."),
     }[problem]

@@ -281,7 +281,7 @@ def field_value(draft: Draft, step: Step, settings: ReportSettings) -> str:
         if mediation.get("note"):
             times.append(mediation["note"])
         separator = _(", ")
-        return _("willing") + (f" ({separator.join(times)})" if times else "")
+        return _("willing ({times})").format(times=separator.join(times)) if times else _("willing")
     if step is Step.SHARING_CONTACT:
         contact = d.get("contact") or {}
         return _("anonymous") if contact.get("anonymous") else (contact.get("phone") or _("not given"))
@@ -309,12 +309,13 @@ def shorten(text: str, limit: int = MAX_SUMMARY) -> str:
 
 def review_prompt(draft: Draft, settings: ReportSettings, duplicates: list[Case]) -> Prompt:
     kind = draft.data.get("kind", "incident")
+    colon = _(": ")  # full-width in Chinese
     type_label = _("Type")
     lines = [_("Please check your report before sending it:"), "",
-             f"<b>{html.escape(type_label)}:</b> {html.escape(KIND_NAMES[kind].translated())}"]
+             f"<b>{html.escape(type_label + colon)}</b>{html.escape(KIND_NAMES[kind].translated())}"]
     for step in REVIEW_FIELDS[kind]:
         label = FIELD_LABELS[step].translated()
-        lines.append(f"<b>{html.escape(label)}:</b> {html.escape(field_value(draft, step, settings))}")
+        lines.append(f"<b>{html.escape(label + colon)}</b>{html.escape(field_value(draft, step, settings))}")
     edit_buttons = [button(_("✏️ {field}").format(field=FIELD_LABELS[s].translated()), "edit", s.value)
                     for s in EDITABLE[kind]]
     rows = rows_of(edit_buttons, 2)
@@ -342,6 +343,7 @@ def problem_text(problem: Problem, settings: ReportSettings, extra: dict) -> str
         Problem.TEXT_TOO_LONG: _("That is {length} characters; please keep it to {limit} or fewer. "
                                  "Your earlier answers are kept.").format(length=extra.get("length", 0), limit=limit),
         Problem.TEXT_EMPTY: _("That message was empty. Please write your answer."),
+        Problem.ADDED_TO_DESCRIPTION: _("Added to what you wrote about it."),
         Problem.PHOTOS_ONLY: _("Please send photos, or tap one of the buttons below."),
         Problem.TOO_MANY_PHOTOS: _("You can send at most {limit} photos; the extra ones were not added.").format(
             limit=settings.max_photos),

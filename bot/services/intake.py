@@ -101,12 +101,13 @@ class Answer:
 
 
 class Problem(StrEnum):
-    """Why an answer was not taken; the same question is asked again."""
+    """Why the same question is asked again: an answer not taken, or taken for another field."""
 
     USE_BUTTONS = "use_buttons"
     TEXT_OR_VOICE = "text_or_voice"
     TEXT_ONLY = "text_only"
     TEXT_TOO_LONG = "text_too_long"
+    ADDED_TO_DESCRIPTION = "added_to_description"  # not a mistake: said before the same question again
     TEXT_EMPTY = "text_empty"
     PHOTOS_ONLY = "photos_only"
     TOO_MANY_PHOTOS = "too_many_photos"
@@ -322,6 +323,8 @@ class IntakeService:
             if answer.value == "skip":
                 photos = []
             return await self._forward(draft, {**draft.data, "photos": photos}, media_group_id=None)
+        if answer.type is AnswerType.TEXT and draft.data.get("kind") == "incident":
+            return await self._more_description(draft, answer.value)
         if answer.type is not AnswerType.PHOTO:
             return Outcome(draft, problem=Problem.PHOTOS_ONLY)
         same_album = answer.media_group_id is not None and answer.media_group_id == draft.media_group_id
@@ -331,6 +334,15 @@ class IntakeService:
         photos.append(answer.value)
         saved = await self._save(draft, data={**draft.data, "photos": photos}, media_group_id=answer.media_group_id)
         return Outcome(saved.draft, photos_added=1, same_album=same_album)
+
+    async def _more_description(self, draft: Draft, text: str) -> Outcome:
+        """More details typed where photos were asked for: they belong to the description."""
+        description = "\n".join(filter(None, [draft.data.get("description", ""), text.strip()]))
+        problem = check_text(description, self._settings.max_text_chars)
+        if problem is not None:
+            return Outcome(draft, problem=_TEXT_PROBLEMS[problem], extra={"length": len(description)})
+        saved = await self._save(draft, data={**draft.data, "description": description})
+        return Outcome(saved.draft, problem=Problem.ADDED_TO_DESCRIPTION)
 
     async def _answer_locating(self, draft: Draft, answer: Answer) -> Outcome:
         where: dict[str, Any]
@@ -397,6 +409,11 @@ class IntakeService:
         if answer.type is AnswerType.CHOICE and answer.value in MEDIATION_TIMES:
             times = set(mediation.get("times", []))
             times ^= {answer.value}  # a tap toggles
+            # "Any time" and particular times exclude each other: the latest tap wins.
+            if answer.value == "any" and "any" in times:
+                times = {"any"}
+            elif answer.value != "any":
+                times.discard("any")
             mediation["times"] = [t for t in MEDIATION_TIMES if t in times]  # stable display order
             saved = await self._save(draft, data={**draft.data, "mediation": mediation})
             return Outcome(saved.draft, extra={"toggled": answer.value})

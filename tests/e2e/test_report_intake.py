@@ -403,3 +403,33 @@ async def test_back_from_the_location_step_takes_its_keyboard_away(pingan, make_
     back = await resident.reply()
     assert back["text"] == "Back to the previous question." and back["_reply_markup"] == {"remove_keyboard": True}
     assert (await resident.reply())["text"].startswith("Do you have photos?")
+
+
+async def test_details_typed_at_the_photos_step_join_the_description(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    await start_incident(resident)
+    await resident.ask("My e-bike battery was taken.")
+    again = await resident.ask("It was in the shed behind building 3, around 22:00.")
+    assert again["text"].startswith("Added to what you wrote about it.")
+    assert "Do you have photos?" in again["text"]
+    draft = await pingan.services.intake.draft(resident.user_id)
+    assert draft.data["description"] == ("My e-bike battery was taken.\n"
+                                         "It was in the shed behind building 3, around 22:00.")
+
+
+async def test_any_time_and_particular_times_exclude_each_other(pingan, make_user):
+    resident = make_user("Bob", language_code="en")
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="A dispute: neighbours, fees, family…")
+    await resident.click(await resident.reply(), text="Neighbours: noise")
+    await resident.ask("Upstairs neighbour")
+    await resident.ask("Loud music at night.")
+    await resident.ask("Three months.")
+    mediation = await resident.ask("Quiet after 22:00.")
+    await resident.click(mediation, text="Yes, I am willing")
+    times = await resident.reply()
+    await resident.click(times, text="Weekends")
+    await resident.click(times, text="Any time")
+    assert (await pingan.services.intake.draft(resident.user_id)).data["mediation"]["times"] == ["any"]
+    await resident.click(times, text="Weekday evenings")
+    assert (await pingan.services.intake.draft(resident.user_id)).data["mediation"]["times"] == ["weekday_evening"]
