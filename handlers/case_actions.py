@@ -397,7 +397,11 @@ async def open_case(update: Update, context: PinganContext) -> None:
     ref = command.removeprefix("/case_").replace("_", "-") if command.startswith("/case_") else " ".join(
         context.args or [])
     if not CASE_REF.fullmatch(ref.strip()):
-        await message.reply_text(_("Please give a reference, for example /case PA-2026-000123."))
+        if ref.strip():
+            await message.reply_text(_("“{text}” is not a case reference. References look like PA-2026-000123: "
+                                       "/case PA-2026-000123.").format(text=ref.strip()[:40]))
+        else:
+            await message.reply_text(_("Please give a reference, for example /case PA-2026-000123."))
         return
     if not is_staff(context.roles):
         await message.reply_text(_("Sorry, only staff can see cases."))

@@ -43,8 +43,13 @@ async def start(update: Update, context: PinganContext) -> None:
         await update.effective_message.reply_text(
             _("That link is not valid or has expired. Here is what I can do for you:")
         )
+    text = welcome_text(context)
+    draft = await context.services.intake.draft(update.effective_user.id)
+    if draft is not None and draft.purpose == "report":
+        text += "\n\n" + html.escape(_("You have an unfinished report: tap the button below or send /report to "
+                                       "continue it."))
     await update.effective_message.reply_text(
-        welcome_text(context), parse_mode=ParseMode.HTML, disable_web_page_preview=True,
+        text, parse_mode=ParseMode.HTML, disable_web_page_preview=True,
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
             _("📝 Report an incident or a dispute"), callback_data=callbacks.pack(report.FAMILY, "new")
         )]]),

@@ -188,7 +188,8 @@ async def test_cases_and_case_commands(team):
     assert "Wang" in team.card(ref)["text"]  # the staff chat's card follows
     refused = await team.resident.ask(f"/case {ref}")
     assert refused["text"] == "Sorry, only staff can see cases."
-    assert (await team.officer.ask("/case nonsense"))["text"].startswith("Please give a reference")
+    assert (await team.officer.ask("/case nonsense"))["text"].startswith("“nonsense” is not a case reference.")
+    assert (await team.officer.ask("/case"))["text"].startswith("Please give a reference")
 
 
 async def test_supervisors_get_a_spot_check_sample(team, clock):

@@ -285,6 +285,7 @@ async def test_report_command_offers_to_resume(pingan, make_user):
     kind = await resident.ask("/report")
     await resident.click(kind, text="A dispute: neighbours, fees, family…")
     await resident.reply()
+    assert "You have an unfinished report" in (await resident.ask("/start"))["text"]
     offer = await resident.ask("/report")
     assert offer["text"].startswith("You have an unfinished report")
     await resident.click(offer, text="Continue")
