@@ -243,10 +243,10 @@ async def _setup_argument(update: Update, context: PinganContext, group: Group, 
     groups = context.services.groups
     actor = update.effective_user.id
     value = value.strip()
+    if not value:  # "/setup quiet" and the like: the setting is named, its value is missing
+        await message.reply_text(_setup_usage())
+        return
     if what == "area":
-        if not value:
-            await message.reply_text(_setup_usage())
-            return
         group = await groups.change(group.id, actor, context.roles, telegram_admin=True, area=value)
         await message.reply_text(_("Area set to “{area}”.").format(area=group.area))
         return

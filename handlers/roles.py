@@ -141,7 +141,8 @@ async def revoke(update: Update, context: PinganContext) -> None:
     if update.effective_chat.type != ChatType.PRIVATE:
         await message.reply_text(_("Please manage roles in a private chat with me."))
         return
-    if context.args:
+    only_user = int(context.args[0]) if len(context.args or []) == 1 and context.args[0].isdigit() else None
+    if context.args and only_user is None:
         target = _parse_revoke_args(context.args)
         if target is None:
             await message.reply_text(
@@ -151,6 +152,8 @@ async def revoke(update: Update, context: PinganContext) -> None:
         await message.reply_text(**_confirm_content(*target, await _name_of(context, target[0])))
         return
     grants = await people.revocable_grants(update.effective_user.id)
+    if only_user is not None:  # /revoke <id>: that person's roles to choose from
+        grants = [g for g in grants if g.user_id == only_user]
     if not grants:
         await message.reply_text(_("There is no role you could remove right now."))
         return

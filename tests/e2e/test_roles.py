@@ -95,6 +95,8 @@ async def test_revoke_with_confirmation(pingan, admin, make_user):
     steward = make_user("Zhao", language_code="en")
     await steward.ask(f"/start {await _invite_link(admin, 'steward')}")
     await admin.reply()
+    assert button_texts(await admin.ask(f"/revoke {steward.user_id}")) == ["Zhao — safety steward"]  # by id
+    assert (await admin.ask("/revoke 424242"))["text"] == "There is no role you could remove right now."
     listing = await admin.ask("/revoke")
     assert button_texts(listing) == ["Zhao — safety steward"]
     await admin.click(listing, text="Zhao — safety steward")
