@@ -5,7 +5,7 @@ being sent, through the emulator with Telegram's flood limits enforced.
 first; when the scheduled notice has started going out, they press "Send now". Prints: the time
 from the press to the last alert delivered, the bound Telegram's limits allow for what the bot
 sent meanwhile (at 30 messages per second), their ratio (target ≤ 1.05), how many notices went
-out between the press and the last alert (target: none but those already in flight), 429s, and
+out between the press and the last alert (target: none; at most one already on its way), 429s, and
 alerts lost or duplicated. Run:
     .venv/bin/python bench/alert.py [--groups 1000]
 """
@@ -125,7 +125,7 @@ async def run(groups: int) -> None:
               f"[alerts alone: {groups / PER_SECOND:.2f} s]")
         print(f"ratio: {elapsed / bound:.3f} (target ≤ 1.05)")
         print(f"notices sent between the press and the last alert: {len(notices_ahead)} "
-              f"(those already in flight at the press)")
+              f"(target 0: at most one already on its way at the press)")
         where = ", ".join(f"{c.method} to {'a person' if c.params.get('chat_id', 0) > 0 else 'a group'} "
                           f"{'(alert)' if is_alert(c) else '(notice)'} at +{c.at - press_at:.2f} s"
                           for c in too_many[:5])
