@@ -98,3 +98,13 @@ async def submit(resident: UserClient, review: dict) -> str:
     """Sends the reviewed report; returns its reference."""
     await resident.click(review, text="✅ Send the report")
     return REF.search((await resident.reply())["text"]).group(0)
+
+
+async def join_group(resident: UserClient, title: str = "阳光花园业主群") -> UserClient:
+    """A new group with `resident` in it, the bot added by them and its greeting out; returns the
+    resident as they speak in that group."""
+    emulator = resident.emulator
+    group = emulator.add_group(title, members=[resident.user_id])
+    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
+    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the greeting: the join is recorded
+    return resident.in_chat(group["id"])

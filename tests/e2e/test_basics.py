@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import gettext_in
+from tests.flows import join_group
 from tests.harness import button_texts, button_urls
 
 
@@ -83,11 +84,7 @@ async def test_privacy_in_chinese(pingan, make_user):
 
 
 async def test_start_in_a_group_points_to_private_chat(pingan, make_user, emulator):
-    resident = make_user("李华")
-    group = emulator.add_group("阳光花园业主群", members=[resident.user_id])
-    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
-    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the bot's greeting
-    in_group = resident.in_chat(group["id"])
+    in_group = await join_group(make_user("李华"))
     reply = await in_group.ask("/start@pingan_test_bot")
     assert button_urls(reply) == ["https://t.me/pingan_test_bot"]
 
@@ -137,25 +134,18 @@ async def test_an_internal_error_gets_a_polite_answer_and_no_traceback(pingan, a
 
 async def test_a_flooded_group_does_not_hold_up_anyone_else(pingan, make_user, emulator):
     emulator.set_flood_limits(True)
-    resident, neighbour = make_user("李华"), make_user("Bob", language_code="en")
-    group = emulator.add_group("阳光花园业主群", members=[resident.user_id])
-    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
-    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the greeting: 1 of the group's 20
-    in_group = resident.in_chat(group["id"])
+    neighbour = make_user("Bob", language_code="en")
+    in_group = await join_group(make_user("李华"))  # the greeting: 1 of the group's 20 this minute
     for _ in range(21):  # more than Telegram lets the bot answer in one group in a minute
         await in_group.send("/report")
-    await emulator.wait_for(lambda: len(emulator.bot_messages(group["id"])) == 20)
+    await emulator.wait_for(lambda: len(emulator.bot_messages(in_group.chat_id)) == 20)
     welcome = await neighbour.ask("/start")  # answered at once, not after the group's minute
     assert welcome["text"].startswith("Hello")
     assert not [c for c in emulator.calls if c.error_code == 429]  # the bot never overstepped the limit
 
 
 async def test_private_commands_sent_in_a_group_point_to_the_private_chat(pingan, make_user, emulator):
-    resident = make_user("Alice", language_code="en")
-    group = emulator.add_group("Sunny Garden", members=[resident.user_id])
-    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
-    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the greeting
-    in_group = resident.in_chat(group["id"])
+    in_group = await join_group(make_user("Alice", language_code="en"), "Sunny Garden")
     pointer = gettext_in("zh", "That works in a private chat with me, so nobody's details appear here.")
     for command in ("/myreports", "/cancel"):
         reply = await in_group.ask(command)

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from tests.conftest import STAFF_CHAT_ID
 from tests.flows import REF, submit, walk_incident
 from tests.harness import button_texts
-from tests.team import Team
-
-
-@pytest.fixture
-async def team(pingan, emulator, make_user, admin):
-    team = Team(pingan, emulator, make_user, admin)
-    await team.setup()
-    return team
 
 
 async def test_the_closed_loop_from_report_to_follow_up(team, clock):

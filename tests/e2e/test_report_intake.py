@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.i18n import gettext_in
-from tests.flows import REF, start_incident, submit, walk_dispute, walk_incident
+from tests.flows import REF, join_group, start_incident, submit, walk_dispute, walk_incident
 from tests.harness import button_texts, button_urls
 
 
@@ -40,10 +40,7 @@ async def test_incident_from_private_chat_to_stored_case(pingan, make_user, staf
 
 async def test_report_in_group_moves_to_private_without_echo(pingan, make_user, emulator):
     resident = make_user("李华")
-    group = emulator.add_group("阳光花园业主群", members=[resident.user_id])
-    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
-    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the bot's greeting
-    in_group = resident.in_chat(group["id"])
+    in_group = await join_group(resident)
     reply = await in_group.ask("/report@pingan_test_bot 我的电动车电瓶被偷了")
     assert "电瓶" not in reply["text"]
     (url,) = button_urls(reply)
@@ -52,9 +49,9 @@ async def test_report_in_group_moves_to_private_without_echo(pingan, make_user, 
     first = await resident.ask(f"/start {payload}")
     assert first["text"] == "您想告诉我们什么？"
     draft = await pingan.services.intake.draft(resident.user_id)
-    group_record = await pingan.services.groups.by_chat_id(group["id"])
+    group_record = await pingan.services.groups.by_chat_id(in_group.chat_id)
     assert draft.origin_group_id == group_record.id
-    assert [m["message_id"] for m in emulator.bot_messages(group["id"])][-1] == reply["message_id"]
+    assert [m["message_id"] for m in emulator.bot_messages(in_group.chat_id)][-1] == reply["message_id"]
 
 
 async def test_restart_mid_dialogue_loses_nothing(pingan, make_user):
@@ -334,15 +331,13 @@ async def test_anonymity_is_remembered_as_default(pingan, make_user):
 
 async def test_private_text_never_appears_in_a_group(pingan, make_user, emulator, staff_chat):
     resident = make_user("Alice", language_code="en")
-    group = emulator.add_group("Homeowners", members=[resident.user_id])
-    emulator.add_bot_to_group(group["id"], by_user_id=resident.user_id)
-    await emulator.wait_for(lambda: emulator.bot_messages(group["id"]))  # the bot's greeting
-    await resident.in_chat(group["id"]).ask("/report")
+    in_group = await join_group(resident, "Homeowners")
+    await in_group.ask("/report")
     review = await walk_incident(resident, phone="138 0013 8000")
     await resident.click(review, text="✅ Send the report")
     await resident.reply()
     secrets = ("e-bike battery", "Building 3", "13800138000", "138 0013 8000")
-    for message in emulator.chat_messages(group["id"]):
+    for message in emulator.chat_messages(in_group.chat_id):
         if message["_from_bot"]:
             assert not any(s in (message.get("text") or "") for s in secrets)
 

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.i18n import gettext_in
 from tests.conftest import STAFF_CHAT_ID
-from tests.flows import submit, walk_dispute, walk_incident
+from tests.flows import join_group, submit, walk_dispute, walk_incident
 from tests.harness import button_texts
-from tests.team import Team
-
-
-@pytest.fixture
-async def team(pingan, emulator, make_user, admin):
-    team = Team(pingan, emulator, make_user, admin)
-    await team.setup()
-    return team
 
 
 async def report_dispute(resident) -> str:
@@ -71,11 +61,7 @@ async def test_figures_are_staff_only_and_stay_out_of_residents_groups(team, emu
     assert refused["text"] == "Sorry, only staff can see the figures."
     forged = await team.resident.forge_press(refused, "st:show:year:all")  # a modified client's press
     assert forged["text"] == "Sorry, only staff can see the figures."
-    group = emulator.add_group("Sunny Garden homeowners", members=[team.officer.user_id, team.resident.user_id])
-    emulator.add_bot_to_group(group["id"], by_user_id=team.officer.user_id)
-    in_group_chat = team.officer.in_chat(group["id"])
-    await in_group_chat.reply()  # the bot's welcome to the group
-    in_group = await in_group_chat.ask("/stats")  # answered in the group's language
+    in_group = await (await join_group(team.officer, "Sunny Garden homeowners")).ask("/stats")  # group's language
     assert in_group["text"] == gettext_in("zh", "Figures are shown in a private chat with me or in the staff chat.")
     in_staff_chat = await team.officer.in_chat(STAFF_CHAT_ID).ask("/stats")
     assert in_staff_chat["text"].startswith("📊 ")  # the staff chat's language (zh)
