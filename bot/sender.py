@@ -147,19 +147,19 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         return (self._global, group) if group else (self._global,)
 
     async def _take_interactive_slot(self, chat_id: Any, weight: int) -> None:
-        windows = self._windows(chat_id)
         group = self._group_window(chat_id)
         while True:
             now = self._clock()
             self._last_interactive = now
-            wait = max(window.wait_needed(now, weight=weight) for window in windows)
+            group_wait = group.wait_needed(now, weight=weight) if group else 0.0
+            wait = max(self._global.wait_needed(now, weight=weight), group_wait)
             if wait <= 0:
-                for window in windows:
+                for window in self._windows(chat_id):
                     window.start(weight)
                 return
-            if group is not None and group.wait_needed(now, weight=weight) > INTERACTIVE_GROUP_MAX_WAIT:
+            if group_wait > INTERACTIVE_GROUP_MAX_WAIT:
                 # As Telegram itself would answer; the handler's update ends here, the others go on.
-                raise RetryAfter(math.ceil(group.wait_needed(now, weight=weight)))
+                raise RetryAfter(math.ceil(group_wait))
             self._interactive_waiting += 1
             try:
                 await asyncio.sleep(wait)
