@@ -12,10 +12,11 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.notice_jobs import start_notices
+from bot.jobs import arm_jobs
 from bot.services import Services
 from bot.services.alerts import AlertService
 from bot.services.cases import CaseWorkflow
+from bot.services.dialogues import DialogueStore, default_policies
 from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
@@ -24,10 +25,7 @@ from bot.services.people import PeopleService
 from bot.services.reports import ReportService
 from bot.services.stats import StatsService
 from handlers.alerts import start_alerts
-from handlers.case_actions import arm_case_jobs
 from handlers.menu import publish_menus
-from handlers.report import arm_report_jobs
-from handlers.stats import arm_briefing_job
 from storage.db import Database
 from storage.migrate import apply_migrations
 
@@ -50,6 +48,7 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
         await db.close()
         raise
     workflow = CaseWorkflow(db, clock, config.cases)
+    dialogues = DialogueStore(db, clock, default_policies(config))
     notices = NoticeService(db, clock, config.notices, timezone=config.timezone,
                             default_language=config.default_language, groups=groups)
     library = LibraryService(db, clock, notices)
@@ -60,12 +59,13 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
         raise
     return Services(
         config=config, clock=clock, db=db, people=people, groups=groups,
-        intake=IntakeService(db, clock, config.reports, config.tzinfo),
-        reports=ReportService(db, clock, config.reports, on_case_created=workflow.arm_new_case),
+        dialogues=dialogues,
+        intake=IntakeService(db, clock, config.reports, config.tzinfo, dialogues),
+        reports=ReportService(db, clock, config.reports, dialogues, on_case_created=workflow.arm_new_case),
         cases=workflow,
         notices=notices,
         # Alerts share the notices' outbox dispatcher: one queue, alerts first.
-        alerts=AlertService(db, clock, config.alerts, dispatcher=notices.dispatcher,
+        alerts=AlertService(db, clock, config.alerts, dispatcher=notices.dispatcher, dialogues=dialogues,
                             default_language=config.default_language, timezone=config.timezone,
                             staff_chat_id=config.staff_chat_id),
         library=library,
@@ -92,11 +92,8 @@ class Pingan:
             await self.application.updater.start_polling(
                 poll_interval=0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
             )
-            await start_notices(self.application)
+            await arm_jobs(self.application)
             await start_alerts(self.application)
-            arm_report_jobs(self.application)
-            arm_case_jobs(self.application)
-            arm_briefing_job(self.application)
         except BaseException:
             await self.stop()
             raise

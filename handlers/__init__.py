@@ -15,7 +15,19 @@ from telegram.ext import (
 
 from bot import callbacks
 from handlers import alerts as alerts_
-from handlers import case_actions, case_card, fallback, language, myreports, privacy, report, roles, start, stats
+from handlers import (
+    case_actions,
+    case_card,
+    fallback,
+    language,
+    myreports,
+    privacy,
+    private,
+    report,
+    roles,
+    start,
+    stats,
+)
 from handlers import groups as groups_
 from handlers import help as help_
 from handlers import library as library_
@@ -40,8 +52,8 @@ def register(application: Application) -> None:
         CommandHandler("area", roles.set_area),
         CommandHandler("revoke", roles.revoke),
         CommandHandler("report", report.report_command),
-        # /cancel: a new schedule, then an alert being written or a tip session, else the report dialogue's.
-        CommandHandler("cancel", notices_.cancel_command, filters=filters.ChatType.PRIVATE),
+        # /cancel stops what the next private message would answer (order in handlers/private.py).
+        CommandHandler("cancel", private.cancel_command, filters=filters.ChatType.PRIVATE),
         CommandHandler("myreports", myreports.my_reports, filters=filters.ChatType.PRIVATE),
         CommandHandler(["myreports", "cancel"], start.private_only, filters=filters.ChatType.GROUPS),
         CommandHandler("cases", case_actions.list_cases),
@@ -72,12 +84,9 @@ def register(application: Application) -> None:
         CallbackQueryHandler(notices_.dialogue_pressed, pattern=callbacks.pattern(notices_.NEW_FAMILY)),
         # Catch-alls, last.
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command),
-        # Private text: the add-a-schedule dialogue's answer (its draft is in SQLite), a reply to a
-        # "type the area" prompt from /groups, else on to report.private_input.
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, notices_.private_text),
-        # Any other private message: an answer to the person's dialogue, if one is open.
+        # Any other private message: handlers/private.py decides who it answers.
         MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
-                       report.private_input),
+                       private.private_message),
         CallbackQueryHandler(fallback.expired_button),
     ])
     application.add_error_handler(on_error)

@@ -41,16 +41,16 @@ from bot.services.alerts import (
     Problem,
     may_issue,
 )
+from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
-from handlers.groups import kind_label
+from handlers.labels import kind_label
 from handlers.notify import locale_of
-from storage.models import Alert, AlertDraft, GroupKind
+from storage.models import Alert, Draft, GroupKind
 
 logger = logging.getLogger(__name__)
 
 FAMILY = "alr"  # the composing dialogue
 MANAGE_FAMILY = "alrm"  # close / extend / approve / reject, and the tip's Done
-EXPIRY_JOB = "alerts:expiry"
 #: The delivery report is edited at most this often while sending (and once more at the end).
 REPORT_EDIT_SECONDS = 1.0
 MAX_NAMES = 10
@@ -95,36 +95,29 @@ async def alert_command(update: Update, context: PinganContext) -> None:
         return
     user_id = update.effective_user.id
     draft = await context.services.alerts.draft(user_id)
-    if draft is not None and draft.purpose == "alert":
+    if draft is not None and draft.dialogue == DialogueName.ALERT:
         await update.effective_message.reply_text(_("You have an alert in progress. Here is where you were."))
     else:
         draft = await context.services.alerts.start(user_id, context.roles)
     await ask(context, user_id, draft)
 
 
-async def cancel_command(update: Update, context: PinganContext) -> None:
-    """/cancel: the alert being written or the tip session, else whatever /cancel did before."""
-    user_id = update.effective_user.id
-    draft = await context.services.alerts.draft(user_id)
-    if draft is None:
-        from handlers import report  # noqa: PLC0415 - report routes private messages here: a cycle at import
-
-        await report.cancel_command(update, context)
-        return
-    await context.services.alerts.cancel(user_id)
-    await _strip(context, user_id, draft.prompt_message_id)
-    text = _("Alert cancelled. Nothing was sent.") if draft.purpose == "alert" else \
+async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
+    """/cancel: the alert being written, or the tip session."""
+    await context.services.alerts.cancel(draft.user_id)
+    await _strip(context, draft.user_id, draft.prompt_message_id)
+    text = _("Alert cancelled. Nothing was sent.") if draft.dialogue == DialogueName.ALERT else \
         _("Thank you. You can tap the button under the alert again at any time.")
     await update.effective_message.reply_text(text, reply_markup=ReplyKeyboardRemove())
 
 
 # --- asking -----------------------------------------------------------------------------------------
 
-async def ask(context: PinganContext, chat_id: int, draft: AlertDraft, *, note: str | None = None) -> AlertDraft:
+async def ask(context: PinganContext, chat_id: int, draft: Draft, *, note: str | None = None) -> Draft:
     """Sends the question of the draft's step (its buttons replace the previous question's)."""
     await _strip(context, chat_id, draft.prompt_message_id)
     alerts = context.services.alerts
-    if draft.step == CONFIRMING:
+    if draft.state == CONFIRMING:
         await _send_previews(context, chat_id, draft)
     text, markup = await _question(context, draft)
     if note:
@@ -133,11 +126,11 @@ async def ask(context: PinganContext, chat_id: int, draft: AlertDraft, *, note: 
     return await alerts.remember_prompt(draft, message.message_id)
 
 
-async def _question(context: PinganContext, draft: AlertDraft) -> tuple[str, InlineKeyboardMarkup]:
+async def _question(context: PinganContext, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
     alerts = context.services.alerts
     settings = alerts.settings
     data = draft.data
-    step = draft.step
+    step = draft.state
     pack = callbacks.pack
     if step == CHOOSING_KIND:
         buttons = [InlineKeyboardButton(kind_name(k), callback_data=pack(FAMILY, "kind", k)) for k in KIND_LABELS]
@@ -218,7 +211,7 @@ async def _question(context: PinganContext, draft: AlertDraft) -> tuple[str, Inl
         [InlineKeyboardButton(send, callback_data=pack(FAMILY, "confirm"))], [_cancel_button()]])
 
 
-async def _send_previews(context: PinganContext, chat_id: int, draft: AlertDraft) -> None:
+async def _send_previews(context: PinganContext, chat_id: int, draft: Draft) -> None:
     """The alert in each language its groups read, as they will get it (photos, text, button)."""
     alerts = context.services.alerts
     data = draft.data
@@ -270,30 +263,21 @@ def problem_text(problem: Problem, context: PinganContext) -> str:
 
 # --- answers by message -------------------------------------------------------------------------------
 
-async def private_input_first(update: Update, context: PinganContext) -> bool:
-    """A private message that belongs to an alert being written or a tip session; False otherwise.
-
-    A report draft touched more recently than the alert draft keeps its answers (the person moved on).
-    """
+async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
+    """A private message for the alert being written or the tip session (always taken)."""
     user_id = update.effective_user.id
-    draft = await context.services.alerts.draft(user_id)
-    if draft is None:
-        return False
-    report_draft = await context.services.intake.draft(user_id)
-    if report_draft is not None and report_draft.updated_at > draft.updated_at:
-        return False
     message = update.effective_message
-    if draft.purpose == "tip":
+    if draft.dialogue == DialogueName.TIP:
         await take_tip(update, context, draft)
         return True
     alerts = context.services.alerts
-    if draft.step == TYPING_TEXT:
+    if draft.state == TYPING_TEXT:
         outcome = await alerts.give_text(draft, message.text)
         if outcome.problem is Problem.TEXT_TOO_LONG:
             await ask(context, user_id, outcome.draft, note=problem_text(outcome.problem, context))
             await context.bot.send_message(user_id, outcome.draft.data.get("too_long_text", ""))
             return True
-    elif draft.step == ADDING_PHOTOS:
+    elif draft.state == ADDING_PHOTOS:
         if not message.photo:
             outcome_draft, problem = draft, Problem.NOT_A_PHOTO
             await ask(context, user_id, outcome_draft, note=problem_text(problem, context))
@@ -323,7 +307,7 @@ async def on_button(update: Update, context: PinganContext) -> None:
                              "alerts."), show_alert=True)
         return
     draft = await alerts.draft(user_id)
-    if draft is None or draft.purpose != "alert":
+    if draft is None or draft.dialogue != DialogueName.ALERT:
         await _strip(context, user_id, query.message.message_id if query.message else None)
         await query.answer(_("This alert is no longer being written. Send /alert to start one."), show_alert=True)
         return
@@ -338,7 +322,7 @@ async def on_button(update: Update, context: PinganContext) -> None:
         return
     action, args = pressed.action, pressed.args
     arg = args[0] if args else ""
-    step = draft.step
+    step = draft.state
     outcome = None
     if action == "kind" and step == CHOOSING_KIND:
         outcome = await alerts.choose_kind(draft, arg)
@@ -380,7 +364,7 @@ async def on_button(update: Update, context: PinganContext) -> None:
     await ask(context, user_id, outcome.draft, note=note)
 
 
-async def _refresh(context: PinganContext, chat_id: int, draft: AlertDraft) -> None:
+async def _refresh(context: PinganContext, chat_id: int, draft: Draft) -> None:
     text, markup = await _question(context, draft)
     try:
         await context.bot.edit_message_text(text, chat_id, draft.prompt_message_id, reply_markup=markup,
@@ -389,7 +373,7 @@ async def _refresh(context: PinganContext, chat_id: int, draft: AlertDraft) -> N
         logger.debug("alert targets not refreshed: %s", exc)
 
 
-async def confirm(context: PinganContext, user_id: int, draft: AlertDraft) -> None:
+async def confirm(context: PinganContext, user_id: int, draft: Draft) -> None:
     alerts = context.services.alerts
     try:
         alert = await alerts.confirm(draft, context.roles, _link_for(context))
@@ -521,14 +505,12 @@ async def _locale_of_user(application: Application, user_id: int) -> str:
 
 
 async def start_alerts(application: Application) -> None:
-    """At start: the sender for edits, the report hook, deliveries a stop interrupted, the expiry job."""
+    """At start: the report hook, and the deliveries a stop interrupted."""
     services = application.bot_data["services"]
     services.alerts.on_progress = lambda alert_id: refresh_report(application, alert_id)
     for alert_id in await services.alerts.resumable():
         logger.info("alert %s: resuming its delivery after a restart", alert_id)
         await launch_delivery(application, alert_id)
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(expiry_job, interval=60, first=60, name=EXPIRY_JOB)
 
 
 # --- approval ---------------------------------------------------------------------------------------------
@@ -629,7 +611,7 @@ async def on_manage_button(update: Update, context: PinganContext) -> None:
     if pressed.action == "tipdone":
         await _strip(context, user_id, query.message.message_id if query.message else None)
         draft = await alerts.draft(user_id)
-        if draft is not None and draft.purpose == "tip":
+        if draft is not None and draft.dialogue == DialogueName.TIP:
             await alerts.cancel(user_id)
         await context.bot.send_message(user_id, _("Thank you for helping. If you remember anything else, tap the "
                                                   "button under the alert again."),
@@ -764,7 +746,7 @@ async def begin_tip(update: Update, context: PinganContext, ref: str) -> None:
         await context.services.alerts.remember_prompt(draft, done.message_id)
 
 
-async def take_tip(update: Update, context: PinganContext, draft: AlertDraft) -> None:
+async def take_tip(update: Update, context: PinganContext, draft: Draft) -> None:
     message = update.effective_message
     user = update.effective_user
     content: dict = {}

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application
 
 from bot import callbacks
 from bot.context import PinganContext
@@ -23,7 +22,6 @@ from handlers.notify import locale_of, tell_person
 from storage.models import Case, Role
 
 logger = logging.getLogger(__name__)
-ALARM_JOB = "cases:alarms"
 CASE_REF = re.compile(r"(?i)PA-\d{4}-\d{6}")
 FOLLOWUP_FAMILY = "fu"
 
@@ -168,6 +166,16 @@ async def _ask_privately(context: PinganContext, actor: int, case: Case, purpose
         await context.bot.send_message(actor, text)
     except Forbidden:
         return False
+    return True
+
+
+async def cancel_pending_text(update: Update, context: PinganContext) -> bool:
+    """/cancel while a card waits for a staff member's text: nothing changes. False if none waits."""
+    user_id = update.effective_user.id
+    if await context.services.cases.pending_text(user_id) is None:
+        return False
+    await context.services.cases.drop_pending_text(user_id)
+    await update.effective_message.reply_text(_("Cancelled: nothing was changed."))
     return True
 
 
@@ -414,11 +422,6 @@ async def open_case(update: Update, context: PinganContext) -> None:
 
 
 # --- alarms: reminders, escalation, follow-up visits -----------------------------------------
-
-def arm_case_jobs(application: Application) -> None:
-    """Checks the stored deadlines every minute: a restart re-arms everything from the database."""
-    application.job_queue.run_repeating(process_alarms, interval=60, first=5, name=ALARM_JOB)
-
 
 async def process_alarms(context: PinganContext) -> None:
     """Job: sends each due reminder, escalation and follow-up question once."""

@@ -17,32 +17,16 @@ from telegram.error import TelegramError
 from bot import callbacks
 from bot.context import PinganContext
 from bot.deeplinks import report_payload, start_link
-from bot.i18n import N_, LazyText, _, current_locale, gettext_in
+from bot.i18n import _, current_locale, gettext_in
 from bot.services.errors import NotAllowed
 from bot.services.groups import canonical_zone, may_manage_groups
-from handlers.labels import LANGUAGE_NAMES
+from handlers.labels import LANGUAGE_NAMES, kind_label
 from storage.models import Group, GroupKind
 
 logger = logging.getLogger(__name__)
 
 FAMILY = "grp"
 QUIET_PRESETS = ("22:00-07:00", "21:00-07:00", "23:00-06:00")
-
-KIND_LABELS: dict[GroupKind, LazyText] = {
-    GroupKind.POLICE_RESIDENT: N_("police–resident group"),
-    GroupKind.HOMEOWNERS: N_("homeowners' / building group"),
-    GroupKind.PROPERTY: N_("property-management work group"),
-    GroupKind.SHOP: N_("shop / market group"),
-    GroupKind.VILLAGE: N_("village group"),
-    GroupKind.STAFF: N_("staff group"),
-}
-
-
-def kind_label(kind: GroupKind | None, locale: str | None = None) -> str:
-    if kind is None:
-        return gettext_in(locale, "not set") if locale else _("not set")
-    return KIND_LABELS[kind].in_locale(locale) if locale else _(str(KIND_LABELS[kind]))
-
 
 # --- joining, leaving, migrating -----------------------------------------------------------------
 
@@ -341,25 +325,22 @@ async def list_groups(update: Update, context: PinganContext) -> None:
     await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def area_reply(update: Update, context: PinganContext) -> None:
-    """A private reply: to an area prompt it sets that group's area; anything else goes on to the
-    person's dialogue as any private message does."""
+async def area_reply(update: Update, context: PinganContext) -> bool:
+    """A private Reply to an area prompt sets that group's area; False for any other message."""
     message = update.effective_message
     reply_to = message.reply_to_message
-    group = None
-    if reply_to is not None and may_manage_groups(context.roles):
-        try:
-            group = await context.services.groups.area_answered(
-                message.chat_id, reply_to.message_id, update.effective_user.id, context.roles, message.text or "")
-        except NotAllowed:
-            group = None
+    if reply_to is None or not message.text or not may_manage_groups(context.roles):
+        return False
+    try:
+        group = await context.services.groups.area_answered(
+            message.chat_id, reply_to.message_id, update.effective_user.id, context.roles, message.text)
+    except NotAllowed:
+        return False
     if group is None:
-        from handlers import report  # the private catch-all; imported late to keep the modules apart
-
-        await report.private_input(update, context)
-        return
+        return False
     await message.reply_text(_("Area set to “{area}”.").format(area=group.area or _("not set")))
     await message.reply_text(**_panel(group, context))
+    return True
 
 
 async def area_typed(update: Update, context: PinganContext) -> bool:

@@ -1,9 +1,9 @@
-"""Display names for stored keys (roles, languages), translated at render time."""
+"""Display names for stored keys (roles, languages, group kinds), translated at render time."""
 
 from __future__ import annotations
 
-from bot.i18n import N_, LazyText, _
-from storage.models import Role
+from bot.i18n import N_, LazyText, _, gettext_in
+from storage.models import GroupKind, Role
 
 ROLE_LABELS: dict[Role, LazyText] = {
     Role.RESIDENT: N_("resident"),
@@ -36,3 +36,19 @@ def parse_role(text: str) -> Role | None:
         if wanted in names:
             return role
     return None
+
+
+GROUP_KIND_LABELS: dict[GroupKind, LazyText] = {
+    GroupKind.POLICE_RESIDENT: N_("police–resident group"),
+    GroupKind.HOMEOWNERS: N_("homeowners' / building group"),
+    GroupKind.PROPERTY: N_("property-management work group"),
+    GroupKind.SHOP: N_("shop / market group"),
+    GroupKind.VILLAGE: N_("village group"),
+    GroupKind.STAFF: N_("staff group"),
+}
+
+
+def kind_label(kind: GroupKind | None, locale: str | None = None) -> str:
+    if kind is None:
+        return gettext_in(locale, "not set") if locale else _("not set")
+    return GROUP_KIND_LABELS[kind].in_locale(locale) if locale else _(str(GROUP_KIND_LABELS[kind]))

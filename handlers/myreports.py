@@ -102,7 +102,7 @@ async def _start_adding(update: Update, context: PinganContext, case) -> None:
     intake = context.services.intake
     user_id = update.effective_user.id
     existing = await intake.draft(user_id)
-    if existing is not None and existing.purpose == "report":
+    if existing is not None and existing.dialogue == "report":
         await context.bot.send_message(user_id, _("Please finish or cancel the report you are writing first "
                                                   "(send /cancel to cancel it)."))
         return

@@ -15,11 +15,12 @@ from bot.config_notices import AREA, DUTY_PHONE, ScheduleContent, ScheduleTarget
 from bot.context import PinganContext
 from bot.i18n import _
 from bot.notice_jobs import arm
+from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.groups import may_manage_groups
 from bot.services.notices import ScheduleProblem, next_fire_times
-from handlers.groups import area_reply, kind_label
-from storage.models import GroupKind, NoticeSchedule
+from handlers.labels import kind_label
+from storage.models import Draft, GroupKind, NoticeSchedule
 
 FAMILY = "sch"  # buttons on the /schedules list
 NEW_FAMILY = "snew"  # buttons of the add dialogue
@@ -28,7 +29,7 @@ NEW_FAMILY = "snew"  # buttons of the add dialogue
 CHOOSING_CONTENT, TYPING_PARAM, CHOOSING_TIME, TYPING_CRON, CHOOSING_KINDS, TYPING_AREAS, CONFIRMING = (
     "choosing_content", "typing_param", "choosing_time", "typing_cron", "choosing_kinds", "typing_areas",
     "confirming")
-TIMEOUT = EXPIRED = "expired"  # a draft untouched for 15 minutes (NoticeService.DRAFT_TIMEOUT)
+TIMEOUT = "expired"  # a draft untouched for 15 minutes (its policy in bot/services/dialogues.py)
 END = "end"
 
 CRON_PRESETS = (
@@ -233,12 +234,20 @@ async def notice(update: Update, context: PinganContext) -> None:
 
 async def _run_step(update: Update, context: PinganContext, step_function, draft: dict) -> None:
     user_id = update.effective_user.id
-    notices = context.services.notices
     next_step = await step_function(update, context, draft)
     if next_step == END:
-        await notices.drop_draft(user_id)
+        await context.services.dialogues.drop(user_id, DialogueName.SCHEDULE)
     elif next_step is not None:
-        await notices.save_draft(user_id, next_step, draft)
+        await _save_draft(context, user_id, next_step, draft)
+
+
+async def _save_draft(context: PinganContext, user_id: int, state: str, data: dict) -> None:
+    dialogues = context.services.dialogues
+    found = await dialogues.get(user_id, DialogueName.SCHEDULE)
+    if found is None or found.timed_out:
+        await dialogues.start(user_id, DialogueName.SCHEDULE, state, data=data)
+    else:
+        await dialogues.save(found, state=state, data=data)
 
 
 async def start_add(update: Update, context: PinganContext) -> None:
@@ -266,7 +275,7 @@ async def start_add(update: Update, context: PinganContext) -> None:
         await context.bot.send_message(update.effective_chat.id, _(
             "The notice library is empty: add themes or patrol templates to the config file first."))
         return
-    await context.services.notices.save_draft(update.effective_user.id, CHOOSING_CONTENT, {})
+    await context.services.dialogues.start(update.effective_user.id, DialogueName.SCHEDULE, CHOOSING_CONTENT)
     text = _("New schedule (send /cancel to stop). What should it send?")
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=InlineKeyboardMarkup(rows))
 
@@ -281,34 +290,32 @@ async def dialogue_pressed(update: Update, context: PinganContext) -> None:
     if not may_manage_groups(context.roles):
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         return
-    found = await context.services.notices.draft(update.effective_user.id)
-    if found is not None and found[0] == EXPIRED:
+    found = await context.services.dialogues.get(update.effective_user.id, DialogueName.SCHEDULE)
+    if found is not None and found.timed_out:
         await query.answer()
         await timed_out(update, context)
         return
     steps = {CHOOSING_CONTENT: choose_content, CHOOSING_TIME: choose_time, CHOOSING_KINDS: choose_kinds,
              TYPING_AREAS: all_areas, CONFIRMING: confirm}
-    if data is None or found is None or found[0] not in steps:
+    if data is None or found is None or found.state not in steps:
         await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
         return
-    await _run_step(update, context, steps[found[0]], found[1])
+    await _run_step(update, context, steps[found.state], dict(found.data))
 
 
-async def typed_answer(update: Update, context: PinganContext) -> bool:
+async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
     """A private text: the answer to this officer's dialogue if it waits for text (True), else False."""
-    if not may_manage_groups(context.roles):
+    message = update.effective_message
+    if not message.text or not may_manage_groups(context.roles):
         return False
-    found = await context.services.notices.draft(update.effective_user.id)
-    if found is None:
-        return False
-    if found[0] == EXPIRED:
+    if draft.timed_out:
         await timed_out(update, context)
         return True
     steps = {TYPING_PARAM: type_param, TYPING_CRON: type_cron, TYPING_AREAS: type_areas}
-    if found[0] not in steps:
-        await update.effective_message.reply_text(_("Please choose with the buttons above, or send /cancel."))
+    if draft.state not in steps:
+        await message.reply_text(_("Please choose with the buttons above, or send /cancel."))
         return True
-    await _run_step(update, context, steps[found[0]], found[1])
+    await _run_step(update, context, steps[draft.state], dict(draft.data))
     return True
 
 
@@ -521,35 +528,16 @@ async def confirm(update: Update, context: PinganContext, draft: dict) -> str:
     return END
 
 
-async def cancel(update: Update, context: PinganContext) -> bool:
-    """/cancel: drops this officer's draft (True), or False if there is none."""
-    if not may_manage_groups(context.roles) or not await context.services.notices.drop_draft(
-            update.effective_user.id):
-        return False
+async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
+    """/cancel: drops this officer's new schedule."""
+    await context.services.dialogues.drop(draft.user_id, DialogueName.SCHEDULE)
+    if draft.timed_out:
+        await timed_out(update, context)
+        return
     await update.effective_message.reply_text(_("Cancelled: nothing was saved."))
-    return True
 
 
 async def timed_out(update: Update, context: PinganContext) -> None:
     """Says how to start again after a long pause (the draft is already dropped)."""
     await context.bot.send_message(update.effective_chat.id, _(
         "The new schedule was not saved because there was no answer for a while. Send /schedules to start again."))
-
-
-# --- routing (see handlers/__init__.py) ----------------------------------------------------------
-
-async def cancel_command(update: Update, context: PinganContext) -> None:
-    """/cancel in private: this officer's new schedule, else what /cancel stops otherwise."""
-    if await cancel(update, context):
-        return
-    from handlers import alerts  # noqa: PLC0415 - the next /cancel in the chain
-
-    await alerts.cancel_command(update, context)
-
-
-async def private_text(update: Update, context: PinganContext) -> None:
-    """Private text: the answer the schedule dialogue waits for, a group's typed area, else the
-    person's other dialogues (handlers.report.private_input)."""
-    if await typed_answer(update, context):
-        return
-    await area_reply(update, context)

@@ -20,17 +20,16 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application
 
 from bot import callbacks
 from bot.context import PinganContext
 from bot.deeplinks import report_payload, start_link
-from bot.i18n import _, ngettext, using_locale
+from bot.i18n import _, ngettext
+from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.intake import Answer, AnswerType, Outcome, Problem, Step
 from bot.services.reports import CaseClosed, RateLimited, SubmittedReport
-from handlers import alerts, case_actions, case_card, fallback
-from handlers.notify import locale_of
+from handlers import case_actions, case_card
 from handlers.report_prompts import FAMILY, problem_text, step_prompts
 from storage.models import Draft
 
@@ -74,7 +73,7 @@ async def begin(context: PinganContext, user_id: int, *, origin_group_id: int | 
     """Starts a report, or offers to resume the one in progress."""
     intake = context.services.intake
     existing = await intake.draft(user_id)
-    if existing is not None and existing.purpose == "report" and not replace:
+    if existing is not None and existing.dialogue == "report" and not replace:
         started = existing.started_at.astimezone(context.services.config.tzinfo).strftime("%H:%M")
         origin = existing.origin_group_id if origin_group_id is None else origin_group_id
         await context.bot.send_message(
@@ -106,18 +105,9 @@ def rate_limited_text(context: PinganContext, limit: int) -> str:
     ).format(limit=limit, police=police)
 
 
-async def cancel_command(update: Update, context: PinganContext) -> None:
-    """/cancel: drops the dialogue in progress (or the text a card asked a staff member for)."""
-    user_id = update.effective_user.id
-    if await context.services.cases.pending_text(user_id) is not None:
-        await context.services.cases.drop_pending_text(user_id)
-        await update.effective_message.reply_text(_("Cancelled: nothing was changed."))
-        return
-    draft = await context.services.intake.draft(user_id)
-    if draft is None:
-        await update.effective_message.reply_text(_("There is nothing to cancel."), reply_markup=ReplyKeyboardRemove())
-        return
-    await _strip_buttons(context, user_id, draft)
+async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
+    """/cancel: drops the report or addition in progress and says what became of it."""
+    await _strip_buttons(context, draft.user_id, draft)
     await update.effective_message.reply_text(await end_report(context, draft), reply_markup=ReplyKeyboardRemove())
 
 
@@ -141,7 +131,7 @@ async def send_step(context: PinganContext, chat_id: int, draft: Draft, *, note:
     services = context.services
     await _strip_buttons(context, chat_id, draft)
     duplicates = []
-    if draft.step == Step.REVIEWING:
+    if draft.state == Step.REVIEWING:
         duplicates = await services.reports.possible_duplicates(draft)
     prompts = step_prompts(
         draft, services.config.reports, today=services.intake.today(),
@@ -201,7 +191,7 @@ async def _typed_button(context: PinganContext, draft: Draft, answer: Answer) ->
         for button in (b for row in prompt.markup.inline_keyboard for b in row):
             pressed = callbacks.parse(button.callback_data, FAMILY)
             if (pressed is not None and pressed.action == "a" and len(pressed.args) == 2
-                    and pressed.args[0] == draft.step and _label_key(button.text) == typed):
+                    and pressed.args[0] == draft.state and _label_key(button.text) == typed):
                 return Answer.choice(pressed.args[1])
     return answer
 
@@ -212,14 +202,12 @@ def _label_key(text: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
-async def on_private_message(update: Update, context: PinganContext) -> bool:
-    """Takes a message as the answer to the person's dialogue; False if no dialogue is open."""
+async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
+    """Takes a private message as the answer to the person's report or addition (always: a wrong
+    kind of answer is explained and the same question asked again)."""
     user_id = update.effective_user.id
-    draft = await context.services.intake.draft(user_id)
-    if draft is None:
-        return False
     answer = answer_from(update.effective_message)
-    if draft.purpose == "addition":
+    if draft.dialogue == DialogueName.ADDITION:
         await take_addition(update, context, draft, answer)
         return True
     if answer.type is AnswerType.TEXT:
@@ -233,31 +221,11 @@ async def on_private_message(update: Update, context: PinganContext) -> bool:
     return True
 
 
-async def private_input(update: Update, context: PinganContext) -> None:
-    """A private message outside commands: text a staff member was asked for, the answer to the
-    person's dialogue, else a polite pointer to /help."""
-    if await case_actions.staff_text(update, context):
-        return
-    if await case_actions.reporter_reply(update, context):
-        return
-    # An alert being written, or a resident answering one (unless a report draft is more recent).
-    if await alerts.private_input_first(update, context):
-        return
-    if await on_private_message(update, context):
-        return
-    # Last, text typed where Telegram's Reply was asked for: an answer staff wait for, a group's area.
-    from handlers import groups  # imported late: groups hands its other messages on to this module
-
-    if await case_actions.reporter_plain_answer(update, context) or await groups.area_typed(update, context):
-        return
-    await fallback.unexpected_message(update, context)
-
-
 async def follow_up(context: PinganContext, chat_id: int, before: Draft, outcome: Outcome) -> None:
     """Says what an answer led to: the next question, a correction, an emergency."""
     settings = context.services.config.reports
     draft = outcome.draft
-    if Step(before.step) is Step.ADDING_PHOTOS and (outcome.photos_added or outcome.photos_refused):
+    if Step(before.state) is Step.ADDING_PHOTOS and (outcome.photos_added or outcome.photos_refused):
         await _photo_progress(context, chat_id, draft, outcome)
         return
     if outcome.problem is not None:
@@ -266,7 +234,7 @@ async def follow_up(context: PinganContext, chat_id: int, before: Draft, outcome
     if not outcome.advanced:  # e.g. a toggle: show the same question with its new state
         await _refresh_question(context, chat_id, draft)
         return
-    if Step(before.step) in _REPLY_KEYBOARD_STEPS:
+    if Step(before.state) in _REPLY_KEYBOARD_STEPS:
         await context.bot.send_message(chat_id, _("Thank you, noted."), reply_markup=ReplyKeyboardRemove())
     if outcome.urgent_now and draft.case_id is None:
         draft = await _raise_emergency(context, chat_id, draft)
@@ -365,14 +333,14 @@ async def on_button(update: Update, context: PinganContext) -> None:
     if query.message is None or query.message.message_id != draft.prompt_message_id:
         await query.answer(_("That question was already answered. Please use the latest message."), show_alert=True)
         return
-    if action == "adddone" and draft.purpose == "addition":
+    if action == "adddone" and draft.dialogue == "addition":
         await intake.discard(user_id)
         await _strip_buttons_of(context, query)
         await context.bot.send_message(chat_id, _("Thank you. Staff will see what you added."))
         await query.answer()
         return
     step_arg = Step(args[0]) if args and args[0] in Step._value2member_map_ else None
-    if action in ("a", "back") and step_arg != Step(draft.step):
+    if action in ("a", "back") and step_arg != Step(draft.state):
         await query.answer(_("That question was already answered. Please use the latest message."), show_alert=True)
         return
     if action == "a":
@@ -383,7 +351,7 @@ async def on_button(update: Update, context: PinganContext) -> None:
         if outcome.problem is Problem.FIRST_STEP:
             await query.answer(_("This is the first question."))
             return
-        if Step(draft.step) in _REPLY_KEYBOARD_STEPS and Step(outcome.draft.step) not in _REPLY_KEYBOARD_STEPS:
+        if Step(draft.state) in _REPLY_KEYBOARD_STEPS and Step(outcome.draft.state) not in _REPLY_KEYBOARD_STEPS:
             # The location / phone keyboard belongs to the step left behind.
             await context.bot.send_message(chat_id, _("Back to the previous question."),
                                            reply_markup=ReplyKeyboardRemove())
@@ -393,7 +361,7 @@ async def on_button(update: Update, context: PinganContext) -> None:
         await send_step(context, chat_id, outcome.draft,
                         note=problem_text(outcome.problem, context.services.config.reports, {})
                         if outcome.problem else None)
-    elif action in ("submit", "join", "separate") and draft.step == Step.REVIEWING:
+    elif action in ("submit", "join", "separate") and draft.state == Step.REVIEWING:
         case_id = int(args[0]) if args and args[0].isdigit() else None
         await submit(context, chat_id, draft, join_case_id=case_id if action == "join" else None,
                      separate_from=case_id if action == "separate" else None)
@@ -488,41 +456,33 @@ async def take_addition(update: Update, context: PinganContext, draft: Draft, an
     await send_step(context, chat_id, draft, note=_("Added to {ref}.").format(ref=case.ref))
 
 
-# --- idle reminders --------------------------------------------------------------------------
+# --- the dialogue sweep's hooks (handlers/private.py) -------------------------------------------
 
-REMINDER_JOB = "intake:reminders"
+async def expired(context: PinganContext, draft: Draft) -> None:
+    """A report left past its time is gone; an urgent one's case keeps what it held, and the
+    person is told."""
+    closed = await context.services.reports.close_unfinished(draft)
+    if closed is None:
+        return
+    case, media = closed
+    await case_card.post_case_card(context, case, media)
+    text = _("We stopped asking about your urgent report {ref}: it is with the duty officers, with what "
+             "you had told us. Send /myreports to follow it or to add to it.").format(ref=case.ref)
+    try:
+        await context.bot.send_message(draft.user_id, text, reply_markup=ReplyKeyboardRemove())
+    except TelegramError as exc:
+        logger.info("could not tell user %s their urgent report was kept: %s", draft.user_id, exc)
 
 
-def arm_report_jobs(application: Application) -> None:
-    """Checks for idle drafts every minute (the reminder itself is decided from stored times)."""
-    application.job_queue.run_repeating(remind_idle_drafts, interval=60, first=60, name=REMINDER_JOB)
-
-
-async def remind_idle_drafts(context: PinganContext) -> None:
-    """Job: one reminder for each report left idle; drafts past their time are dropped (an urgent
-    report's case keeps what its draft held, and the person is told)."""
-    for draft in await context.services.intake.expire_drafts():
-        closed = await context.services.reports.close_unfinished(draft)
-        if closed is None:
-            continue
-        case, media = closed
-        await case_card.post_case_card(context, case, media)
-        with using_locale(await locale_of(context, draft.user_id)):
-            text = _("We stopped asking about your urgent report {ref}: it is with the duty officers, with what "
-                     "you had told us. Send /myreports to follow it or to add to it.").format(ref=case.ref)
-        try:
-            await context.bot.send_message(draft.user_id, text, reply_markup=ReplyKeyboardRemove())
-        except TelegramError as exc:
-            logger.info("could not tell user %s their urgent report was kept: %s", draft.user_id, exc)
-    for draft in await context.services.intake.drafts_to_remind():
-        with using_locale(await locale_of(context, draft.user_id)):
-            text = _("You have an unfinished report. Would you like to continue it? It is kept for {hours} "
-                     "hours.").format(hours=context.services.config.reports.draft_ttl_hours)
-            markup = InlineKeyboardMarkup([[
-                InlineKeyboardButton(_("Continue"), callback_data=callbacks.pack(FAMILY, "resume")),
-                InlineKeyboardButton(_("Discard it"), callback_data=callbacks.pack(FAMILY, "discard")),
-            ]])
-        try:
-            await context.bot.send_message(draft.user_id, text, reply_markup=markup)
-        except TelegramError as exc:
-            logger.info("could not remind user %s of their draft: %s", draft.user_id, exc)
+async def remind(context: PinganContext, draft: Draft) -> None:
+    """One reminder for a report left idle."""
+    text = _("You have an unfinished report. Would you like to continue it? It is kept for {hours} "
+             "hours.").format(hours=context.services.config.reports.draft_ttl_hours)
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(_("Continue"), callback_data=callbacks.pack(FAMILY, "resume")),
+        InlineKeyboardButton(_("Discard it"), callback_data=callbacks.pack(FAMILY, "discard")),
+    ]])
+    try:
+        await context.bot.send_message(draft.user_id, text, reply_markup=markup)
+    except TelegramError as exc:
+        logger.info("could not remind user %s of their draft: %s", draft.user_id, exc)

@@ -133,7 +133,7 @@ def status_label(status: str) -> str:
 def step_prompts(draft: Draft, settings: ReportSettings, *, today: date, prefers_anonymous: bool,
                  duplicates: list[Case] | None = None) -> list[Prompt]:
     """The message(s) that ask the draft's current step."""
-    step = Step(draft.step)
+    step = Step(draft.state)
     kind = draft.data.get("kind", "incident")
     if step is Step.CHOOSING_KIND:
         rows = [[answer_button(KIND_LABELS[k].translated(), step, k)] for k in ("incident", "dispute")]

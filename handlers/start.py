@@ -45,7 +45,7 @@ async def start(update: Update, context: PinganContext) -> None:
         )
     text = welcome_text(context)
     draft = await context.services.intake.draft(update.effective_user.id)
-    if draft is not None and draft.purpose == "report":
+    if draft is not None and draft.dialogue == "report":
         text += "\n\n" + html.escape(_("You have an unfinished report: tap the button below or send /report to "
                                        "continue it."))
     await update.effective_message.reply_text(

@@ -9,7 +9,6 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application
 
 from bot import callbacks
 from bot.context import PinganContext
@@ -21,7 +20,6 @@ from handlers.report_prompts import category_label
 logger = logging.getLogger(__name__)
 
 FAMILY = "st"
-BRIEFING_JOB = "stats:briefing"
 PERIOD_LABELS = {"week": N_("This week"), "month": N_("This month"), "year": N_("This year")}
 #: What `/stats month` and the like accept, in either language.
 PERIOD_WORDS = {"week": "week", "w": "week", "周": "week", "本周": "week",
@@ -130,11 +128,6 @@ def _percent(share: float | None) -> str:
 
 
 # --- the weekly briefing ---------------------------------------------------------------------
-
-def arm_briefing_job(application: Application) -> None:
-    """Checks every minute whether a briefing is due (the schedule and what was sent are stored)."""
-    application.job_queue.run_repeating(send_briefing_if_due, interval=60, first=60, name=BRIEFING_JOB)
-
 
 async def send_briefing_if_due(context: PinganContext) -> None:
     """Job: last week's figures to the staff chat, once per scheduled time."""

@@ -7,49 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database
-from storage.models import Alert, AlertDraft, AlertTip
+from storage.models import Alert, AlertTip
 from storage.timefmt import from_db, to_db
 
 _ALERT_SETTABLE = ("status", "expires_at", "hours", "approved_by", "report_message_id", "expiry_prompted_at",
                    "closed_at", "close_reason")
-
-
-class AlertDraftRepo:
-    """One dialogue per person (composing an alert, or answering one), saved after every answer."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def get(self, user_id: int) -> AlertDraft | None:
-        return _draft(await self._db.fetch_one("SELECT * FROM alert_drafts WHERE user_id = ?", (user_id,)))
-
-    async def save(self, user_id: int, purpose: str, step: str, data: dict[str, Any], now: datetime, *,
-                   alert_id: int | None = None, prompt_message_id: int | None = None) -> AlertDraft:
-        """Creates or replaces the person's draft (started_at kept when the purpose is the same)."""
-        await self._db.execute(
-            """INSERT INTO alert_drafts (user_id, purpose, step, data, alert_id, prompt_message_id, started_at,
-                                        updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (user_id) DO UPDATE SET
-                 step = excluded.step, data = excluded.data, alert_id = excluded.alert_id,
-                 prompt_message_id = excluded.prompt_message_id, updated_at = excluded.updated_at,
-                 started_at = CASE WHEN alert_drafts.purpose = excluded.purpose
-                                   THEN alert_drafts.started_at ELSE excluded.started_at END,
-                 purpose = excluded.purpose""",
-            (user_id, purpose, step, json.dumps(data, ensure_ascii=False), alert_id, prompt_message_id,
-             to_db(now), to_db(now)),
-        )
-        draft = await self.get(user_id)
-        assert draft is not None
-        return draft
-
-    async def delete(self, user_id: int) -> AlertDraft | None:
-        draft = await self.get(user_id)
-        await self._db.execute("DELETE FROM alert_drafts WHERE user_id = ?", (user_id,))
-        return draft
-
-    async def delete_older_than(self, before: datetime) -> int:
-        return await self._db.execute("DELETE FROM alert_drafts WHERE updated_at < ?", (to_db(before),))
 
 
 class AlertRepo:
@@ -129,16 +91,6 @@ class TipRepo:
             f"SELECT alert_id, count(*) AS n FROM alert_tips WHERE alert_id IN ({marks}) GROUP BY alert_id",
             alert_ids)
         return {r["alert_id"]: r["n"] for r in rows}
-
-
-def _draft(row) -> AlertDraft | None:
-    if row is None:
-        return None
-    return AlertDraft(
-        user_id=row["user_id"], purpose=row["purpose"], step=row["step"], data=json.loads(row["data"]),
-        alert_id=row["alert_id"], prompt_message_id=row["prompt_message_id"], started_at=from_db(row["started_at"]),
-        updated_at=from_db(row["updated_at"]),
-    )
 
 
 def _alert(row) -> Alert | None:

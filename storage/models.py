@@ -93,21 +93,26 @@ class Group(_Record):
 
 
 class Draft(_Record):
-    """A dialogue in progress: the step awaited and the answers so far."""
+    """A dialogue in progress (any dialogue: see bot/services/dialogues.py): the state awaited and
+    the answers so far, saved after every answer."""
 
     user_id: int
-    purpose: str  # 'report' | 'addition'
-    step: str
-    history: tuple[str, ...]
-    data: dict[str, Any]
-    editing: bool
-    origin_group_id: int | None
-    case_id: int | None
-    prompt_message_id: int | None
-    media_group_id: str | None
+    dialogue: str  # a DialogueName: report | addition | alert | tip | schedule
+    state: str  # the dialogue's State value
+    history: tuple[str, ...] = ()
+    data: dict[str, Any] = {}
+    editing: bool = False
+    origin_group_id: int | None = None
+    case_id: int | None = None
+    alert_id: int | None = None
+    prompt_message_id: int | None = None
+    media_group_id: str | None = None
     started_at: datetime
     updated_at: datetime
-    reminded_at: datetime | None
+    reminded_at: datetime | None = None
+    #: Not stored: the draft was found past its time (and deleted) when it was looked up, so the
+    #: dialogue can say it timed out instead of treating the message as an answer.
+    timed_out: bool = False
 
 
 class Case(_Record):
@@ -280,17 +285,6 @@ class Alert(_Record):
     closed_at: datetime | None
     close_reason: str | None
     created_at: datetime
-
-
-class AlertDraft(_Record):
-    user_id: int
-    purpose: str  # 'alert' | 'tip'
-    step: str
-    data: dict[str, Any]
-    alert_id: int | None
-    prompt_message_id: int | None
-    started_at: datetime
-    updated_at: datetime
 
 
 class AlertTip(_Record):

@@ -125,24 +125,3 @@ def _schedule(row) -> NoticeSchedule | None:
     )
 
 
-class ScheduleDraftRepo:
-    """Each officer's add-a-schedule dialogue in progress: the step awaited and the answers so far."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def get(self, user_id: int) -> tuple[str, dict[str, Any], datetime] | None:
-        row = await self._db.fetch_one("SELECT * FROM schedule_drafts WHERE user_id = ?", (user_id,))
-        if row is None:
-            return None
-        return row["step"], json.loads(row["data"]), from_db(row["updated_at"])
-
-    async def save(self, user_id: int, step: str, data: dict[str, Any], now: datetime) -> None:
-        await self._db.execute(
-            """INSERT INTO schedule_drafts (user_id, step, data, updated_at) VALUES (?, ?, ?, ?)
-               ON CONFLICT (user_id) DO UPDATE SET step = excluded.step, data = excluded.data,
-                 updated_at = excluded.updated_at""",
-            (user_id, step, json.dumps(data, ensure_ascii=False), to_db(now)))
-
-    async def delete(self, user_id: int) -> bool:
-        return await self._db.execute("DELETE FROM schedule_drafts WHERE user_id = ?", (user_id,)) == 1

@@ -1,4 +1,4 @@
-"""Repositories for report drafts and cases (with their reporters, media and additions)."""
+"""Repositories for cases (with their reporters, media and additions) and reporters' preferences."""
 
 from __future__ import annotations
 
@@ -8,51 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database
-from storage.models import Case, CaseAddition, CaseMedia, CaseReporter, Draft
+from storage.models import Case, CaseAddition, CaseMedia, CaseReporter
 from storage.timefmt import from_db, to_db
 
 _CLOSED_STATUSES = ("resolved", "followed_up", "closed", "rejected")
-
-
-class DraftRepo:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def get(self, user_id: int) -> Draft | None:
-        return _draft(await self._db.fetch_one("SELECT * FROM drafts WHERE user_id = ?", (user_id,)))
-
-    async def save(self, draft: Draft) -> None:
-        """Insert or replace the person's one draft."""
-        await self._db.execute(
-            """INSERT OR REPLACE INTO drafts (user_id, purpose, step, history, data, editing, origin_group_id,
-                 case_id, prompt_message_id, media_group_id, started_at, updated_at, reminded_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                draft.user_id, draft.purpose, draft.step, json.dumps(list(draft.history)),
-                json.dumps(draft.data, ensure_ascii=False), int(draft.editing), draft.origin_group_id,
-                draft.case_id, draft.prompt_message_id, draft.media_group_id, to_db(draft.started_at),
-                to_db(draft.updated_at), to_db(draft.reminded_at) if draft.reminded_at else None,
-            ),
-        )
-
-    async def delete(self, user_id: int) -> bool:
-        return await self._db.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,)) > 0
-
-    async def idle_since(self, cutoff: datetime) -> list[Draft]:
-        """Drafts untouched since `cutoff` whose owner has not been reminded yet."""
-        rows = await self._db.fetch_all(
-            "SELECT * FROM drafts WHERE updated_at <= ? AND reminded_at IS NULL ORDER BY updated_at",
-            (to_db(cutoff),),
-        )
-        return [_draft(r) for r in rows]
-
-    async def expire(self, cutoff: datetime) -> list[Draft]:
-        """Deletes drafts untouched since `cutoff`, except report drafts linked to a case (an urgent
-        report already sent): those are returned, for the case to be closed with them."""
-        linked = "purpose = 'report' AND case_id IS NOT NULL"
-        rows = await self._db.fetch_all(f"SELECT * FROM drafts WHERE updated_at <= ? AND {linked}", (to_db(cutoff),))
-        await self._db.execute(f"DELETE FROM drafts WHERE updated_at <= ? AND NOT ({linked})", (to_db(cutoff),))
-        return [_draft(r) for r in rows]
 
 
 class CaseRepo:
@@ -209,18 +168,6 @@ class ReporterPrefsRepo:
 
     async def set_prefers_anonymous(self, user_id: int, anonymous: bool) -> None:
         await self._db.execute("UPDATE users SET prefers_anonymous = ? WHERE user_id = ?", (int(anonymous), user_id))
-
-
-def _draft(row) -> Draft | None:
-    if row is None:
-        return None
-    return Draft(
-        user_id=row["user_id"], purpose=row["purpose"], step=row["step"], history=tuple(json.loads(row["history"])),
-        data=json.loads(row["data"]), editing=bool(row["editing"]), origin_group_id=row["origin_group_id"],
-        case_id=row["case_id"], prompt_message_id=row["prompt_message_id"], media_group_id=row["media_group_id"],
-        started_at=from_db(row["started_at"]), updated_at=from_db(row["updated_at"]),
-        reminded_at=from_db(row["reminded_at"]),
-    )
 
 
 def _case(row) -> Case | None:

@@ -50,7 +50,7 @@ class Team:
         await self.officer.ask(text)
 
     async def run_alarms(self):
-        from handlers.case_actions import ALARM_JOB
+        from bot.jobs import CASE_ALARMS_JOB as ALARM_JOB
 
         app = self.pingan.bot.application
         await app.job_queue.get_jobs_by_name(ALARM_JOB)[0].run(app)

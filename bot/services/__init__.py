@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.alerts import AlertService
 from bot.services.cases import CaseWorkflow
+from bot.services.dialogues import DialogueStore
 from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
@@ -27,6 +28,7 @@ class Services:
     db: Database
     people: PeopleService
     groups: GroupService
+    dialogues: DialogueStore
     intake: IntakeService
     reports: ReportService
     cases: CaseWorkflow

@@ -23,12 +23,13 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.config_alerts import AlertSettings
 from bot.i18n import N_, LazyText, gettext_in
+from bot.services.dialogues import DialogueName, DialogueStore
 from bot.services.errors import NotAllowed, ServiceError
 from bot.services.outbox import OutboxDispatcher, alert_uses_caption
-from storage.alerts import AlertDraftRepo, AlertRepo, TipRepo
+from storage.alerts import AlertRepo, TipRepo
 from storage.db import Database
 from storage.groups import GroupRepo
-from storage.models import Alert, AlertDraft, AlertTip, Group, GroupKind, OutboxEntry, OutboxState, Role
+from storage.models import Alert, AlertTip, Draft, Group, GroupKind, OutboxEntry, OutboxState, Role
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 
@@ -98,7 +99,7 @@ class AlertSender(Protocol):
 class Step:
     """The result of one answer: the draft as saved now, and what went wrong if anything."""
 
-    draft: AlertDraft
+    draft: Draft
     problem: Problem | None = None
     advanced: bool = True
 
@@ -142,7 +143,8 @@ class CloseResult:
 
 class AlertService:
     def __init__(self, db: Database, clock: Clock, settings: AlertSettings, *, dispatcher: OutboxDispatcher,
-                 default_language: str, timezone: str, staff_chat_id: int | None = None) -> None:
+                 dialogues: DialogueStore, default_language: str, timezone: str,
+                 staff_chat_id: int | None = None) -> None:
         self._db = db
         self._staff_chat_id = staff_chat_id
         self._clock = clock
@@ -150,7 +152,7 @@ class AlertService:
         self._dispatcher = dispatcher
         self._default_language = default_language
         self._tz = ZoneInfo(timezone)
-        self._drafts = AlertDraftRepo(db)
+        self._dialogues = dialogues
         self._alerts = AlertRepo(db)
         self._tips = TipRepo(db)
         self._groups = GroupRepo(db)
@@ -162,31 +164,28 @@ class AlertService:
 
     # --- the officer's dialogue ---------------------------------------------------------------
 
-    async def draft(self, user_id: int) -> AlertDraft | None:
-        return await self._drafts.get(user_id)
+    async def draft(self, user_id: int) -> Draft | None:
+        """The alert being composed, or the tip session open (a person has one or the other)."""
+        return (await self._dialogues.get(user_id, DialogueName.ALERT)
+                or await self._dialogues.get(user_id, DialogueName.TIP))
 
-    async def start(self, user_id: int, roles) -> AlertDraft:
+    async def start(self, user_id: int, roles) -> Draft:
         if not may_issue(roles):
             raise NotAllowed()
-        return await self._drafts.save(user_id, "alert", AlertStep.CHOOSING_KIND, {}, self._clock.now())
+        return await self._dialogues.start(user_id, DialogueName.ALERT, AlertStep.CHOOSING_KIND)
 
-    async def _save(self, draft: AlertDraft, step: str, data: dict[str, Any], *,
-                    prompt_message_id: int | None = None) -> AlertDraft:
-        return await self._drafts.save(draft.user_id, draft.purpose, step, data, self._clock.now(),
-                                       alert_id=draft.alert_id,
-                                       prompt_message_id=prompt_message_id if prompt_message_id is not None
-                                       else draft.prompt_message_id)
+    async def _save(self, draft: Draft, step: str, data: dict[str, Any]) -> Draft:
+        return await self._dialogues.save(draft, state=step, data=data)
 
-    async def remember_prompt(self, draft: AlertDraft, message_id: int | None) -> AlertDraft:
-        return await self._drafts.save(draft.user_id, draft.purpose, draft.step, draft.data, self._clock.now(),
-                                       alert_id=draft.alert_id, prompt_message_id=message_id)
+    async def remember_prompt(self, draft: Draft, message_id: int | None) -> Draft:
+        return await self._dialogues.remember_prompt(draft, message_id)
 
-    async def choose_kind(self, draft: AlertDraft, kind: str) -> Step:
+    async def choose_kind(self, draft: Draft, kind: str) -> Step:
         if kind not in KIND_LABELS:
             return Step(draft, Problem.UNKNOWN_CHOICE, advanced=False)
         return Step(await self._save(draft, AlertStep.TYPING_TEXT, {**draft.data, "kind": kind}))
 
-    async def give_text(self, draft: AlertDraft, text: str | None) -> Step:
+    async def give_text(self, draft: Draft, text: str | None) -> Step:
         if text is None:
             return Step(draft, Problem.NOT_TEXT, advanced=False)
         text = text.strip()
@@ -195,13 +194,13 @@ class AlertService:
         if len(text) > self.settings.max_text_chars:
             # Kept, so the officer can shorten it rather than type it again.
             data = {**draft.data, "too_long_text": text}
-            return Step(await self._save(draft, draft.step, data), Problem.TEXT_TOO_LONG, advanced=False)
+            return Step(await self._save(draft, draft.state, data), Problem.TEXT_TOO_LONG, advanced=False)
         data = {**draft.data, "text": text}
         data.pop("too_long_text", None)
         next_step = AlertStep.ADDING_PHOTOS if self.settings.max_photos else AlertStep.CHOOSING_TARGETS
         return Step(await self._save(draft, next_step, data))
 
-    async def add_photo(self, draft: AlertDraft, file_id: str) -> Step:
+    async def add_photo(self, draft: Draft, file_id: str) -> Step:
         photos = list(draft.data.get("photos", []))
         if len(photos) >= self.settings.max_photos:
             return Step(draft, Problem.TOO_MANY_PHOTOS, advanced=False)
@@ -209,10 +208,10 @@ class AlertService:
         return Step(await self._save(draft, AlertStep.ADDING_PHOTOS, {**draft.data, "photos": photos}),
                     advanced=False)
 
-    async def photos_done(self, draft: AlertDraft) -> Step:
+    async def photos_done(self, draft: Draft) -> Step:
         return Step(await self._save(draft, AlertStep.CHOOSING_TARGETS, draft.data))
 
-    async def toggle_target(self, draft: AlertDraft, what: str, value: str) -> Step:
+    async def toggle_target(self, draft: Draft, what: str, value: str) -> Step:
         """Adds or removes a group kind or an area from the targets (none chosen: every active group)."""
         key = "kinds" if what == "kind" else "areas"
         if key == "kinds" and value not in GroupKind._value2member_map_:
@@ -222,26 +221,30 @@ class AlertService:
         return Step(await self._save(draft, AlertStep.CHOOSING_TARGETS, {**draft.data, key: chosen}),
                     advanced=False)
 
-    async def target_everyone(self, draft: AlertDraft) -> Step:
+    async def target_everyone(self, draft: Draft) -> Step:
         return Step(await self._save(draft, AlertStep.CHOOSING_TARGETS, {**draft.data, "kinds": [], "areas": []}),
                     advanced=False)
 
-    async def targets_done(self, draft: AlertDraft) -> Step:
+    async def targets_done(self, draft: Draft) -> Step:
         counts = await self.target_counts(draft.data)
         if counts.total == 0:
             return Step(draft, Problem.NO_GROUPS, advanced=False)
         return Step(await self._save(draft, AlertStep.CHOOSING_PIN, draft.data))
 
-    async def choose_pin(self, draft: AlertDraft, pin: bool) -> Step:
+    async def choose_pin(self, draft: Draft, pin: bool) -> Step:
         return Step(await self._save(draft, AlertStep.CHOOSING_DURATION, {**draft.data, "pin": pin}))
 
-    async def choose_hours(self, draft: AlertDraft, hours: int) -> Step:
+    async def choose_hours(self, draft: Draft, hours: int) -> Step:
         if not 1 <= hours <= 24 * 30:
             return Step(draft, Problem.UNKNOWN_CHOICE, advanced=False)
         return Step(await self._save(draft, AlertStep.CONFIRMING, {**draft.data, "hours": hours}))
 
-    async def cancel(self, user_id: int) -> AlertDraft | None:
-        return await self._drafts.delete(user_id)
+    async def cancel(self, user_id: int) -> Draft | None:
+        """Drops the alert being composed or the tip session; the draft that was open, if any."""
+        draft = await self.draft(user_id)
+        if draft is not None:
+            await self._dialogues.drop(user_id, DialogueName(draft.dialogue))
+        return draft
 
     # --- targets --------------------------------------------------------------------------------
 
@@ -304,12 +307,12 @@ class AlertService:
 
     # --- issuing ----------------------------------------------------------------------------------
 
-    async def confirm(self, draft: AlertDraft, roles, link_for: Callable[[str], str]) -> Alert:
+    async def confirm(self, draft: Draft, roles, link_for: Callable[[str], str]) -> Alert:
         """The officer confirmed: the alert is stored, and queued at once unless approval is required."""
         if not may_issue(roles):
             raise NotAllowed()
         data = draft.data
-        if draft.step != AlertStep.CONFIRMING or "text" not in data:
+        if draft.state != AlertStep.CONFIRMING or "text" not in data:
             raise AlertClosed("the draft is not ready")
         now = self._clock.now()
         hours = int(data.get("hours", self.settings.default_hours))
@@ -327,7 +330,7 @@ class AlertService:
                 "awaiting_approval" if approval else "sending", now + timedelta(hours=hours), now)
             if not approval:
                 await self._queue(alert_id, groups, link_for, now)
-            await self._drafts.delete(draft.user_id)
+            await self._dialogues.drop(draft.user_id, DialogueName.ALERT)
         logger.info("alert %s (%s) by %s to %d group(s)%s", alert_id, data["kind"], draft.user_id, len(groups),
                     ", awaiting approval" if approval else "")
         return await self._alerts.get(alert_id)
@@ -515,17 +518,16 @@ class AlertService:
         alert = await self._alerts.by_ref(ref)
         if alert is None or alert.status not in ("sending", "active"):
             raise AlertClosed("not current")
-        await self._drafts.save(user_id, "tip", AlertStep.SENDING_TIP, {}, self._clock.now(), alert_id=alert.id)
+        await self._dialogues.start(user_id, DialogueName.TIP, AlertStep.SENDING_TIP, alert_id=alert.id)
         return alert
 
-    async def add_tip(self, draft: AlertDraft, kind: str, **content: Any) -> tuple[Alert, AlertTip]:
+    async def add_tip(self, draft: Draft, kind: str, **content: Any) -> tuple[Alert, AlertTip]:
         alert = await self._alerts.get(draft.alert_id) if draft.alert_id else None
         if alert is None:
-            await self._drafts.delete(draft.user_id)
+            await self._dialogues.drop(draft.user_id, DialogueName.TIP)
             raise AlertClosed("unknown alert")
         tip = await self._tips.add(alert.id, draft.user_id, kind, self._clock.now(), **content)
-        await self._drafts.save(draft.user_id, "tip", AlertStep.SENDING_TIP, draft.data, self._clock.now(),
-                                alert_id=alert.id, prompt_message_id=draft.prompt_message_id)
+        await self._dialogues.save(draft)
         return alert, tip
 
     async def tips(self, alert_id: int) -> list[AlertTip]:

@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config_reports import ReportSettings
+from bot.services.dialogues import DialogueName, DialogueStore
 from bot.validators import DateProblem, TextProblem, check_text, normalise_phone, parse_past_date
 from storage.db import Database
 from storage.models import Draft
-from storage.reports import DraftRepo, ReporterPrefsRepo
+from storage.reports import ReporterPrefsRepo
 
 
 class Step(StrEnum):
@@ -136,12 +137,13 @@ class Outcome:
 
 
 class IntakeService:
-    def __init__(self, db: Database, clock: Clock, settings: ReportSettings, timezone: ZoneInfo) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: ReportSettings, timezone: ZoneInfo,
+                 dialogues: DialogueStore) -> None:
         self._db = db
         self._clock = clock
         self._settings = settings
         self._tz = timezone
-        self._drafts = DraftRepo(db)
+        self._dialogues = dialogues
         self._prefs = ReporterPrefsRepo(db)
 
     @property
@@ -154,20 +156,15 @@ class IntakeService:
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def draft(self, user_id: int) -> Draft | None:
-        """The person's draft, unless it has expired (then it is gone).
+        """The person's report or addition in progress, unless it has expired (then it is gone).
 
-        An urgent report's draft (its case is already open) is left to `expire_drafts`, which the
-        caller follows with closing the case; until then the person may still finish it."""
-        draft = await self._drafts.get(user_id)
-        expired_before = self._clock.now() - timedelta(hours=self._settings.draft_ttl_hours)
-        if draft is not None and draft.case_id is None and draft.updated_at <= expired_before:
-            await self._drafts.delete(user_id)
-            return None
-        return draft
+        An urgent report's draft (its case is already open) is left to the dialogue sweep, which
+        closes the case with it; until then the person may still finish it."""
+        return (await self._dialogues.get(user_id, DialogueName.REPORT)
+                or await self._dialogues.get(user_id, DialogueName.ADDITION))
 
     async def start_report(self, user_id: int, origin_group_id: int | None, kind: str | None = None) -> Draft:
         """A fresh report draft (replacing any other), at the first question."""
-        now = self._clock.now()
         data: dict[str, Any] = {}
         step = Step.CHOOSING_KIND
         history: tuple[str, ...] = ()
@@ -175,68 +172,29 @@ class IntakeService:
             data["kind"] = kind
             step = _flow(kind)[0]
             history = (Step.CHOOSING_KIND.value,)
-        draft = Draft(
-            user_id=user_id, purpose="report", step=step.value, history=history, data=data, editing=False,
-            origin_group_id=origin_group_id, case_id=None, prompt_message_id=None, media_group_id=None,
-            started_at=now, updated_at=now, reminded_at=None,
-        )
-        await self._drafts.save(draft)
-        return draft
+        return await self._dialogues.start(user_id, DialogueName.REPORT, step, data=data, history=history,
+                                           origin_group_id=origin_group_id)
 
     async def start_addition(self, user_id: int, case_id: int) -> Draft:
-        now = self._clock.now()
-        draft = Draft(
-            user_id=user_id, purpose="addition", step=Step.ADDING_INFO.value, history=(), data={}, editing=False,
-            origin_group_id=None, case_id=case_id, prompt_message_id=None, media_group_id=None,
-            started_at=now, updated_at=now, reminded_at=None,
-        )
-        await self._drafts.save(draft)
-        return draft
+        return await self._dialogues.start(user_id, DialogueName.ADDITION, Step.ADDING_INFO, case_id=case_id)
 
     async def remember_prompt(self, draft: Draft, message_id: int) -> Draft:
         """The message whose buttons answer the current step (older ones are stale)."""
-        updated = draft.model_copy(update={"prompt_message_id": message_id})
-        await self._drafts.save(updated)
-        return updated
+        return await self._dialogues.remember_prompt(draft, message_id)
 
     async def touch(self, draft: Draft) -> Draft:
         """Resuming counts as activity: the idle reminder may come again later."""
-        updated = draft.model_copy(update={"updated_at": self._clock.now(), "reminded_at": None})
-        await self._drafts.save(updated)
-        return updated
+        return await self._dialogues.save(draft)
 
     async def link_case(self, draft: Draft, case_id: int) -> Draft:
-        updated = draft.model_copy(update={"case_id": case_id})
-        await self._drafts.save(updated)
-        return updated
+        return await self._dialogues.save(draft, case_id=case_id)
 
     async def discard(self, user_id: int) -> None:
-        await self._drafts.delete(user_id)
+        await self._dialogues.drop(user_id, DialogueName.REPORT)
+        await self._dialogues.drop(user_id, DialogueName.ADDITION)
 
     async def prefers_anonymous(self, user_id: int) -> bool:
         return await self._prefs.prefers_anonymous(user_id)
-
-    # --- reminders ---------------------------------------------------------------------------
-
-    async def expire_drafts(self) -> list[Draft]:
-        """Drops the drafts past their time, and returns the expired drafts of urgent reports, whose
-        cases are already open: the caller closes those with what they hold
-        (`ReportService.close_unfinished`), which drops them too."""
-        expired_before = self._clock.now() - timedelta(hours=self._settings.draft_ttl_hours)
-        return await self._drafts.expire(expired_before)
-
-    async def drafts_to_remind(self) -> list[Draft]:
-        """Report drafts idle past the reminder time, each returned once (marked reminded)."""
-        now = self._clock.now()
-        due = []
-        async with self._db.transaction():
-            for draft in await self._drafts.idle_since(now - timedelta(minutes=self._settings.idle_reminder_minutes)):
-                if draft.purpose != "report":
-                    continue
-                reminded = draft.model_copy(update={"reminded_at": now})
-                await self._drafts.save(reminded)
-                due.append(reminded)
-        return due
 
     # --- navigation --------------------------------------------------------------------------
 
@@ -245,19 +203,19 @@ class IntakeService:
             return Outcome(draft, problem=Problem.FIRST_STEP)
         previous = draft.history[-1]
         editing = draft.editing and previous != Step.REVIEWING
-        return await self._save(draft, step=previous, history=draft.history[:-1], editing=editing, advanced=True)
+        return await self._save(draft, state=previous, history=draft.history[:-1], editing=editing, advanced=True)
 
     async def edit(self, draft: Draft, step: Step) -> Outcome:
         """From the review: answer one question again, then come back to the review."""
-        if draft.step != Step.REVIEWING or step not in EDITABLE[draft.data.get("kind", "incident")]:
+        if draft.state != Step.REVIEWING or step not in EDITABLE[draft.data.get("kind", "incident")]:
             return Outcome(draft, problem=Problem.USE_BUTTONS)
-        return await self._save(draft, step=step, history=(*draft.history, draft.step), editing=True, advanced=True)
+        return await self._save(draft, state=step, history=(*draft.history, draft.state), editing=True, advanced=True)
 
     # --- answers -----------------------------------------------------------------------------
 
     async def answer(self, draft: Draft, answer: Answer) -> Outcome:
         """Takes an answer to the current step: saves it and moves on, or says what was wrong."""
-        step = Step(draft.step)
+        step = Step(draft.state)
         handler = getattr(self, f"_answer_{step.name.lower()}")
         return await handler(draft, answer)
 
@@ -474,19 +432,17 @@ class IntakeService:
 
     async def _forward(self, draft: Draft, data: dict[str, Any], *, next_step: Step | None = None,
                        keep_editing: bool = False, **changes: Any) -> Outcome:
-        current = Step(draft.step)
+        current = Step(draft.state)
         target = next_step or self._after(draft, SUB_STEPS.get(current, current))
         if current is Step.CHOOSING_KIND and target is not Step.REVIEWING:
             editing = False  # a new kind means a new set of questions
         else:
             editing = draft.editing and (keep_editing or target is not Step.REVIEWING)
-        return await self._save(draft, data=data, step=target.value, history=(*draft.history, draft.step),
+        return await self._save(draft, data=data, state=target.value, history=(*draft.history, draft.state),
                                 editing=editing, advanced=True, **changes)
 
     async def _save(self, draft: Draft, *, advanced: bool = False, **changes: Any) -> Outcome:
-        updated = draft.model_copy(update={**changes, "updated_at": self._clock.now(), "reminded_at": None})
-        await self._drafts.save(updated)
-        return Outcome(updated, advanced=advanced)
+        return Outcome(await self._dialogues.save(draft, **changes), advanced=advanced)
 
 
 def _flow(kind: str) -> tuple[Step, ...]:

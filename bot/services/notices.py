@@ -34,13 +34,10 @@ from bot.services.groups import GroupService, may_manage_groups
 from bot.services.outbox import DeliveryReport, OutboxDispatcher
 from storage.db import Database
 from storage.models import Group, GroupKind, NoticeSchedule
-from storage.notices import RotationRepo, ScheduleDraftRepo, ScheduleRepo
+from storage.notices import RotationRepo, ScheduleRepo
 from storage.outbox import OutboxRepo
 
 logger = logging.getLogger(__name__)
-
-#: An add-a-schedule dialogue untouched this long is dropped (its owner is told at the next answer).
-DRAFT_TIMEOUT = timedelta(minutes=15)
 
 #: At most this many occurrences of one schedule are looked at per run (a minutely cron after a
 #: long outage must not spin).
@@ -87,7 +84,6 @@ class NoticeService:
         self._groups = groups
         self._schedules = ScheduleRepo(db)
         self._rotation = RotationRepo(db)
-        self._drafts = ScheduleDraftRepo(db)
         self._outbox = OutboxRepo(db)
         self.grace = timedelta(minutes=settings.grace_minutes)
         self.dispatcher = OutboxDispatcher(
@@ -160,25 +156,6 @@ class NoticeService:
 
     def next_runs(self, schedule: NoticeSchedule, count: int = 3, after: datetime | None = None) -> list[datetime]:
         return next_fire_times(schedule.cron, schedule.timezone, after or self._clock.now(), count)
-
-    # --- the add-a-schedule dialogue's draft --------------------------------------------------------
-
-    async def draft(self, user_id: int) -> tuple[str, dict] | None:
-        """The step awaited and the answers so far; ("expired", {}) once, for a draft left too long."""
-        found = await self._drafts.get(user_id)
-        if found is None:
-            return None
-        step, data, updated_at = found
-        if self._clock.now() - updated_at > DRAFT_TIMEOUT:
-            await self._drafts.delete(user_id)
-            return "expired", {}
-        return step, data
-
-    async def save_draft(self, user_id: int, step: str, data: dict) -> None:
-        await self._drafts.save(user_id, step, data, self._clock.now())
-
-    async def drop_draft(self, user_id: int) -> bool:
-        return await self._drafts.delete(user_id)
 
     # --- the library and rendering -------------------------------------------------------------
 

@@ -10,13 +10,14 @@ from typing import Any
 from bot import roles as rules
 from bot.clock import Clock
 from bot.config_reports import ReportSettings
+from bot.services.dialogues import DialogueName, DialogueStore
 from bot.services.errors import NotAllowed, ServiceError
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.groups import GroupRepo
 from storage.models import AuditEntry, Case, CaseAddition, CaseMedia, CaseReporter, Draft
 from storage.people import PeopleRepo
-from storage.reports import CaseRepo, DraftRepo, ReporterPrefsRepo
+from storage.reports import CaseRepo, ReporterPrefsRepo
 
 CLOSED_STATUSES = frozenset({"resolved", "followed_up", "closed", "rejected"})
 # Timeline entries a reporter may see about their own case (internal ones stay internal): what
@@ -57,7 +58,7 @@ class ContactCard:
 
 
 class ReportService:
-    def __init__(self, db: Database, clock: Clock, settings: ReportSettings,
+    def __init__(self, db: Database, clock: Clock, settings: ReportSettings, dialogues: DialogueStore,
                  on_case_created: Callable[[Case], Awaitable[None]] | None = None) -> None:
         self._db = db
         # Deadlines for the new case (the workflow's business), inside the creating transaction.
@@ -65,7 +66,7 @@ class ReportService:
         self._clock = clock
         self._settings = settings
         self._cases = CaseRepo(db)
-        self._drafts = DraftRepo(db)
+        self._dialogues = dialogues
         self._prefs = ReporterPrefsRepo(db)
         self._groups = GroupRepo(db)
         self._people = PeopleRepo(db)
@@ -107,8 +108,7 @@ class ReportService:
             await self._cases.add_reporter(case.id, draft.user_id, is_primary=True, anonymous=False, phone=None,
                                            now=now)
             await self._case_created(case)
-            linked = draft.model_copy(update={"case_id": case.id})
-            await self._drafts.save(linked)
+            await self._dialogues.save(draft, case_id=case.id)
             await self._audit.record(now, draft.user_id, "case.emergency_opened", "case", case.id,
                                      {"category": case.category})
         return case
@@ -165,7 +165,7 @@ class ReportService:
                     await self._cases.add_media(case.id, "voice", data[key], now, addition_id)
             if data.get("kind") == "incident":
                 await self._prefs.set_prefers_anonymous(draft.user_id, bool(contact["anonymous"]))
-            await self._drafts.delete(draft.user_id)
+            await self._dialogues.drop(draft.user_id, DialogueName.REPORT)
         media = [m for m in await self._cases.media(case.id) if m.addition_id == addition_id]
         return SubmittedReport(case=case, joined_existing=join_case_id is not None, media=media)
 
@@ -173,13 +173,13 @@ class ReportService:
         """An urgent report the person stopped (cancelled, or left until the draft expired) after its
         red case was already opened: the case keeps whatever they had told us, marked unfinished, and
         the draft goes. None when the draft has no such case (nothing was sent)."""
-        if draft.purpose != "report" or draft.case_id is None:
+        if draft.dialogue != DialogueName.REPORT or draft.case_id is None:
             return None
         now = self._clock.now()
         data = draft.data
         async with self._db.transaction():
             case = await self._cases.get(draft.case_id)
-            await self._drafts.delete(draft.user_id)
+            await self._dialogues.drop(draft.user_id, DialogueName.REPORT)
             if case is None or case.complete:
                 return None
             await self._cases.complete(case.id, category=case.category, area=await self.area_of(draft),

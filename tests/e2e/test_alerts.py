@@ -254,7 +254,7 @@ def _current(emulator, chat_id, message):
 
 
 async def _run_expiry(pingan):
-    from handlers.alerts import EXPIRY_JOB
+    from bot.jobs import ALERT_EXPIRY_JOB as EXPIRY_JOB
 
     app = pingan.bot.application
     await app.job_queue.get_jobs_by_name(EXPIRY_JOB)[0].run(app)

@@ -215,7 +215,7 @@ async def test_cancelling_an_urgent_report_keeps_its_case_with_what_was_told(pin
 
 async def test_an_urgent_report_left_unfinished_is_kept_when_its_draft_expires(pingan, make_user, staff_chat,
                                                                                emulator, clock):
-    from handlers.report import REMINDER_JOB
+    from bot.jobs import DIALOGUE_SWEEP_JOB as REMINDER_JOB
 
     resident = make_user("Alice", language_code="en")
     await start_incident(resident, category="Fire hazard", urgent=True)
@@ -254,7 +254,7 @@ async def test_possible_duplicate_offers_to_join(pingan, make_user, staff_chat, 
 
 
 async def test_idle_reminder_once_then_resume(pingan, make_user, clock):
-    from handlers.report import REMINDER_JOB
+    from bot.jobs import DIALOGUE_SWEEP_JOB as REMINDER_JOB
 
     resident = make_user("Alice", language_code="en")
     kind = await resident.ask("/report")
@@ -366,7 +366,7 @@ async def test_typing_a_buttons_label_or_a_full_width_number_is_understood(pinga
     resident = make_user("王奶奶")  # Chinese
     kind = await resident.ask("/report")
     await resident.ask("警情：盗窃、诈骗、危险等")  # the first button's label, typed
-    assert (await pingan.services.intake.draft(resident.user_id)).step == "category"
+    assert (await pingan.services.intake.draft(resident.user_id)).state == "category"
     await resident.ask("盗窃")
     await resident.ask("否")
     photos = await resident.ask("电动车电瓶被偷了")
@@ -379,7 +379,7 @@ async def test_typing_a_buttons_label_or_a_full_width_number_is_understood(pinga
     assert when["text"].startswith("是什么时候发生的")
     await resident.ask("昨天")  # typed, like the button
     draft = await pingan.services.intake.draft(resident.user_id)
-    assert draft.step == "contact" and draft.data["when"]["kind"] == "yesterday"
+    assert draft.state == "contact" and draft.data["when"]["kind"] == "yesterday"
     await resident.reply()
     await resident.ask("１３９ １２３４ ５６７８")  # full-width digits
     draft = await pingan.services.intake.draft(resident.user_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.services.dialogues import DialogueName
 from tests.e2e.test_notices import _notices, config, groups  # noqa: F401 - shared fixtures
 from tests.harness import button_texts
 
@@ -126,4 +127,4 @@ async def test_a_draft_left_too_long_is_dropped_politely(pingan, admin, clock):
     answer = await admin.click(what, text="Tips: Loan scams")
     assert not answer.get("show_alert")
     assert "no answer for a while" in (await admin.reply())["text"]
-    assert await pingan.services.notices.draft(admin.user_id) is None
+    assert await pingan.services.dialogues.get(admin.user_id, DialogueName.SCHEDULE) is None

@@ -71,7 +71,7 @@ async def test_figures_are_staff_only_and_stay_out_of_residents_groups(team, emu
 
 
 async def test_the_weekly_briefing_is_posted_once_per_week(team, clock, pingan):
-    from handlers.stats import BRIEFING_JOB
+    from bot.jobs import BRIEFING_JOB
 
     pingan.services.config.briefing.enabled = True
     title = gettext_in("zh", "📊 Weekly briefing: last week")

@@ -1,0 +1,114 @@
+"""The one router for private messages and /cancel: who may claim a message, in which order, and why.
+
+Every private message that is not a command comes here. The claimants below are asked in order;
+the first that takes the message has it, and nothing after it sees it. Dialogue modules never
+import each other: each exposes `claim` and `cancel` for its drafts and this module orders them.
+`/cancel` stops whatever the person's next message would have answered, in the same order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import ReplyKeyboardRemove, Update
+
+from bot.context import PinganContext
+from bot.i18n import _, using_locale
+from bot.services.dialogues import DialogueName
+from handlers import alerts, case_actions, fallback, groups, notices, report
+from handlers.notify import locale_of
+from storage.models import Draft
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DialogueRoutes:
+    """What the router and the sweep job call for one dialogue's drafts."""
+
+    #: Takes a private message as the answer to this draft; False to let the next claimant try.
+    claim: Callable[[Update, PinganContext, Draft], Awaitable[bool]]
+    #: /cancel: ends the draft and says what became of it.
+    cancel: Callable[[Update, PinganContext, Draft], Awaitable[None]]
+    #: The sweep found the draft idle past its reminder time (policy `remind_after`).
+    remind: Callable[[PinganContext, Draft], Awaitable[None]] | None = None
+    #: The sweep found the draft past its time (it is already deleted, unless it closes its case).
+    expired: Callable[[PinganContext, Draft], Awaitable[None]] | None = None
+
+
+DIALOGUES: dict[DialogueName, DialogueRoutes] = {
+    DialogueName.REPORT: DialogueRoutes(report.claim, report.cancel, report.remind, report.expired),
+    DialogueName.ADDITION: DialogueRoutes(report.claim, report.cancel),
+    DialogueName.ALERT: DialogueRoutes(alerts.claim, alerts.cancel),
+    DialogueName.TIP: DialogueRoutes(alerts.claim, alerts.cancel),
+    DialogueName.SCHEDULE: DialogueRoutes(notices.claim, notices.cancel),
+}
+
+
+async def open_dialogue(update: Update, context: PinganContext) -> bool:
+    """The person's open dialogues, the one touched last first: the first that takes the message
+    has it (someone who started a report after an alert is answering the report)."""
+    for draft in await context.services.dialogues.open_drafts(update.effective_user.id):
+        if await DIALOGUES[DialogueName(draft.dialogue)].claim(update, context, draft):
+            return True
+    return False
+
+
+#: Who may claim a private message, in order.
+CLAIMANTS: tuple[Callable[[Update, PinganContext], Awaitable[bool]], ...] = (
+    # A Telegram Reply to the "type the area" prompt of /groups: the reply says what it answers.
+    groups.area_reply,
+    # A staff member pressed Note / Resolve / Reject / Ask on a card and now writes the text asked for.
+    case_actions.staff_text,
+    # A Reply to a staff member's relayed question, or to the follow-up's comment prompt.
+    case_actions.reporter_reply,
+    # The answer to the person's open dialogue (report, addition, alert, tip, schedule).
+    open_dialogue,
+    # Typed without Reply: the answer staff have been waiting for (a week), a group's area (30 min).
+    case_actions.reporter_plain_answer,
+    groups.area_typed,
+)
+
+
+async def private_message(update: Update, context: PinganContext) -> None:
+    """Any private message that is not a command."""
+    for claimant in CLAIMANTS:
+        if await claimant(update, context):
+            return
+    await fallback.unexpected_message(update, context)
+
+
+async def cancel_command(update: Update, context: PinganContext) -> None:
+    """/cancel in private: the text a card asked a staff member for, else the dialogue touched last."""
+    if await case_actions.cancel_pending_text(update, context):
+        return
+    drafts = await context.services.dialogues.open_drafts(update.effective_user.id)
+    if not drafts:
+        await update.effective_message.reply_text(_("There is nothing to cancel."), reply_markup=ReplyKeyboardRemove())
+        return
+    draft = drafts[0]
+    await DIALOGUES[DialogueName(draft.dialogue)].cancel(update, context, draft)
+
+
+# --- the sweep: one job for every dialogue's reminders and expiry -----------------------------------
+
+async def sweep_dialogues(context: PinganContext) -> None:
+    """Job: each dialogue's drafts past their time are ended, idle ones reminded once (the times
+    are stored, so a restart changes nothing)."""
+    dialogues = context.services.dialogues
+    for draft in await dialogues.expire():
+        await _call(DIALOGUES[DialogueName(draft.dialogue)].expired, context, draft)
+    for draft in await dialogues.due_reminders():
+        await _call(DIALOGUES[DialogueName(draft.dialogue)].remind, context, draft)
+
+
+async def _call(hook, context: PinganContext, draft: Draft) -> None:
+    if hook is None:
+        return
+    try:
+        with using_locale(await locale_of(context, draft.user_id)):
+            await hook(context, draft)
+    except Exception:  # noqa: BLE001 - one person's failure must not stop the others' reminders
+        logger.exception("dialogue sweep: %s draft of %s", draft.dialogue, draft.user_id)
