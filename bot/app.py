@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, ContextTypes
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, Defaults
 
 import handlers
+from bot.config import Settings
 from bot.context import PinganContext
 from bot.sender import PacedRateLimiter
-from bot.services import Services
 
 
-def build_application(services: Services) -> Application:
-    config = services.config
+def build_application(config: Settings) -> Application:
+    """The Application with every handler registered. Its services (`bot_data["services"]`) are
+    attached by the runtime once storage is open: they need the Application's bot to send."""
     if config.telegram.token is None:
         raise ValueError("a bot token is needed to build the application")
     application = (
@@ -20,11 +22,13 @@ def build_application(services: Services) -> Application:
         .base_url(config.telegram.bot_base_url)
         .base_file_url(config.telegram.file_base_url)
         .context_types(ContextTypes(context=PinganContext))
+        # One rendering policy: every text is HTML, and whatever a user typed is escaped once,
+        # where it is put into a text (html.escape), never anywhere else.
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Telegram's flood limits, with retries on RetryAfter; broadcasts (rate_limit_args bulk)
         # are paced in their own lane and never delay people's replies (see bot/sender.py).
         .rate_limiter(PacedRateLimiter(max_retries=3))
         .build()
     )
-    application.bot_data["services"] = services
     handlers.register(application)
     return application

@@ -11,7 +11,6 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
-from bot.sender import TelegramSender
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -22,9 +21,8 @@ MIN_REARM_SECONDS = 1.0
 
 
 async def start_notices(application: Application) -> None:
-    """At start: attach the sender, settle what a crash left in flight, re-read config schedules, arm."""
+    """At start: settle what a crash left in flight, re-read config schedules, arm."""
     services: Services = application.bot_data["services"]
-    services.notices.dispatcher.sender = TelegramSender(application.bot)
     report = await services.notices.start()
     if report.uncertain:
         logger.warning("%d notice(s) were in flight at the last stop; not sent again (at most once)",

@@ -13,6 +13,7 @@ from bot.app import build_application
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.jobs import arm_jobs
+from bot.sender import TelegramSender
 from bot.services import Services
 from bot.services.alerts import AlertService
 from bot.services.cases import CaseWorkflow
@@ -21,6 +22,7 @@ from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.notices import NoticeService
+from bot.services.outbox import Sender
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
 from bot.services.stats import StatsService
@@ -32,8 +34,9 @@ from storage.migrate import apply_migrations
 logger = logging.getLogger("pingan")
 
 
-async def open_services(config: Settings, clock: Clock | None = None) -> Services:
-    """Opens the database (applying pending migrations) and builds the domain services."""
+async def open_services(config: Settings, clock: Clock | None = None, sender: Sender | None = None) -> Services:
+    """Opens the database (applying pending migrations) and builds the domain services. `sender`
+    is how broadcasts reach Telegram (None for maintenance that sends nothing)."""
     clock = clock or SystemClock()
     db = await Database.open(config.storage.path)
     try:
@@ -50,7 +53,7 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
     workflow = CaseWorkflow(db, clock, config.cases)
     dialogues = DialogueStore(db, clock, default_policies(config))
     notices = NoticeService(db, clock, config.notices, timezone=config.timezone,
-                            default_language=config.default_language, groups=groups)
+                            default_language=config.default_language, groups=groups, sender=sender)
     library = LibraryService(db, clock, notices)
     try:
         await library.load()  # the config's library with the edits made by command
@@ -84,9 +87,10 @@ class Pingan:
         self.application: Application | None = None
 
     async def start(self) -> None:
-        self.services = await open_services(self.config, self.clock)
+        self.application = build_application(self.config)
+        self.services = await open_services(self.config, self.clock, TelegramSender(self.application.bot))
+        self.application.bot_data["services"] = self.services
         try:
-            self.application = build_application(self.services)
             await self.application.initialize()
             await self.application.start()
             await self.application.updater.start_polling(

@@ -23,14 +23,14 @@ _PREVIEW_CHARS = 80
 
 
 def _usage() -> str:
-    return "\n".join([
+    return html.escape("\n".join([
         _("To change the library:"),
         _("/library tips <theme> — a theme's tips, with buttons to remove one"),
         _("/library tip <theme> <Chinese text> | <English text> — add a tip"),
         _("/library theme <id> <Chinese title> | <English title> — add a theme"),
         _("/library template <id> <Chinese text> | <English text> — set or change a patrol template"),
         _("/library month <1-12> — choose the theme of a month"),
-    ])
+    ]))
 
 
 def _problem_text(problem: LibraryProblem) -> str:
@@ -111,8 +111,8 @@ async def library(update: Update, context: PinganContext) -> None:
         key = args[1].lower()
         texts = _two_texts(_after_command(message.text or "", 2))
         if texts is None:
-            await message.reply_text(_("Please give the text in both languages, Chinese first, separated by |.")
-                                     + "\n\n" + _usage())
+            await message.reply_text(html.escape(_("Please give the text in both languages, Chinese first, "
+                                                   "separated by |.")) + "\n\n" + _usage())
             return
         await _text_edit(update, context, sub, key, *texts)
         return
@@ -150,7 +150,7 @@ async def _edit(update: Update, context: PinganContext, action, done: str, *, pr
         text = _problem_text(problem)
         if entered:
             text += "\n\n" + _("You sent: {text}").format(text=entered)
-        await message.reply_text(text)
+        await message.reply_text(html.escape(text))
         return False
     notices = context.services.notices
     if preview_template is not None:
@@ -164,7 +164,7 @@ async def _edit(update: Update, context: PinganContext, action, done: str, *, pr
                                   used_tips=others if isinstance(result, int) else None)
         await message.reply_text(f"{html.escape(done)}\n\n{rendered.html_text}", parse_mode=ParseMode.HTML)
     else:
-        await message.reply_text(done)
+        await message.reply_text(html.escape(done))
     return True
 
 
@@ -192,7 +192,7 @@ def _overview(context: PinganContext) -> dict:
         name = theme.title.in_locale(locale) if theme else _("not set")
         lines.append(html.escape(_("Month {month}: {theme}").format(month=month, theme=name)))
     rows.append([InlineKeyboardButton(_("Change the theme calendar"), callback_data=callbacks.pack(FAMILY, "months"))])
-    lines += ["", html.escape(_usage())]
+    lines += ["", _usage()]
     return {"text": "\n".join(lines), "parse_mode": ParseMode.HTML, "reply_markup": InlineKeyboardMarkup(rows)}
 
 

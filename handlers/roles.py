@@ -146,7 +146,8 @@ async def revoke(update: Update, context: PinganContext) -> None:
         target = _parse_revoke_args(context.args)
         if target is None:
             await message.reply_text(
-                _("Please write it as /revoke <user id> <role>, or send /revoke alone to choose from a list.")
+                html.escape(_("Please write it as /revoke <user id> <role>, or send /revoke alone to choose from a "
+                              "list."))
             )
             return
         await message.reply_text(**_confirm_content(*target, await _name_of(context, target[0])))

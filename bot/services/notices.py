@@ -31,7 +31,7 @@ from bot.config_notices import (
 from bot.i18n import gettext_in
 from bot.services.errors import NotAllowed, ServiceError
 from bot.services.groups import GroupService, may_manage_groups
-from bot.services.outbox import DeliveryReport, OutboxDispatcher
+from bot.services.outbox import DeliveryReport, OutboxDispatcher, Sender
 from storage.db import Database
 from storage.models import Group, GroupKind, NoticeSchedule
 from storage.notices import RotationRepo, ScheduleRepo
@@ -70,7 +70,7 @@ class RunReport:
 
 class NoticeService:
     def __init__(self, db: Database, clock: Clock, settings: NoticeSettings, *, timezone: str,
-                 default_language: str, groups: GroupService) -> None:
+                 default_language: str, groups: GroupService, sender: Sender | None = None) -> None:
         self._db = db
         self._clock = clock
         #: The library in the config file; `settings` is it with the edits made by command
@@ -87,7 +87,7 @@ class NoticeService:
         self._outbox = OutboxRepo(db)
         self.grace = timedelta(minutes=settings.grace_minutes)
         self.dispatcher = OutboxDispatcher(
-            db, clock, grace=self.grace,
+            db, clock, grace=self.grace, sender=sender,
             on_forbidden=self._group_forbidden,
             on_migrated=groups.migrated,
             group_sendable=self._group_sendable,

@@ -92,7 +92,7 @@ def backoff(attempts: int) -> timedelta:
 class OutboxDispatcher:
     """Sends due outbox rows with a few workers; the Sender's rate limiter does the pacing."""
 
-    def __init__(self, db: Database, clock: Clock, *, grace: timedelta, workers: int = 8,
+    def __init__(self, db: Database, clock: Clock, *, grace: timedelta, sender: Sender | None = None, workers: int = 8,
                  on_forbidden: Callable[[int], Awaitable[None]] | None = None,
                  on_migrated: Callable[[int, int], Awaitable[object]] | None = None,
                  group_sendable: Callable[[int], Awaitable[bool]] | None = None) -> None:
@@ -104,7 +104,7 @@ class OutboxDispatcher:
         self._on_forbidden = on_forbidden
         self._on_migrated = on_migrated
         self._group_sendable = group_sendable
-        self.sender: Sender | None = None
+        self.sender = sender
         self.uncertain_total = 0  # since start, for logs and the benchmark
         #: Called after each row's outcome is recorded (the alert service refreshes its report).
         self.on_recorded: Callable[[OutboxEntry], Awaitable[None]] | None = None

@@ -68,10 +68,8 @@ class World:
         self.notices = self._service()
 
     def _service(self) -> NoticeService:
-        service = NoticeService(self.db, self.clock, self.settings, timezone="Asia/Shanghai",
-                                default_language="zh", groups=self.groups)
-        service.dispatcher.sender = self.sender
-        return service
+        return NoticeService(self.db, self.clock, self.settings, timezone="Asia/Shanghai",
+                             default_language="zh", groups=self.groups, sender=self.sender)
 
     def restart(self) -> NoticeService:
         self.notices = self._service()
