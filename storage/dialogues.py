@@ -24,9 +24,10 @@ class DialogueDraftRepo:
             "SELECT * FROM dialogue_drafts WHERE user_id = ? AND dialogue = ?", (user_id, dialogue)))
 
     async def of_person(self, user_id: int) -> list[Draft]:
-        """Every draft the person has open, the one touched last first."""
+        """Every draft the person has open, the one touched last first (at the same instant, the
+        one written last: a replaced row gets a new rowid)."""
         rows = await self._db.fetch_all(
-            "SELECT * FROM dialogue_drafts WHERE user_id = ? ORDER BY updated_at DESC", (user_id,))
+            "SELECT * FROM dialogue_drafts WHERE user_id = ? ORDER BY updated_at DESC, rowid DESC", (user_id,))
         return [_draft(row) for row in rows]
 
     async def save(self, draft: Draft) -> None:
