@@ -25,6 +25,7 @@ from bot.services.notices import NoticeService
 from bot.services.outbox import Sender
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
+from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
 from handlers.alerts import start_alerts
 from handlers.menu import publish_menus
@@ -73,6 +74,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
                             staff_chat_id=config.staff_chat_id),
         library=library,
         stats=StatsService(db, clock, config.timezone, config.briefing),
+        scam_check=ScamChecker(),
     )
 
 

@@ -25,6 +25,7 @@ from handlers import (
     private,
     report,
     roles,
+    scam_check,
     start,
     stats,
 )
@@ -59,6 +60,8 @@ def register(application: Application) -> None:
         CommandHandler("cases", case_actions.list_cases),
         CommandHandler("case", case_actions.open_case),
         MessageHandler(filters.Regex(r"^/case_PA_\d{4}_\d{6}(@\w+)?$"), case_actions.open_case),
+        CommandHandler("check", scam_check.check_command),
+        CallbackQueryHandler(scam_check.on_button, pattern=scam_check.CheckButton.pattern()),
         CommandHandler("stats", stats.stats_command),
         CallbackQueryHandler(stats.stats_pressed, pattern=callbacks.pattern(stats.FAMILY)),
         CallbackQueryHandler(language.choose_language, pattern=callbacks.pattern(language.FAMILY)),

@@ -17,7 +17,7 @@ from telegram import ReplyKeyboardRemove, Update
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.dialogues import DialogueName
-from handlers import alerts, case_actions, fallback, groups, notices, report
+from handlers import alerts, case_actions, fallback, groups, notices, report, scam_check
 from handlers.notify import locale_of
 from storage.models import Draft
 
@@ -44,6 +44,7 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.ALERT: DialogueRoutes(alerts.claim, alerts.cancel),
     DialogueName.TIP: DialogueRoutes(alerts.claim, alerts.cancel),
     DialogueName.SCHEDULE: DialogueRoutes(notices.claim, notices.cancel),
+    DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
 }
 
 
@@ -64,8 +65,10 @@ CLAIMANTS: tuple[Callable[[Update, PinganContext], Awaitable[bool]], ...] = (
     case_actions.staff_text,
     # A Reply to a staff member's relayed question, or to the follow-up's comment prompt.
     case_actions.reporter_reply,
-    # The answer to the person's open dialogue (report, addition, alert, tip, schedule).
+    # The answer to the person's open dialogue (report, addition, alert, tip, schedule, scam check).
     open_dialogue,
+    # A forwarded message nobody asked for: someone asking "is this a scam?".
+    scam_check.check_forwarded,
     # Typed without Reply: the answer staff have been waiting for (a week), a group's area (30 min).
     case_actions.reporter_plain_answer,
     groups.area_typed,

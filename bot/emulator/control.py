@@ -178,7 +178,8 @@ class ControlApi:
         return self.world.user_sends(
             _int(body, "user_id"), _int(body, "chat_id"), body.get("text"), photo=photo, caption=body.get("caption"),
             document=document, voice=voice, contact=contact, location=location,
-            reply_to_message_id=_int(body, "reply_to_message_id", None), sticker=bool(body.get("sticker", False)))
+            reply_to_message_id=_int(body, "reply_to_message_id", None), sticker=bool(body.get("sticker", False)),
+            forwarded_from=body.get("forwarded_from") or None)
 
     async def upload(self, request: web.Request) -> dict:
         """Multipart: user_id, chat_id, caption? and one file field: photo, document or voice."""

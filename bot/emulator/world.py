@@ -690,12 +690,14 @@ class World:
                    voice: bytes | None = None, contact: dict | None = None,
                    location: tuple[float, float] | None = None, media_group_id: str | None = None,
                    reply_to_message_id: int | None = None, sticker: bool = False,
-                   voice_duration: int = 1) -> dict:
+                   voice_duration: int = 1, forwarded_from: str | None = None) -> dict:
         """A user sends a message; queues the ``message`` update and returns the message JSON.
 
         Sending to one's own private chat creates it (and unblocks the bot, as the app's
         "Restart" button does). A shared ``contact`` gets the sender's ``user_id`` unless the
-        dict says otherwise (``"user_id": None`` shares someone else's contact).
+        dict says otherwise (``"user_id": None`` shares someone else's contact). ``forwarded_from``
+        makes it a forward of a message by that (hidden) sender, as when someone forwards a text
+        message they received.
         """
         user = self.user(user_id)
         chat = self._chat_for_user(user_id, chat_id)
@@ -703,6 +705,9 @@ class World:
                                      sticker, voice_duration)
         if media_group_id is not None:
             content["media_group_id"] = str(media_group_id)
+        if forwarded_from is not None:
+            content["forward_origin"] = {"type": "hidden_user", "sender_user_name": forwarded_from,
+                                         "date": int(time.time())}
         reply_to = self.message(chat.id, reply_to_message_id) if reply_to_message_id is not None else None
         record = self._append_message(chat, user, False, content, reply_to=reply_to)
         if self.bot_receives(chat):

@@ -15,6 +15,7 @@ from bot.services.library import LibraryService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
+from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
 from storage.db import Database
 
@@ -36,3 +37,4 @@ class Services:
     alerts: AlertService
     library: LibraryService
     stats: StatsService
+    scam_check: ScamChecker

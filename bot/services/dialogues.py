@@ -28,6 +28,7 @@ class DialogueName(StrEnum):
     ALERT = "alert"  # an officer composing an urgent alert
     TIP = "tip"  # a resident answering an alert ("I have information")
     SCHEDULE = "schedule"  # an officer adding a notice schedule
+    SCAM_CHECK = "scam_check"  # a resident about to paste a message to check
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ def default_policies(config: Any) -> dict[DialogueName, TimeoutPolicy]:
         DialogueName.ALERT: TimeoutPolicy(expires_after=timedelta(hours=24), remind_after=timedelta(minutes=30)),
         DialogueName.TIP: TimeoutPolicy(expires_after=timedelta(hours=24)),
         DialogueName.SCHEDULE: TimeoutPolicy(expires_after=timedelta(minutes=15), tell_when_timed_out=True),
+        # Waiting for one pasted message: after half an hour, a message is not the one asked for.
+        DialogueName.SCAM_CHECK: TimeoutPolicy(expires_after=timedelta(minutes=30)),
     }
 
 

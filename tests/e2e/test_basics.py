@@ -113,7 +113,7 @@ async def test_menus_are_published_per_scope_and_language(pingan, emulator):
     await emulator.wait_for(lambda: emulator.commands({"type": "all_group_chats"}, "en"))
     english = [c["command"] for c in emulator.commands({"type": "all_private_chats"}, "en")]
     chinese = {c["command"]: c["description"] for c in emulator.commands({"type": "all_private_chats"}, "zh")}
-    assert english == ["report", "myreports", "cancel", "start", "help", "language", "privacy"]
+    assert english == ["report", "myreports", "check", "cancel", "start", "help", "language", "privacy"]
     assert list(chinese) == english and chinese["privacy"] != "What we store and why"
     groups = [c["command"] for c in emulator.commands({"type": "all_group_chats"}, "en")]
     assert groups == ["report", "help", "privacy", "setup"]

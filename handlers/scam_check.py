@@ -1,0 +1,189 @@
+"""'Is this a scam?' (反诈查询) in the private chat: `/check <text>`, a forwarded message, or
+`/check` (or the button) and then the pasted message. The answer's first line is the verdict.
+
+The rules are bot/services/scam_check.py's; this module only asks and renders. Nothing the
+resident checks is stored.
+"""
+
+from __future__ import annotations
+
+import html
+from enum import StrEnum
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+
+from bot.callbacks import CallbackData
+from bot.context import PinganContext
+from bot.i18n import _, current_locale
+from bot.services.dialogues import DialogueName
+from bot.services.scam_check import ScamChecker, Verdict, defang
+from handlers.dialogue import Dialogue, Prompt
+from storage.models import Draft
+
+#: The anti-fraud hotline named in every answer.
+HOTLINE = "96110"
+#: More than this is not a message someone received; it is cut before checking.
+MAX_CHECK_CHARS = 4000
+
+
+class State(StrEnum):
+    """What the bot waits for. Values are stored in drafts: keep them."""
+
+    PASTING_MESSAGE = "pasting"
+
+
+class CheckButton(CallbackData, prefix="chk"):
+    """`again`: check another message; `stop`: no more checks."""
+
+    action: str
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+async def check_command(update: Update, context: PinganContext) -> None:
+    """/check <text>: the verdict at once; /check alone asks for the message."""
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await update.effective_message.reply_text(html.escape(_(
+            "Please send /check in a private chat with me: what you check stays between us.")))
+        return
+    text = _command_argument(update.effective_message)
+    if text:
+        await answer_check(update.effective_message, context, text)
+        return
+    await begin(context, update.effective_user.id)
+
+
+async def begin(context: PinganContext, user_id: int) -> None:
+    """Asks for the message to check."""
+    draft = await context.services.dialogues.start(user_id, DialogueName.SCAM_CHECK, State.PASTING_MESSAGE)
+    await DIALOGUE.ask(context, user_id, draft)
+
+
+async def check_forwarded(update: Update, context: PinganContext) -> bool:
+    """A message forwarded into the private chat, when no dialogue wanted it: checked at once."""
+    message = update.effective_message
+    text = message.text or message.caption
+    if message.forward_origin is None or not text:
+        return False
+    await answer_check(message, context, text)
+    return True
+
+
+async def on_button(update: Update, context: PinganContext) -> None:
+    """Check another message, or stop."""
+    query = update.callback_query
+    pressed = CheckButton.parse(query.data)
+    if pressed is None or pressed.action not in ("again", "stop"):
+        await query.answer(_("This button has expired. Please send /check again."), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if pressed.action == "again":
+        await begin(context, update.effective_user.id)
+    else:
+        await context.services.dialogues.drop(update.effective_user.id, DialogueName.SCAM_CHECK)
+
+
+# --- the dialogue ------------------------------------------------------------------------------
+
+async def take_message(update: Update, context: PinganContext, draft: Draft) -> None:
+    """Checks the pasted or forwarded message and answers with the verdict."""
+    message = update.effective_message
+    text = message.text or message.caption
+    if not text or not text.strip():
+        await DIALOGUE.ask(context, draft.user_id, draft, note=_(
+            "I can only check text. Please paste the message, or forward it here (a photo with a caption works "
+            "too)."))
+        return
+    await context.services.dialogues.drop(draft.user_id, DialogueName.SCAM_CHECK)
+    await answer_check(message, context, text)
+
+
+async def ask_for_message(context: PinganContext, draft: Draft) -> Prompt:
+    text = _("Paste the message you received, or forward it to me. I will tell you at once whether it matches "
+             "a known kind of fraud. Nothing you send is kept.")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("✖ Cancel"), callback_data=CheckButton("stop").pack())]])
+    return Prompt(html.escape(text), markup)
+
+
+async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
+    """The message to check (always taken while the bot waits for one)."""
+    step = DIALOGUE.step_for(draft)
+    if step is None:
+        await begin(context, draft.user_id)
+        return True
+    await step(update, context, draft)
+    return True
+
+
+async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
+    """/cancel: no check, nothing kept."""
+    await context.services.dialogues.drop(draft.user_id, DialogueName.SCAM_CHECK)
+    await update.effective_message.reply_text(html.escape(_("Cancelled. Send /check whenever you want to check a "
+                                                            "message.")))
+
+
+DIALOGUE = Dialogue(
+    name=DialogueName.SCAM_CHECK,
+    states=State,
+    steps={State.PASTING_MESSAGE: take_message},
+    prompts={State.PASTING_MESSAGE: ask_for_message},
+    diagram=Path(__file__).with_suffix(".mmd"),
+)
+
+
+# --- the answer ---------------------------------------------------------------------------------
+
+async def answer_check(message: Message, context: PinganContext, text: str) -> None:
+    """The verdict, why, what to do now, and the message's links and numbers made unclickable."""
+    checker = context.services.scam_check
+    verdict = checker.check(text[:MAX_CHECK_CHARS])
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("Check another message"),
+                                                         callback_data=CheckButton("again").pack())]])
+    await message.reply_text(verdict_text(checker, verdict, current_locale.get()), reply_markup=markup)
+
+
+def verdict_text(checker: ScamChecker, verdict: Verdict, locale: str) -> str:
+    """The whole answer, in HTML; its first line is the verdict."""
+    if verdict.type_id is None:
+        verdict_line = _("No known fraud pattern found. When in doubt, call {hotline}.").format(hotline=HOTLINE)
+        lines = [_bold("✅ " + verdict_line)]
+        if verdict.reads_as_warning:
+            lines += ["", html.escape(_("It reads like an anti-fraud reminder, not like a scam."))]
+        else:
+            lines += ["", html.escape(_("A new kind of scam may still look harmless. Never transfer money or give a "
+                                        "code to someone you have not checked yourself."))]
+    else:
+        fraud = checker.fraud_type(verdict.type_id)
+        title = _("Likely fraud: {kind}").format(kind=fraud.name(locale))
+        lines = [_bold("⚠️ " + title)]
+        if verdict.firm_rule is not None:
+            lines += ["", html.escape(verdict.firm_rule.say.in_locale(locale))]
+        lines += ["", _bold(_("Why:"))]
+        for finding in verdict.findings:
+            lines.append(html.escape(_("• {signal}: “{quote}”").format(
+                signal=checker.signal_text(finding.signal, locale), quote=_defang_links(finding.quote))))
+        lines += ["", html.escape(fraud.advice.in_locale(locale))]
+    lines += ["", _bold(_("What to do now:"))]
+    lines += [html.escape(f"• {line}") for line in checker.general_advice(locale)]
+    shown = [*(defang(link) for link in verdict.links), *verdict.phones]
+    if shown:
+        lines += ["", html.escape(_("Links and numbers in the message (made unclickable):"))]
+        lines += [f"<code>{html.escape(item)}</code>" for item in shown]
+    return "\n".join(lines)
+
+
+def _bold(text: str) -> str:
+    return f"<b>{html.escape(text)}</b>"
+
+
+def _defang_links(quote: str) -> str:
+    return defang(quote) if "." in quote and ("http" in quote.lower() or "www" in quote.lower()) else quote
+
+
+def _command_argument(message: Message) -> str:
+    """What follows /check, with its line breaks (context.args would lose them)."""
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
