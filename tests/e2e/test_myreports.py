@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.myreports import MyReportsButton
 from tests.flows import submit, walk_incident
 from tests.harness import button_texts
 
@@ -46,9 +47,9 @@ async def test_someone_elses_case_is_refused(pingan, make_user):
     await submitted(owner)
     case = (await pingan.services.reports.cases_of(owner.user_id))[0]
     listing = await other.ask("/myreports")
-    answer = await other.forge_press(listing, f"my:show:{case.id}")
+    answer = await other.forge_press(listing, MyReportsButton("show", case.id).pack())
     assert "only see your own reports" in answer["text"]
-    answer = await other.forge_press(listing, f"my:add:{case.id}")
+    answer = await other.forge_press(listing, MyReportsButton("add", case.id).pack())
     assert "only see your own reports" in answer["text"]
 
 

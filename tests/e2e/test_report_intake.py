@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.i18n import gettext_in
+from handlers.report_prompts import ReportButton
 from tests.flows import REF, join_group, start_incident, submit, walk_dispute, walk_incident
 from tests.harness import button_texts, button_urls
 
@@ -129,7 +130,7 @@ async def test_back_cancel_and_edit_paths(pingan, make_user):
     assert answer is None  # the first question has no Back
     # An old question's buttons are gone, and a forged press on it changes nothing.
     assert kb(resident.current(category)) == []
-    stale = await resident.forge_press(category, "rep:a:category:theft")
+    stale = await resident.forge_press(category, ReportButton("a", state="category", value="theft").pack())
     assert "already answered" in stale["text"]
     await resident.ask("/cancel")
     review = await walk_incident(resident, category="Suspicious person or vehicle", where_button="Skip this question",
