@@ -477,5 +477,5 @@ def _still_applies(alarm: CaseAlarm, case: Case) -> bool:
     return False
 
 
-__all__ = ["CaseWorkflow", "Change", "AlarmDue", "alarm_plan", "IllegalTransition", "CaseNotFound",
+__all__ = ["CaseWorkflow", "Change", "AlarmDue", "alarm_plan", "CaseNotFound",
            "GRADES", "LEVELS", "OUTCOMES", "REJECTIONS"]

@@ -186,16 +186,9 @@ class IntakeService:
         return await self._dialogues.start(user_id, DialogueName.ADDITION, AdditionState.ADDING_INFO,
                                            case_id=case_id)
 
-    async def remember_prompt(self, draft: Draft, message_id: int) -> Draft:
-        """The message whose buttons answer the current step (older ones are stale)."""
-        return await self._dialogues.remember_prompt(draft, message_id)
-
     async def touch(self, draft: Draft) -> Draft:
         """Resuming counts as activity: the idle reminder may come again later."""
         return await self._dialogues.save(draft)
-
-    async def link_case(self, draft: Draft, case_id: int) -> Draft:
-        return await self._dialogues.save(draft, case_id=case_id)
 
     async def discard(self, user_id: int) -> None:
         await self._dialogues.drop(user_id, DialogueName.REPORT)
@@ -505,18 +498,6 @@ _DATE_PROBLEMS = {
     DateProblem.IN_FUTURE: Problem.DATE_IN_FUTURE,
     DateProblem.TOO_OLD: Problem.DATE_TOO_OLD,
 }
-
-
-def is_complete(draft: Draft) -> bool:
-    """Whether a report draft has every answer its review needs."""
-    data = draft.data
-    if data.get("kind") == "dispute":
-        required = ("category", "description", "history", "outcome", "mediation", "contact")
-    else:
-        required = ("category", "urgent", "description", "where", "when", "contact")
-    return all(key in data for key in required) and (
-        bool(data.get("description")) or bool(data.get("description_voice"))
-    )
 
 
 def _word_key(text: str) -> str:
