@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from storage.models import Role
 
 __all__ = ["Role", "STAFF_ROLES", "CASE_MANAGER_ROLES", "CASE_OWNER_ROLES", "GRANTABLE_ROLES", "is_staff",
-           "highest_role", "invitable_roles",
-           "can_invite", "can_revoke"]
+           "highest_role", "invitable_roles", "can_invite", "can_revoke"]
 
 # "Staff" handle cases; stewards are trusted volunteers, not staff.
 STAFF_ROLES = frozenset({Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
