@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
 from tests.flows import submit, walk_incident  # noqa: E402
@@ -76,8 +77,6 @@ async def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pingan-bench-"))
     config = Settings(telegram={"token": TOKEN, "api_url": emulator.base_url},
                       storage={"path": str(workdir / "bench.db")}, reports={"max_per_hour": 100})
-    from bot.clock import SystemClock
-
     harness = BotHarness(config, SystemClock())
     await harness.start()
     latencies: list[float] = []

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 EmergencyService = Literal["police", "fire", "ambulance"]
+
+
+def area_key(area: str) -> str:
+    """A short stable key for an area's button: it survives areas being added or reordered in the
+    config (a list index would then name another compound)."""
+    return hashlib.sha256(area.encode()).hexdigest()[:10]
 
 
 class _Section(BaseModel):
@@ -111,3 +118,7 @@ class ReportSettings(_Section):
 
     def dispute_kind(self, kind_id: str) -> DisputeKind | None:
         return next((k for k in self.dispute_kinds if k.id == kind_id), None)
+
+    def area_by_key(self, key: str) -> str | None:
+        """The configured area whose button carried `key`; None if it is no longer configured."""
+        return next((area for area in self.areas if area_key(area) == key), None)

@@ -11,7 +11,7 @@ from telegram.ext import Application
 
 from bot.notice_jobs import start_notices
 from handlers.alerts import expiry_job as alert_expiry
-from handlers.case_actions import process_alarms
+from handlers.case_alarms import process_alarms
 from handlers.private import sweep_dialogues
 from handlers.stats import send_briefing_if_due
 

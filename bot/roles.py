@@ -6,11 +6,15 @@ from collections.abc import Iterable
 
 from storage.models import Role
 
-__all__ = ["Role", "STAFF_ROLES", "GRANTABLE_ROLES", "is_staff", "highest_role", "invitable_roles",
-           "can_invite", "can_revoke"]
+__all__ = ["Role", "STAFF_ROLES", "CASE_MANAGER_ROLES", "CASE_OWNER_ROLES", "GRANTABLE_ROLES", "is_staff",
+           "highest_role", "invitable_roles", "can_invite", "can_revoke"]
 
 # "Staff" handle cases; stewards are trusted volunteers, not staff.
 STAFF_ROLES = frozenset({Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+#: May manage any case (grade, assign, resolve … whoever owns it); others manage their own.
+CASE_MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+#: May own a case: it can be assigned to them.
+CASE_OWNER_ROLES = frozenset({Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR})
 GRANTABLE_ROLES = (Role.STEWARD, Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 _RANK = {role: rank for rank, role in enumerate((Role.RESIDENT, *GRANTABLE_ROLES))}
 

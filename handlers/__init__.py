@@ -14,11 +14,12 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from handlers import alerts as alerts_
 from handlers import (
-    case_actions,
-    case_card,
+    addition,
+    case_buttons,
+    case_list,
     fallback,
+    followup,
     language,
     myreports,
     privacy,
@@ -29,12 +30,18 @@ from handlers import (
     start,
     stats,
 )
+from handlers import alerts as alerts_
 from handlers import groups as groups_
 from handlers import help as help_
 from handlers import library as library_
 from handlers import notices as notices_
+from handlers.addition import AdditionButton
+from handlers.case_card import CaseButton
 from handlers.errors import on_error
+from handlers.followup import FollowupButton
 from handlers.guards import identify_caller
+from handlers.myreports import MyReportsButton
+from handlers.report_prompts import ReportButton, ReportStartButton
 
 GUARD_GROUP = -1
 
@@ -57,9 +64,9 @@ def register(application: Application) -> None:
         CommandHandler("cancel", private.cancel_command, filters=filters.ChatType.PRIVATE),
         CommandHandler("myreports", myreports.my_reports, filters=filters.ChatType.PRIVATE),
         CommandHandler(["myreports", "cancel"], start.private_only, filters=filters.ChatType.GROUPS),
-        CommandHandler("cases", case_actions.list_cases),
-        CommandHandler("case", case_actions.open_case),
-        MessageHandler(filters.Regex(r"^/case_PA_\d{4}_\d{6}(@\w+)?$"), case_actions.open_case),
+        CommandHandler("cases", case_list.list_cases),
+        CommandHandler("case", case_list.open_case),
+        MessageHandler(filters.Regex(r"^/case_PA_\d{4}_\d{6}(@\w+)?$"), case_list.open_case),
         CommandHandler("check", scam_check.check_command),
         CallbackQueryHandler(scam_check.on_button, pattern=scam_check.CheckButton.pattern()),
         CommandHandler("stats", stats.stats_command),
@@ -68,10 +75,12 @@ def register(application: Application) -> None:
         CallbackQueryHandler(privacy.request_erasure, pattern=callbacks.pattern(privacy.FAMILY)),
         CallbackQueryHandler(roles.invite_pressed, pattern=callbacks.pattern(roles.INVITE_FAMILY)),
         CallbackQueryHandler(roles.revoke_pressed, pattern=callbacks.pattern(roles.REVOKE_FAMILY)),
-        CallbackQueryHandler(report.on_button, pattern=callbacks.pattern(report.FAMILY)),
-        CallbackQueryHandler(myreports.on_button, pattern=callbacks.pattern(myreports.FAMILY)),
-        CallbackQueryHandler(case_actions.on_button, pattern=callbacks.pattern(case_card.FAMILY)),
-        CallbackQueryHandler(case_actions.followup_button, pattern=callbacks.pattern(case_actions.FOLLOWUP_FAMILY)),
+        CallbackQueryHandler(report.on_start_button, pattern=ReportStartButton.pattern()),
+        CallbackQueryHandler(report.on_button, pattern=ReportButton.pattern()),
+        CallbackQueryHandler(addition.on_button, pattern=AdditionButton.pattern()),
+        CallbackQueryHandler(myreports.on_button, pattern=MyReportsButton.pattern()),
+        CallbackQueryHandler(case_buttons.on_button, pattern=CaseButton.pattern()),
+        CallbackQueryHandler(followup.followup_button, pattern=FollowupButton.pattern()),
         CommandHandler("setup", groups_.setup),
         CommandHandler("groups", groups_.list_groups),
         CommandHandler("schedules", notices_.list_schedules),

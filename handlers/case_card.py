@@ -1,4 +1,5 @@
-"""The case card in the staff chat, and the staff-only button that shows a reporter's contact."""
+"""The case card in the staff chat (its text, buttons, posting and refreshing), new information
+posted under it, and the staff-only button that shows a reporter's contact."""
 
 from __future__ import annotations
 
@@ -6,27 +7,28 @@ import html
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot import callbacks
+from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import N_, _, using_locale
 from bot.services.errors import NotAllowed
 from handlers.labels import role_label
-from handlers.notify import locale_of
-from handlers.report_prompts import (
-    KIND_NAMES,
-    category_label,
-    shorten,
-    status_label,
-    when_text,
-    where_text,
-)
-from storage.models import Case, CaseMedia
+from handlers.notify import locale_of, person_name
+from handlers.report_labels import KIND_NAMES, category_label, shorten, status_label, when_text, where_text
+from storage.models import OPEN_STATUSES, Case, CaseMedia, CaseStatus
 
-FAMILY = "case"
 logger = logging.getLogger(__name__)
+
+
+class CaseButton(CallbackData, prefix="case", legacy=True):
+    """A case card's button: `action` on `case_id`, with the picker's choice or the inbox entry in
+    `arg`. Legacy: cards stay in the staff chat for weeks, so the version-less
+    `case:<action>:<case_id>:<arg>` they were posted with still works, field for field."""
+
+    action: str
+    case_id: int
+    arg: str = ""
 
 
 GRADE_ICONS = {"red": "🔴", "orange": "🟠", "yellow": "🟡", "green": "🟢"}
@@ -68,8 +70,8 @@ ACTION_LABELS = {
 }
 
 
-def _button(text: str, action: str, case: Case, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.pack(FAMILY, action, case.id, *args))
+def _button(text: str, action: str, case: Case, arg: object = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=CaseButton(action, case.id, str(arg)).pack())
 
 
 def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] | None = None
@@ -89,9 +91,9 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
         rows = [[_button(label.translated(), "rejectto", case, key)] for key, label in REJECTION_LABELS.items()]
         return InlineKeyboardMarkup([*rows, back])
     rows = []
-    if case.status in ("new", "reopened") and case.owner_id is None:
+    if case.status in (CaseStatus.NEW, CaseStatus.REOPENED) and case.owner_id is None:
         rows.append([_button(_("✋ Accept"), "accept", case)])
-    open_case = case.status in ("new", "accepted", "in_progress", "reopened")
+    open_case = case.status in OPEN_STATUSES
     if open_case:  # a finished case keeps its grade; reopening it makes it gradable again
         rows.append([_button(("✓" if case.grade == g else "") + icon, "grade", case, g)
                      for g, icon in GRADE_ICONS.items()])
@@ -112,35 +114,34 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
 
 
 async def card_text(context: PinganContext, case: Case) -> str:
-    """The card, in the staff chat's language (the deployment default)."""
+    """The card (HTML, every stored text escaped), in the staff chat's language (the deployment
+    default)."""
     services = context.services
     settings = services.config.reports
     group = await services.groups.by_id(case.origin_group_id) if case.origin_group_id else None
     reported = case.created_at.astimezone(services.config.tzinfo).strftime("%Y-%m-%d %H:%M")
-    if case.emergency and case.status == "new":
-        header = "🔴 " + _("URGENT: happening now") + f" · {case.ref}"
-    elif case.status == "new":
-        header = "🆕 " + _("New report") + f" · {case.ref}"
+    if case.emergency and case.status == CaseStatus.NEW:
+        header = _("🔴 URGENT: happening now · {ref}").format(ref=case.ref)
+    elif case.status == CaseStatus.NEW:
+        header = _("🆕 New report · {ref}").format(ref=case.ref)
     else:
         header = f"{GRADE_ICONS.get(case.grade or '', '⚪')} {case.ref}"
     details = case.details
     lines = [
-        f"<b>{html.escape(header)}</b>",
-        f"{html.escape(KIND_NAMES[case.kind].translated())} · "
-        f"{html.escape(category_label(settings, case.kind, case.category))}",
-        _("Area: {area}").format(area=html.escape(case.area or _("not known"))),
-        html.escape(await workflow_line(context, case)),
+        f"{KIND_NAMES[case.kind].translated()} · {category_label(settings, case.kind, case.category)}",
+        _("Area: {area}").format(area=case.area or _("not known")),
+        await workflow_line(context, case),
     ]
     if group is not None:
-        lines.append(_("From group: {title}").format(title=html.escape(group.title)))
+        lines.append(_("From group: {title}").format(title=group.title))
     lines.append(_("Reported: {time}").format(time=reported))
     if case.kind == "incident" and details.get("where"):
-        lines.append(_("Where: {where}").format(where=html.escape(where_text(details["where"]))))
+        lines.append(_("Where: {where}").format(where=where_text(details["where"])))
     if case.kind == "incident" and details.get("when"):
-        lines.append(_("When: {when}").format(when=html.escape(when_text(details["when"]))))
+        lines.append(_("When: {when}").format(when=when_text(details["when"])))
     if case.kind == "dispute":
         if details.get("other_party"):
-            lines.append(_("Other party: {party}").format(party=html.escape(details["other_party"])))
+            lines.append(_("Other party: {party}").format(party=details["other_party"]))
         mediation = details.get("mediation") or {}
         lines.append(_("Willing to meet a mediator: {answer}").format(
             answer=_("yes") if mediation.get("willing") else _("no")))
@@ -149,23 +150,22 @@ async def card_text(context: PinganContext, case: Case) -> str:
     elif details.get("unfinished"):
         lines += ["", "⚠️ " + _("The reporter stopped before finishing the report: this is everything they gave.")]
     if case.complete and case.description:
-        lines += ["", html.escape(shorten(case.description))]
-    return "\n".join(lines)
+        lines += ["", shorten(case.description)]
+    return "\n".join([f"<b>{html.escape(header)}</b>", *(html.escape(line) for line in lines)])
 
 
 async def workflow_line(context: PinganContext, case: Case) -> str:
-    """Status · grade · owner · level · deadline · last action, on one line."""
+    """Status · grade · owner · level · deadline · last action, on one line (plain text)."""
     tz = context.services.config.tzinfo
     parts = [_("Status: {status}").format(status=status_label(case.status))]
     parts.append(_("Grade: {grade}").format(
         grade=GRADE_LABELS[case.grade].translated() if case.grade else _("not graded")))
     if case.owner_id is not None:
-        owner = await context.services.people.person(case.owner_id)
-        parts.append(_("Owner: {name}").format(name=owner.first_name if owner and owner.first_name else case.owner_id))
+        parts.append(_("Owner: {name}").format(name=await person_name(context, case.owner_id)))
     if case.level:
         parts.append(_("Level: {level}").format(level=LEVEL_LABELS[case.level].translated()))
     due = case.accept_due if case.owner_id is None else case.resolve_due
-    if due is not None and case.status in ("new", "accepted", "in_progress", "reopened"):
+    if due is not None and case.status in OPEN_STATUSES:
         parts.append(_("Due: {time}").format(time=due.astimezone(tz).strftime("%m-%d %H:%M")))
     if case.last_action in ACTION_LABELS:
         parts.append(_("Last: {action}").format(action=ACTION_LABELS[case.last_action].translated()))
@@ -185,8 +185,7 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
         targets.append((also_message.chat_id, also_message.message_id))
     for chat_id, message_id in targets:
         try:
-            await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup,
-                                                parse_mode=ParseMode.HTML)
+            await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
         except BadRequest as exc:  # "message is not modified" when nothing visible changed
             logger.debug("card of %s not edited in %s: %s", case.ref, chat_id, exc)
         except TelegramError:
@@ -204,7 +203,7 @@ async def send_card(context: PinganContext, chat_id: int, case: Case) -> None:
     """A copy of the card with working buttons, anywhere (/case PA-…)."""
     with using_locale(context.services.config.default_language):
         text, markup = await card_text(context, case), card_markup(case)
-    await context.bot.send_message(chat_id, text, reply_markup=markup, parse_mode=ParseMode.HTML)
+    await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 async def post_case_card(context: PinganContext, case: Case, media: list[CaseMedia] | None = None) -> None:
@@ -224,11 +223,10 @@ async def post_case_card(context: PinganContext, case: Case, media: list[CaseMed
         elif photos:
             await context.bot.send_photo(staff_chat, photos[0])
         if case.staff_message_id is not None:
-            await context.bot.edit_message_text(text, staff_chat, case.staff_message_id, reply_markup=markup,
-                                                parse_mode=ParseMode.HTML)
+            await context.bot.edit_message_text(text, staff_chat, case.staff_message_id, reply_markup=markup)
             card_id = case.staff_message_id
         else:
-            message = await context.bot.send_message(staff_chat, text, reply_markup=markup, parse_mode=ParseMode.HTML)
+            message = await context.bot.send_message(staff_chat, text, reply_markup=markup)
             card_id = message.message_id
             await services.reports.set_staff_message(case.id, card_id)
         for item in media or []:
@@ -253,7 +251,7 @@ async def post_addition(context: PinganContext, case: Case, user_id: int, media:
     with using_locale(services.config.default_language):
         header = (_("Another resident reported the same thing: {ref}") if joined
                   else _("New information from the reporter: {ref}")).format(ref=case.ref)
-    body = "\n\n".join(filter(None, [header, shorten(text)]))
+    body = html.escape("\n\n".join(filter(None, [header, shorten(text)])))
     reply_to = case.staff_message_id
     try:
         await context.bot.send_message(staff_chat, body, reply_to_message_id=reply_to)
@@ -275,12 +273,12 @@ async def show_contact(update: Update, context: PinganContext) -> None:
 
 async def _show_contact(update: Update, context: PinganContext) -> None:
     query = update.callback_query
-    pressed = callbacks.parse(query.data, FAMILY)
-    if pressed is None or pressed.action != "contact" or not pressed.args or not pressed.args[0].isdigit():
+    pressed = CaseButton.parse(query.data)
+    if pressed is None or pressed.action != "contact":
         await query.answer(_("This button has expired."), show_alert=True)
         return
     try:
-        cards = await context.services.reports.view_contact(int(pressed.args[0]), update.effective_user.id)
+        cards = await context.services.reports.view_contact(pressed.case_id, update.effective_user.id)
     except NotAllowed:
         await query.answer(_("Sorry, only staff can see a reporter's contact."), show_alert=True)
         return

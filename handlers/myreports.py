@@ -1,22 +1,22 @@
-"""/myreports: a person's own cases, their timeline, and adding information while open."""
+"""/myreports: a person's own cases, each with its timeline (what happened, never who), and the
+way into adding information while a case is open (handlers/addition.py)."""
 
 from __future__ import annotations
 
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 
-from bot import callbacks
+from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import N_, _
 from bot.services.errors import NotAllowed
-from bot.services.reports import CLOSED_STATUSES
-from handlers.report import send_step
-from handlers.report_prompts import KIND_NAMES, category_label, shorten, status_label
+from handlers import addition
+from handlers.report_labels import KIND_NAMES, category_label, shorten, status_label
+from storage.models import CLOSED_STATUSES, Case
 
-FAMILY = "my"
-_TIMELINE_TEXTS = {
+#: The timeline entries a reporter sees (bot/services/reports.py chooses which), as they read them.
+TIMELINE_TEXTS = {
     "case.reported": N_("Report received"),
     "case.emergency_opened": N_("Urgent report received: the duty officers were alerted"),
     "case.report_unfinished": N_("You stopped before finishing; what you had told us was kept"),
@@ -31,83 +31,82 @@ _TIMELINE_TEXTS = {
 }
 
 
+class MyReportsButton(CallbackData, prefix="my"):
+    """/myreports: show one case, add information to it, or back to the list."""
+
+    action: str
+    case_id: int = 0
+
+
+def _button(text: str, action: str, case_id: int = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=MyReportsButton(action, case_id).pack())
+
+
 async def my_reports(update: Update, context: PinganContext) -> None:
     """Lists the person's reports, newest first, each a button to its details."""
-    content = await _list_content(context, update.effective_user.id)
-    await update.effective_message.reply_text(**content)
+    text, markup = await _listing(context, update.effective_user.id)
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
-async def _list_content(context: PinganContext, user_id: int) -> dict:
+async def _listing(context: PinganContext, user_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
     cases = await context.services.reports.cases_of(user_id)
     if not cases:
-        return {"text": _("You have not sent any reports yet. Send /report to make one.")}
+        return html.escape(_("You have not sent any reports yet. Send /report to make one.")), None
     settings = context.services.config.reports
-    rows = [[InlineKeyboardButton(
-        f"{case.ref} · {category_label(settings, case.kind, case.category)} · {status_label(case.status)}",
-        callback_data=callbacks.pack(FAMILY, "show", case.id),
-    )] for case in cases]
-    return {"text": _("Your reports (newest first). Tap one to see it or to add information:"),
-            "reply_markup": InlineKeyboardMarkup(rows)}
+    rows = [[_button(f"{case.ref} · {category_label(settings, case.kind, case.category)} · "
+                     f"{status_label(case.status)}", "show", case.id)] for case in cases]
+    return (html.escape(_("Your reports (newest first). Tap one to see it or to add information:")),
+            InlineKeyboardMarkup(rows))
 
 
 async def on_button(update: Update, context: PinganContext) -> None:
+    """A case of the list, Add information, or back to the list. Only one's own cases open."""
     query = update.callback_query
-    pressed = callbacks.parse(query.data, FAMILY)
+    pressed = MyReportsButton.parse(query.data)
     user_id = update.effective_user.id
-    if pressed is None or pressed.action not in ("show", "add", "list") or (
-            pressed.action != "list" and not (pressed.args and pressed.args[0].isdigit())):
+    if pressed is None or pressed.action not in ("show", "add", "list"):
         await query.answer(_("This button has expired. Please send /myreports again."), show_alert=True)
         return
     if pressed.action == "list":
-        await query.edit_message_text(**await _list_content(context, user_id))
+        text, markup = await _listing(context, user_id)
+        await query.edit_message_text(text, reply_markup=markup)
         await query.answer()
         return
-    reports = context.services.reports
     try:
-        case = await reports.case_for_reporter(int(pressed.args[0]), user_id)
+        case = await context.services.reports.case_for_reporter(pressed.case_id, user_id)
     except NotAllowed:
         await query.answer(_("Sorry, you can only see your own reports."), show_alert=True)
         return
     if pressed.action == "add":
-        await _start_adding(update, context, case)
-        await query.answer()
-        return
-    timeline = await reports.reporter_timeline(case.id, user_id)
-    tz = context.services.config.tzinfo
-    settings = context.services.config.reports
-    lines = [
-        f"<b>{case.ref}</b>",
-        f"{html.escape(KIND_NAMES[case.kind].translated())} · "
-        f"{html.escape(category_label(settings, case.kind, case.category))}",
-        _("Status: {status}").format(status=html.escape(status_label(case.status))),
-    ]
-    if case.description:
-        lines += ["", html.escape(shorten(case.description, 500))]
-    if case.outcome_note and case.status in CLOSED_STATUSES:
-        lines += ["", _("Result: {note}").format(note=html.escape(case.outcome_note))]
-    lines += ["", _("Timeline:")]
-    for entry in timeline:
-        when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        lines.append(f"• {when} — {html.escape(_TIMELINE_TEXTS[entry.action].translated())}")
-    rows = []
-    if case.status not in CLOSED_STATUSES:
-        add = callbacks.pack(FAMILY, "add", case.id)
-        rows.append([InlineKeyboardButton(_("➕ Add information"), callback_data=add)])
-    rows.append([InlineKeyboardButton(_("« All my reports"), callback_data=callbacks.pack(FAMILY, "list"))])
-    await query.edit_message_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows), parse_mode=ParseMode.HTML)
+        await addition.begin(context, user_id, case)
+    else:
+        await query.edit_message_text(await _details(context, case, user_id),
+                                      reply_markup=_details_markup(case))
     await query.answer()
 
 
-async def _start_adding(update: Update, context: PinganContext, case) -> None:
-    intake = context.services.intake
-    user_id = update.effective_user.id
-    existing = await intake.draft(user_id)
-    if existing is not None and existing.dialogue == "report":
-        await context.bot.send_message(user_id, _("Please finish or cancel the report you are writing first "
-                                                  "(send /cancel to cancel it)."))
-        return
-    if case.status in CLOSED_STATUSES:
-        await context.bot.send_message(user_id, _("This report is closed, so information can no longer be added."))
-        return
-    draft = await intake.start_addition(user_id, case.id)
-    await send_step(context, user_id, draft, note=_("Adding to {ref}.").format(ref=case.ref))
+async def _details(context: PinganContext, case: Case, user_id: int) -> str:
+    """The case as its reporter sees it (HTML, stored texts escaped): status, result, timeline."""
+    tz = context.services.config.tzinfo
+    settings = context.services.config.reports
+    lines = [
+        f"{KIND_NAMES[case.kind].translated()} · {category_label(settings, case.kind, case.category)}",
+        _("Status: {status}").format(status=status_label(case.status)),
+    ]
+    if case.description:
+        lines += ["", shorten(case.description, 500)]
+    if case.outcome_note and case.status in CLOSED_STATUSES:
+        lines += ["", _("Result: {note}").format(note=case.outcome_note)]
+    lines += ["", _("Timeline:")]
+    for entry in await context.services.reports.reporter_timeline(case.id, user_id):
+        when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"• {when} — {TIMELINE_TEXTS[entry.action].translated()}")
+    return "\n".join([f"<b>{html.escape(case.ref)}</b>", *(html.escape(line) for line in lines)])
+
+
+def _details_markup(case: Case) -> InlineKeyboardMarkup:
+    rows = []
+    if case.status not in CLOSED_STATUSES:
+        rows.append([_button(_("➕ Add information"), "add", case.id)])
+    rows.append([_button(_("« All my reports"), "list")])
+    return InlineKeyboardMarkup(rows)

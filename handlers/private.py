@@ -17,7 +17,7 @@ from telegram import ReplyKeyboardRemove, Update
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.dialogues import DialogueName
-from handlers import alerts, case_actions, fallback, groups, notices, report, scam_check
+from handlers import addition, alerts, case_relay, case_text, fallback, groups, notices, report, scam_check
 from handlers.notify import locale_of
 from storage.models import Draft
 
@@ -40,7 +40,7 @@ class DialogueRoutes:
 
 DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.REPORT: DialogueRoutes(report.claim, report.cancel, report.remind, report.expired),
-    DialogueName.ADDITION: DialogueRoutes(report.claim, report.cancel),
+    DialogueName.ADDITION: DialogueRoutes(addition.claim, addition.cancel),
     DialogueName.ALERT: DialogueRoutes(alerts.claim, alerts.cancel),
     DialogueName.TIP: DialogueRoutes(alerts.claim, alerts.cancel),
     DialogueName.SCHEDULE: DialogueRoutes(notices.claim, notices.cancel),
@@ -62,15 +62,15 @@ CLAIMANTS: tuple[Callable[[Update, PinganContext], Awaitable[bool]], ...] = (
     # A Telegram Reply to the "type the area" prompt of /groups: the reply says what it answers.
     groups.area_reply,
     # A staff member pressed Note / Resolve / Reject / Ask on a card and now writes the text asked for.
-    case_actions.staff_text,
+    case_text.staff_text,
     # A Reply to a staff member's relayed question, or to the follow-up's comment prompt.
-    case_actions.reporter_reply,
+    case_relay.reporter_reply,
     # The answer to the person's open dialogue (report, addition, alert, tip, schedule, scam check).
     open_dialogue,
     # A forwarded message nobody asked for: someone asking "is this a scam?".
     scam_check.check_forwarded,
     # Typed without Reply: the answer staff have been waiting for (a week), a group's area (30 min).
-    case_actions.reporter_plain_answer,
+    case_relay.reporter_plain_answer,
     groups.area_typed,
 )
 
@@ -85,7 +85,7 @@ async def private_message(update: Update, context: PinganContext) -> None:
 
 async def cancel_command(update: Update, context: PinganContext) -> None:
     """/cancel in private: the text a card asked a staff member for, else the dialogue touched last."""
-    if await case_actions.cancel_pending_text(update, context):
+    if await case_text.cancel_pending_text(update, context):
         return
     drafts = await context.services.dialogues.open_drafts(update.effective_user.id)
     if not drafts:

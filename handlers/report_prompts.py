@@ -1,53 +1,64 @@
-"""What each step of the report dialogue says, and its buttons. Texts only; no decisions."""
+"""What each state of the report dialogue says, and its buttons: the render table and the
+dialogue's definition. Texts only; the decisions are bot/services/intake.py's."""
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
+from pathlib import Path
 
-from babel.dates import format_date
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+
+from bot.callbacks import CallbackData
+from bot.config_reports import ReportSettings, area_key
+from bot.context import PinganContext
+from bot.i18n import N_, LazyText, _, current_locale, ngettext
+from bot.services.dialogues import DialogueName
+from bot.services.intake import EDITABLE, MEDIATION_TIMES, STEPS, State
+from handlers.dialogue import Dialogue, Prompt
+from handlers.report_labels import (
+    KIND_LABELS,
+    KIND_NAMES,
+    MEDIATION_TIME_LABELS,
+    WHEN_LABELS,
+    category_label,
+    day_label,
+    shorten,
+    when_text,
+    where_text,
 )
-
-from bot import callbacks
-from bot.config_reports import ReportSettings
-from bot.i18n import N_, LazyText, _, current_locale
-from bot.services.intake import EDITABLE, MEDIATION_TIMES, Problem, Step
 from storage.models import Case, Draft
 
-FAMILY = "rep"
-MAX_SUMMARY = 300
+
+class ReportStartButton(CallbackData, prefix="rep", legacy=True):
+    """Starting or resuming a report: the welcome's Report button (new), the resume offer and the
+    reminder (resume, restart, discard). Legacy: the welcome message stays in chats for weeks, and
+    /start still posts its button version-less."""
+
+    action: str
+    group_id: int = 0  # restart: the group the report came from (0: none)
 
 
-@dataclass(frozen=True)
-class Prompt:
-    """One message of a step: most steps are one; location and contact add a reply keyboard first."""
+class ReportButton(CallbackData, prefix="repq"):
+    """A press on one of the report's questions: an answer (`a`, with the state it answers and the
+    value), back, edit (a state), cancel, submit, or join / separate (a possible duplicate)."""
 
-    text: str
-    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
-    is_question: bool = True  # the message whose inline buttons answer the step
-    html: bool = False  # the text is HTML (user answers in it are escaped)
-
-
-def data(action: str, *args: object) -> str:
-    return callbacks.pack(FAMILY, action, *args)
+    action: str
+    state: str = ""
+    value: str = ""
+    case_id: int = 0
 
 
-def button(text: str, action: str, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=data(action, *args))
+def button(text: str, action: str, **fields: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=ReportButton(action, **fields).pack())
 
 
-def answer_button(text: str, step: Step, value: str) -> InlineKeyboardButton:
-    return button(text, "a", step.value, value)
+def answer_button(text: str, state: State, value: str) -> InlineKeyboardButton:
+    return button(text, "a", state=state.value, value=value)
 
 
-def nav_row(step: Step, *, back: bool = True) -> list[InlineKeyboardButton]:
-    row = [button(_("« Back"), "back", step.value)] if back else []
+def nav_row(state: State, *, back: bool = True) -> list[InlineKeyboardButton]:
+    row = [button(_("« Back"), "back", state=state.value)] if back else []
     return [*row, button(_("✖ Cancel"), "cancel")]
 
 
@@ -55,306 +66,250 @@ def rows_of(buttons: list[InlineKeyboardButton], width: int) -> list[list[Inline
     return [buttons[i:i + width] for i in range(0, len(buttons), width)]
 
 
-def markup(rows: list[list[InlineKeyboardButton]], step: Step, *, back: bool = True) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([*rows, nav_row(step, back=back)])
+def markup(rows: list[list[InlineKeyboardButton]], state: State, *, back: bool = True) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([*rows, nav_row(state, back=back)])
 
 
-# --- labels ----------------------------------------------------------------------------------
-
-KIND_LABELS: dict[str, LazyText] = {
-    "incident": N_("An incident: theft, fraud, danger…"),
-    "dispute": N_("A dispute: neighbours, fees, family…"),
-}
-KIND_NAMES: dict[str, LazyText] = {"incident": N_("Incident"), "dispute": N_("Dispute")}
-WHEN_LABELS: dict[str, LazyText] = {
-    "now": N_("Just now"),
-    "today": N_("Earlier today"),
-    "yesterday": N_("Yesterday"),
-    "pick": N_("Pick a date"),
-}
-MEDIATION_TIME_LABELS: dict[str, LazyText] = {
-    "weekday_morning": N_("Weekday mornings"),
-    "weekday_afternoon": N_("Weekday afternoons"),
-    "weekday_evening": N_("Weekday evenings"),
-    "weekend": N_("Weekends"),
-    "any": N_("Any time"),
-}
-STATUS_LABELS: dict[str, LazyText] = {
-    "new": N_("received"),
-    "accepted": N_("accepted"),
-    "in_progress": N_("being handled"),
-    "resolved": N_("resolved"),
-    "followed_up": N_("followed up"),
-    "closed": N_("closed"),
-    "rejected": N_("not taken up"),
-    "reopened": N_("reopened"),
-}
-FIELD_LABELS: dict[Step, LazyText] = {
-    Step.CHOOSING_CATEGORY: N_("Category"),
-    Step.CHOOSING_DISPUTE_KIND: N_("Kind of dispute"),
-    Step.ASKING_URGENCY: N_("Happening now"),
-    Step.DESCRIBING: N_("What happened"),
-    Step.ADDING_PHOTOS: N_("Photos"),
-    Step.LOCATING: N_("Where"),
-    Step.CHOOSING_WHEN: N_("When"),
-    Step.NAMING_OTHER_PARTY: N_("Other party"),
-    Step.TELLING_HISTORY: N_("How long, what was tried"),
-    Step.STATING_OUTCOME: N_("Outcome wanted"),
-    Step.CHOOSING_MEDIATION: N_("Mediation"),
-    Step.SHARING_CONTACT: N_("Contact"),
-}
+def question(text: str, rows: list[list[InlineKeyboardButton]], state: State, *, back: bool = True) -> Prompt:
+    """A plain-text question with its answer buttons and Back / Cancel."""
+    return Prompt(html.escape(text), markup(rows, state, back=back))
 
 
-# What the review lists, per kind: every answer, including those not editable (urgency).
-REVIEW_FIELDS = {
-    "incident": (Step.CHOOSING_CATEGORY, Step.ASKING_URGENCY, Step.DESCRIBING, Step.ADDING_PHOTOS, Step.LOCATING,
-                 Step.CHOOSING_WHEN, Step.SHARING_CONTACT),
-    "dispute": EDITABLE["dispute"],
-}
+# --- the render table: one function per state --------------------------------------------------
+
+async def ask_kind(context: PinganContext, draft: Draft) -> Prompt:
+    rows = [[answer_button(KIND_LABELS[k].translated(), State.CHOOSING_KIND, k)] for k in ("incident", "dispute")]
+    return question(_("What would you like to tell us about?"), rows, State.CHOOSING_KIND, back=False)
 
 
-def category_label(settings: ReportSettings, kind: str, category_id: str) -> str:
+async def ask_category(context: PinganContext, draft: Draft) -> Prompt:
     locale = current_locale.get()
-    item = settings.dispute_kind(category_id) if kind == "dispute" else settings.incident_category(category_id)
-    return item.in_locale(locale) if item else category_id
+    buttons = [answer_button(c.in_locale(locale), State.CHOOSING_CATEGORY, c.id)
+               for c in context.services.config.reports.incident_categories]
+    return question(_("What kind of incident is it?"), rows_of(buttons, 2), State.CHOOSING_CATEGORY)
 
 
-def day_label(day: date) -> str:
+async def ask_dispute_kind(context: PinganContext, draft: Draft) -> Prompt:
     locale = current_locale.get()
-    return format_date(day, "M月d日 EEE" if locale == "zh" else "EEE d MMM", locale=locale)
+    buttons = [answer_button(k.in_locale(locale), State.CHOOSING_DISPUTE_KIND, k.id)
+               for k in context.services.config.reports.dispute_kinds]
+    return question(_("What is the dispute about?"), rows_of(buttons, 2), State.CHOOSING_DISPUTE_KIND)
 
 
-def status_label(status: str) -> str:
-    return STATUS_LABELS[status].translated() if status in STATUS_LABELS else status
+async def ask_urgency(context: PinganContext, draft: Draft) -> Prompt:
+    state = State.ASKING_URGENCY
+    rows = [[answer_button(_("Yes, it is happening now"), state, "yes"), answer_button(_("No"), state, "no")]]
+    return question(_("Is it happening now, or is anyone in danger?"), rows, state)
 
 
-# --- steps -----------------------------------------------------------------------------------
-
-def step_prompts(draft: Draft, settings: ReportSettings, *, today: date, prefers_anonymous: bool,
-                 duplicates: list[Case] | None = None) -> list[Prompt]:
-    """The message(s) that ask the draft's current step."""
-    step = Step(draft.state)
-    kind = draft.data.get("kind", "incident")
-    if step is Step.CHOOSING_KIND:
-        rows = [[answer_button(KIND_LABELS[k].translated(), step, k)] for k in ("incident", "dispute")]
-        return [Prompt(_("What would you like to tell us about?"), markup(rows, step, back=False))]
-    if step is Step.CHOOSING_CATEGORY:
-        buttons = [answer_button(c.in_locale(current_locale.get()), step, c.id) for c in settings.incident_categories]
-        return [Prompt(_("What kind of incident is it?"), markup(rows_of(buttons, 2), step))]
-    if step is Step.CHOOSING_DISPUTE_KIND:
-        buttons = [answer_button(k.in_locale(current_locale.get()), step, k.id) for k in settings.dispute_kinds]
-        return [Prompt(_("What is the dispute about?"), markup(rows_of(buttons, 2), step))]
-    if step is Step.ASKING_URGENCY:
-        rows = [[answer_button(_("Yes, it is happening now"), step, "yes"), answer_button(_("No"), step, "no")]]
-        return [Prompt(_("Is it happening now, or is anyone in danger?"), markup(rows, step))]
-    if step is Step.DESCRIBING:
-        question = (_("What happened? Please describe it in your own words, or send a voice message.")
-                    if kind == "incident" else
-                    _("What happened between you and the other party? Write it, or send a voice message."))
-        hint = _("Up to {limit} characters.").format(limit=settings.max_text_chars)
-        return [Prompt(f"{question}\n{hint}", markup([], step))]
-    if step is Step.ADDING_PHOTOS:
-        return [photos_prompt(draft, settings)]
-    if step is Step.LOCATING:
-        return location_prompts(settings)
-    if step is Step.CHOOSING_WHEN:
-        buttons = [answer_button(WHEN_LABELS[w].translated(), step, w) for w in ("now", "today", "yesterday", "pick")]
-        text = _("When did it happen?") + "\n" + _("You can also type a date, such as 2026-03-01 or March 1.")
-        return [Prompt(text, markup(rows_of(buttons, 2), step))]
-    if step is Step.CHOOSING_DATE:
-        days = [today - timedelta(days=n) for n in range(14)]
-        buttons = [answer_button(day_label(d), step, f"d.{d.isoformat()}") for d in days]
-        return [Prompt(_("Which day? Tap it, or type the date (for example 2026-03-01)."),
-                       markup(rows_of(buttons, 3), step))]
-    if step is Step.NAMING_OTHER_PARTY:
-        rows = [[answer_button(_("Skip this question"), step, "skip")]]
-        return [Prompt(_("Who is the other party? For example “the neighbour in 3-502” or “the property "
-                         "company”. This is optional."), markup(rows, step))]
-    if step is Step.TELLING_HISTORY:
-        return [Prompt(_("How long has this been going on, and what has been tried so far? Write it, or send a "
-                         "voice message."), markup([], step))]
-    if step is Step.STATING_OUTCOME:
-        return [Prompt(_("What outcome would you like? Write it, or send a voice message."), markup([], step))]
-    if step is Step.CHOOSING_MEDIATION:
-        rows = [[answer_button(_("Yes, I am willing"), step, "yes"), answer_button(_("No"), step, "no")]]
-        return [Prompt(_("Would you be willing to sit down with the other party and a mediator?"),
-                       markup(rows, step))]
-    if step is Step.CHOOSING_MEDIATION_TIMES:
-        return [mediation_times_prompt(draft)]
-    if step is Step.SHARING_CONTACT:
-        return contact_prompts(kind, prefers_anonymous)
-    if step is Step.REVIEWING:
-        return [review_prompt(draft, settings, duplicates or [])]
-    if step is Step.ADDING_INFO:
-        return [Prompt(_("Send the information to add: text, a photo or a voice message."),
-                       InlineKeyboardMarkup([[button(_("Done"), "adddone")]]))]
-    raise ValueError(f"no prompt for step {step}")
+async def ask_description(context: PinganContext, draft: Draft) -> Prompt:
+    ask = (_("What happened? Please describe it in your own words, or send a voice message.")
+           if draft.data.get("kind", "incident") == "incident" else
+           _("What happened between you and the other party? Write it, or send a voice message."))
+    hint = _("Up to {limit} characters.").format(limit=context.services.config.reports.max_text_chars)
+    return question(f"{ask}\n{hint}", [], State.DESCRIBING)
 
 
-def photos_prompt(draft: Draft, settings: ReportSettings) -> Prompt:
-    step = Step.ADDING_PHOTOS
+async def ask_photos(context: PinganContext, draft: Draft) -> Prompt:
+    state, limit = State.ADDING_PHOTOS, context.services.config.reports.max_photos
     count = len(draft.data.get("photos", []))
     if count:
-        text = _("Photo received ({count} of at most {limit}). Send more, or tap Done.").format(
-            count=count, limit=settings.max_photos)
-        rows = [[answer_button(_("Done"), step, "done"), answer_button(_("Remove the photos"), step, "skip")]]
+        text = ngettext("Photo received ({count} of at most {limit}). Send more, or tap Done.",
+                        "Photos received ({count} of at most {limit}). Send more, or tap Done.",
+                        count).format(count=count, limit=limit)
+        rows = [[answer_button(_("Done"), state, "done"), answer_button(_("Remove the photos"), state, "skip")]]
     else:
-        text = _("Do you have photos? You can send up to {limit}. Send them now, or tap Skip.").format(
-            limit=settings.max_photos)
-        rows = [[answer_button(_("Skip: no photos"), step, "skip")]]
-    return Prompt(text, markup(rows, step))
+        text = ngettext("Do you have a photo? You can send {limit}. Send it now, or tap Skip.",
+                        "Do you have photos? You can send up to {limit}. Send them now, or tap Skip.",
+                        limit).format(limit=limit)
+        rows = [[answer_button(_("Skip: no photos"), state, "skip")]]
+    return question(text, rows, state)
 
 
-def location_prompts(settings: ReportSettings) -> list[Prompt]:
-    step = Step.LOCATING
+async def ask_where(context: PinganContext, draft: Draft) -> list[Prompt]:
+    """The share-location keyboard first (it cannot be edited away), then the compounds."""
+    state, areas = State.LOCATING, context.services.config.reports.areas
     keyboard = ReplyKeyboardMarkup([[KeyboardButton(_("📍 Share my location"), request_location=True)]],
                                    resize_keyboard=True, one_time_keyboard=True)
-    buttons = [answer_button(area, step, f"area.{i}") for i, area in enumerate(settings.areas)]
-    rows = [*rows_of(buttons, 2), [answer_button(_("Skip this question"), step, "skip")]]
-    second = _("Or choose your compound:") if settings.areas else _("Or skip this question:")
+    buttons = [answer_button(area, state, f"area.{area_key(area)}") for area in areas]
+    rows = [*rows_of(buttons, 2), [answer_button(_("Skip this question"), state, "skip")]]
+    second = _("Or choose your compound:") if areas else _("Or skip this question:")
     return [
-        Prompt(_("Where did it happen? Share your location with the button below, or type the address."),
+        Prompt(html.escape(_("Where did it happen? Share your location with the button below, or type the address.")),
                keyboard, is_question=False),
-        Prompt(second, markup(rows, step)),
+        question(second, rows, state),
     ]
 
 
-def contact_prompts(kind: str, prefers_anonymous: bool) -> list[Prompt]:
-    step = Step.SHARING_CONTACT
+async def ask_when(context: PinganContext, draft: Draft) -> Prompt:
+    state = State.CHOOSING_WHEN
+    buttons = [answer_button(WHEN_LABELS[w].translated(), state, w) for w in ("now", "today", "yesterday", "pick")]
+    text = _("When did it happen?") + "\n" + _("You can also type a date, such as 2026-03-01 or March 1.")
+    return question(text, rows_of(buttons, 2), state)
+
+
+async def ask_date(context: PinganContext, draft: Draft) -> Prompt:
+    state, today = State.CHOOSING_DATE, context.services.intake.today()
+    days = [today - timedelta(days=n) for n in range(14)]
+    buttons = [answer_button(day_label(d), state, f"d.{d.isoformat()}") for d in days]
+    return question(_("Which day? Tap it, or type the date (for example 2026-03-01)."), rows_of(buttons, 3), state)
+
+
+async def ask_other_party(context: PinganContext, draft: Draft) -> Prompt:
+    state = State.NAMING_OTHER_PARTY
+    return question(_("Who is the other party? For example “the neighbour in 3-502” or “the property company”. "
+                      "This is optional."), [[answer_button(_("Skip this question"), state, "skip")]], state)
+
+
+async def ask_history(context: PinganContext, draft: Draft) -> Prompt:
+    return question(_("How long has this been going on, and what has been tried so far? Write it, or send a "
+                      "voice message."), [], State.TELLING_HISTORY)
+
+
+async def ask_outcome(context: PinganContext, draft: Draft) -> Prompt:
+    return question(_("What outcome would you like? Write it, or send a voice message."), [], State.STATING_OUTCOME)
+
+
+async def ask_mediation(context: PinganContext, draft: Draft) -> Prompt:
+    state = State.CHOOSING_MEDIATION
+    rows = [[answer_button(_("Yes, I am willing"), state, "yes"), answer_button(_("No"), state, "no")]]
+    return question(_("Would you be willing to sit down with the other party and a mediator?"), rows, state)
+
+
+async def ask_mediation_times(context: PinganContext, draft: Draft) -> Prompt:
+    state = State.CHOOSING_MEDIATION_TIMES
+    chosen = set((draft.data.get("mediation") or {}).get("times", []))
+    buttons = [answer_button(("✓ " if t in chosen else "") + MEDIATION_TIME_LABELS[t].translated(), state, t)
+               for t in MEDIATION_TIMES]
+    rows = [*rows_of(buttons, 2), [answer_button(_("Done"), state, "done")]]
+    return question(_("When would suit you? Tap all that apply, then Done. You can also type a time."), rows, state)
+
+
+async def ask_contact(context: PinganContext, draft: Draft) -> list[Prompt]:
+    """The share-phone keyboard first, then the question's buttons (anonymous, for incidents)."""
+    state = State.SHARING_CONTACT
     keyboard = ReplyKeyboardMarkup([[KeyboardButton(_("📱 Share my phone number"), request_contact=True)]],
                                    resize_keyboard=True, one_time_keyboard=True)
-    if kind == "dispute":
-        question = _("A mediator will need to call you to arrange things, so disputes need a phone number. "
-                     "Share it with the button below, or type it.")
-        return [Prompt(question, keyboard, is_question=False),
-                Prompt(_("You can also type the number, for example 138 0013 8000."), markup([], step))]
-    question = _("How can the police reach you if they have a question? Share your number with the button "
-                 "below, type it, or stay anonymous.")
-    anonymous = _("Stay anonymous")
-    if prefers_anonymous:
-        anonymous = _("Stay anonymous (as last time)")
-    rows = [[answer_button(anonymous, step, "anonymous")]]
-    return [Prompt(question, keyboard, is_question=False),
-            Prompt(_("Or choose:"), markup(rows, step))]
+    if draft.data.get("kind") == "dispute":
+        ask = _("A mediator will need to call you to arrange things, so disputes need a phone number. "
+                "Share it with the button below, or type it.")
+        return [Prompt(html.escape(ask), keyboard, is_question=False),
+                question(_("You can also type the number, for example 138 0013 8000."), [], state)]
+    ask = _("How can the police reach you if they have a question? Share your number with the button below, "
+            "type it, or stay anonymous.")
+    as_before = await context.services.intake.prefers_anonymous(draft.user_id)
+    anonymous = _("Stay anonymous (as last time)") if as_before else _("Stay anonymous")
+    return [Prompt(html.escape(ask), keyboard, is_question=False),
+            question(_("Or choose:"), [[answer_button(anonymous, state, "anonymous")]], state)]
 
 
-def mediation_times_prompt(draft: Draft) -> Prompt:
-    step = Step.CHOOSING_MEDIATION_TIMES
-    chosen = set((draft.data.get("mediation") or {}).get("times", []))
-    buttons = [
-        answer_button(("✓ " if t in chosen else "") + MEDIATION_TIME_LABELS[t].translated(), step, t)
-        for t in MEDIATION_TIMES
-    ]
-    rows = [*rows_of(buttons, 2), [answer_button(_("Done"), step, "done")]]
-    return Prompt(_("When would suit you? Tap all that apply, then Done. You can also type a time."),
-                  markup(rows, step))
+# --- the review --------------------------------------------------------------------------------
+
+FIELD_LABELS: dict[State, LazyText] = {
+    State.CHOOSING_CATEGORY: N_("Category"),
+    State.CHOOSING_DISPUTE_KIND: N_("Kind of dispute"),
+    State.ASKING_URGENCY: N_("Happening now"),
+    State.DESCRIBING: N_("What happened"),
+    State.ADDING_PHOTOS: N_("Photos"),
+    State.LOCATING: N_("Where"),
+    State.CHOOSING_WHEN: N_("When"),
+    State.NAMING_OTHER_PARTY: N_("Other party"),
+    State.TELLING_HISTORY: N_("How long, what was tried"),
+    State.STATING_OUTCOME: N_("Outcome wanted"),
+    State.CHOOSING_MEDIATION: N_("Mediation"),
+    State.SHARING_CONTACT: N_("Contact"),
+}
+# What the review lists, per kind: every answer, including those not editable (urgency).
+REVIEW_FIELDS = {
+    "incident": (State.CHOOSING_CATEGORY, State.ASKING_URGENCY, State.DESCRIBING, State.ADDING_PHOTOS,
+                 State.LOCATING, State.CHOOSING_WHEN, State.SHARING_CONTACT),
+    "dispute": EDITABLE["dispute"],
+}
+_TEXT_KEYS = {State.DESCRIBING: "description", State.TELLING_HISTORY: "history", State.STATING_OUTCOME: "outcome"}
 
 
-# --- the review ------------------------------------------------------------------------------
-
-def field_value(draft: Draft, step: Step, settings: ReportSettings) -> str:
+def field_value(draft: Draft, state: State, settings: ReportSettings) -> str:
+    """One answer as the review shows it (plain text)."""
     d = draft.data
-    kind = d.get("kind", "incident")
-    if step in (Step.CHOOSING_CATEGORY, Step.CHOOSING_DISPUTE_KIND):
-        return category_label(settings, kind, d.get("category", ""))
-    if step is Step.ASKING_URGENCY:
+    if state in (State.CHOOSING_CATEGORY, State.CHOOSING_DISPUTE_KIND):
+        return category_label(settings, d.get("kind", "incident"), d.get("category", ""))
+    if state is State.ASKING_URGENCY:
         return _("Yes") if d.get("urgent") else _("No")
-    if step in (Step.DESCRIBING, Step.TELLING_HISTORY, Step.STATING_OUTCOME):
-        key = {Step.DESCRIBING: "description", Step.TELLING_HISTORY: "history", Step.STATING_OUTCOME: "outcome"}[step]
-        if d.get(f"{key}_voice"):
-            return _("🎤 a voice message")
-        return shorten(d.get(key, ""))
-    if step is Step.ADDING_PHOTOS:
+    if state in _TEXT_KEYS:
+        key = _TEXT_KEYS[state]
+        return _("🎤 a voice message") if d.get(f"{key}_voice") else shorten(d.get(key, ""))
+    if state is State.ADDING_PHOTOS:
         count = len(d.get("photos", []))
         return str(count) if count else _("none")
-    if step is Step.LOCATING:
+    if state is State.LOCATING:
         return where_text(d.get("where") or {})
-    if step is Step.CHOOSING_WHEN:
+    if state is State.CHOOSING_WHEN:
         return when_text(d.get("when") or {})
-    if step is Step.NAMING_OTHER_PARTY:
+    if state is State.NAMING_OTHER_PARTY:
         return d.get("other_party") or _("not given")
-    if step is Step.CHOOSING_MEDIATION:
-        mediation = d.get("mediation") or {}
-        if not mediation.get("willing"):
-            return _("not willing")
-        times = [MEDIATION_TIME_LABELS[t].translated() for t in mediation.get("times", [])]
-        if mediation.get("note"):
-            times.append(mediation["note"])
-        separator = _(", ")
-        return _("willing ({times})").format(times=separator.join(times)) if times else _("willing")
-    if step is Step.SHARING_CONTACT:
-        contact = d.get("contact") or {}
-        return _("anonymous") if contact.get("anonymous") else (contact.get("phone") or _("not given"))
-    return ""
+    if state is State.CHOOSING_MEDIATION:
+        return mediation_text(d.get("mediation") or {})
+    contact = d.get("contact") or {}
+    return _("anonymous") if contact.get("anonymous") else (contact.get("phone") or _("not given"))
 
 
-def where_text(where: dict) -> str:
-    if "latitude" in where:
-        return _("📍 location shared")
-    return where.get("area") or where.get("address") or _("not given")
+def mediation_text(mediation: dict) -> str:
+    if not mediation.get("willing"):
+        return _("not willing")
+    times = [MEDIATION_TIME_LABELS[t].translated() for t in mediation.get("times", [])]
+    if mediation.get("note"):
+        times.append(mediation["note"])
+    return _("willing ({times})").format(times=_(", ").join(times)) if times else _("willing")
 
 
-def when_text(when: dict) -> str:
-    if when.get("kind") in ("now", "today", "yesterday"):
-        return WHEN_LABELS[when["kind"]].translated()
-    if when.get("date"):
-        return day_label(date.fromisoformat(when["date"]))
-    return _("not given")
-
-
-def shorten(text: str, limit: int = MAX_SUMMARY) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def review_prompt(draft: Draft, settings: ReportSettings, duplicates: list[Case]) -> Prompt:
+async def ask_review(context: PinganContext, draft: Draft) -> Prompt:
+    """Every answer (the person's words escaped), edit buttons, and Send, or the possible duplicate."""
+    settings = context.services.config.reports
     kind = draft.data.get("kind", "incident")
     colon = _(": ")  # full-width in Chinese
-    type_label = _("Type")
-    lines = [_("Please check your report before sending it:"), "",
-             f"<b>{html.escape(type_label + colon)}</b>{html.escape(KIND_NAMES[kind].translated())}"]
-    for step in REVIEW_FIELDS[kind]:
-        label = FIELD_LABELS[step].translated()
-        lines.append(f"<b>{html.escape(label + colon)}</b>{html.escape(field_value(draft, step, settings))}")
-    edit_buttons = [button(_("✏️ {field}").format(field=FIELD_LABELS[s].translated()), "edit", s.value)
-                    for s in EDITABLE[kind]]
-    rows = rows_of(edit_buttons, 2)
+
+    def line(label: str, value: str) -> str:
+        return f"<b>{html.escape(label + colon)}</b>{html.escape(value)}"
+
+    lines = [html.escape(_("Please check your report before sending it:")), "",
+             line(_("Type"), KIND_NAMES[kind].translated())]
+    lines += [line(FIELD_LABELS[state].translated(), field_value(draft, state, settings))
+              for state in REVIEW_FIELDS[kind]]
+    rows = rows_of([button(_("✏️ {field}").format(field=FIELD_LABELS[s].translated()), "edit", state=s.value)
+                    for s in EDITABLE[kind]], 2)
+    duplicates: list[Case] = await context.services.reports.possible_duplicates(draft)
     if duplicates:
         other = duplicates[0]
-        lines += ["", _("A similar report was made recently in your area: {ref} ({category}, {time}). "
-                        "Is yours about the same thing?").format(
-            ref=other.ref, category=html.escape(category_label(settings, other.kind, other.category)),
-            time=other.created_at.strftime("%H:%M"))]
-        rows.append([button(_("Add my information to {ref}").format(ref=other.ref), "join", other.id)])
-        rows.append([button(_("No, report it separately"), "separate", other.id)])
+        lines += ["", html.escape(_("A similar report was made recently in your area: {ref} ({category}, {time}). "
+                                    "Is yours about the same thing?").format(
+            ref=other.ref, category=category_label(settings, other.kind, other.category),
+            time=other.created_at.strftime("%H:%M")))]
+        rows.append([button(_("Add my information to {ref}").format(ref=other.ref), "join", case_id=other.id)])
+        rows.append([button(_("No, report it separately"), "separate", case_id=other.id)])
     else:
         rows.append([button(_("✅ Send the report"), "submit")])
-    return Prompt("\n".join(lines), InlineKeyboardMarkup([*rows, nav_row(Step.REVIEWING)]), html=True)
+    return Prompt("\n".join(lines), InlineKeyboardMarkup([*rows, nav_row(State.REVIEWING)]))
 
 
-# --- problems --------------------------------------------------------------------------------
-
-def problem_text(problem: Problem, settings: ReportSettings, extra: dict) -> str:
-    limit = extra.get("limit", settings.max_text_chars)
-    texts = {
-        Problem.USE_BUTTONS: _("Please answer with one of the buttons below."),
-        Problem.TEXT_OR_VOICE: _("Please write your answer, or send a voice message."),
-        Problem.TEXT_ONLY: _("Please write your answer as text."),
-        Problem.TEXT_TOO_LONG: _("That is {length} characters; please keep it to {limit} or fewer. "
-                                 "Your earlier answers are kept.").format(length=extra.get("length", 0), limit=limit),
-        Problem.TEXT_EMPTY: _("That message was empty. Please write your answer."),
-        Problem.ADDED_TO_DESCRIPTION: _("Added to what you wrote about it."),
-        Problem.PHOTOS_ONLY: _("Please send photos, or tap one of the buttons below."),
-        Problem.TOO_MANY_PHOTOS: _("You can send at most {limit} photos; the extra ones were not added.").format(
-            limit=settings.max_photos),
-        Problem.LOCATION_EXPECTED: _("Please share a location, choose a button, or type the address."),
-        Problem.NOT_A_PHONE: _("That does not look like a phone number. Please type a mobile number such as "
-                               "138 0013 8000 or a landline with its area code, such as 0851-12345678."),
-        Problem.NOT_OWN_CONTACT: _("Please share your own number with the button below, or type it."),
-        Problem.CONTACT_REQUIRED: _("For a dispute we need a phone number, so a mediator can reach you."),
-        Problem.DATE_UNREADABLE: _("I could not read that date. Please write it like 2026-03-01 or March 1."),
-        Problem.DATE_IN_FUTURE: _("That date is in the future. Please give the day it happened."),
-        Problem.DATE_TOO_OLD: _("That date is more than a year ago. Please check it, or describe it in the report."),
-        Problem.FIRST_STEP: _("This is the first question."),
-    }
-    return texts[problem]
+DIALOGUE = Dialogue(
+    name=DialogueName.REPORT, states=State, steps=STEPS,
+    prompts={
+        State.CHOOSING_KIND: ask_kind,
+        State.CHOOSING_CATEGORY: ask_category,
+        State.ASKING_URGENCY: ask_urgency,
+        State.DESCRIBING: ask_description,
+        State.ADDING_PHOTOS: ask_photos,
+        State.LOCATING: ask_where,
+        State.CHOOSING_WHEN: ask_when,
+        State.CHOOSING_DATE: ask_date,
+        State.CHOOSING_DISPUTE_KIND: ask_dispute_kind,
+        State.NAMING_OTHER_PARTY: ask_other_party,
+        State.TELLING_HISTORY: ask_history,
+        State.STATING_OUTCOME: ask_outcome,
+        State.CHOOSING_MEDIATION: ask_mediation,
+        State.CHOOSING_MEDIATION_TIMES: ask_mediation_times,
+        State.SHARING_CONTACT: ask_contact,
+        State.REVIEWING: ask_review,
+    },
+    diagram=Path(__file__).with_name("report.mmd"),
+)

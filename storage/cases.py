@@ -11,10 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database
-from storage.models import Case, CaseAlarm, CaseNote, Followup, StaffInput
+from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseAlarm, CaseNote, CaseStatus, Followup, StaffInput
 from storage.reports import _case
 from storage.timefmt import from_db, to_db
 
+#: Status sets as SQL lists (constants of the code, never user input).
+_OPEN_SQL = ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES))
+_RESOLVED_SQL = ", ".join(f"'{status}'" for status in sorted(CLOSED_STATUSES - {CaseStatus.REJECTED}))
 _FIELDS = ("status", "grade", "owner_id", "level", "accepted_at", "accept_due", "resolve_due", "resolved_at",
            "outcome", "outcome_note", "last_action")
 
@@ -230,7 +233,7 @@ class WorkflowRepo:
         if owner_id is not None:
             clause, params = "AND owner_id = ?", [owner_id]
         rows = await self._db.fetch_all(
-            f"""SELECT * FROM cases WHERE status IN ('new', 'accepted', 'in_progress', 'reopened') {clause}
+            f"""SELECT * FROM cases WHERE status IN ({_OPEN_SQL}) {clause}
                 ORDER BY CASE grade WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2
                                     WHEN 'green' THEN 3 ELSE 4 END, id LIMIT ?""",
             (*params, limit),
@@ -239,7 +242,7 @@ class WorkflowRepo:
 
     async def overdue_cases(self, now: datetime, limit: int = 30) -> list[Case]:
         rows = await self._db.fetch_all(
-            """SELECT * FROM cases WHERE status IN ('new', 'accepted', 'in_progress', 'reopened')
+            f"""SELECT * FROM cases WHERE status IN ({_OPEN_SQL})
                  AND ((owner_id IS NULL AND accept_due <= ?) OR resolve_due <= ?)
                ORDER BY resolve_due LIMIT ?""",
             (to_db(now), to_db(now), limit),
@@ -249,12 +252,12 @@ class WorkflowRepo:
     async def figures(self) -> dict[str, Any]:
         """The numbers the seeds report: screened, mediated, success rate, satisfaction."""
         row = await self._db.fetch_one(
-            """SELECT
+            f"""SELECT
                  count(*) AS screened,
                  sum(kind = 'dispute') AS disputes,
                  sum(kind = 'dispute' AND outcome IN ('mediated', 'mediation_failed')) AS mediations,
                  sum(kind = 'dispute' AND outcome = 'mediated') AS mediated,
-                 sum(status IN ('resolved', 'followed_up', 'closed')) AS resolved
+                 sum(status IN ({_RESOLVED_SQL})) AS resolved
                FROM cases WHERE complete = 1"""
         )
         stars = await self._db.fetch_one(

@@ -20,6 +20,24 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class CaseStatus(StrEnum):
+    """Stored case status keys (shown through the catalogue, never as they are)."""
+
+    NEW = "new"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    FOLLOWED_UP = "followed_up"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    REOPENED = "reopened"
+
+
+#: Cases staff still work on; and those finished (information can no longer be added).
+OPEN_STATUSES = frozenset({CaseStatus.NEW, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED})
+CLOSED_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.FOLLOWED_UP, CaseStatus.CLOSED, CaseStatus.REJECTED})
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True)
 

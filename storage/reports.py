@@ -8,10 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database
-from storage.models import Case, CaseAddition, CaseMedia, CaseReporter
+from storage.models import CLOSED_STATUSES, Case, CaseAddition, CaseMedia, CaseReporter
 from storage.timefmt import from_db, to_db
-
-_CLOSED_STATUSES = ("resolved", "followed_up", "closed", "rejected")
 
 
 class CaseRepo:
@@ -144,9 +142,9 @@ class CaseRepo:
         rows = await self._db.fetch_all(
             f"""SELECT * FROM cases
                 WHERE category = ? AND area IS ? AND created_at >= ? AND complete = 1
-                  AND status NOT IN ({', '.join('?' for _ in _CLOSED_STATUSES)}) AND id IS NOT ?
+                  AND status NOT IN ({', '.join('?' for _ in CLOSED_STATUSES)}) AND id IS NOT ?
                 ORDER BY id DESC LIMIT 3""",
-            (category, area, to_db(since), *_CLOSED_STATUSES, exclude_case_id),
+            (category, area, to_db(since), *sorted(CLOSED_STATUSES), exclude_case_id),
         )
         return [_case(r) for r in rows]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.jobs import CASE_ALARMS_JOB
 from storage.models import Role
 from tests.conftest import ADMIN_ID, STAFF_CHAT_ID
 from tests.flows import submit, walk_incident
@@ -50,7 +51,5 @@ class Team:
         await self.officer.ask(text)
 
     async def run_alarms(self):
-        from bot.jobs import CASE_ALARMS_JOB as ALARM_JOB
-
         app = self.pingan.bot.application
-        await app.job_queue.get_jobs_by_name(ALARM_JOB)[0].run(app)
+        await app.job_queue.get_jobs_by_name(CASE_ALARMS_JOB)[0].run(app)

@@ -1,22 +1,14 @@
 """The case state machine: which actions are legal from which status. Pure rules.
 
-new → accepted → in_progress → resolved → followed_up → closed, with rejected and reopened.
+new → accepted → in_progress → resolved → followed_up → closed, with rejected and reopened. The
+statuses themselves (and which are open or closed) are `storage.models.CaseStatus`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-
-class Status(StrEnum):
-    NEW = "new"
-    ACCEPTED = "accepted"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    FOLLOWED_UP = "followed_up"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    REOPENED = "reopened"
+from storage.models import CLOSED_STATUSES, OPEN_STATUSES, CaseStatus
 
 
 class Action(StrEnum):
@@ -29,19 +21,16 @@ class Action(StrEnum):
     REOPEN = "reopen"
 
 
-OPEN = frozenset({Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED})
-FINISHED = frozenset({Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED, Status.REJECTED})
-
 # action → (statuses it may start from, status it leads to)
-TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
-    Action.ACCEPT: (frozenset({Status.NEW, Status.REOPENED}), Status.ACCEPTED),
-    Action.ASSIGN: (frozenset({Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED}),
-                    Status.IN_PROGRESS),
-    Action.RESOLVE: (frozenset({Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED}), Status.RESOLVED),
-    Action.REJECT: (OPEN, Status.REJECTED),
-    Action.FOLLOW_UP: (frozenset({Status.RESOLVED}), Status.FOLLOWED_UP),
-    Action.CLOSE: (frozenset({Status.FOLLOWED_UP}), Status.CLOSED),
-    Action.REOPEN: (FINISHED, Status.REOPENED),
+TRANSITIONS: dict[Action, tuple[frozenset[CaseStatus], CaseStatus]] = {
+    Action.ACCEPT: (frozenset({CaseStatus.NEW, CaseStatus.REOPENED}), CaseStatus.ACCEPTED),
+    Action.ASSIGN: (OPEN_STATUSES, CaseStatus.IN_PROGRESS),
+    Action.RESOLVE: (frozenset({CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}),
+                     CaseStatus.RESOLVED),
+    Action.REJECT: (OPEN_STATUSES, CaseStatus.REJECTED),
+    Action.FOLLOW_UP: (frozenset({CaseStatus.RESOLVED}), CaseStatus.FOLLOWED_UP),
+    Action.CLOSE: (frozenset({CaseStatus.FOLLOWED_UP}), CaseStatus.CLOSED),
+    Action.REOPEN: (CLOSED_STATUSES, CaseStatus.REOPENED),
 }
 
 
@@ -52,17 +41,17 @@ class IllegalTransition(Exception):
         self.status = status
 
 
-def allowed_from(action: Action) -> frozenset[Status]:
+def allowed_from(action: Action) -> frozenset[CaseStatus]:
     return TRANSITIONS[action][0]
 
 
-def next_status(action: Action, status: str) -> Status:
+def next_status(action: Action, status: str) -> CaseStatus:
     """The status after `action`, or IllegalTransition."""
     sources, target = TRANSITIONS[action]
-    if Status(status) not in sources:
+    if CaseStatus(status) not in sources:
         raise IllegalTransition(action, status)
     return target
 
 
 def can(action: Action, status: str) -> bool:
-    return Status(status) in TRANSITIONS[action][0]
+    return CaseStatus(status) in TRANSITIONS[action][0]

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from bot import roles as rules
 from bot.clock import Clock
 from bot.config_cases import CaseSettings
-from bot.services.case_states import OPEN, Action, IllegalTransition, Status, allowed_from, next_status
+from bot.services.case_states import Action, IllegalTransition, allowed_from, next_status
 from bot.services.errors import NotAllowed, ServiceError
 from storage.audit import AuditRepo
 from storage.cases import WorkflowRepo
 from storage.db import Database
-from storage.models import AuditEntry, Case, CaseAlarm, CaseNote, Followup, Role, StaffInput
+from storage.models import OPEN_STATUSES, AuditEntry, Case, CaseAlarm, CaseNote, CaseStatus, Followup, Role, StaffInput
 from storage.people import PeopleRepo
 from storage.reports import CaseRepo
 
@@ -27,8 +27,6 @@ GRADES = ("red", "orange", "yellow", "green")
 LEVELS = ("grid", "community", "township", "county")
 OUTCOMES = ("resolved", "mediated", "mediation_failed", "referred", "not_police")
 REJECTIONS = ("duplicate", "invalid")
-_MANAGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-_ASSIGNABLE = frozenset({Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR})
 #: How long a reporter's plain message still counts as the answer to a staff question, or as the
 #: comment after a follow-up rating (people often type instead of using Telegram's Reply).
 QUESTION_ANSWER_WINDOW = timedelta(days=7)
@@ -123,7 +121,7 @@ class CaseWorkflow:
         """(user id, name, role, area) of everyone a case can be handed to: those of the case's
         area first, then the others."""
         staff = [(g.user_id, g.first_name or str(g.user_id), g.role, g.area)
-                 for g in await self._people.role_grants() if g.role in _ASSIGNABLE]
+                 for g in await self._people.role_grants() if g.role in rules.CASE_OWNER_ROLES]
         return sorted(staff, key=lambda s: (area is None or s[3] != area, s[2] != Role.OFFICER, s[1]))
 
     async def officers_for(self, area: str | None) -> list[int]:
@@ -156,7 +154,7 @@ class CaseWorkflow:
         async with self._db.transaction():
             case = await self.case(case_id)
             won = await self._repo.change(case_id, now, from_statuses=allowed_from(Action.ACCEPT),
-                                          status=Status.ACCEPTED.value, owner_id=actor_id, accepted_at=now,
+                                          status=CaseStatus.ACCEPTED.value, owner_id=actor_id, accepted_at=now,
                                           last_action="case.accepted")
             if won:
                 await self._repo.drop_alarms(case_id, ("accept",))
@@ -172,7 +170,7 @@ class CaseWorkflow:
             if case.grade == grade:
                 return Change(case, False)
             await self._repo.change(case_id, now, grade=grade, last_action="case.graded")
-            accepted = case.owner_id is not None and case.status != Status.NEW
+            accepted = case.owner_id is not None and case.status != CaseStatus.NEW
             plan = alarm_plan(self._settings, grade, case.created_at, accepted=accepted)
             kinds = ("resolve",) if accepted else ("accept", "resolve")
             await self._repo.replace_alarms(case_id, kinds, plan)
@@ -185,15 +183,15 @@ class CaseWorkflow:
         """Hand the case to an officer or mediator (分流转办); the history keeps every owner."""
         now = self._clock.now()
         assignee_roles = await self._people.roles_of(assignee_id)
-        if not (assignee_roles & _ASSIGNABLE):
+        if not (assignee_roles & rules.CASE_OWNER_ROLES):
             raise NotAllowed(f"user {assignee_id} cannot own cases")
         async with self._db.transaction():
             case = await self._managed_case(case_id, actor_id)
-            if case.owner_id == assignee_id and case.status == Status.IN_PROGRESS:
+            if case.owner_id == assignee_id and case.status == CaseStatus.IN_PROGRESS:
                 return Change(case, False)
             next_status(Action.ASSIGN, case.status)
             await self._repo.change(case_id, now, from_statuses=allowed_from(Action.ASSIGN),
-                                    status=Status.IN_PROGRESS.value, owner_id=assignee_id,
+                                    status=CaseStatus.IN_PROGRESS.value, owner_id=assignee_id,
                                     accepted_at=case.accepted_at or now, last_action="case.assigned")
             await self._repo.drop_alarms(case_id, ("accept",))
             await self._audit.record(now, actor_id, "case.assigned", "case", case_id,
@@ -220,7 +218,7 @@ class CaseWorkflow:
             case = await self.case(case_id)
         elif purpose == "ask":
             case = await self._managed_case(case_id, actor_id)
-            if Status(case.status) not in OPEN:
+            if case.status not in OPEN_STATUSES:
                 raise IllegalTransition(Action.ASSIGN, case.status)
         else:
             case = await self._managed_case(case_id, actor_id)
@@ -271,7 +269,7 @@ class CaseWorkflow:
         async with self._db.transaction():
             case = await self._managed_case(case_id, actor_id)
             won = await self._repo.change(case_id, now, from_statuses=allowed_from(Action.RESOLVE),
-                                          status=Status.RESOLVED.value, resolved_at=now, outcome=outcome,
+                                          status=CaseStatus.RESOLVED.value, resolved_at=now, outcome=outcome,
                                           outcome_note=note, last_action="case.resolved")
             if won:
                 await self._repo.drop_alarms(case_id, ("accept", "resolve"))
@@ -290,7 +288,7 @@ class CaseWorkflow:
         async with self._db.transaction():
             await self._managed_case(case_id, actor_id)
             won = await self._repo.change(case_id, now, from_statuses=allowed_from(Action.REJECT),
-                                          status=Status.REJECTED.value, outcome=f"rejected_{reason}",
+                                          status=CaseStatus.REJECTED.value, outcome=f"rejected_{reason}",
                                           outcome_note=note, last_action="case.rejected")
             if won:
                 await self._repo.drop_alarms(case_id, ("accept", "resolve"))
@@ -303,7 +301,7 @@ class CaseWorkflow:
         async with self._db.transaction():
             case = await self.case(case_id) if actor_id is None else await self._managed_case(case_id, actor_id)
             won = await self._repo.change(case_id, now, from_statuses=allowed_from(Action.REOPEN),
-                                          status=Status.REOPENED.value, last_action="case.reopened")
+                                          status=CaseStatus.REOPENED.value, last_action="case.reopened")
             if won:
                 await self._repo.drop_alarms(case_id, ("followup_ask", "followup_expire"))
                 # A reopened case gets the full resolve limit again, from now.
@@ -440,11 +438,11 @@ class CaseWorkflow:
 
     async def _finish_followup(self, case_id: int, now: datetime, action: str) -> None:
         case = await self._repo.get(case_id)
-        if case.status == Status.RESOLVED:
-            await self._repo.change(case_id, now, from_statuses=[Status.RESOLVED.value],
-                                    status=Status.FOLLOWED_UP.value, last_action="case.followed_up")
-        await self._repo.change(case_id, now, from_statuses=[Status.FOLLOWED_UP.value], status=Status.CLOSED.value,
-                                last_action=action)
+        if case.status == CaseStatus.RESOLVED:
+            await self._repo.change(case_id, now, from_statuses=[CaseStatus.RESOLVED.value],
+                                    status=CaseStatus.FOLLOWED_UP.value, last_action="case.followed_up")
+        await self._repo.change(case_id, now, from_statuses=[CaseStatus.FOLLOWED_UP.value],
+                                status=CaseStatus.CLOSED.value, last_action=action)
         await self._repo.drop_alarms(case_id, ("followup_expire",))
         await self._audit.record(now, None, action, "case", case_id)
 
@@ -460,7 +458,7 @@ class CaseWorkflow:
         """The case, if the actor may manage it: its owner, anyone while unowned, or a supervisor/admin."""
         roles = await self._require_staff(actor_id)
         case = await self.case(case_id)
-        if case.owner_id not in (None, actor_id) and not (roles & _MANAGERS):
+        if case.owner_id not in (None, actor_id) and not (roles & rules.CASE_MANAGER_ROLES):
             raise NotAllowed(f"user {actor_id} does not own case {case_id}")
         return case
 
@@ -471,13 +469,13 @@ class CaseWorkflow:
 
 def _still_applies(alarm: CaseAlarm, case: Case) -> bool:
     if alarm.kind == "accept":
-        return case.status in (Status.NEW, Status.REOPENED) and case.owner_id is None
+        return case.status in (CaseStatus.NEW, CaseStatus.REOPENED) and case.owner_id is None
     if alarm.kind == "resolve":
-        return Status(case.status) in OPEN
+        return case.status in OPEN_STATUSES
     if alarm.kind in ("followup_ask", "followup_expire"):
-        return case.status == Status.RESOLVED
+        return case.status == CaseStatus.RESOLVED
     return False
 
 
-__all__ = ["CaseWorkflow", "Change", "AlarmDue", "alarm_plan", "IllegalTransition", "CaseNotFound",
+__all__ = ["CaseWorkflow", "Change", "AlarmDue", "alarm_plan", "CaseNotFound",
            "GRADES", "LEVELS", "OUTCOMES", "REJECTIONS"]

@@ -8,6 +8,7 @@ buttons look is the handlers' business (handlers/report_prompts.py).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -23,8 +24,9 @@ from storage.models import Draft
 from storage.reports import ReporterPrefsRepo
 
 
-class Step(StrEnum):
-    """What the bot is waiting for. Values are stored and appear in callback data: keep them."""
+class State(StrEnum):
+    """What the report dialogue waits for. Values are stored in drafts and appear in callback
+    data: keep them."""
 
     CHOOSING_KIND = "kind"
     CHOOSING_CATEGORY = "category"
@@ -42,25 +44,30 @@ class Step(StrEnum):
     CHOOSING_MEDIATION_TIMES = "mtimes"
     SHARING_CONTACT = "contact"
     REVIEWING = "review"
+
+
+class AdditionState(StrEnum):
+    """What adding information to a submitted case (/myreports) waits for. Stored: keep it."""
+
     ADDING_INFO = "addinfo"
 
 
 INCIDENT_FLOW = (
-    Step.CHOOSING_CATEGORY, Step.ASKING_URGENCY, Step.DESCRIBING, Step.ADDING_PHOTOS, Step.LOCATING,
-    Step.CHOOSING_WHEN, Step.SHARING_CONTACT, Step.REVIEWING,
+    State.CHOOSING_CATEGORY, State.ASKING_URGENCY, State.DESCRIBING, State.ADDING_PHOTOS, State.LOCATING,
+    State.CHOOSING_WHEN, State.SHARING_CONTACT, State.REVIEWING,
 )
 DISPUTE_FLOW = (
-    Step.CHOOSING_DISPUTE_KIND, Step.NAMING_OTHER_PARTY, Step.DESCRIBING, Step.TELLING_HISTORY,
-    Step.STATING_OUTCOME, Step.CHOOSING_MEDIATION, Step.SHARING_CONTACT, Step.REVIEWING,
+    State.CHOOSING_DISPUTE_KIND, State.NAMING_OTHER_PARTY, State.DESCRIBING, State.TELLING_HISTORY,
+    State.STATING_OUTCOME, State.CHOOSING_MEDIATION, State.SHARING_CONTACT, State.REVIEWING,
 )
 # Steps reached only from another step's answer, and where they lead.
-SUB_STEPS = {Step.CHOOSING_DATE: Step.CHOOSING_WHEN, Step.CHOOSING_MEDIATION_TIMES: Step.CHOOSING_MEDIATION}
+SUB_STEPS = {State.CHOOSING_DATE: State.CHOOSING_WHEN, State.CHOOSING_MEDIATION_TIMES: State.CHOOSING_MEDIATION}
 # The fields a person can change from the review, per kind, in the order shown.
 EDITABLE = {
-    "incident": (Step.CHOOSING_CATEGORY, Step.DESCRIBING, Step.ADDING_PHOTOS, Step.LOCATING, Step.CHOOSING_WHEN,
-                 Step.SHARING_CONTACT),
-    "dispute": (Step.CHOOSING_DISPUTE_KIND, Step.NAMING_OTHER_PARTY, Step.DESCRIBING, Step.TELLING_HISTORY,
-                Step.STATING_OUTCOME, Step.CHOOSING_MEDIATION, Step.SHARING_CONTACT),
+    "incident": (State.CHOOSING_CATEGORY, State.DESCRIBING, State.ADDING_PHOTOS, State.LOCATING, State.CHOOSING_WHEN,
+                 State.SHARING_CONTACT),
+    "dispute": (State.CHOOSING_DISPUTE_KIND, State.NAMING_OTHER_PARTY, State.DESCRIBING, State.TELLING_HISTORY,
+                State.STATING_OUTCOME, State.CHOOSING_MEDIATION, State.SHARING_CONTACT),
 }
 MEDIATION_TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening", "weekend", "any")
 FREE_TEXT_LIMIT = 300  # other party, address, preferred times: short answers
@@ -166,28 +173,22 @@ class IntakeService:
     async def start_report(self, user_id: int, origin_group_id: int | None, kind: str | None = None) -> Draft:
         """A fresh report draft (replacing any other), at the first question."""
         data: dict[str, Any] = {}
-        step = Step.CHOOSING_KIND
+        step = State.CHOOSING_KIND
         history: tuple[str, ...] = ()
         if kind in ("incident", "dispute"):
             data["kind"] = kind
             step = _flow(kind)[0]
-            history = (Step.CHOOSING_KIND.value,)
+            history = (State.CHOOSING_KIND.value,)
         return await self._dialogues.start(user_id, DialogueName.REPORT, step, data=data, history=history,
                                            origin_group_id=origin_group_id)
 
     async def start_addition(self, user_id: int, case_id: int) -> Draft:
-        return await self._dialogues.start(user_id, DialogueName.ADDITION, Step.ADDING_INFO, case_id=case_id)
-
-    async def remember_prompt(self, draft: Draft, message_id: int) -> Draft:
-        """The message whose buttons answer the current step (older ones are stale)."""
-        return await self._dialogues.remember_prompt(draft, message_id)
+        return await self._dialogues.start(user_id, DialogueName.ADDITION, AdditionState.ADDING_INFO,
+                                           case_id=case_id)
 
     async def touch(self, draft: Draft) -> Draft:
         """Resuming counts as activity: the idle reminder may come again later."""
         return await self._dialogues.save(draft)
-
-    async def link_case(self, draft: Draft, case_id: int) -> Draft:
-        return await self._dialogues.save(draft, case_id=case_id)
 
     async def discard(self, user_id: int) -> None:
         await self._dialogues.drop(user_id, DialogueName.REPORT)
@@ -202,53 +203,61 @@ class IntakeService:
         if not draft.history:
             return Outcome(draft, problem=Problem.FIRST_STEP)
         previous = draft.history[-1]
-        editing = draft.editing and previous != Step.REVIEWING
+        editing = draft.editing and previous != State.REVIEWING
         return await self._save(draft, state=previous, history=draft.history[:-1], editing=editing, advanced=True)
 
-    async def edit(self, draft: Draft, step: Step) -> Outcome:
+    async def edit(self, draft: Draft, step: State) -> Outcome:
         """From the review: answer one question again, then come back to the review."""
-        if draft.state != Step.REVIEWING or step not in EDITABLE[draft.data.get("kind", "incident")]:
+        if draft.state != State.REVIEWING or step not in EDITABLE[draft.data.get("kind", "incident")]:
             return Outcome(draft, problem=Problem.USE_BUTTONS)
         return await self._save(draft, state=step, history=(*draft.history, draft.state), editing=True, advanced=True)
 
     # --- answers -----------------------------------------------------------------------------
 
     async def answer(self, draft: Draft, answer: Answer) -> Outcome:
-        """Takes an answer to the current step: saves it and moves on, or says what was wrong."""
-        step = Step(draft.state)
-        handler = getattr(self, f"_answer_{step.name.lower()}")
-        return await handler(draft, answer)
+        """Takes an answer to the draft's state (its step in the table below): saves it and moves
+        on, or says what was wrong."""
+        if draft.dialogue == DialogueName.ADDITION:
+            return await ADDITION_STEPS[AdditionState(draft.state)](self, draft, answer)
+        return await STEPS[State(draft.state)](self, draft, answer)
 
-    async def _answer_choosing_kind(self, draft: Draft, answer: Answer) -> Outcome:
+    async def choose_kind(self, draft: Draft, answer: Answer) -> Outcome:
+        """The kind (incident or dispute) chooses the questions that follow."""
         if answer.type is not AnswerType.CHOICE or answer.value not in ("incident", "dispute"):
             return Outcome(draft, problem=Problem.USE_BUTTONS)
         data = {"kind": answer.value} if draft.data.get("kind") != answer.value else draft.data
         return await self._forward(draft, data, next_step=_flow(answer.value)[0])
 
-    async def _answer_choosing_category(self, draft: Draft, answer: Answer) -> Outcome:
+    async def choose_category(self, draft: Draft, answer: Answer) -> Outcome:
+        """The incident's category, from its buttons."""
         if answer.type is not AnswerType.CHOICE or self._settings.incident_category(answer.value) is None:
             return Outcome(draft, problem=Problem.USE_BUTTONS)
         return await self._forward(draft, {**draft.data, "category": answer.value})
 
-    async def _answer_choosing_dispute_kind(self, draft: Draft, answer: Answer) -> Outcome:
+    async def choose_dispute_kind(self, draft: Draft, answer: Answer) -> Outcome:
+        """The dispute's kind, from its buttons."""
         if answer.type is not AnswerType.CHOICE or self._settings.dispute_kind(answer.value) is None:
             return Outcome(draft, problem=Problem.USE_BUTTONS)
         return await self._forward(draft, {**draft.data, "category": answer.value})
 
-    async def _answer_asking_urgency(self, draft: Draft, answer: Answer) -> Outcome:
+    async def answer_urgency(self, draft: Draft, answer: Answer) -> Outcome:
+        """Whether it is happening now: yes opens a red case at once (the handlers do)."""
         if answer.type is not AnswerType.CHOICE or answer.value not in ("yes", "no"):
             return Outcome(draft, problem=Problem.USE_BUTTONS)
         urgent = answer.value == "yes"
         outcome = await self._forward(draft, {**draft.data, "urgent": urgent})
         return Outcome(outcome.draft, advanced=True, urgent_now=urgent)
 
-    async def _answer_describing(self, draft: Draft, answer: Answer) -> Outcome:
+    async def describe(self, draft: Draft, answer: Answer) -> Outcome:
+        """What happened, typed or spoken."""
         return await self._text_or_voice(draft, answer, "description")
 
-    async def _answer_telling_history(self, draft: Draft, answer: Answer) -> Outcome:
+    async def tell_history(self, draft: Draft, answer: Answer) -> Outcome:
+        """How long it has gone on and what was tried, typed or spoken."""
         return await self._text_or_voice(draft, answer, "history")
 
-    async def _answer_stating_outcome(self, draft: Draft, answer: Answer) -> Outcome:
+    async def state_outcome(self, draft: Draft, answer: Answer) -> Outcome:
+        """The outcome wanted, typed or spoken."""
         return await self._text_or_voice(draft, answer, "outcome")
 
     async def _text_or_voice(self, draft: Draft, answer: Answer, key: str) -> Outcome:
@@ -261,7 +270,8 @@ class IntakeService:
             return Outcome(draft, problem=_TEXT_PROBLEMS[problem], extra={"length": len(answer.value.strip())})
         return await self._forward(draft, {**draft.data, key: answer.value.strip(), f"{key}_voice": None})
 
-    async def _answer_naming_other_party(self, draft: Draft, answer: Answer) -> Outcome:
+    async def name_other_party(self, draft: Draft, answer: Answer) -> Outcome:
+        """Who the other party is (optional)."""
         if answer.type is AnswerType.CHOICE and answer.value == "skip":
             return await self._forward(draft, {**draft.data, "other_party": ""})
         return await self._short_text(draft, answer, "other_party")
@@ -275,7 +285,8 @@ class IntakeService:
                                                                             "limit": FREE_TEXT_LIMIT})
         return await self._forward(draft, {**draft.data, key: answer.value.strip(), **more})
 
-    async def _answer_adding_photos(self, draft: Draft, answer: Answer) -> Outcome:
+    async def add_photo(self, draft: Draft, answer: Answer) -> Outcome:
+        """One photo (an album is several), Done / Skip, or more details typed."""
         photos = list(draft.data.get("photos", []))
         if answer.type is AnswerType.CHOICE and answer.value in ("done", "skip"):
             if answer.value == "skip":
@@ -302,16 +313,16 @@ class IntakeService:
         saved = await self._save(draft, data={**draft.data, "description": description})
         return Outcome(saved.draft, problem=Problem.ADDED_TO_DESCRIPTION)
 
-    async def _answer_locating(self, draft: Draft, answer: Answer) -> Outcome:
+    async def locate(self, draft: Draft, answer: Answer) -> Outcome:
+        """A shared location, a compound's button, a typed address, or skip."""
         where: dict[str, Any]
         if answer.type is AnswerType.LOCATION:
             where = {"latitude": answer.latitude, "longitude": answer.longitude}
         elif answer.type is AnswerType.CHOICE and answer.value.startswith("area."):
-            index = answer.value.removeprefix("area.")
-            areas = self._settings.areas
-            if not index.isdigit() or int(index) >= len(areas):
+            area = self._settings.area_by_key(answer.value.removeprefix("area."))
+            if area is None:  # a compound since taken out of the config
                 return Outcome(draft, problem=Problem.USE_BUTTONS)
-            where = {"area": areas[int(index)]}
+            where = {"area": area}
         elif answer.type is AnswerType.CHOICE and answer.value == "skip":
             where = {}
         elif answer.type is AnswerType.TEXT:
@@ -324,20 +335,22 @@ class IntakeService:
             return Outcome(draft, problem=Problem.LOCATION_EXPECTED)
         return await self._forward(draft, {**draft.data, "where": where})
 
-    async def _answer_choosing_when(self, draft: Draft, answer: Answer) -> Outcome:
+    async def choose_when(self, draft: Draft, answer: Answer) -> Outcome:
+        """Now / today / yesterday, a typed date or word, or on to the date picker."""
         today = self.today()
         if answer.type is AnswerType.CHOICE and answer.value in ("now", "today", "yesterday"):
             day = today - timedelta(days=1) if answer.value == "yesterday" else today
             return await self._forward(draft, {**draft.data, "when": {"kind": answer.value, "date": day.isoformat()}})
         if answer.type is AnswerType.CHOICE and answer.value == "pick":
-            return await self._forward(draft, draft.data, next_step=Step.CHOOSING_DATE, keep_editing=True)
+            return await self._forward(draft, draft.data, next_step=State.CHOOSING_DATE, keep_editing=True)
         if answer.type is AnswerType.TEXT and (word := WHEN_WORDS.get(_word_key(answer.value))):
-            return await self._answer_choosing_when(draft, Answer.choice(word))
+            return await self.choose_when(draft, Answer.choice(word))
         if answer.type is AnswerType.TEXT:
             return await self._typed_date(draft, answer.value)
         return Outcome(draft, problem=Problem.USE_BUTTONS)
 
-    async def _answer_choosing_date(self, draft: Draft, answer: Answer) -> Outcome:
+    async def choose_date(self, draft: Draft, answer: Answer) -> Outcome:
+        """A day from the picker, or a typed date."""
         if answer.type is AnswerType.CHOICE and answer.value.startswith("d."):
             return await self._typed_date(draft, answer.value.removeprefix("d."))
         if answer.type is AnswerType.TEXT:
@@ -349,10 +362,11 @@ class IntakeService:
         if result.problem is not None:
             return Outcome(draft, problem=_DATE_PROBLEMS[result.problem])
         when = {"kind": "date", "date": result.value.isoformat()}
-        next_step = self._after(draft, Step.CHOOSING_WHEN)
+        next_step = self._after(draft, State.CHOOSING_WHEN)
         return await self._forward(draft, {**draft.data, "when": when}, next_step=next_step)
 
-    async def _answer_choosing_mediation(self, draft: Draft, answer: Answer) -> Outcome:
+    async def choose_mediation(self, draft: Draft, answer: Answer) -> Outcome:
+        """Willing to meet a mediator: yes goes on to the times."""
         if answer.type is not AnswerType.CHOICE or answer.value not in ("yes", "no"):
             return Outcome(draft, problem=Problem.USE_BUTTONS)
         if answer.value == "no":
@@ -360,9 +374,10 @@ class IntakeService:
         previous = draft.data.get("mediation") or {}
         mediation = {"willing": True, "times": previous.get("times", []), "note": previous.get("note", "")}
         return await self._forward(draft, {**draft.data, "mediation": mediation},
-                                   next_step=Step.CHOOSING_MEDIATION_TIMES, keep_editing=True)
+                                   next_step=State.CHOOSING_MEDIATION_TIMES, keep_editing=True)
 
-    async def _answer_choosing_mediation_times(self, draft: Draft, answer: Answer) -> Outcome:
+    async def choose_mediation_times(self, draft: Draft, answer: Answer) -> Outcome:
+        """Toggles a time that suits; Done or a typed time moves on."""
         mediation = dict(draft.data.get("mediation") or {"willing": True, "times": []})
         if answer.type is AnswerType.CHOICE and answer.value in MEDIATION_TIMES:
             times = set(mediation.get("times", []))
@@ -376,7 +391,7 @@ class IntakeService:
             saved = await self._save(draft, data={**draft.data, "mediation": mediation})
             return Outcome(saved.draft, extra={"toggled": answer.value})
         if answer.type is AnswerType.CHOICE and answer.value == "done":
-            return await self._forward(draft, draft.data, next_step=self._after(draft, Step.CHOOSING_MEDIATION))
+            return await self._forward(draft, draft.data, next_step=self._after(draft, State.CHOOSING_MEDIATION))
         if answer.type is AnswerType.TEXT:
             problem = check_text(answer.value, FREE_TEXT_LIMIT)
             if problem is not None:
@@ -384,10 +399,11 @@ class IntakeService:
                                extra={"length": len(answer.value.strip()), "limit": FREE_TEXT_LIMIT})
             mediation["note"] = answer.value.strip()
             return await self._forward(draft, {**draft.data, "mediation": mediation},
-                                       next_step=self._after(draft, Step.CHOOSING_MEDIATION))
+                                       next_step=self._after(draft, State.CHOOSING_MEDIATION))
         return Outcome(draft, problem=Problem.USE_BUTTONS)
 
-    async def _answer_sharing_contact(self, draft: Draft, answer: Answer) -> Outcome:
+    async def share_contact(self, draft: Draft, answer: Answer) -> Outcome:
+        """The person's own phone (shared or typed), or anonymous for incidents."""
         region = self._settings.phone_region
         if answer.type is AnswerType.CHOICE and answer.value == "anonymous":
             if draft.data.get("kind") == "dispute":
@@ -399,7 +415,7 @@ class IntakeService:
             phone = normalise_phone(answer.value, "any") or answer.value.strip()
             return await self._forward(draft, {**draft.data, "contact": {"anonymous": False, "phone": phone}})
         if answer.type is AnswerType.TEXT and _word_key(answer.value) in ANONYMOUS_WORDS:
-            return await self._answer_sharing_contact(draft, Answer.choice("anonymous"))
+            return await self.share_contact(draft, Answer.choice("anonymous"))
         if answer.type is AnswerType.TEXT:
             phone = normalise_phone(answer.value, region)
             if phone is None:
@@ -407,11 +423,13 @@ class IntakeService:
             return await self._forward(draft, {**draft.data, "contact": {"anonymous": False, "phone": phone}})
         return Outcome(draft, problem=Problem.USE_BUTTONS)
 
-    async def _answer_reviewing(self, draft: Draft, answer: Answer) -> Outcome:
+    async def review(self, draft: Draft, answer: Answer) -> Outcome:
+        """Typed input at the review: the review is shown again (its buttons decide)."""
         # Submitting and duplicates are the report service's job; any other input re-shows the review.
         return Outcome(draft, problem=Problem.USE_BUTTONS)
 
-    async def _answer_adding_info(self, draft: Draft, answer: Answer) -> Outcome:
+    async def add_info(self, draft: Draft, answer: Answer) -> Outcome:
+        """Text, a photo or a voice message to add to a submitted case."""
         if answer.type in (AnswerType.TEXT, AnswerType.PHOTO, AnswerType.VOICE):
             if answer.type is AnswerType.TEXT:
                 problem = check_text(answer.value, self._settings.max_text_chars)
@@ -423,21 +441,21 @@ class IntakeService:
 
     # --- moving forward ----------------------------------------------------------------------
 
-    def _after(self, draft: Draft, step: Step) -> Step:
+    def _after(self, draft: Draft, step: State) -> State:
         """The step after `step` in this draft's flow (the review, when editing)."""
         if draft.editing:
-            return Step.REVIEWING
+            return State.REVIEWING
         flow = _flow(draft.data.get("kind", "incident"))
         return flow[flow.index(step) + 1]
 
-    async def _forward(self, draft: Draft, data: dict[str, Any], *, next_step: Step | None = None,
+    async def _forward(self, draft: Draft, data: dict[str, Any], *, next_step: State | None = None,
                        keep_editing: bool = False, **changes: Any) -> Outcome:
-        current = Step(draft.state)
+        current = State(draft.state)
         target = next_step or self._after(draft, SUB_STEPS.get(current, current))
-        if current is Step.CHOOSING_KIND and target is not Step.REVIEWING:
+        if current is State.CHOOSING_KIND and target is not State.REVIEWING:
             editing = False  # a new kind means a new set of questions
         else:
-            editing = draft.editing and (keep_editing or target is not Step.REVIEWING)
+            editing = draft.editing and (keep_editing or target is not State.REVIEWING)
         return await self._save(draft, data=data, state=target.value, history=(*draft.history, draft.state),
                                 editing=editing, advanced=True, **changes)
 
@@ -445,7 +463,32 @@ class IntakeService:
         return Outcome(await self._dialogues.save(draft, **changes), advanced=advanced)
 
 
-def _flow(kind: str) -> tuple[Step, ...]:
+#: A step: the function that takes an answer given in one state.
+StepFunction = Callable[[IntakeService, Draft, Answer], Awaitable[Outcome]]
+
+#: The report's step table: state → the method taking its answer.
+STEPS: dict[State, StepFunction] = {
+    State.CHOOSING_KIND: IntakeService.choose_kind,
+    State.CHOOSING_CATEGORY: IntakeService.choose_category,
+    State.ASKING_URGENCY: IntakeService.answer_urgency,
+    State.DESCRIBING: IntakeService.describe,
+    State.ADDING_PHOTOS: IntakeService.add_photo,
+    State.LOCATING: IntakeService.locate,
+    State.CHOOSING_WHEN: IntakeService.choose_when,
+    State.CHOOSING_DATE: IntakeService.choose_date,
+    State.CHOOSING_DISPUTE_KIND: IntakeService.choose_dispute_kind,
+    State.NAMING_OTHER_PARTY: IntakeService.name_other_party,
+    State.TELLING_HISTORY: IntakeService.tell_history,
+    State.STATING_OUTCOME: IntakeService.state_outcome,
+    State.CHOOSING_MEDIATION: IntakeService.choose_mediation,
+    State.CHOOSING_MEDIATION_TIMES: IntakeService.choose_mediation_times,
+    State.SHARING_CONTACT: IntakeService.share_contact,
+    State.REVIEWING: IntakeService.review,
+}
+ADDITION_STEPS: dict[AdditionState, StepFunction] = {AdditionState.ADDING_INFO: IntakeService.add_info}
+
+
+def _flow(kind: str) -> tuple[State, ...]:
     return DISPUTE_FLOW if kind == "dispute" else INCIDENT_FLOW
 
 
@@ -455,18 +498,6 @@ _DATE_PROBLEMS = {
     DateProblem.IN_FUTURE: Problem.DATE_IN_FUTURE,
     DateProblem.TOO_OLD: Problem.DATE_TOO_OLD,
 }
-
-
-def is_complete(draft: Draft) -> bool:
-    """Whether a report draft has every answer its review needs."""
-    data = draft.data
-    if data.get("kind") == "dispute":
-        required = ("category", "description", "history", "outcome", "mediation", "contact")
-    else:
-        required = ("category", "urgent", "description", "where", "when", "contact")
-    return all(key in data for key in required) and (
-        bool(data.get("description")) or bool(data.get("description_voice"))
-    )
 
 
 def _word_key(text: str) -> str:

@@ -15,11 +15,10 @@ from bot.services.errors import NotAllowed, ServiceError
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.groups import GroupRepo
-from storage.models import AuditEntry, Case, CaseAddition, CaseMedia, CaseReporter, Draft
+from storage.models import CLOSED_STATUSES, AuditEntry, Case, CaseAddition, CaseMedia, CaseReporter, Draft
 from storage.people import PeopleRepo
 from storage.reports import CaseRepo, ReporterPrefsRepo
 
-CLOSED_STATUSES = frozenset({"resolved", "followed_up", "closed", "rejected"})
 # Timeline entries a reporter may see about their own case (internal ones stay internal): what
 # happened to it, and what they themselves did (not what another reporter of the same case did).
 REPORTER_VISIBLE_ACTIONS = frozenset({"case.accepted", "case.assigned", "case.resolved", "case.rejected",

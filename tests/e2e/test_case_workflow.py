@@ -289,3 +289,23 @@ async def test_a_red_emergency_case_loop(team, clock):
     await team.supervisor.ask("Handed to the fire brigade, who came within minutes.")
     case = await case_of(team, ref)
     assert case.status == "resolved" and case.outcome == "referred"
+
+
+async def test_markup_in_notes_questions_and_answers_reaches_people_literally(team):
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    await team.resident.reply()
+    await team.press(team.officer, ref, text="📝 备注")
+    await team.officer.reply()
+    await team.officer.ask("Check <b>CCTV</b> & gate log")
+    await team.press(team.officer, ref, text="❓ 询问报告人")
+    await team.officer.reply()
+    await team.officer.ask("Was it <i>locked</i> & chained?")
+    question = await team.resident.reply()
+    assert "Was it <i>locked</i> & chained?" in question["text"]
+    await team.resident.ask("Yes <b>both</b> & more", reply_to_message_id=question["message_id"])
+    answer = await team.officer.reply()
+    assert "Yes <b>both</b> & more" in answer["text"]
+    await team.press(team.supervisor, ref, text="📜 记录")
+    history = await team.supervisor.reply()
+    assert "Check <b>CCTV</b> & gate log" in history["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.myreports import MyReportsButton
 from tests.flows import submit, walk_incident
 from tests.harness import button_texts
 
@@ -46,9 +47,9 @@ async def test_someone_elses_case_is_refused(pingan, make_user):
     await submitted(owner)
     case = (await pingan.services.reports.cases_of(owner.user_id))[0]
     listing = await other.ask("/myreports")
-    answer = await other.forge_press(listing, f"my:show:{case.id}")
+    answer = await other.forge_press(listing, MyReportsButton("show", case.id).pack())
     assert "only see your own reports" in answer["text"]
-    answer = await other.forge_press(listing, f"my:add:{case.id}")
+    answer = await other.forge_press(listing, MyReportsButton("add", case.id).pack())
     assert "only see your own reports" in answer["text"]
 
 
@@ -81,3 +82,17 @@ async def test_anonymous_reporter_stays_anonymous_to_staff(pingan, make_user, ad
     contact_data = card["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
     shown = await admin.in_chat(staff_chat).click(card, data=contact_data)
     assert "anonymous" in shown["text"] and "Alice" not in shown["text"]
+
+
+async def test_added_information_with_markup_reaches_staff_literally(pingan, make_user, staff_chat, emulator):
+    resident = make_user("Alice", language_code="en")
+    ref = await submitted(resident)
+    listing = await resident.ask("/myreports")
+    await resident.click(listing, text=button_texts(listing)[0])
+    await resident.click(resident.current(listing), text="➕ Add information")
+    await resident.reply()
+    added = await resident.ask("He said <b>wait</b> & ran")
+    assert added["text"].startswith(f"Added to {ref}.")
+    relayed = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(staff_chat)
+                                              if "He said <b>wait</b> & ran" in (m.get("text") or "")])
+    assert relayed

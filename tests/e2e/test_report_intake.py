@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.i18n import gettext_in
+from handlers.report_prompts import ReportButton
 from tests.flows import REF, join_group, start_incident, submit, walk_dispute, walk_incident
 from tests.harness import button_texts, button_urls
 
@@ -129,7 +130,7 @@ async def test_back_cancel_and_edit_paths(pingan, make_user):
     assert answer is None  # the first question has no Back
     # An old question's buttons are gone, and a forged press on it changes nothing.
     assert kb(resident.current(category)) == []
-    stale = await resident.forge_press(category, "rep:a:category:theft")
+    stale = await resident.forge_press(category, ReportButton("a", state="category", value="theft").pack())
     assert "already answered" in stale["text"]
     await resident.ask("/cancel")
     review = await walk_incident(resident, category="Suspicious person or vehicle", where_button="Skip this question",
@@ -429,3 +430,17 @@ async def test_any_time_and_particular_times_exclude_each_other(pingan, make_use
     assert (await pingan.services.intake.draft(resident.user_id)).data["mediation"]["times"] == ["any"]
     await resident.click(times, text="Weekday evenings")
     assert (await pingan.services.intake.draft(resident.user_id)).data["mediation"]["times"] == ["weekday_evening"]
+
+
+async def test_markup_typed_by_the_resident_is_shown_literally(pingan, make_user, staff_chat, emulator):
+    resident = make_user("Alice", language_code="en")
+    typed = "<b>Bikes</b> & batteries gone <i>again</i>"
+    review = await walk_incident(resident, description=typed, where="Block <3> & shed")
+    assert typed in review["text"] and "Block <3> & shed" in review["text"]
+    ref = await submit(resident, review)
+    card = await emulator.wait_for(
+        lambda: [m for m in emulator.bot_messages(staff_chat) if ref in (m.get("text") or "")])
+    assert typed in card[0]["text"] and "Block <3> & shed" in card[0]["text"]
+    listing = await resident.ask("/myreports")
+    await resident.click(listing, text=kb(listing)[0])
+    assert typed in resident.current(listing)["text"]

@@ -7,24 +7,25 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config_cases import CaseSettings
-from bot.services.case_states import Action, IllegalTransition, Status, can, next_status
+from bot.services.case_states import Action, IllegalTransition, can, next_status
 from bot.services.cases import alarm_plan
+from storage.models import CaseStatus
 
 
 def test_the_closed_loop():
-    status = Status.NEW
-    for action, expected in [(Action.ACCEPT, Status.ACCEPTED), (Action.ASSIGN, Status.IN_PROGRESS),
-                             (Action.RESOLVE, Status.RESOLVED), (Action.FOLLOW_UP, Status.FOLLOWED_UP),
-                             (Action.CLOSE, Status.CLOSED), (Action.REOPEN, Status.REOPENED),
-                             (Action.ACCEPT, Status.ACCEPTED)]:
+    status = CaseStatus.NEW
+    for action, expected in [(Action.ACCEPT, CaseStatus.ACCEPTED), (Action.ASSIGN, CaseStatus.IN_PROGRESS),
+                             (Action.RESOLVE, CaseStatus.RESOLVED), (Action.FOLLOW_UP, CaseStatus.FOLLOWED_UP),
+                             (Action.CLOSE, CaseStatus.CLOSED), (Action.REOPEN, CaseStatus.REOPENED),
+                             (Action.ACCEPT, CaseStatus.ACCEPTED)]:
         status = next_status(action, status)
         assert status is expected
 
 
 @pytest.mark.parametrize("action,status", [
-    (Action.ACCEPT, Status.ACCEPTED), (Action.RESOLVE, Status.NEW), (Action.RESOLVE, Status.REJECTED),
-    (Action.REOPEN, Status.NEW), (Action.CLOSE, Status.RESOLVED), (Action.REJECT, Status.CLOSED),
-    (Action.FOLLOW_UP, Status.IN_PROGRESS),
+    (Action.ACCEPT, CaseStatus.ACCEPTED), (Action.RESOLVE, CaseStatus.NEW), (Action.RESOLVE, CaseStatus.REJECTED),
+    (Action.REOPEN, CaseStatus.NEW), (Action.CLOSE, CaseStatus.RESOLVED), (Action.REJECT, CaseStatus.CLOSED),
+    (Action.FOLLOW_UP, CaseStatus.IN_PROGRESS),
 ])
 def test_illegal_transitions_are_refused(action, status):
     assert not can(action, status)
@@ -33,7 +34,7 @@ def test_illegal_transitions_are_refused(action, status):
 
 
 def test_every_status_can_be_left_or_is_terminal_by_design():
-    for status in Status:
+    for status in CaseStatus:
         assert any(can(action, status) for action in Action), status
 
 

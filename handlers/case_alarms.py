@@ -1,0 +1,91 @@
+"""The case alarms job (bot/jobs.py arms it): reminders before a time limit, escalation after it,
+unread reporters' messages, and the follow-up visit's questions when they are due."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram.error import TelegramError
+
+from bot.context import PinganContext
+from bot.i18n import _, using_locale
+from bot.services.cases import AlarmDue
+from handlers import case_card
+from handlers.case_card import OUTCOME_LABELS
+from handlers.followup import ask_followup
+from handlers.notify import tell_each
+from storage.models import Case, Role
+
+logger = logging.getLogger(__name__)
+
+
+async def process_alarms(context: PinganContext) -> None:
+    """Job: sends each due reminder, escalation and follow-up question once."""
+    for due in await context.services.cases.due_alarms():
+        try:
+            await _deliver(context, due)
+        except TelegramError:
+            logger.exception("could not deliver %s/%s for case %s", due.alarm.kind, due.alarm.stage, due.case.ref)
+
+
+async def _deliver(context: PinganContext, due: AlarmDue) -> None:
+    case, kind, stage = due.case, due.alarm.kind, due.alarm.stage
+    if kind == "followup_ask":
+        await _start_followup(context, case)
+    elif kind == "followup_expire":
+        await case_card.refresh_card(context, case)
+    elif kind == "unread":
+        await tell_each(context, [case.owner_id] if case.owner_id is not None else [], lambda: _(
+            "Still unread: the reporter of {ref} wrote to you. Please read it and tap Seen. /case {ref}").format(
+            ref=case.ref))
+    elif stage == "remind":
+        await _remind(context, case, kind)
+    else:
+        await _escalate(context, case, kind, stage)
+
+
+async def _start_followup(context: PinganContext, case: Case) -> None:
+    """The reporters get the follow-up questions; a sampled case also goes to the supervisors."""
+    workflow = context.services.cases
+    await ask_followup(context, case)
+    followup = await workflow.followup(case.id)
+    if followup is not None and followup.spot_check:
+        await tell_each(context, await workflow.holders_of(Role.SUPERVISOR), lambda: _(
+            "Spot check: {ref} was resolved ({outcome}). Please check the conflict has not come back. "
+            "/case {ref}").format(ref=case.ref, outcome=_outcome_label(case)))
+
+
+def _outcome_label(case: Case) -> str:
+    return OUTCOME_LABELS[case.outcome].translated() if case.outcome in OUTCOME_LABELS else (case.outcome or "")
+
+
+async def _remind(context: PinganContext, case: Case, kind: str) -> None:
+    """Before the limit: the owner (resolving), or the staff chat (nobody has accepted yet)."""
+
+    def render() -> str:
+        due = case.accept_due if kind == "accept" else case.resolve_due
+        time = due.astimezone(context.services.config.tzinfo).strftime("%m-%d %H:%M") if due else "?"
+        if kind == "accept":
+            return _("Reminder: {ref} must be accepted by {time}.").format(ref=case.ref, time=time)
+        return _("Reminder: {ref} must be resolved by {time}.").format(ref=case.ref, time=time)
+
+    staff_chat = context.services.config.staff_chat_id
+    if kind == "resolve" and case.owner_id is not None:
+        await tell_each(context, [case.owner_id], render)
+    elif staff_chat is not None:
+        with using_locale(context.services.config.default_language):
+            await context.bot.send_message(staff_chat, html.escape(render()))
+
+
+async def _escalate(context: PinganContext, case: Case, kind: str, stage: str) -> None:
+    """Past the limit the supervisors hear of it; another limit later, the admins."""
+    recipients = await context.services.cases.holders_of(Role.SUPERVISOR if stage == "overdue" else Role.ADMIN)
+
+    def render() -> str:
+        if kind == "accept":
+            return _("Overdue: {ref} was not accepted in time. /case {ref}").format(ref=case.ref)
+        return _("Overdue: {ref} was not resolved in time. /case {ref}").format(ref=case.ref)
+
+    await tell_each(context, recipients, render)
+    await case_card.refresh_card(context, case)

@@ -1,0 +1,177 @@
+"""The case card's buttons: accept, grade, assign, level, the pickers, history, and the buttons
+that ask the presser privately for a text (note, question, resolution, rejection reason)."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+from telegram.error import Forbidden
+
+from bot.context import PinganContext
+from bot.i18n import N_, _, using_locale
+from bot.services.case_states import IllegalTransition
+from bot.services.cases import GRADES, LEVELS, OUTCOMES, REJECTIONS, CaseNotFound, Change
+from bot.services.errors import NotAllowed
+from handlers import case_card
+from handlers.case_card import ACTION_LABELS, CaseButton
+from handlers.case_news import route_grade, tell_new_owner, tell_reporters
+from handlers.notify import locale_of, person_name
+from handlers.report_labels import status_label
+from storage.models import Case, CaseStatus
+
+#: The card's pickers: views of its buttons that choose one value.
+VIEWS = ("main", "assign", "level", "resolve", "reject")
+#: The buttons that ask for a text, and what the text is for (bot/services/cases.py `await_text`).
+TEXT_PURPOSES = {"note": "note", "ask": "ask", "resolveto": "resolve", "rejectto": "reject"}
+_OPEN_PRIVATE_CHAT = N_("Please open a private chat with me first (tap my name, then Start), and press again.")
+
+
+async def on_button(update: Update, context: PinganContext) -> None:
+    """Every card button. The callback data only names the case: the stored roles decide."""
+    query = update.callback_query
+    pressed = CaseButton.parse(query.data)
+    if pressed is None:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    if pressed.action == "contact":
+        await case_card.show_contact(update, context)
+        return
+    actor = update.effective_user.id
+    # Pop-ups are read by the presser alone: their language. Cards and messages to others set
+    # their own language explicitly.
+    with using_locale(await locale_of(context, actor)):
+        answer = await _act_politely(context, query, pressed, actor)
+    if answer is not None:
+        await query.answer(answer, show_alert=True)
+        return
+    await query.answer()
+
+
+async def _act_politely(context: PinganContext, query, pressed: CaseButton, actor: int) -> str | None:
+    """`_act`, with refusals turned into the pop-up text that explains them."""
+    try:
+        return await _act(context, query, pressed, actor)
+    except NotAllowed:
+        return _("Sorry, you are not allowed to do this.")
+    except IllegalTransition as illegal:
+        return _("This case is {status} now, so that is not possible.").format(
+            status=status_label(illegal.status))
+    except (CaseNotFound, ValueError):
+        return _("This button has expired.")
+
+
+async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -> str | None:
+    """Does what was pressed; returns a pop-up text when the presser must be told something."""
+    workflow = context.services.cases
+    action, case_id, arg = pressed.action, pressed.case_id, pressed.arg
+    if action == "view":
+        await workflow.history(case_id, actor)  # staff only, even to look at a picker
+        await case_card.refresh_card(context, await workflow.case(case_id), also_message=query.message,
+                                     view=arg if arg in VIEWS else "main")
+        return None
+    if action == "accept":
+        change = await workflow.accept(case_id, actor)
+        if not change.changed:
+            return _("Already accepted by {name}.").format(name=await person_name(context, change.case.owner_id))
+        await _after_change(context, query, change, tell=CaseStatus.ACCEPTED)
+        return None
+    if action == "grade" and arg in GRADES:
+        change = await workflow.set_grade(case_id, actor, arg)
+        if change.changed:
+            await _after_change(context, query, change)
+            await route_grade(context, change.case)
+        return None
+    if action == "assignto" and arg.isdigit():
+        change = await workflow.assign(case_id, actor, int(arg))
+        if change.changed:
+            await _after_change(context, query, change, tell=CaseStatus.IN_PROGRESS)
+            await tell_new_owner(context, change.case, actor)
+        return None
+    if action == "levelto" and arg in LEVELS:
+        await _after_change(context, query, await workflow.set_level(case_id, actor, arg))
+        return None
+    if action == "history":
+        return await _send_history(context, case_id, actor)
+    if action == "seen" and arg.isdigit():
+        if await workflow.mark_seen(int(arg), actor):
+            await query.edit_message_reply_markup(None)
+        return None
+    if action in TEXT_PURPOSES:
+        return await _ask_for_text(context, query, case_id, actor, TEXT_PURPOSES[action], arg)
+    if action == "reopen":
+        change = await workflow.reopen(case_id, actor, reason="staff")
+        if change.changed:
+            await _after_change(context, query, change, tell=CaseStatus.REOPENED)
+        return None
+    return _("This button has expired.")
+
+
+async def _after_change(context: PinganContext, query, change: Change, *, tell: CaseStatus | None = None) -> None:
+    """The card shows the change; the reporters hear of it if it is news to them."""
+    await case_card.refresh_card(context, change.case, also_message=query.message if query else None)
+    if change.changed and tell is not None:
+        await tell_reporters(context, change.case, tell)
+
+
+async def _ask_for_text(context: PinganContext, query, case_id: int, actor: int, purpose: str,
+                        detail: str) -> str:
+    """The presser's next private message becomes the note / question / resolution / reason."""
+    workflow = context.services.cases
+    if purpose == "resolve" and detail not in OUTCOMES or purpose == "reject" and detail not in REJECTIONS:
+        return _("This button has expired.")
+    case = await workflow.await_text(case_id, actor, purpose, detail)
+    if not await _ask_privately(context, actor, case, purpose):
+        await workflow.drop_pending_text(actor)
+        return _OPEN_PRIVATE_CHAT.translated()
+    await case_card.refresh_card(context, case, also_message=query.message)
+    return _("I have sent you a private message: write it there.")
+
+
+async def _ask_privately(context: PinganContext, actor: int, case: Case, purpose: str) -> bool:
+    with using_locale(await locale_of(context, actor)):
+        text = {
+            "note": _("Write the internal note for {ref} (the reporter never sees notes). /cancel to stop."),
+            "resolve": _("Write what was done for {ref}, in a few words: the reporter will read this. "
+                         "/cancel to stop."),
+            "reject": _("Write the reason for not taking up {ref}, politely: the reporter will read this. "
+                        "/cancel to stop."),
+            "ask": _("Write your question for the reporter of {ref}. It is passed on without your name. "
+                     "/cancel to stop."),
+        }[purpose].format(ref=case.ref)
+    try:
+        await context.bot.send_message(actor, html.escape(text))
+    except Forbidden:
+        return False
+    return True
+
+
+async def _send_history(context: PinganContext, case_id: int, actor: int) -> str:
+    """The whole timeline, as a private message to the presser (a pop-up holds 200 characters)."""
+    workflow = context.services.cases
+    entries = await workflow.history(case_id, actor)
+    case = await workflow.case(case_id)
+    tz = context.services.config.tzinfo
+    lines = [_("History of {ref}:").format(ref=case.ref)]
+    for entry in entries:
+        who = await person_name(context, entry.actor_id) if entry.actor_id else _("system")
+        what = ACTION_LABELS[entry.action].translated() if entry.action in ACTION_LABELS else entry.action
+        lines.append(f"{entry.at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} · {who} · {what}")
+    for note in await workflow.notes(case_id):
+        lines.append(_("Note by {name}, {time}: {text}").format(
+            name=await person_name(context, note.author_id),
+            time=note.created_at.astimezone(tz).strftime("%m-%d %H:%M"), text=note.text))
+    try:
+        await context.bot.send_message(actor, escaped_within("\n".join(lines)))
+    except Forbidden:
+        return _OPEN_PRIVATE_CHAT.translated()
+    return _("I have sent you the history privately.")
+
+
+def escaped_within(plain: str, limit: int = 4000) -> str:
+    """`plain` escaped for HTML, cut before escaping (so no entity is split) to fit one message."""
+    text = html.escape(plain)
+    while len(text) > limit:
+        plain = plain[: len(plain) - (len(text) - limit)]
+        text = html.escape(plain)
+    return text

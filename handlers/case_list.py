@@ -1,0 +1,72 @@
+"""/cases (my open cases, the overdue ones, all open by grade) and /case <reference> (the card)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from telegram import Update
+
+from bot.context import PinganContext
+from bot.i18n import _, ngettext
+from bot.roles import is_staff
+from bot.services.errors import NotAllowed
+from handlers import case_card
+from handlers.report_labels import status_label
+from storage.models import Case
+
+CASE_REF = re.compile(r"(?i)PA-\d{4}-\d{6}")
+SHOWN_PER_SECTION = 15
+
+
+async def list_cases(update: Update, context: PinganContext) -> None:
+    """/cases: my open cases, the overdue ones, and all open cases by grade."""
+    actor = update.effective_user.id
+    workflow = context.services.cases
+    try:
+        mine = await workflow.my_open_cases(actor)
+    except NotAllowed:
+        await update.effective_message.reply_text(html.escape(_("Sorry, only staff can see cases.")))
+        return
+    overdue = await workflow.overdue_cases(actor)
+    everything = await workflow.open_cases(actor)
+    sections = [
+        (ngettext("My open cases ({count}):", "My open cases ({count}):", len(mine)), mine),
+        (ngettext("Overdue ({count}):", "Overdue ({count}):", len(overdue)), overdue),
+        (ngettext("All open cases, by grade ({count}):", "All open cases, by grade ({count}):", len(everything)),
+         everything),
+    ]
+    lines = []
+    for title, cases in sections:
+        rows = [_case_line(c) for c in cases[:SHOWN_PER_SECTION]] or ["—"]
+        lines += [title.format(count=len(cases)), *rows, ""]
+    await update.effective_message.reply_text(html.escape("\n".join(lines).strip()))
+
+
+def _case_line(case: Case) -> str:
+    icon = case_card.GRADE_ICONS.get(case.grade or "", "⚪")
+    return f"{icon} /case_{case.ref.replace('-', '_')} · {status_label(case.status)}"
+
+
+async def open_case(update: Update, context: PinganContext) -> None:
+    """/case PA-2026-000123 (or /case_PA_2026_000123 from the list): the card, here."""
+    message = update.effective_message
+    command = (message.text or "").split()[0].split("@")[0]
+    ref = (command.removeprefix("/case_").replace("_", "-") if command.startswith("/case_")
+           else " ".join(context.args or [])).strip()
+    if not CASE_REF.fullmatch(ref):
+        if ref:
+            text = _("“{text}” is not a case reference. References look like PA-2026-000123: "
+                     "/case PA-2026-000123.").format(text=ref[:40])
+        else:
+            text = _("Please give a reference, for example /case PA-2026-000123.")
+        await message.reply_text(html.escape(text))
+        return
+    if not is_staff(context.roles):
+        await message.reply_text(html.escape(_("Sorry, only staff can see cases.")))
+        return
+    case = await context.services.cases.by_ref(ref)
+    if case is None:
+        await message.reply_text(html.escape(_("There is no case {ref}.").format(ref=ref.upper())))
+        return
+    await case_card.send_card(context, message.chat_id, case)

@@ -1,0 +1,78 @@
+"""Telling people what happened to a case: its reporters (in their language, never who did it
+unless the deployment allows), a new owner, and the staff a grade or an emergency concerns."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+
+from telegram.error import TelegramError
+
+from bot.context import PinganContext
+from bot.i18n import _, using_locale
+from handlers.case_card import GRADE_LABELS
+from handlers.notify import locale_of, person_name, tell_each
+from storage.models import Case, CaseStatus, Role
+
+logger = logging.getLogger(__name__)
+
+#: What a reporter is told when their case reaches a status (plain text).
+REPORTER_TEXTS: dict[CaseStatus, Callable[[Case], str]] = {
+    CaseStatus.ACCEPTED: lambda case: _("Your report {ref} has been accepted by the community police.").format(
+        ref=case.ref),
+    CaseStatus.IN_PROGRESS: lambda case: _("Someone is now handling your report {ref}.").format(ref=case.ref),
+    CaseStatus.RESOLVED: lambda case: _("Your report {ref} has been resolved: {note}").format(
+        ref=case.ref, note=case.outcome_note or ""),
+    CaseStatus.REJECTED: lambda case: _(
+        "We could not take up your report {ref}.\nReason: {note}\nThank you for telling us.").format(
+        ref=case.ref, note=case.outcome_note or ""),
+    CaseStatus.REOPENED: lambda case: _("Your report {ref} has been reopened and is being looked at again.").format(
+        ref=case.ref),
+}
+
+
+async def tell_reporters(context: PinganContext, case: Case, status: CaseStatus) -> None:
+    """A short message to each reporter, in their language, with the reference. Staff names only
+    where the deployment allows it (cases.show_staff_names)."""
+    handler = None
+    if (context.services.config.cases.show_staff_names and case.owner_id
+            and status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS)):
+        handler = await person_name(context, case.owner_id)
+    for reporter in await context.services.reports.reporters(case.id):
+        with using_locale(await locale_of(context, reporter.user_id)):
+            text = REPORTER_TEXTS[status](case)
+            if handler:
+                text += "\n" + _("Handled by: {name}").format(name=handler)
+        try:
+            await context.bot.send_message(reporter.user_id, html.escape(text))
+        except TelegramError as exc:
+            logger.info("could not tell reporter %s about %s: %s", reporter.user_id, case.ref, exc)
+
+
+async def tell_new_owner(context: PinganContext, case: Case, actor: int) -> None:
+    """The person a case was assigned to hears of it (unless they took it themselves)."""
+    if case.owner_id is None or case.owner_id == actor:
+        return
+    await tell_each(context, [case.owner_id], lambda: _(
+        "Case {ref} has been assigned to you. Send /case {ref} to open it.").format(ref=case.ref))
+
+
+async def route_grade(context: PinganContext, case: Case) -> None:
+    """Red goes to the leadership at once; orange to the area's officers; yellow and green stay with
+    the community team in the staff chat."""
+    workflow = context.services.cases
+    if case.grade == "red":
+        recipients = await workflow.holders_of(Role.SUPERVISOR)
+    elif case.grade == "orange":
+        recipients = await workflow.officers_for(case.area)
+    else:
+        return
+    await tell_each(context, recipients, lambda: _("Case {ref} was graded {grade}. Send /case {ref} to open it.")
+                    .format(ref=case.ref, grade=GRADE_LABELS[case.grade].translated()))
+
+
+async def alert_leadership(context: PinganContext, case: Case) -> None:
+    """An emergency arrives red: the supervisors hear of it at once, not only the staff chat."""
+    await tell_each(context, await context.services.cases.holders_of(Role.SUPERVISOR), lambda: _(
+        "URGENT: {ref} is happening now and needs someone at once. /case {ref}").format(ref=case.ref))

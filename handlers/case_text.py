@@ -1,0 +1,64 @@
+"""The text a case card's button asked a staff member for (a note, a question for the reporter, a
+resolution, a rejection reason), taken from their next private message; /cancel drops it."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+
+from bot.context import PinganContext
+from bot.i18n import N_, LazyText, _
+from bot.services.case_states import IllegalTransition
+from bot.services.errors import NotAllowed
+from handlers import case_card
+from handlers.case_news import tell_reporters
+from handlers.case_relay import relay_question
+from storage.models import CaseStatus
+
+MAX_STAFF_TEXT = 1000
+#: What the staff member is told once their text is used, per purpose.
+DONE_TEXTS: dict[str, LazyText] = {
+    "note": N_("Note saved on {ref}."),
+    "resolve": N_("{ref} is resolved. The reporter has been told."),
+    "reject": N_("{ref} is closed as not taken up. The reporter has been told."),
+    "ask": N_("Your question was passed on to the reporter of {ref}. Their answer will come here."),
+}
+#: What the reporters hear when a text finished their case.
+REPORTER_NEWS = {"resolve": CaseStatus.RESOLVED, "reject": CaseStatus.REJECTED}
+
+
+async def cancel_pending_text(update: Update, context: PinganContext) -> bool:
+    """/cancel while a card waits for a staff member's text: nothing changes. False if none waits."""
+    user_id = update.effective_user.id
+    if await context.services.cases.pending_text(user_id) is None:
+        return False
+    await context.services.cases.drop_pending_text(user_id)
+    await update.effective_message.reply_text(html.escape(_("Cancelled: nothing was changed.")))
+    return True
+
+
+async def staff_text(update: Update, context: PinganContext) -> bool:
+    """A staff member's private message that answers a card's request; False if none was pending."""
+    actor = update.effective_user.id
+    workflow = context.services.cases
+    pending = await workflow.pending_text(actor)
+    if pending is None:
+        return False
+    message = update.effective_message
+    text = (message.text or "").strip()
+    if not text or len(text) > MAX_STAFF_TEXT:
+        await message.reply_text(html.escape(_("Please write it as text, up to 1,000 characters.")))
+        return True
+    try:
+        _pending, change = await workflow.take_text(actor, text)
+    except (NotAllowed, IllegalTransition):
+        await message.reply_text(html.escape(_("That is no longer possible: the case has changed meanwhile.")))
+        return True
+    await case_card.refresh_card(context, change.case)
+    if pending.purpose == "ask":
+        await relay_question(context, change.case, actor, text)
+    await message.reply_text(html.escape(DONE_TEXTS[pending.purpose].translated().format(ref=change.case.ref)))
+    if change.changed and pending.purpose in REPORTER_NEWS:
+        await tell_reporters(context, change.case, REPORTER_NEWS[pending.purpose])
+    return True
