@@ -16,8 +16,10 @@ from bot.jobs import arm_jobs
 from bot.sender import TelegramSender
 from bot.services import Services
 from bot.services.alerts import AlertService
+from bot.services.case_conversation import CaseConversation
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore, default_policies
+from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
@@ -67,6 +69,8 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         intake=IntakeService(db, clock, config.reports, config.tzinfo, dialogues),
         reports=ReportService(db, clock, config.reports, dialogues, on_case_created=workflow.arm_new_case),
         cases=workflow,
+        conversation=CaseConversation(db, clock, config.cases),
+        followups=FollowUpService(db, clock, workflow),
         notices=notices,
         # Alerts share the notices' outbox dispatcher: one queue, alerts first.
         alerts=AlertService(db, clock, config.alerts, dispatcher=notices.dispatcher, dialogues=dialogues,

@@ -49,7 +49,7 @@ async def _start_followup(context: PinganContext, case: Case) -> None:
     """The reporters get the follow-up questions; a sampled case also goes to the supervisors."""
     workflow = context.services.cases
     await ask_followup(context, case)
-    followup = await workflow.followup(case.id)
+    followup = await context.services.followups.followup(case.id)
     if followup is not None and followup.spot_check:
         await tell_each(context, await workflow.holders_of(Role.SUPERVISOR), lambda: _(
             "Spot check: {ref} was resolved ({outcome}). Please check the conflict has not come back. "

@@ -94,7 +94,7 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
     if action == "history":
         return await _send_history(context, case_id, actor)
     if action == "seen" and arg.isdigit():
-        if await workflow.mark_seen(int(arg), actor):
+        if await context.services.conversation.mark_seen(int(arg), actor):
             await query.edit_message_reply_markup(None)
         return None
     if action in TEXT_PURPOSES:

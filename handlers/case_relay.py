@@ -33,7 +33,7 @@ async def relay_question(context: PinganContext, case: Case, asker: int, questio
         except TelegramError as exc:
             logger.info("could not relay a question on %s to reporter %s: %s", case.ref, reporter.user_id, exc)
             continue
-        await context.services.cases.record_question(case.id, asker, reporter.user_id, sent.message_id, question)
+        await context.services.conversation.record_question(case.id, asker, reporter.user_id, sent.message_id, question)
 
 
 async def reporter_reply(update: Update, context: PinganContext, *, replied_to: int | None = None) -> bool:
@@ -47,11 +47,11 @@ async def reporter_reply(update: Update, context: PinganContext, *, replied_to: 
     text = (message.text or message.caption or "").strip()
     if not text:
         return False
-    workflow = context.services.cases
-    if await workflow.comment(update.effective_user.id, replied_to, text) is not None:
+    services = context.services
+    if await services.followups.comment(update.effective_user.id, replied_to, text) is not None:
         await message.reply_text(html.escape(_("Thank you for your comment.")))
         return True
-    result = await workflow.reporter_reply(update.effective_user.id, replied_to, text)
+    result = await services.conversation.reporter_reply(update.effective_user.id, replied_to, text)
     if result is None:
         return False
     case, asker, inbox_id = result
@@ -65,7 +65,7 @@ async def reporter_reply(update: Update, context: PinganContext, *, replied_to: 
 async def reporter_plain_answer(update: Update, context: PinganContext) -> bool:
     """A message typed without Reply by someone staff are waiting on: the answer to their newest
     question (or the follow-up comment). False if nobody is waiting for this person."""
-    waiting_on = await context.services.cases.awaiting_reply(update.effective_user.id)
+    waiting_on = await context.services.conversation.awaiting_reply(update.effective_user.id)
     if waiting_on is None:
         return False
     return await reporter_reply(update, context, replied_to=waiting_on)
@@ -73,7 +73,7 @@ async def reporter_plain_answer(update: Update, context: PinganContext) -> bool:
 
 async def notify_owner_of_information(context: PinganContext, case_id: int, reporter_id: int, text: str) -> None:
     """New information from a reporter reaches the case's owner privately, with a Seen button."""
-    result = await context.services.cases.new_information(case_id, text)
+    result = await context.services.conversation.new_information(case_id, text)
     if result is None:
         return
     case, inbox_id = result

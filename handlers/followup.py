@@ -73,7 +73,7 @@ async def _answer_solved(update: Update, context: PinganContext, pressed: Follow
     """Solved closes the loop; not solved reopens the case and tells its owner and the supervisors."""
     query = update.callback_query
     solved = bool(pressed.value)
-    change = await context.services.cases.answer_solved(pressed.case_id, update.effective_user.id, solved)
+    change = await context.services.followups.answer_solved(pressed.case_id, update.effective_user.id, solved)
     if not change.changed:
         return _("Your answer was already saved. Thank you."), False
     await query.edit_message_reply_markup(None)
@@ -90,9 +90,9 @@ async def _answer_solved(update: Update, context: PinganContext, pressed: Follow
 async def _answer_stars(update: Update, context: PinganContext, pressed: FollowupButton) -> tuple[str, bool] | None:
     """The rating is saved; a reply to the thanks may add a comment."""
     query = update.callback_query
-    workflow = context.services.cases
+    followups = context.services.followups
     stars = pressed.value
-    if not 1 <= stars <= 5 or not await workflow.answer_stars(pressed.case_id, update.effective_user.id, stars):
+    if not 1 <= stars <= 5 or not await followups.answer_stars(pressed.case_id, update.effective_user.id, stars):
         return _("This button has expired."), True
     await query.edit_message_reply_markup(None)
     prompt = await query.message.reply_text(
@@ -100,7 +100,7 @@ async def _answer_stars(update: Update, context: PinganContext, pressed: Followu
                       "comment.").format(stars="⭐" * stars)),
         reply_markup=ForceReply(input_field_placeholder=_("Your comment (optional)")),
     )
-    await workflow.offer_comment(pressed.case_id, prompt.message_id)
+    await followups.offer_comment(pressed.case_id, prompt.message_id)
     return None
 
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.alerts import AlertService
+from bot.services.case_conversation import CaseConversation
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore
+from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
@@ -33,6 +35,8 @@ class Services:
     intake: IntakeService
     reports: ReportService
     cases: CaseWorkflow
+    conversation: CaseConversation
+    followups: FollowUpService
     notices: NoticeService
     alerts: AlertService
     library: LibraryService

@@ -1,5 +1,6 @@
 """The case workflow run from the staff chat: accept, grade, assign, level, notes, resolve, reject,
-reopen; deadlines with reminders and escalation (限时办理, 督办); the follow-up visit (回访).
+reopen; deadlines with reminders and escalation (限时办理, 督办). The reporter's side of a
+conversation is bot/services/case_conversation.py; the follow-up visit (回访) bot/services/followups.py.
 
 Every press is re-authorised here from the stored roles, whatever the button said, and every
 status change is a guarded update: double taps and two staff at once change a case only once.
@@ -19,7 +20,7 @@ from bot.services.errors import NotAllowed, ServiceError
 from storage.audit import AuditRepo
 from storage.cases import WorkflowRepo
 from storage.db import Database
-from storage.models import OPEN_STATUSES, AuditEntry, Case, CaseAlarm, CaseNote, CaseStatus, Followup, Role, StaffInput
+from storage.models import OPEN_STATUSES, AuditEntry, Case, CaseAlarm, CaseNote, CaseStatus, Role, StaffInput
 from storage.people import PeopleRepo
 from storage.reports import CaseRepo
 
@@ -27,10 +28,6 @@ GRADES = ("red", "orange", "yellow", "green")
 LEVELS = ("grid", "community", "township", "county")
 OUTCOMES = ("resolved", "mediated", "mediation_failed", "referred", "not_police")
 REJECTIONS = ("duplicate", "invalid")
-#: How long a reporter's plain message still counts as the answer to a staff question, or as the
-#: comment after a follow-up rating (people often type instead of using Telegram's Reply).
-QUESTION_ANSWER_WINDOW = timedelta(days=7)
-COMMENT_WINDOW = timedelta(days=1)
 
 
 class CaseNotFound(ServiceError):
@@ -311,57 +308,7 @@ class CaseWorkflow:
                 await self._audit.record(now, actor_id, "case.reopened", "case", case_id, {"reason": reason})
         return Change(await self.case(case_id), won, previous_owner=case.owner_id)
 
-    # --- the reporter's side of a conversation ----------------------------------------------
-
-    async def record_question(self, case_id: int, asker_id: int, reporter_id: int, message_id: int,
-                              text: str) -> None:
-        """The relayed question's message, so the reporter's reply to it finds its way back."""
-        await self._repo.add_question(case_id, asker_id, reporter_id, message_id, text, self._clock.now())
-
-    async def reporter_reply(self, reporter_id: int, reply_to_message_id: int,
-                             text: str) -> tuple[Case, int, int] | None:
-        """A reporter answered a relayed question: attach it to the case and put it in the asker's
-        inbox. Returns (case, asker id, inbox id), or None if the message answers no question."""
-        found = await self._repo.question_for_reply(reporter_id, reply_to_message_id)
-        if found is None:
-            return None
-        question_id, case_id, asker_id = found
-        now = self._clock.now()
-        async with self._db.transaction():
-            await self._repo.mark_question_answered(question_id, now)
-            await self._cases.add_addition(case_id, reporter_id, text, now)
-            inbox_id = await self._inbox(case_id, asker_id, "answer", text, now)
-            await self._audit.record(now, reporter_id, "case.reporter_answered", "case", case_id)
-        return await self.case(case_id), asker_id, inbox_id
-
-    async def awaiting_reply(self, reporter_id: int) -> int | None:
-        """The message a reporter's plain (not replied-to) message most likely answers: the newest
-        unanswered question from staff (a week), else a follow-up comment prompt (a day). None if neither."""
-        now = self._clock.now()
-        question = await self._repo.latest_open_question(reporter_id, now - QUESTION_ANSWER_WINDOW)
-        if question is not None:
-            return question
-        return await self._repo.latest_open_comment_prompt(reporter_id, now - COMMENT_WINDOW)
-
-    async def new_information(self, case_id: int, text: str) -> tuple[Case, int] | None:
-        """The reporter added information: the owner's inbox gets it. (case, inbox id) or None if unowned."""
-        case = await self.case(case_id)
-        if case.owner_id is None:
-            return None
-        async with self._db.transaction():
-            inbox_id = await self._inbox(case_id, case.owner_id, "info", text, self._clock.now())
-        return case, inbox_id
-
-    async def _inbox(self, case_id: int, owner_id: int, kind: str, text: str, now: datetime) -> int:
-        inbox_id = await self._repo.add_inbox(case_id, owner_id, kind, text, now)
-        due = now + timedelta(minutes=self._settings.unread_reminder_minutes)
-        await self._repo.add_alarm(case_id, "unread", f"i{inbox_id}", due)
-        return inbox_id
-
-    async def mark_seen(self, inbox_id: int, owner_id: int) -> bool:
-        return await self._repo.mark_seen(inbox_id, owner_id, self._clock.now())
-
-    # --- time: alarms and follow-ups ---------------------------------------------------------
+    # --- time: alarms (the follow-up visit is asked and expired here) ---------------------------
 
     async def due_alarms(self) -> list[AlarmDue]:
         """Alarms whose time has come and that still apply, each returned once."""
@@ -388,55 +335,12 @@ class CaseWorkflow:
                     if followup is not None and followup.solved is not None:
                         continue
                     await self._repo.answer_followup(case.id, no_response=True)
-                    await self._finish_followup(case.id, now, "case.followup_no_response")
+                    await self.close_after_followup(case.id, now, "case.followup_no_response")
                 due.append(AlarmDue(alarm, await self._repo.get(case.id)))
         return due
 
-    async def followup(self, case_id: int) -> Followup | None:
-        return await self._repo.followup(case_id)
-
-    async def answer_solved(self, case_id: int, reporter_id: int, solved: bool) -> Change:
-        """The reporter's one-tap answer: solved closes the loop, not solved reopens the case."""
-        await self._require_reporter(case_id, reporter_id)
-        now = self._clock.now()
-        followup = await self._repo.followup(case_id)
-        if followup is None or followup.asked_at is None or followup.solved is not None:
-            return Change(await self.case(case_id), False)
-        async with self._db.transaction():
-            await self._repo.answer_followup(case_id, solved=solved)
-            await self._audit.record(now, reporter_id, "case.followup_answered", "case", case_id, {"solved": solved})
-            if solved:
-                await self._finish_followup(case_id, now, "case.closed")
-        if not solved:
-            change = await self.reopen(case_id, None, reason="reporter: not solved")
-            return Change(change.case, True, previous_owner=change.previous_owner, detail={"reopened": True})
-        return Change(await self.case(case_id), True)
-
-    async def answer_stars(self, case_id: int, reporter_id: int, stars: int) -> bool:
-        await self._require_reporter(case_id, reporter_id)
-        if not 1 <= stars <= 5:
-            raise ValueError(stars)
-        followup = await self._repo.followup(case_id)
-        if followup is None or followup.asked_at is None:
-            return False
-        changed = await self._repo.answer_followup(case_id, stars=stars)
-        await self._audit.record(self._clock.now(), reporter_id, "case.followup_rated", "case", case_id,
-                                 {"stars": stars})
-        return changed
-
-    async def offer_comment(self, case_id: int, prompt_message_id: int) -> None:
-        await self._repo.answer_followup(case_id, comment_prompt_id=prompt_message_id)
-
-    async def comment(self, reporter_id: int, reply_to_message_id: int, text: str) -> Case | None:
-        """The reporter's optional comment, sent as a reply to the follow-up's prompt."""
-        case_id = await self._repo.followup_by_comment_prompt(reply_to_message_id)
-        if case_id is None or not await self._cases.is_reporter(case_id, reporter_id):
-            return None
-        await self._repo.answer_followup(case_id, comment=text[:1000])
-        await self._audit.record(self._clock.now(), reporter_id, "case.followup_commented", "case", case_id)
-        return await self.case(case_id)
-
-    async def _finish_followup(self, case_id: int, now: datetime, action: str) -> None:
+    async def close_after_followup(self, case_id: int, now: datetime, action: str) -> None:
+        """Closes the loop after the follow-up visit: resolved → followed up → closed (`action`)."""
         case = await self._repo.get(case_id)
         if case.status == CaseStatus.RESOLVED:
             await self._repo.change(case_id, now, from_statuses=[CaseStatus.RESOLVED.value],
@@ -461,10 +365,6 @@ class CaseWorkflow:
         if case.owner_id not in (None, actor_id) and not (roles & rules.CASE_MANAGER_ROLES):
             raise NotAllowed(f"user {actor_id} does not own case {case_id}")
         return case
-
-    async def _require_reporter(self, case_id: int, user_id: int) -> None:
-        if not await self._cases.is_reporter(case_id, user_id):
-            raise NotAllowed(f"user {user_id} did not report case {case_id}")
 
 
 def _still_applies(alarm: CaseAlarm, case: Case) -> bool:

@@ -68,7 +68,7 @@ async def test_the_closed_loop_from_report_to_follow_up(team, clock):
     assert thanks["text"] == "Thank you for your comment."
     case = await case_of(team, ref)
     assert case.status == "closed"
-    followup = await team.pingan.services.cases.followup(case.id)
+    followup = await team.pingan.services.followups.followup(case.id)
     assert followup.solved is True and followup.stars == 5 and followup.comment == "Very quick, thank you!"
     figures = await team.pingan.services.cases.figures()
     assert figures["screened"] == 1 and figures["resolved"] == 1 and figures["satisfied"] == 1
@@ -164,7 +164,7 @@ async def test_no_answer_to_the_follow_up_is_recorded(team, clock):
     clock.advance(timedelta(days=7, minutes=1))
     await team.run_alarms()
     case = await case_of(team, ref)
-    followup = await team.pingan.services.cases.followup(case.id)
+    followup = await team.pingan.services.followups.followup(case.id)
     assert followup.no_response and case.status == "closed"
 
 
