@@ -23,15 +23,17 @@ from handlers import (
     myreports,
     privacy,
     private,
+    notice_preview,
     report,
     roles,
+    schedule_dialogue,
+    schedules,
     start,
     stats,
 )
 from handlers import groups as groups_
 from handlers import help as help_
 from handlers import library as library_
-from handlers import notices as notices_
 from handlers.errors import on_error
 from handlers.guards import identify_caller
 
@@ -71,17 +73,17 @@ def register(application: Application) -> None:
         CallbackQueryHandler(case_actions.followup_button, pattern=callbacks.pattern(case_actions.FOLLOWUP_FAMILY)),
         CommandHandler("setup", groups_.setup),
         CommandHandler("groups", groups_.list_groups),
-        CommandHandler("schedules", notices_.list_schedules),
-        CommandHandler("notice", notices_.notice),
+        CommandHandler("schedules", schedules.list_schedules),
+        CommandHandler("notice", notice_preview.notice),
         CommandHandler("alert", alerts_.alert_command),
         CommandHandler("alerts", alerts_.list_alerts),
         CallbackQueryHandler(alerts_.on_button, pattern=callbacks.pattern(alerts_.FAMILY)),
         CallbackQueryHandler(alerts_.on_manage_button, pattern=callbacks.pattern(alerts_.MANAGE_FAMILY)),
         CommandHandler("library", library_.library),
-        CallbackQueryHandler(library_.library_pressed, pattern=callbacks.pattern(library_.FAMILY)),
+        CallbackQueryHandler(library_.library_pressed, pattern=library_.LibraryButton.pattern()),
         CallbackQueryHandler(groups_.panel_pressed, pattern=callbacks.pattern(groups_.FAMILY)),
-        CallbackQueryHandler(notices_.schedule_pressed, pattern=callbacks.pattern(notices_.FAMILY)),
-        CallbackQueryHandler(notices_.dialogue_pressed, pattern=callbacks.pattern(notices_.NEW_FAMILY)),
+        CallbackQueryHandler(schedules.schedule_pressed, pattern=schedules.ScheduleButton.pattern()),
+        CallbackQueryHandler(schedule_dialogue.dialogue_pressed, pattern=schedule_dialogue.NewScheduleButton.pattern()),
         # Catch-alls, last.
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command),
         # Any other private message: handlers/private.py decides who it answers.

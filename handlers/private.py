@@ -17,7 +17,7 @@ from telegram import ReplyKeyboardRemove, Update
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.dialogues import DialogueName
-from handlers import alerts, case_actions, fallback, groups, notices, report
+from handlers import alerts, case_actions, fallback, groups, report, schedule_dialogue
 from handlers.notify import locale_of
 from storage.models import Draft
 
@@ -43,7 +43,7 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.ADDITION: DialogueRoutes(report.claim, report.cancel),
     DialogueName.ALERT: DialogueRoutes(alerts.claim, alerts.cancel),
     DialogueName.TIP: DialogueRoutes(alerts.claim, alerts.cancel),
-    DialogueName.SCHEDULE: DialogueRoutes(notices.claim, notices.cancel),
+    DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.claim, schedule_dialogue.cancel),
 }
 
 

@@ -23,7 +23,7 @@ async def test_residents_cannot_manage_schedules(pingan, admin, make_user):
     for command in ("/schedules", "/notice preview", "/schedules add"):
         assert "only officers and administrators" in (await resident.ask(command))["text"]
     listing = await admin.ask("/schedules")
-    answer = await resident.forge_press(listing, "sch:pause:morning-tips")
+    answer = await resident.forge_press(listing, "sch:1:pause:morning-tips")
     assert "not allowed" in answer["text"]
     assert not (await pingan.services.notices.schedule("morning-tips")).paused
 
