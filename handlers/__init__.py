@@ -19,6 +19,8 @@ from handlers import (
     case_actions,
     case_card,
     fallback,
+    group_membership,
+    group_panel,
     language,
     myreports,
     privacy,
@@ -43,8 +45,8 @@ GUARD_GROUP = -1
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, identify_caller), group=GUARD_GROUP)
     application.add_handlers([
-        ChatMemberHandler(groups_.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
-        MessageHandler(filters.StatusUpdate.MIGRATE, groups_.group_migrated),
+        ChatMemberHandler(group_membership.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, group_membership.group_migrated),
         CommandHandler("start", start.start),
         CommandHandler("help", help_.show_help),
         CommandHandler("language", language.ask_language),
@@ -81,7 +83,7 @@ def register(application: Application) -> None:
         CallbackQueryHandler(alerts_.on_manage_button, pattern=callbacks.pattern(alerts_.MANAGE_FAMILY)),
         CommandHandler("library", library_.library),
         CallbackQueryHandler(library_.library_pressed, pattern=library_.LibraryButton.pattern()),
-        CallbackQueryHandler(groups_.panel_pressed, pattern=callbacks.pattern(groups_.FAMILY)),
+        CallbackQueryHandler(group_panel.panel_pressed, pattern=group_panel.GroupButton.pattern()),
         CallbackQueryHandler(schedules.schedule_pressed, pattern=schedules.ScheduleButton.pattern()),
         CallbackQueryHandler(schedule_dialogue.dialogue_pressed, pattern=schedule_dialogue.NewScheduleButton.pattern()),
         # Catch-alls, last.

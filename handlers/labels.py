@@ -55,8 +55,12 @@ CRON_LABELS: dict[str, LazyText] = {
     "0 9 1 * *": N_("The 1st of each month at 09:00"),
 }
 
-#: A group's state, by whether the bot is still in it.
+#: A group's state, by whether the bot is still in it: in the /groups list, and in its panel.
 GROUP_STATE_LABELS: dict[bool, LazyText] = {True: N_("active"), False: N_("inactive")}
+GROUP_PANEL_STATE_LABELS: dict[bool, LazyText] = {True: N_("active"), False: N_("inactive (the bot was removed)")}
+
+#: Whether a group gets notices, by `notices_paused`.
+GROUP_NOTICES_LABELS: dict[bool, LazyText] = {False: N_("on"), True: N_("paused")}
 
 
 def label(table: Mapping, key, locale: str | None = None) -> str:

@@ -17,7 +17,7 @@ from telegram import ReplyKeyboardRemove, Update
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.dialogues import DialogueName
-from handlers import alerts, case_actions, fallback, groups, report, schedule_dialogue
+from handlers import alerts, case_actions, fallback, group_area, report, schedule_dialogue
 from handlers.notify import locale_of
 from storage.models import Draft
 
@@ -59,7 +59,7 @@ async def open_dialogue(update: Update, context: PinganContext) -> bool:
 #: Who may claim a private message, in order.
 CLAIMANTS: tuple[Callable[[Update, PinganContext], Awaitable[bool]], ...] = (
     # A Telegram Reply to the "type the area" prompt of /groups: the reply says what it answers.
-    groups.area_reply,
+    group_area.area_reply,
     # A staff member pressed Note / Resolve / Reject / Ask on a card and now writes the text asked for.
     case_actions.staff_text,
     # A Reply to a staff member's relayed question, or to the follow-up's comment prompt.
@@ -68,7 +68,7 @@ CLAIMANTS: tuple[Callable[[Update, PinganContext], Awaitable[bool]], ...] = (
     open_dialogue,
     # Typed without Reply: the answer staff have been waiting for (a week), a group's area (30 min).
     case_actions.reporter_plain_answer,
-    groups.area_typed,
+    group_area.area_typed,
 )
 
 
