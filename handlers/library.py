@@ -213,8 +213,9 @@ def _tips_view(context: PinganContext, theme_id: str) -> dict:
         return {"text": html.escape(_("There is no theme “{theme}”. Send /library to see the themes.").format(
             theme=theme_id[:40]))}
     numbers = texts.tip_numbers.get(theme_id, [])
-    title = html.escape(_("{title} ({theme})")).format(title=f"<b>{html.escape(theme.title.in_locale(context.locale))}</b>",
-                                                      theme=f"<code>{html.escape(theme_id)}</code>")
+    title = html.escape(_("{title} ({theme})")).format(
+        title=f"<b>{html.escape(theme.title.in_locale(context.locale))}</b>",
+        theme=f"<code>{html.escape(theme_id)}</code>")
     lines = [title, ""]
     rows = []
     for position, (number, tip) in enumerate(zip(numbers, theme.tips, strict=True), start=1):

@@ -51,7 +51,8 @@ async def invite(update: Update, context: PinganContext) -> None:
         await message.reply_text(html.escape(_("Only administrators, supervisors and officers can invite people.")))
         return
     if update.effective_chat.type != ChatType.PRIVATE:
-        await message.reply_text(html.escape(_("For safety, invitation links are only made in a private chat with me.")))
+        await message.reply_text(html.escape(_("For safety, invitation links are only made in a private chat "
+                                               "with me.")))
         return
     if not context.args:
         await message.reply_text(html.escape(_("Which role should the new person have?")),
@@ -60,7 +61,8 @@ async def invite(update: Update, context: PinganContext) -> None:
     role = parse_role(" ".join(context.args))
     if role is None or role not in allowed:
         given = " ".join(context.args)[:40]
-        await message.reply_text(html.escape(_("“{given}” is not a role you can invite. Please pick one:").format(given=given)),
+        refusal = _("“{given}” is not a role you can invite. Please pick one:").format(given=given)
+        await message.reply_text(html.escape(refusal),
                                  reply_markup=_invite_keyboard(allowed))
         return
     await message.reply_text(**await _invite_message(context, update.effective_user.id, role))
@@ -114,7 +116,8 @@ async def list_staff(update: Update, context: PinganContext) -> None:
             name += " " + html.escape(f"@{member.username}")
         roles = html.escape(role_labels(member.roles))
         if member.area:
-            row = html.escape(_("{name} — {roles} · {area}")).format(name=name, roles=roles, area=html.escape(member.area))
+            row = html.escape(_("{name} — {roles} · {area}")).format(name=name, roles=roles,
+                                                                      area=html.escape(member.area))
         else:
             row = html.escape(_("{name} — {roles}")).format(name=name, roles=roles)
         lines.append("• " + row)
@@ -155,7 +158,8 @@ async def revoke(update: Update, context: PinganContext) -> None:
     message = update.effective_message
     people = context.services.people
     if not rules.invitable_roles(context.roles):
-        await message.reply_text(html.escape(_("Sorry, only administrators, supervisors and officers can remove roles.")))
+        await message.reply_text(html.escape(_("Sorry, only administrators, supervisors and officers can remove "
+                                               "roles.")))
         return
     if update.effective_chat.type != ChatType.PRIVATE:
         await message.reply_text(html.escape(_("Please manage roles in a private chat with me.")))
@@ -164,8 +168,8 @@ async def revoke(update: Update, context: PinganContext) -> None:
     if context.args and only_user is None:
         target = _parse_revoke_args(context.args)
         if target is None:
-            await message.reply_text(html.escape(_("Please write it as /revoke <user id> <role>, or send /revoke alone to "
-                                            "choose from a list.")))
+            await message.reply_text(html.escape(_("Please write it as /revoke <user id> <role>, or send /revoke "
+                                                   "alone to choose from a list.")))
             return
         await message.reply_text(**_confirm_content(*target, await _name_of(context, target[0])))
         return
@@ -234,7 +238,8 @@ async def revoke_pressed(update: Update, context: PinganContext) -> None:
         await query.edit_message_text(html.escape(_revoke_problem_text(problem, name, role)))
         await query.answer()
         return
-    await query.edit_message_text(html.escape(_("Done: {name} is no longer a {role}.").format(name=name, role=role_label(role))))
+    done = _("Done: {name} is no longer a {role}.").format(name=name, role=role_label(role))
+    await query.edit_message_text(html.escape(done))
     await refresh_private_commands(context, user_id)
     await _tell_revoked(context, user_id, role)
     await query.answer()

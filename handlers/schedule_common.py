@@ -20,10 +20,11 @@ from storage.models import GroupKind
 async def refuse_unless_manager(update: Update, context: PinganContext) -> bool:
     """Says why not (True) unless an officer or administrator writes in private."""
     if not may_manage_groups(context.roles):
-        await update.effective_message.reply_text(_("Sorry, only officers and administrators can manage notices."))
+        await update.effective_message.reply_text(html.escape(_("Sorry, only officers and administrators can "
+                                                                "manage notices.")))
         return True
     if update.effective_chat.type != ChatType.PRIVATE:
-        await update.effective_message.reply_text(_("Please manage notices in a private chat with me."))
+        await update.effective_message.reply_text(html.escape(_("Please manage notices in a private chat with me.")))
         return True
     return False
 

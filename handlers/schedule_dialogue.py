@@ -358,7 +358,8 @@ async def start_add(update: Update, context: PinganContext) -> None:
         if query:
             await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         else:
-            await update.effective_message.reply_text(_("Sorry, only officers and administrators can manage notices."))
+            await update.effective_message.reply_text(html.escape(_("Sorry, only officers and administrators can "
+                                                                "manage notices.")))
         return
     if query:
         await query.answer()

@@ -82,3 +82,12 @@ async def test_themes_templates_and_calendar(pingan, admin, make_user):
     assert len(pingan.services.notices.texts.settings.themes["loans"].tips) == 3
     reply = await admin.ask("/library tip loans only chinese")
     assert "both languages" in reply["text"]
+
+
+async def test_a_tip_typed_with_markup_characters_is_shown_exactly(pingan, admin):
+    added = await admin.ask("/library tip loans <b>提示 & 更多 | <b>Tip & more</b>")
+    assert added["text"].startswith("Tip added to loans.") and "<b>Tip & more</b>" in added["text"]
+    view = await admin.ask("/library tips loans")
+    assert "<b>提示 & 更多\n    <b>Tip & more</b>" in view["text"]
+    refused = await admin.ask("/library tip nothing <b>a | b & c")
+    assert "You sent: <b>a | b & c" in refused["text"]
