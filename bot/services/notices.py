@@ -90,7 +90,8 @@ class NoticeService:
     async def schedule(self, schedule_id: str) -> NoticeSchedule | None:
         return await self._schedules.get(schedule_id)
 
-    def check_schedule(self, cron: str, targets: ScheduleTargets, content: ScheduleContent) -> list[tuple[str, str]]:
+    def _problems(self, cron: str, content: ScheduleContent) -> list[tuple[str, str]]:
+        """What is wrong with a schedule given by command: its cron, what its content refers to."""
         problems = []
         cron_error = cron_problem(cron, self.timezone)
         if cron_error:
@@ -102,7 +103,7 @@ class NoticeService:
                            content: ScheduleContent) -> NoticeSchedule:
         _require_manager(actor_roles)
         cron = " ".join(cron.split())
-        problems = self.check_schedule(cron, targets, content)
+        problems = self._problems(cron, content)
         if problems:
             raise ScheduleProblem(problems)
         schedule_id = f"s-{secrets.token_hex(3)}"
