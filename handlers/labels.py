@@ -55,6 +55,9 @@ CRON_LABELS: dict[str, LazyText] = {
     "0 9 1 * *": N_("The 1st of each month at 09:00"),
 }
 
+#: The periods of /stats.
+PERIOD_LABELS: dict[str, LazyText] = {"week": N_("This week"), "month": N_("This month"), "year": N_("This year")}
+
 #: A group's state, by whether the bot is still in it: in the /groups list, and in its panel.
 GROUP_STATE_LABELS: dict[bool, LazyText] = {True: N_("active"), False: N_("inactive")}
 GROUP_PANEL_STATE_LABELS: dict[bool, LazyText] = {True: N_("active"), False: N_("inactive (the bot was removed)")}

@@ -12,14 +12,14 @@ from telegram.error import TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import N_, _, using_locale
+from bot.i18n import _, using_locale
 from bot.roles import is_staff
 from bot.services.stats import PERIODS, Figures
+from handlers.labels import PERIOD_LABELS, label
 from handlers.report_prompts import category_label
 
 logger = logging.getLogger(__name__)
 
-PERIOD_LABELS = {"week": N_("This week"), "month": N_("This month"), "year": N_("This year")}
 #: What `/stats month` and the like accept, in either language.
 PERIOD_WORDS = {"week": "week", "w": "week", "周": "week", "本周": "week",
                 "month": "month", "m": "month", "月": "month", "本月": "month",
@@ -80,17 +80,17 @@ async def _content(context: PinganContext, user_id: int, period: str, scope: str
     own_area = await context.services.people.area_of(user_id)
     area = own_area if scope == MY_AREA else None
     figures = await context.services.stats.figures(period, area)
-    title = _("📊 Figures: {period}").format(period=PERIOD_LABELS[period].translated().lower())
+    title = _("📊 Figures: {period}").format(period=label(PERIOD_LABELS, period).lower())
     period_buttons = [
-        InlineKeyboardButton(("• " if key == period else "") + PERIOD_LABELS[key].translated(),
+        InlineKeyboardButton(("• " if key == period else "") + label(PERIOD_LABELS, key),
                              callback_data=StatsButton("show", key, scope).pack())
         for key in PERIODS
     ]
     rows = [period_buttons]
     if own_area:
         other = ALL_AREAS if scope == MY_AREA else MY_AREA
-        label = _("All areas") if other == ALL_AREAS else _("My area: {area}").format(area=own_area)
-        rows.append([InlineKeyboardButton(label, callback_data=StatsButton("show", period, other).pack())])
+        scope_name = _("All areas") if other == ALL_AREAS else _("My area: {area}").format(area=own_area)
+        rows.append([InlineKeyboardButton(scope_name, callback_data=StatsButton("show", period, other).pack())])
     return {"text": figures_text(context, figures, title), "reply_markup": InlineKeyboardMarkup(rows)}
 
 
