@@ -4,7 +4,8 @@ which kinds of group and areas, then a preview to save.
 On the dialogue kernel (handlers/dialogue.py, docs/dialogues.md): the draft is saved after every
 answer, so a restart in the middle loses nothing; a draft untouched for 15 minutes is dropped and
 the next answer hears so (the SCHEDULE policy in bot/services/dialogues.py). Drawn in
-schedule_dialogue.mmd. Every question after the first has Back; every one has Cancel.
+schedule_dialogue.mmd; what it says in each state (the render table) is in schedule_prompts.py.
+Every question after the first has Back; every one has Cancel.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatType
 
-from bot.callbacks import CallbackData
 from bot.config_notices import AREA, DUTY_PHONE, ScheduleContent, ScheduleTargets, cron_problem, template_fields
 from bot.context import PinganContext
 from bot.i18n import _
@@ -25,11 +25,24 @@ from bot.notice_jobs import arm
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.groups import may_manage_groups
-from bot.services.notice_texts import RenderedNotice, ScheduleProblem
-from bot.services.notices import next_fire_times
-from handlers.dialogue import Dialogue, Prompt, strip_buttons
-from handlers.labels import CRON_PRESETS, cron_label, kind_label
-from handlers.schedule_common import content_line, runs_text, schedule_lines
+from bot.services.notice_texts import ScheduleProblem
+from handlers.dialogue import Dialogue, strip_buttons
+from handlers.labels import CRON_PRESETS
+from handlers.schedule_common import runs_text
+from handlers.schedule_prompts import (
+    CUSTOM_CRON,
+    NewScheduleButton,
+    ask_areas,
+    ask_content,
+    ask_cron,
+    ask_kinds,
+    ask_param,
+    ask_time,
+    ask_to_confirm,
+    content_choices,
+    next_param,
+    preview_of,
+)
 from storage.models import Draft, GroupKind
 
 
@@ -47,20 +60,6 @@ class State(StrEnum):
 
 #: States answered by typing; a message typed in any other is pointed to the buttons.
 TYPED = frozenset({State.TYPING_PARAM, State.TYPING_CRON, State.TYPING_AREAS})
-CUSTOM_CRON = "custom"
-
-
-class NewScheduleButton(CallbackData, prefix="snew"):
-    """A button of the dialogue. `key` is a stable key: a template or theme id, a cron preset's
-    key (handlers/labels.py), a group kind."""
-
-    action: str
-    key: str = ""
-
-
-def start_button() -> str:
-    """The callback data of "Add a schedule" (under /schedules)."""
-    return NewScheduleButton("start").pack()
 
 
 @dataclass
@@ -111,20 +110,6 @@ async def _drop(turn: Turn) -> None:
     await strip_buttons(turn.context, turn.chat_id, turn.draft.prompt_message_id)
 
 
-def _next_param(data: dict) -> str | None:
-    """The first placeholder of the template still without a value."""
-    params = (data.get("content") or {}).get("params") or {}
-    return next((name for name in data.get("params_needed") or [] if name not in params), None)
-
-
-def _preview(context: PinganContext, data: dict) -> RenderedNotice | None:
-    """The notice the draft would send, or None if its content left the library meanwhile."""
-    try:
-        return context.services.notices.texts.preview(ScheduleContent.model_validate(data["content"]), context.locale)
-    except (KeyError, ValueError, ScheduleProblem):
-        return None
-
-
 # --- the steps: one per state -------------------------------------------------------------------
 
 async def choose_content(turn: Turn) -> None:
@@ -148,7 +133,7 @@ async def choose_content(turn: Turn) -> None:
 
 async def type_param(turn: Turn) -> None:
     """Stores one placeholder's value; asks for the next one, or for the time."""
-    name = _next_param(turn.draft.data)
+    name = next_param(turn.draft.data)
     if turn.text is None or name is None:
         await _expired(turn)
         return
@@ -158,7 +143,7 @@ async def type_param(turn: Turn) -> None:
         return
     content = dict(turn.draft.data["content"])
     content["params"] = {**content.get("params", {}), name: value}
-    more = _next_param({**turn.draft.data, "content": content})
+    more = next_param({**turn.draft.data, "content": content})
     await _advance(turn, State.TYPING_PARAM if more else State.CHOOSING_TIME, content=content)
 
 
@@ -208,7 +193,7 @@ async def type_areas(turn: Turn) -> None:
         return
     typed = (turn.text or "").replace("，", ",")
     areas = [a.strip()[:64] for a in typed.split(",") if a.strip()][:20]
-    if _preview(turn.context, turn.draft.data) is None:
+    if preview_of(turn.context, turn.draft.data) is None:
         await _drop(turn)
         await turn.context.bot.send_message(turn.chat_id, html.escape(_(
             "The notice chosen is no longer in the library. Send /schedules to start again.")))
@@ -260,95 +245,6 @@ async def go_back(turn: Turn) -> None:
     await DIALOGUE.ask(turn.context, turn.chat_id, draft)
 
 
-# --- the prompts: one per state -----------------------------------------------------------------
-
-def _row_back_cancel(draft: Draft) -> list[InlineKeyboardButton]:
-    """Back (after the first question) and Cancel."""
-    row = [InlineKeyboardButton(_("Back"), callback_data=NewScheduleButton("back").pack())] if draft.history else []
-    row.append(InlineKeyboardButton(_("Cancel"), callback_data=NewScheduleButton("cancel").pack()))
-    return row
-
-
-def _content_choices(context: PinganContext) -> list[list[InlineKeyboardButton]]:
-    settings = context.services.notices.texts.settings
-    rows = [[InlineKeyboardButton(_("Patrol notice: {template}").format(template=key),
-                                  callback_data=NewScheduleButton("tpl", key).pack())]
-            for key in settings.patrol_templates]
-    rows += [[InlineKeyboardButton(_("Tips: {theme}").format(theme=theme.title.in_locale(context.locale)),
-                                   callback_data=NewScheduleButton("theme", key).pack())]
-             for key, theme in settings.themes.items() if theme.tips]
-    if settings.theme_calendar:
-        rows.append([InlineKeyboardButton(_("Tips: the month's theme"), callback_data=NewScheduleButton("cal").pack())])
-    return rows
-
-
-async def ask_content(context: PinganContext, draft: Draft) -> Prompt:
-    return Prompt(html.escape(_("New schedule (send /cancel to stop). What should it send?")),
-                  InlineKeyboardMarkup([*_content_choices(context), _row_back_cancel(draft)]))
-
-
-async def ask_param(context: PinganContext, draft: Draft) -> Prompt:
-    question = _("What should the placeholder {name} say? For example, for patrol_time: 21:00-02:00.")
-    return Prompt(html.escape(question.format(name=_next_param(draft.data) or "")),
-                  InlineKeyboardMarkup([_row_back_cancel(draft)]))
-
-
-async def ask_time(context: PinganContext, draft: Draft) -> Prompt:
-    rows = [[InlineKeyboardButton(cron_label(cron), callback_data=NewScheduleButton("cron", key).pack())]
-            for key, cron in CRON_PRESETS.items()]
-    rows.append([InlineKeyboardButton(_("Custom (cron)"), callback_data=NewScheduleButton("cron", CUSTOM_CRON).pack())])
-    rows.append(_row_back_cancel(draft))
-    question = _("When should it be sent? (times are in {timezone})").format(timezone=context.services.notices.timezone)
-    return Prompt(html.escape(question), InlineKeyboardMarkup(rows))
-
-
-async def ask_cron(context: PinganContext, draft: Draft) -> Prompt:
-    return Prompt(html.escape(_("Send a cron expression with 5 fields: minute hour day month weekday. "
-                                "For example 30 20 * * 5 means Fridays at 20:30.")),
-                  InlineKeyboardMarkup([_row_back_cancel(draft)]))
-
-
-async def ask_kinds(context: PinganContext, draft: Draft) -> Prompt:
-    chosen = draft.data.get("kinds") or []
-    rows = [[InlineKeyboardButton(("✅ " if kind.value in chosen else "") + kind_label(kind),
-                                  callback_data=NewScheduleButton("kind", kind.value).pack())]
-            for kind in GroupKind]
-    rows.append([InlineKeyboardButton(_("Done") if chosen else _("All kinds"),
-                                      callback_data=NewScheduleButton("kinds").pack())])
-    rows.append(_row_back_cancel(draft))
-    return Prompt(html.escape(_("Which kinds of group should get it? Tap to choose, then Done.")),
-                  InlineKeyboardMarkup(rows))
-
-
-async def ask_areas(context: PinganContext, draft: Draft) -> Prompt:
-    return Prompt(html.escape(_("Which areas? Send their names separated by commas, or tap All areas.")),
-                  InlineKeyboardMarkup([[InlineKeyboardButton(_("All areas"),
-                                                              callback_data=NewScheduleButton("areas").pack())],
-                                        _row_back_cancel(draft)]))
-
-
-async def ask_to_confirm(context: PinganContext, draft: Draft) -> Prompt:
-    notices, data = context.services.notices, draft.data
-    preview = _preview(context, data)
-    if preview is None:
-        return Prompt(html.escape(_("The notice chosen is no longer in the library. Send /schedules to start again.")),
-                      InlineKeyboardMarkup([_row_back_cancel(draft)]))
-    runs = next_fire_times(data["cron"], notices.timezone, context.services.clock.now(), 3)
-    targets = {"kinds": data.get("kinds", []), "areas": data.get("areas", [])}
-    heading = html.escape(_("New schedule"))
-    text = "\n".join([
-        f"<b>{heading}</b>",
-        content_line(context, data["content"]),
-        *schedule_lines(data["cron"], notices.timezone, targets, runs),
-        "",
-        html.escape(_("The message will look like this:")),
-        "",
-        preview.html_text,
-    ])
-    save = InlineKeyboardButton(_("Save"), callback_data=NewScheduleButton("save").pack())
-    return Prompt(text, InlineKeyboardMarkup([[save], _row_back_cancel(draft)]))
-
-
 # --- entry, presses, typed answers, /cancel -----------------------------------------------------
 
 async def start_add(update: Update, context: PinganContext) -> None:
@@ -364,7 +260,7 @@ async def start_add(update: Update, context: PinganContext) -> None:
     if query:
         await query.answer()
     chat_id, dialogues = update.effective_chat.id, context.services.dialogues
-    if not _content_choices(context):
+    if not content_choices(context):
         await context.bot.send_message(chat_id, html.escape(_(
             "The notice library is empty: add themes or patrol templates to the config file first.")))
         return

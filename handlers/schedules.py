@@ -16,6 +16,7 @@ from bot.services.groups import may_manage_groups
 from handlers import schedule_dialogue
 from handlers.labels import SCHEDULE_SOURCE_LABELS, SCHEDULE_STATE_LABELS, label
 from handlers.schedule_common import content_line, refuse_unless_manager, schedule_lines
+from handlers.schedule_prompts import start_button
 from storage.models import NoticeSchedule
 
 #: What a command or a button does to one schedule.
@@ -62,7 +63,7 @@ async def _listing(context: PinganContext) -> dict:
                                           callback_data=ScheduleButton("pause", schedule.id).pack())
         rows.append([toggle, InlineKeyboardButton(_("Delete {id}").format(id=schedule.id),
                                                   callback_data=ScheduleButton("delask", schedule.id).pack())])
-    rows.append([InlineKeyboardButton(_("Add a schedule"), callback_data=schedule_dialogue.start_button())])
+    rows.append([InlineKeyboardButton(_("Add a schedule"), callback_data=start_button())])
     return {"text": "\n".join(lines), "reply_markup": InlineKeyboardMarkup(rows)}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.services.dialogues import DialogueName
-from handlers.schedule_dialogue import NewScheduleButton
+from handlers.schedule_prompts import NewScheduleButton
 from tests.e2e.test_notices import _notices, config, groups  # noqa: F401 - shared fixtures
 from tests.harness import button_texts
 
