@@ -329,7 +329,3 @@ def validate_declared_groups(groups: list[GroupDeclaration]) -> list[GroupDeclar
     if problems:
         raise KeyedProblems(problems)
     return groups
-
-
-def jsonable(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")

@@ -23,6 +23,7 @@ from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
+from bot.services.notice_texts import NoticeTexts
 from bot.services.notices import NoticeService
 from bot.services.outbox import Sender
 from bot.services.people import PeopleService
@@ -55,9 +56,10 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         raise
     workflow = CaseWorkflow(db, clock, config.cases)
     dialogues = DialogueStore(db, clock, default_policies(config))
-    notices = NoticeService(db, clock, config.notices, timezone=config.timezone,
+    notice_texts = NoticeTexts(config.notices, clock, timezone=config.timezone)
+    notices = NoticeService(db, clock, notice_texts, timezone=config.timezone,
                             default_language=config.default_language, groups=groups, sender=sender)
-    library = LibraryService(db, clock, notices)
+    library = LibraryService(db, clock, notice_texts)
     try:
         await library.load()  # the config's library with the edits made by command
     except BaseException:

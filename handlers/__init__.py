@@ -20,13 +20,18 @@ from handlers import (
     case_list,
     fallback,
     followup,
+    group_membership,
+    group_panel,
     language,
     myreports,
+    notice_preview,
     privacy,
     private,
     report,
     roles,
     scam_check,
+    schedule_dialogue,
+    schedules,
     start,
     stats,
 )
@@ -34,7 +39,6 @@ from handlers import alerts as alerts_
 from handlers import groups as groups_
 from handlers import help as help_
 from handlers import library as library_
-from handlers import notices as notices_
 from handlers.addition import AdditionButton
 from handlers.case_card import CaseButton
 from handlers.errors import on_error
@@ -49,8 +53,8 @@ GUARD_GROUP = -1
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, identify_caller), group=GUARD_GROUP)
     application.add_handlers([
-        ChatMemberHandler(groups_.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
-        MessageHandler(filters.StatusUpdate.MIGRATE, groups_.group_migrated),
+        ChatMemberHandler(group_membership.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, group_membership.group_migrated),
         CommandHandler("start", start.start),
         CommandHandler("help", help_.show_help),
         CommandHandler("language", language.ask_language),
@@ -70,11 +74,11 @@ def register(application: Application) -> None:
         CommandHandler("check", scam_check.check_command),
         CallbackQueryHandler(scam_check.on_button, pattern=scam_check.CheckButton.pattern()),
         CommandHandler("stats", stats.stats_command),
-        CallbackQueryHandler(stats.stats_pressed, pattern=callbacks.pattern(stats.FAMILY)),
-        CallbackQueryHandler(language.choose_language, pattern=callbacks.pattern(language.FAMILY)),
-        CallbackQueryHandler(privacy.request_erasure, pattern=callbacks.pattern(privacy.FAMILY)),
-        CallbackQueryHandler(roles.invite_pressed, pattern=callbacks.pattern(roles.INVITE_FAMILY)),
-        CallbackQueryHandler(roles.revoke_pressed, pattern=callbacks.pattern(roles.REVOKE_FAMILY)),
+        CallbackQueryHandler(stats.stats_pressed, pattern=stats.StatsButton.pattern()),
+        CallbackQueryHandler(language.choose_language, pattern=language.LanguageButton.pattern()),
+        CallbackQueryHandler(privacy.request_erasure, pattern=privacy.PrivacyButton.pattern()),
+        CallbackQueryHandler(roles.invite_pressed, pattern=roles.InviteButton.pattern()),
+        CallbackQueryHandler(roles.revoke_pressed, pattern=roles.RevokeButton.pattern()),
         CallbackQueryHandler(report.on_start_button, pattern=ReportStartButton.pattern()),
         CallbackQueryHandler(report.on_button, pattern=ReportButton.pattern()),
         CallbackQueryHandler(addition.on_button, pattern=AdditionButton.pattern()),
@@ -83,17 +87,17 @@ def register(application: Application) -> None:
         CallbackQueryHandler(followup.followup_button, pattern=FollowupButton.pattern()),
         CommandHandler("setup", groups_.setup),
         CommandHandler("groups", groups_.list_groups),
-        CommandHandler("schedules", notices_.list_schedules),
-        CommandHandler("notice", notices_.notice),
+        CommandHandler("schedules", schedules.list_schedules),
+        CommandHandler("notice", notice_preview.notice),
         CommandHandler("alert", alerts_.alert_command),
         CommandHandler("alerts", alerts_.list_alerts),
         CallbackQueryHandler(alerts_.on_button, pattern=callbacks.pattern(alerts_.FAMILY)),
         CallbackQueryHandler(alerts_.on_manage_button, pattern=callbacks.pattern(alerts_.MANAGE_FAMILY)),
         CommandHandler("library", library_.library),
-        CallbackQueryHandler(library_.library_pressed, pattern=callbacks.pattern(library_.FAMILY)),
-        CallbackQueryHandler(groups_.panel_pressed, pattern=callbacks.pattern(groups_.FAMILY)),
-        CallbackQueryHandler(notices_.schedule_pressed, pattern=callbacks.pattern(notices_.FAMILY)),
-        CallbackQueryHandler(notices_.dialogue_pressed, pattern=callbacks.pattern(notices_.NEW_FAMILY)),
+        CallbackQueryHandler(library_.library_pressed, pattern=library_.LibraryButton.pattern()),
+        CallbackQueryHandler(group_panel.panel_pressed, pattern=group_panel.GroupButton.pattern()),
+        CallbackQueryHandler(schedules.schedule_pressed, pattern=schedules.ScheduleButton.pattern()),
+        CallbackQueryHandler(schedule_dialogue.dialogue_pressed, pattern=schedule_dialogue.NewScheduleButton.pattern()),
         # Catch-alls, last.
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command),
         # Any other private message: handlers/private.py decides who it answers.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import Update
 
 from bot.context import PinganContext
@@ -12,14 +14,14 @@ async def unknown_command(update: Update, context: PinganContext) -> None:
     """Private chat: a command we do not have."""
     command = (update.effective_message.text or "").split()[0].split("@")[0][:32]
     await update.effective_message.reply_text(
-        _("I don't know the command {command}. Send /help to see what you can do.").format(command=command)
+        html.escape(_("I don't know the command {command}. Send /help to see what you can do.").format(command=command))
     )
 
 
 async def unexpected_message(update: Update, context: PinganContext) -> None:
     """Private chat: text, a sticker, a photo … when no question is waiting for an answer."""
     await update.effective_message.reply_text(
-        _("I'm not sure what to do with this message. Send /help to see what you can do.")
+        html.escape(_("I'm not sure what to do with this message. Send /help to see what you can do."))
     )
 
 

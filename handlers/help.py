@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import Update
 from telegram.constants import ChatType
 
@@ -15,7 +17,8 @@ async def show_help(update: Update, context: PinganContext) -> None:
     private = update.effective_chat.type == ChatType.PRIVATE
     lines = [_("What you can do with Pingan:"), ""]
     for command in commands_for(context.roles, private=private):
-        lines.append(f"/{command.name} — {command.description.translated()}")
+        lines.append(_("/{command} — {description}").format(command=command.name,
+                                                           description=command.description.translated()))
     if not private:
         lines += ["", _("Reports and questions are taken in a private chat with me, never in the group.")]
-    await update.effective_message.reply_text("\n".join(lines))
+    await update.effective_message.reply_text(html.escape("\n".join(lines)))

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
-from bot import callbacks
+from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import SUPPORTED_LOCALES, _, current_locale, normalise_language_code
 from handlers.labels import LANGUAGE_NAMES
 from handlers.menu import refresh_private_commands
 
-FAMILY = "lang"
+
+class LanguageButton(CallbackData, prefix="lang"):
+    """A language chosen: `set` and its code."""
+
+    action: str
+    code: str
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=callbacks.pack(FAMILY, "set", code))
+        InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=LanguageButton("set", code).pack())
         for code in SUPPORTED_LOCALES
     ]])
 
@@ -25,23 +32,24 @@ async def ask_language(update: Update, context: PinganContext) -> None:
     """Shows the language buttons, or sets the language given as an argument."""
     message = update.effective_message
     if update.effective_chat.type != ChatType.PRIVATE:
-        await message.reply_text(_("Please choose your language in a private chat with me: send /language there."))
+        await message.reply_text(html.escape(_("Please choose your language in a private chat with me: send "
+                                               "/language there.")))
         return
     if context.args:
         wanted = normalise_language_code(context.args[0])
         if wanted is not None and len(context.args) == 1:
             await _save_language(update, context, wanted)
-            await message.reply_text(language_saved_text())
+            await message.reply_text(html.escape(language_saved_text()))
             return
+        given = " ".join(context.args)[:40]
         await message.reply_text(
-            _("Sorry, I don't know the language “{given}”. Please pick one:").format(given=" ".join(context.args)[:40]),
+            html.escape(_("Sorry, I don't know the language “{given}”. Please pick one:").format(given=given)),
             reply_markup=language_keyboard(),
         )
         return
     await message.reply_text(
-        _("Your language is {language}. Choose the language Pingan speaks to you in:").format(
-            language=LANGUAGE_NAMES[context.locale]
-        ),
+        html.escape(_("Your language is {language}. Choose the language Pingan speaks to you in:").format(
+            language=LANGUAGE_NAMES[context.locale])),
         reply_markup=language_keyboard(),
     )
 
@@ -49,12 +57,12 @@ async def ask_language(update: Update, context: PinganContext) -> None:
 async def choose_language(update: Update, context: PinganContext) -> None:
     """Saves the language pressed and answers in it."""
     query = update.callback_query
-    choice = callbacks.parse(query.data, FAMILY)
-    if choice is None or choice.action != "set" or not choice.args or choice.args[0] not in SUPPORTED_LOCALES:
+    choice = LanguageButton.parse(query.data)
+    if choice is None or choice.action != "set" or choice.code not in SUPPORTED_LOCALES:
         await query.answer(_("This button has expired. Please send /language again."), show_alert=True)
         return
-    await _save_language(update, context, choice.args[0])
-    await query.edit_message_text(language_saved_text())
+    await _save_language(update, context, choice.code)
+    await query.edit_message_text(html.escape(language_saved_text()))
     await query.answer(language_saved_text())
 
 
@@ -67,4 +75,5 @@ async def _save_language(update: Update, context: PinganContext, locale: str) ->
 
 
 def language_saved_text() -> str:
+    """In the language just chosen (plain text: also a popup)."""
     return _("Done: I will speak English with you from now on.")

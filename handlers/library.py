@@ -8,18 +8,26 @@ import html
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 
-from bot import callbacks
+from bot.callbacks import CallbackData
 from bot.config_notices import AREA, DUTY_PHONE, ScheduleContent, template_fields
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
 from bot.services.errors import NotAllowed
 from bot.services.library import LibraryProblem, may_edit_library
 
-FAMILY = "lib"
 _SEPARATOR = re.compile(r"\s*[|｜]\s*")
 _PREVIEW_CHARS = 80
+
+
+class LibraryButton(CallbackData, prefix="lib"):
+    """A press in /library: a view (home, tips, months, month), or an edit (setm: a month's theme;
+    rmask then rm: remove a tip). `number` is a month (1-12) or a tip's stable number."""
+
+    action: str
+    theme: str = ""
+    number: int = 0
 
 
 def _usage() -> str:
@@ -60,10 +68,11 @@ def _preview(text: str) -> str:
 
 async def _refused(update: Update, context: PinganContext) -> bool:
     if not may_edit_library(context.roles):
-        await update.effective_message.reply_text(_("Sorry, only administrators can edit the notice library."))
+        await update.effective_message.reply_text(html.escape(_("Sorry, only administrators can edit the notice "
+                                                                "library.")))
         return True
     if update.effective_chat.type != ChatType.PRIVATE:
-        await update.effective_message.reply_text(_("Please manage notices in a private chat with me."))
+        await update.effective_message.reply_text(html.escape(_("Please manage notices in a private chat with me.")))
         return True
     return False
 
@@ -98,7 +107,7 @@ async def library(update: Update, context: PinganContext) -> None:
         return
     if sub == "month" and len(args) in (2, 3):
         if not args[1].isdigit() or not 1 <= int(args[1]) <= 12:
-            await message.reply_text(_("Months are 1 to 12."))
+            await message.reply_text(html.escape(_("Months are 1 to 12.")))
             return
         if len(args) == 2:
             await message.reply_text(**_month_choice(context, int(args[1])))
@@ -138,104 +147,107 @@ async def _text_edit(update: Update, context: PinganContext, sub: str, key: str,
 
 
 async def _edit(update: Update, context: PinganContext, action, done: str, *, preview: ScheduleContent | None = None,
-                preview_template: str | None = None, entered: str | None = None) -> bool:
+                preview_template: str | None = None, entered: str | None = None) -> None:
     """Runs one edit; says what happened (with a preview), or why not (repeating what was entered)."""
     message = update.effective_message
     try:
         result = await action()
     except NotAllowed:
-        await message.reply_text(_("Sorry, only administrators can edit the notice library."))
-        return False
+        await message.reply_text(html.escape(_("Sorry, only administrators can edit the notice library.")))
+        return
     except LibraryProblem as problem:
         text = _problem_text(problem)
         if entered:
             text += "\n\n" + _("You sent: {text}").format(text=entered)
         await message.reply_text(html.escape(text))
-        return False
-    notices = context.services.notices
+        return
+    texts = context.services.notices.texts
     if preview_template is not None:
-        template = notices.settings.patrol_templates[preview_template]
+        template = texts.settings.patrol_templates[preview_template]
         fields = template_fields(template.in_locale(context.locale)) - {AREA, DUTY_PHONE}
         preview = ScheduleContent(patrol_template=preview_template, params={f: f"[{f}]" for f in fields})
     if preview is not None:
         # A new tip is previewed itself: as if every other tip of its theme had been given.
-        others = set(notices.tip_numbers.get(preview.theme or "", [])) - {result}
-        rendered = notices.render(preview, None, context.locale, context.services.clock.now(),
-                                  used_tips=others if isinstance(result, int) else None)
-        await message.reply_text(f"{html.escape(done)}\n\n{rendered.html_text}", parse_mode=ParseMode.HTML)
+        others = set(texts.tip_numbers.get(preview.theme or "", [])) - {result}
+        rendered = texts.render(preview, None, context.locale, context.services.clock.now(),
+                                used_tips=others if isinstance(result, int) else None)
+        await message.reply_text(f"{html.escape(done)}\n\n{rendered.html_text}")
     else:
         await message.reply_text(html.escape(done))
-    return True
 
 
 # --- views ---------------------------------------------------------------------------------------
 
 def _overview(context: PinganContext) -> dict:
-    settings = context.services.notices.settings
+    settings = context.services.notices.texts.settings
     locale = context.locale
-    title = html.escape(_("Notice library"))
-    lines = [f"<b>{title}</b>", "", html.escape(_("Themes:"))]
+    heading = html.escape(_("Notice library"))
+    lines = [f"<b>{heading}</b>", "", html.escape(_("Themes:"))]
     rows = []
     for key, theme in settings.themes.items():
-        lines.append("• <code>{key}</code> — {title} ({count})".format(
-            key=html.escape(key), title=html.escape(theme.title.in_locale(locale)),
-            count=html.escape(ngettext("{count} tip", "{count} tips", len(theme.tips)).format(count=len(theme.tips)))))
+        count = ngettext("{count} tip", "{count} tips", len(theme.tips)).format(count=len(theme.tips))
+        lines.append("• " + html.escape(_("{theme} — {title} ({count})")).format(
+            theme=f"<code>{html.escape(key)}</code>", title=html.escape(theme.title.in_locale(locale)),
+            count=html.escape(count)))
         rows.append([InlineKeyboardButton(_("Tips: {theme}").format(theme=theme.title.in_locale(locale)),
-                                          callback_data=callbacks.pack(FAMILY, "tips", key))])
+                                          callback_data=LibraryButton("tips", key).pack())])
     lines += ["", html.escape(_("Patrol templates:"))]
     for key, template in settings.patrol_templates.items():
-        lines.append(f"• <code>{html.escape(key)}</code> — {html.escape(_preview(template.in_locale(locale)))}")
+        lines.append("• " + html.escape(_("{template} — {text}")).format(
+            template=f"<code>{html.escape(key)}</code>", text=html.escape(_preview(template.in_locale(locale)))))
     lines += ["", html.escape(_("Theme calendar:"))]
     for month in range(1, 13):
         theme_id = settings.theme_calendar.get(month)
         theme = settings.themes.get(theme_id) if theme_id else None
         name = theme.title.in_locale(locale) if theme else _("not set")
         lines.append(html.escape(_("Month {month}: {theme}").format(month=month, theme=name)))
-    rows.append([InlineKeyboardButton(_("Change the theme calendar"), callback_data=callbacks.pack(FAMILY, "months"))])
+    rows.append([InlineKeyboardButton(_("Change the theme calendar"), callback_data=LibraryButton("months").pack())])
     lines += ["", _usage()]
-    return {"text": "\n".join(lines), "parse_mode": ParseMode.HTML, "reply_markup": InlineKeyboardMarkup(rows)}
+    return {"text": "\n".join(lines), "reply_markup": InlineKeyboardMarkup(rows)}
 
 
 def _tips_view(context: PinganContext, theme_id: str) -> dict:
-    notices = context.services.notices
-    theme = notices.settings.themes.get(theme_id)
+    texts = context.services.notices.texts
+    theme = texts.settings.themes.get(theme_id)
     if theme is None:
-        return {"text": _("There is no theme “{theme}”. Send /library to see the themes.").format(theme=theme_id[:40])}
-    numbers = notices.tip_numbers.get(theme_id, [])
-    lines = [f"<b>{html.escape(theme.title.in_locale(context.locale))}</b> (<code>{html.escape(theme_id)}</code>)", ""]
+        return {"text": html.escape(_("There is no theme “{theme}”. Send /library to see the themes.").format(
+            theme=theme_id[:40]))}
+    numbers = texts.tip_numbers.get(theme_id, [])
+    title = html.escape(_("{title} ({theme})")).format(
+        title=f"<b>{html.escape(theme.title.in_locale(context.locale))}</b>",
+        theme=f"<code>{html.escape(theme_id)}</code>")
+    lines = [title, ""]
     rows = []
     for position, (number, tip) in enumerate(zip(numbers, theme.tips, strict=True), start=1):
         lines.append(f"{position}. {html.escape(tip.zh)}\n    {html.escape(tip.en)}")
         rows.append([InlineKeyboardButton(_("Remove tip {position}").format(position=position),
-                                          callback_data=callbacks.pack(FAMILY, "rmask", theme_id, number))])
+                                          callback_data=LibraryButton("rmask", theme_id, number).pack())])
     if not theme.tips:
         lines.append(html.escape(_("No tips yet.")))
     add = _("Add one: /library tip {theme} <Chinese text> | <English text>").format(theme=theme_id)
     lines += ["", html.escape(add)]
-    rows.append([InlineKeyboardButton(_("Back"), callback_data=callbacks.pack(FAMILY, "home"))])
-    return {"text": "\n".join(lines), "parse_mode": ParseMode.HTML, "reply_markup": InlineKeyboardMarkup(rows)}
+    rows.append([InlineKeyboardButton(_("Back"), callback_data=LibraryButton("home").pack())])
+    return {"text": "\n".join(lines), "reply_markup": InlineKeyboardMarkup(rows)}
 
 
-def _months_keyboard(context: PinganContext) -> dict:
-    rows, row = [], []
-    for month in range(1, 13):
-        row.append(InlineKeyboardButton(_("Month {month}").format(month=month),
-                                        callback_data=callbacks.pack(FAMILY, "month", month)))
-        if len(row) == 4:
-            rows.append(row)
-            row = []
-    rows.append([InlineKeyboardButton(_("Back"), callback_data=callbacks.pack(FAMILY, "home"))])
-    return {"text": _("Which month's theme should change?"), "reply_markup": InlineKeyboardMarkup(rows)}
+def _months_keyboard() -> dict:
+    buttons = [InlineKeyboardButton(_("Month {month}").format(month=month),
+                                    callback_data=LibraryButton("month", number=month).pack())
+               for month in range(1, 13)]
+    rows = [buttons[start:start + 4] for start in range(0, 12, 4)]
+    rows.append([InlineKeyboardButton(_("Back"), callback_data=LibraryButton("home").pack())])
+    return {"text": html.escape(_("Which month's theme should change?")), "reply_markup": InlineKeyboardMarkup(rows)}
 
 
 def _month_choice(context: PinganContext, month: int) -> dict:
-    settings = context.services.notices.settings
+    settings = context.services.notices.texts.settings
     rows = [[InlineKeyboardButton(("✅ " if settings.theme_calendar.get(month) == key else "")
                                   + theme.title.in_locale(context.locale),
-                                  callback_data=callbacks.pack(FAMILY, "setm", month, key))]
+                                  callback_data=LibraryButton("setm", key, month).pack())]
             for key, theme in settings.themes.items() if theme.tips]
-    rows.append([InlineKeyboardButton(_("Back"), callback_data=callbacks.pack(FAMILY, "months"))])
-    return {"text": _("Which theme for month {month}?").format(month=month), "reply_markup": InlineKeyboardMarkup(rows)}
+    rows.append([InlineKeyboardButton(_("Back"), callback_data=LibraryButton("months").pack())])
+    return {"text": html.escape(_("Which theme for month {month}?").format(month=month)),
+            "reply_markup": InlineKeyboardMarkup(rows)}
 
 
 # --- buttons -------------------------------------------------------------------------------------
@@ -243,48 +255,57 @@ def _month_choice(context: PinganContext, month: int) -> dict:
 async def library_pressed(update: Update, context: PinganContext) -> None:
     """One press in /library: views, removing a tip (after a confirmation), setting a month."""
     query = update.callback_query
-    data = callbacks.parse(query.data, FAMILY)
-    if data is None:
+    pressed = LibraryButton.parse(query.data)
+    if pressed is None or not _well_formed(pressed):
         await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
         return
     if not may_edit_library(context.roles):
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         return
-    library_ = context.services.library
-    args = data.args
     try:
-        if data.action == "home":
-            await query.edit_message_text(**_overview(context))
-        elif data.action == "tips" and len(args) == 1:
-            await query.edit_message_text(**_tips_view(context, args[0]))
-        elif data.action == "months":
-            await query.edit_message_text(**_months_keyboard(context))
-        elif data.action == "month" and len(args) == 1 and args[0].isdigit():
-            await query.edit_message_text(**_month_choice(context, int(args[0])))
-        elif data.action == "setm" and len(args) == 2 and args[0].isdigit():
-            await library_.set_month(update.effective_user.id, context.roles, int(args[0]), args[1])
-            await query.edit_message_text(**_overview(context))
-            await query.answer(_("Saved."))
-            return
-        elif data.action == "rmask" and len(args) == 2 and args[1].isdigit():
-            await query.edit_message_text(
-                _("Remove this tip from the theme? Groups will not get it any more."),
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(_("Yes, remove it"), callback_data=callbacks.pack(FAMILY, "rm", *args)),
-                    InlineKeyboardButton(_("Cancel"), callback_data=callbacks.pack(FAMILY, "tips", args[0])),
-                ]]))
-        elif data.action == "rm" and len(args) == 2 and args[1].isdigit():
-            await library_.remove_tip(update.effective_user.id, context.roles, args[0], int(args[1]))
-            await query.edit_message_text(**_tips_view(context, args[0]))
-            await query.answer(_("Tip removed."))
-            return
-        else:
-            await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
-            return
+        popup = await _apply_press(update, context, pressed)
     except NotAllowed:
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         return
     except LibraryProblem as problem:
         await query.answer(_problem_text(problem), show_alert=True)
         return
-    await query.answer()
+    await query.answer(popup)
+
+
+def _well_formed(pressed: LibraryButton) -> bool:
+    """The press names a view or an edit, with the theme or number it needs."""
+    month = 1 <= pressed.number <= 12
+    needs = {"home": True, "months": True, "month": month, "tips": bool(pressed.theme),
+             "setm": bool(pressed.theme) and month, "rmask": bool(pressed.theme), "rm": bool(pressed.theme)}
+    return needs.get(pressed.action, False)
+
+
+async def _apply_press(update: Update, context: PinganContext, pressed: LibraryButton) -> str | None:
+    """Redraws the message for the press; returns the popup to show, if any."""
+    query, library_ = update.callback_query, context.services.library
+    action, theme, number = pressed.action, pressed.theme, pressed.number
+    if action == "home":
+        await query.edit_message_text(**_overview(context))
+    elif action == "tips":
+        await query.edit_message_text(**_tips_view(context, theme))
+    elif action == "months":
+        await query.edit_message_text(**_months_keyboard())
+    elif action == "month":
+        await query.edit_message_text(**_month_choice(context, number))
+    elif action == "setm":
+        await library_.set_month(update.effective_user.id, context.roles, number, theme)
+        await query.edit_message_text(**_overview(context))
+        return _("Saved.")
+    elif action == "rmask":
+        await query.edit_message_text(
+            html.escape(_("Remove this tip from the theme? Groups will not get it any more.")),
+            reply_markup=InlineKeyboardMarkup([[
+                InlineKeyboardButton(_("Yes, remove it"), callback_data=LibraryButton("rm", theme, number).pack()),
+                InlineKeyboardButton(_("Cancel"), callback_data=LibraryButton("tips", theme).pack()),
+            ]]))
+    else:  # rm
+        await library_.remove_tip(update.effective_user.id, context.roles, theme, number)
+        await query.edit_message_text(**_tips_view(context, theme))
+        return _("Tip removed.")
+    return None

@@ -17,7 +17,17 @@ from telegram import ReplyKeyboardRemove, Update
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.dialogues import DialogueName
-from handlers import addition, alerts, case_relay, case_text, fallback, groups, notices, report, scam_check
+from handlers import (
+    addition,
+    alerts,
+    case_relay,
+    case_text,
+    fallback,
+    group_area,
+    report,
+    scam_check,
+    schedule_dialogue,
+)
 from handlers.notify import locale_of
 from storage.models import Draft
 
@@ -43,7 +53,7 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.ADDITION: DialogueRoutes(addition.claim, addition.cancel),
     DialogueName.ALERT: DialogueRoutes(alerts.claim, alerts.cancel),
     DialogueName.TIP: DialogueRoutes(alerts.claim, alerts.cancel),
-    DialogueName.SCHEDULE: DialogueRoutes(notices.claim, notices.cancel),
+    DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.claim, schedule_dialogue.cancel),
     DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
 }
 
@@ -60,7 +70,7 @@ async def open_dialogue(update: Update, context: PinganContext) -> bool:
 #: Who may claim a private message, in order.
 CLAIMANTS: tuple[Callable[[Update, PinganContext], Awaitable[bool]], ...] = (
     # A Telegram Reply to the "type the area" prompt of /groups: the reply says what it answers.
-    groups.area_reply,
+    group_area.area_reply,
     # A staff member pressed Note / Resolve / Reject / Ask on a card and now writes the text asked for.
     case_text.staff_text,
     # A Reply to a staff member's relayed question, or to the follow-up's comment prompt.
@@ -71,7 +81,7 @@ CLAIMANTS: tuple[Callable[[Update, PinganContext], Awaitable[bool]], ...] = (
     scam_check.check_forwarded,
     # Typed without Reply: the answer staff have been waiting for (a week), a group's area (30 min).
     case_relay.reporter_plain_answer,
-    groups.area_typed,
+    group_area.area_typed,
 )
 
 

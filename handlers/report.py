@@ -32,8 +32,6 @@ from storage.models import Draft
 
 logger = logging.getLogger(__name__)
 
-#: The welcome's Report button (handlers/start.py) is packed with this prefix, version-less.
-FAMILY = ReportStartButton.prefix
 # States whose question comes with a reply keyboard (share location / phone) to take away after.
 _REPLY_KEYBOARD_STATES = {State.LOCATING, State.SHARING_CONTACT}
 

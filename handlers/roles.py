@@ -5,28 +5,40 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 
-from bot import callbacks
 from bot import roles as rules
+from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.deeplinks import invite_payload, start_link
-from bot.i18n import _, gettext_in
+from bot.i18n import _, gettext_in, ngettext
 from bot.services.errors import NotAllowed, RevokeProblem
 from handlers.labels import ROLE_LABELS, parse_role, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
 from storage.models import Role
 
-INVITE_FAMILY = "inv"
-REVOKE_FAMILY = "rvk"
+
+class InviteButton(CallbackData, prefix="inv"):
+    """An invitation to make (`new`) for a role, by its stored key."""
+
+    action: str
+    role: str
+
+
+class RevokeButton(CallbackData, prefix="rvk"):
+    """Removing a role: `ask` (confirm first), `do`, or `no` (cancelled)."""
+
+    action: str
+    user_id: int = 0
+    role: str = ""
 
 
 # --- /invite ---------------------------------------------------------------------------------
 
 def _invite_keyboard(roles: list[Role]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(role_label(role), callback_data=callbacks.pack(INVITE_FAMILY, "new", role.value))]
+        [InlineKeyboardButton(role_label(role), callback_data=InviteButton("new", role.value).pack())]
         for role in roles
     ])
 
@@ -36,20 +48,22 @@ async def invite(update: Update, context: PinganContext) -> None:
     message = update.effective_message
     allowed = rules.invitable_roles(context.roles)
     if not allowed:
-        await message.reply_text(_("Only administrators, supervisors and officers can invite people."))
+        await message.reply_text(html.escape(_("Only administrators, supervisors and officers can invite people.")))
         return
     if update.effective_chat.type != ChatType.PRIVATE:
-        await message.reply_text(_("For safety, invitation links are only made in a private chat with me."))
+        await message.reply_text(html.escape(_("For safety, invitation links are only made in a private chat "
+                                               "with me.")))
         return
     if not context.args:
-        await message.reply_text(_("Which role should the new person have?"), reply_markup=_invite_keyboard(allowed))
+        await message.reply_text(html.escape(_("Which role should the new person have?")),
+                                 reply_markup=_invite_keyboard(allowed))
         return
     role = parse_role(" ".join(context.args))
     if role is None or role not in allowed:
-        await message.reply_text(
-            _("“{given}” is not a role you can invite. Please pick one:").format(given=" ".join(context.args)[:40]),
-            reply_markup=_invite_keyboard(allowed),
-        )
+        given = " ".join(context.args)[:40]
+        refusal = _("“{given}” is not a role you can invite. Please pick one:").format(given=given)
+        await message.reply_text(html.escape(refusal),
+                                 reply_markup=_invite_keyboard(allowed))
         return
     await message.reply_text(**await _invite_message(context, update.effective_user.id, role))
 
@@ -57,8 +71,8 @@ async def invite(update: Update, context: PinganContext) -> None:
 async def invite_pressed(update: Update, context: PinganContext) -> None:
     """Creates the invitation for the role button pressed (permission re-checked)."""
     query = update.callback_query
-    data = callbacks.parse(query.data, INVITE_FAMILY)
-    role = parse_role(data.args[0]) if data and data.action == "new" and len(data.args) == 1 else None
+    pressed = InviteButton.parse(query.data)
+    role = parse_role(pressed.role) if pressed is not None and pressed.action == "new" else None
     if role is None:
         await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
         return
@@ -78,8 +92,8 @@ async def _invite_message(context: PinganContext, actor_id: int, role: Role) -> 
     text = _(
         "Invitation for the role “{role}”. Send this link to the person you are inviting. "
         "It works once and expires at {expires}.\n\n{link}"
-    ).format(role=html.escape(role_label(role)), expires=expires, link=html.escape(link))
-    return {"text": text, "parse_mode": ParseMode.HTML, "disable_web_page_preview": True}
+    ).format(role=role_label(role), expires=expires, link=link)
+    return {"text": html.escape(text), "disable_web_page_preview": True}
 
 
 # --- /staff ----------------------------------------------------------------------------------
@@ -88,19 +102,26 @@ async def list_staff(update: Update, context: PinganContext) -> None:
     """Lists everyone with a role, highest role first."""
     message = update.effective_message
     if not rules.is_staff(context.roles):
-        await message.reply_text(_("Sorry, only staff can see the staff list."))
+        await message.reply_text(html.escape(_("Sorry, only staff can see the staff list.")))
         return
     members = await context.services.people.staff_and_stewards()
     if not members:
-        await message.reply_text(_("Nobody has a role yet. Use /invite to bring people in."))
+        await message.reply_text(html.escape(_("Nobody has a role yet. Use /invite to bring people in.")))
         return
-    lines = [_("Staff and volunteers ({count}):").format(count=len(members)), ""]
+    heading = ngettext("Staff and volunteers ({count}):", "Staff and volunteers ({count}):", len(members))
+    lines = [html.escape(heading.format(count=len(members))), ""]
     for member in members:
-        name = html.escape(member.first_name or str(member.user_id))
-        handle = f" @{html.escape(member.username)}" if member.username else ""
-        beat = f" · {html.escape(member.area)}" if member.area else ""
-        lines.append(f"• <b>{name}</b>{handle} — {html.escape(role_labels(member.roles))}{beat}")
-    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+        name = f"<b>{html.escape(member.first_name or str(member.user_id))}</b>"
+        if member.username:
+            name += " " + html.escape(f"@{member.username}")
+        roles = html.escape(role_labels(member.roles))
+        if member.area:
+            row = html.escape(_("{name} — {roles} · {area}")).format(name=name, roles=roles,
+                                                                      area=html.escape(member.area))
+        else:
+            row = html.escape(_("{name} — {roles}")).format(name=name, roles=roles)
+        lines.append("• " + row)
+    await message.reply_text("\n".join(lines))
 
 
 # --- /area ------------------------------------------------------------------------------------
@@ -110,23 +131,24 @@ async def set_area(update: Update, context: PinganContext) -> None:
     message = update.effective_message
     people = context.services.people
     if not rules.is_staff(context.roles):
-        await message.reply_text(_("Sorry, only staff have an area."))
+        await message.reply_text(html.escape(_("Sorry, only staff have an area.")))
         return
     wanted = " ".join(context.args or []).strip()
     if not wanted:
         current = await people.area_of(update.effective_user.id)
-        await message.reply_text(
+        await message.reply_text(html.escape(
             (_("Your area is {area}.").format(area=current) if current else _("You have no area yet."))
             + "\n"
             + _("Send /area followed by its name to set it (for example /area Riverside), or /area - to clear it.")
-        )
+        ))
         return
     if len(wanted) > 40:
-        await message.reply_text(_("Please keep the area's name to 40 characters or fewer."))
+        await message.reply_text(html.escape(_("Please keep the area's name to 40 characters or fewer.")))
         return
     area = None if wanted == "-" else wanted
     await people.set_own_area(update.effective_user.id, area)
-    await message.reply_text(_("Your area is now {area}.").format(area=area) if area else _("Your area is cleared."))
+    await message.reply_text(html.escape(_("Your area is now {area}.").format(area=area) if area
+                                  else _("Your area is cleared.")))
 
 
 # --- /revoke ---------------------------------------------------------------------------------
@@ -136,19 +158,18 @@ async def revoke(update: Update, context: PinganContext) -> None:
     message = update.effective_message
     people = context.services.people
     if not rules.invitable_roles(context.roles):
-        await message.reply_text(_("Sorry, only administrators, supervisors and officers can remove roles."))
+        await message.reply_text(html.escape(_("Sorry, only administrators, supervisors and officers can remove "
+                                               "roles.")))
         return
     if update.effective_chat.type != ChatType.PRIVATE:
-        await message.reply_text(_("Please manage roles in a private chat with me."))
+        await message.reply_text(html.escape(_("Please manage roles in a private chat with me.")))
         return
     only_user = int(context.args[0]) if len(context.args or []) == 1 and context.args[0].isdigit() else None
     if context.args and only_user is None:
         target = _parse_revoke_args(context.args)
         if target is None:
-            await message.reply_text(
-                html.escape(_("Please write it as /revoke <user id> <role>, or send /revoke alone to choose from a "
-                              "list."))
-            )
+            await message.reply_text(html.escape(_("Please write it as /revoke <user id> <role>, or send /revoke "
+                                                   "alone to choose from a list.")))
             return
         await message.reply_text(**_confirm_content(*target, await _name_of(context, target[0])))
         return
@@ -156,16 +177,16 @@ async def revoke(update: Update, context: PinganContext) -> None:
     if only_user is not None:  # /revoke <id>: that person's roles to choose from
         grants = [g for g in grants if g.user_id == only_user]
     if not grants:
-        await message.reply_text(_("There is no role you could remove right now."))
+        await message.reply_text(html.escape(_("There is no role you could remove right now.")))
         return
     rows = [
         [InlineKeyboardButton(
-            f"{g.first_name or g.user_id} — {role_label(g.role)}",
-            callback_data=callbacks.pack(REVOKE_FAMILY, "ask", g.user_id, g.role.value),
+            _("{name} — {role}").format(name=g.first_name or g.user_id, role=role_label(g.role)),
+            callback_data=RevokeButton("ask", g.user_id, g.role.value).pack(),
         )]
         for g in grants[:50]
     ]
-    await message.reply_text(_("Whose role should be removed?"), reply_markup=InlineKeyboardMarkup(rows))
+    await message.reply_text(html.escape(_("Whose role should be removed?")), reply_markup=InlineKeyboardMarkup(rows))
 
 
 def _parse_revoke_args(args: list[str]) -> tuple[int, Role] | None:
@@ -182,12 +203,10 @@ async def _name_of(context: PinganContext, user_id: int) -> str:
 
 def _confirm_content(user_id: int, role: Role, name: str) -> dict:
     return {
-        "text": _("Remove the role “{role}” from {name}?").format(role=role_label(role), name=name),
+        "text": html.escape(_("Remove the role “{role}” from {name}?").format(role=role_label(role), name=name)),
         "reply_markup": InlineKeyboardMarkup([[
-            InlineKeyboardButton(
-                _("Yes, remove it"), callback_data=callbacks.pack(REVOKE_FAMILY, "do", user_id, role.value)
-            ),
-            InlineKeyboardButton(_("Cancel"), callback_data=callbacks.pack(REVOKE_FAMILY, "no")),
+            InlineKeyboardButton(_("Yes, remove it"), callback_data=RevokeButton("do", user_id, role.value).pack()),
+            InlineKeyboardButton(_("Cancel"), callback_data=RevokeButton("no").pack()),
         ]]),
     }
 
@@ -195,18 +214,18 @@ def _confirm_content(user_id: int, role: Role, name: str) -> dict:
 async def revoke_pressed(update: Update, context: PinganContext) -> None:
     """Handles the revoke list's buttons: ask → confirm → done. Roles re-checked by the service."""
     query = update.callback_query
-    data = callbacks.parse(query.data, REVOKE_FAMILY)
-    if data is not None and data.action == "no":
-        await query.edit_message_text(_("Cancelled: nothing was changed."))
+    pressed = RevokeButton.parse(query.data)
+    if pressed is not None and pressed.action == "no":
+        await query.edit_message_text(html.escape(_("Cancelled: nothing was changed.")))
         await query.answer()
         return
-    target = _parse_revoke_args(list(data.args)) if data and data.action in ("ask", "do") else None
-    if target is None:
+    role = parse_role(pressed.role) if pressed is not None and pressed.action in ("ask", "do") else None
+    if role is None:
         await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
         return
-    user_id, role = target
+    user_id = pressed.user_id
     name = await _name_of(context, user_id)
-    if data.action == "ask":
+    if pressed.action == "ask":
         await query.edit_message_text(**_confirm_content(user_id, role, name))
         await query.answer()
         return
@@ -216,10 +235,11 @@ async def revoke_pressed(update: Update, context: PinganContext) -> None:
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         return
     except RevokeProblem as problem:
-        await query.edit_message_text(_revoke_problem_text(problem, name, role))
+        await query.edit_message_text(html.escape(_revoke_problem_text(problem, name, role)))
         await query.answer()
         return
-    await query.edit_message_text(_("Done: {name} is no longer a {role}.").format(name=name, role=role_label(role)))
+    done = _("Done: {name} is no longer a {role}.").format(name=name, role=role_label(role))
+    await query.edit_message_text(html.escape(done))
     await refresh_private_commands(context, user_id)
     await _tell_revoked(context, user_id, role)
     await query.answer()

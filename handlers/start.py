@@ -5,9 +5,8 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 
-from bot import callbacks
 from bot.context import PinganContext
 from bot.deeplinks import AlertPayload, InvitePayload, ReportPayload, parse_payload
 from bot.i18n import _, gettext_in
@@ -17,6 +16,7 @@ from handlers import alerts, report
 from handlers.labels import ROLE_LABELS, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
+from handlers.report_prompts import ReportStartButton
 from storage.models import Role
 
 
@@ -25,7 +25,7 @@ async def start(update: Update, context: PinganContext) -> None:
     chat = update.effective_chat
     if chat.type != ChatType.PRIVATE:
         await update.effective_message.reply_text(
-            _("I take reports and questions in a private chat, so nobody's details appear here."),
+            html.escape(_("I take reports and questions in a private chat, so nobody's details appear here.")),
             reply_markup=private_chat_button(context),
         )
         return
@@ -41,7 +41,7 @@ async def start(update: Update, context: PinganContext) -> None:
             await alerts.begin_tip(update, context, payload.ref)
             return
         await update.effective_message.reply_text(
-            _("That link is not valid or has expired. Here is what I can do for you:")
+            html.escape(_("That link is not valid or has expired. Here is what I can do for you:"))
         )
     text = welcome_text(context)
     draft = await context.services.intake.draft(update.effective_user.id)
@@ -49,9 +49,9 @@ async def start(update: Update, context: PinganContext) -> None:
         text += "\n\n" + html.escape(_("You have an unfinished report: tap the button below or send /report to "
                                        "continue it."))
     await update.effective_message.reply_text(
-        text, parse_mode=ParseMode.HTML, disable_web_page_preview=True,
+        text, disable_web_page_preview=True,
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-            _("📝 Report an incident or a dispute"), callback_data=callbacks.pack(report.FAMILY, "new")
+            _("📝 Report an incident or a dispute"), callback_data=ReportStartButton("new").pack()
         )]]),
     )
 
@@ -59,7 +59,7 @@ async def start(update: Update, context: PinganContext) -> None:
 async def private_only(update: Update, context: PinganContext) -> None:
     """/myreports, /cancel and the like sent in a group: they work in the private chat."""
     await update.effective_message.reply_text(
-        _("That works in a private chat with me, so nobody's details appear here."),
+        html.escape(_("That works in a private chat with me, so nobody's details appear here.")),
         reply_markup=private_chat_button(context),
     )
 
@@ -70,17 +70,18 @@ def private_chat_button(context: PinganContext) -> InlineKeyboardMarkup:
 
 
 def welcome_text(context: PinganContext) -> str:
+    """The welcome for the caller's role (HTML: the msgids carry their own <b>)."""
     person = context.person
     name = html.escape(person.first_name if person and person.first_name else _("neighbour"))
     numbers = context.services.config.emergency.numbers
-    emergency = _(
+    emergency = html.escape(_(
         "Pingan is not an emergency line. If something dangerous is happening now, call "
         "{police} (police), {fire} (fire) or {ambulance} (ambulance) at once."
     ).format(
         police=numbers.get("police", "110"),
         fire=numbers.get("fire", "119"),
         ambulance=numbers.get("ambulance", "120"),
-    )
+    ))
     roles = context.roles
     if is_staff(roles) or Role.STEWARD in roles:
         granted = [r for r in roles if r is not Role.RESIDENT]
@@ -88,22 +89,22 @@ def welcome_text(context: PinganContext) -> str:
             _("Welcome, <b>{name}</b>. You are signed in as: {roles}.").format(
                 name=name, roles=html.escape(role_labels(ordered(granted)))
             ),
-            _("New cases and alerts for your work reach you here and in the staff chat."),
-            _("Send /help to see the commands for your role."),
+            html.escape(_("New cases and alerts for your work reach you here and in the staff chat.")),
+            html.escape(_("Send /help to see the commands for your role.")),
             emergency,
         ])
     return "\n\n".join([
         _("Hello, <b>{name}</b>! I am Pingan (平安), the assistant of your community police and mediators.").format(
             name=name
         ),
-        _(
+        html.escape(_(
             "Community police and mediators use Pingan to hear about incidents and disputes "
             "privately (what you tell me is never posted in a group) and to keep your groups "
             "informed with anti-fraud tips and patrol notices."
-        ),
+        )),
         emergency,
-        _("Tap the button below, or send /report, to tell us about something. /myreports shows what you "
-          "have sent. /help lists everything; /language switches between 中文 and English."),
+        html.escape(_("Tap the button below, or send /report, to tell us about something. /myreports shows what you "
+                      "have sent. /help lists everything; /language switches between 中文 and English.")),
     ])
 
 
@@ -113,15 +114,13 @@ async def redeem_invite(update: Update, context: PinganContext, code: str) -> No
     try:
         invite = await context.services.people.redeem_invite(code, user.id)
     except InviteProblem as problem:
-        await update.effective_message.reply_text(invite_problem_text(problem))
+        await update.effective_message.reply_text(html.escape(invite_problem_text(problem)))
         return
     # The role changed: reload so the welcome and menus reflect it.
     context.person = await context.services.people.person(user.id)
-    await update.effective_message.reply_text(
+    await update.effective_message.reply_text(html.escape(
         _("Welcome to the team! You are now a {role} in Pingan. Send /help to see your commands.").format(
-            role=role_label(invite.role)
-        )
-    )
+            role=role_label(invite.role))))
     await refresh_private_commands(context, user.id)
     await tell_inviter(context, invite.created_by, user.first_name, invite.role)
 
@@ -133,6 +132,7 @@ async def tell_inviter(context: PinganContext, inviter_id: int, newcomer: str, r
 
 
 def invite_problem_text(problem: InviteProblem) -> str:
+    """Why an invitation link does not work (plain text)."""
     reason = problem.reason
     if reason is InviteProblem.Reason.EXPIRED:
         return _("This invitation has expired. Please ask the person who invited you for a new link.")

@@ -7,20 +7,19 @@ import html
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot import callbacks
+from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import N_, _, using_locale
+from bot.i18n import _, using_locale
 from bot.roles import is_staff
 from bot.services.stats import PERIODS, Figures
+from handlers.labels import PERIOD_LABELS, label
 from handlers.report_prompts import category_label
 
 logger = logging.getLogger(__name__)
 
-FAMILY = "st"
-PERIOD_LABELS = {"week": N_("This week"), "month": N_("This month"), "year": N_("This year")}
 #: What `/stats month` and the like accept, in either language.
 PERIOD_WORDS = {"week": "week", "w": "week", "周": "week", "本周": "week",
                 "month": "month", "m": "month", "月": "month", "本月": "month",
@@ -28,19 +27,27 @@ PERIOD_WORDS = {"week": "week", "w": "week", "周": "week", "本周": "week",
 ALL_AREAS, MY_AREA = "all", "mine"
 
 
+class StatsButton(CallbackData, prefix="st"):
+    """A period (week, month, year) and an area scope (all, mine) to show."""
+
+    action: str
+    period: str
+    scope: str
+
+
 async def stats_command(update: Update, context: PinganContext) -> None:
     """/stats [week|month|year]: the figures, with buttons for the period and the area."""
     message = update.effective_message
     if not is_staff(context.roles):
-        await message.reply_text(_("Sorry, only staff can see the figures."))
+        await message.reply_text(html.escape(_("Sorry, only staff can see the figures.")))
         return
     if not _may_show_here(update, context):
-        await message.reply_text(_("Figures are shown in a private chat with me or in the staff chat."))
+        await message.reply_text(html.escape(_("Figures are shown in a private chat with me or in the staff chat.")))
         return
     word = (context.args[0].lower() if context.args else "week")
     period = PERIOD_WORDS.get(word)
     if period is None:
-        await message.reply_text(_("Please choose a period: /stats week, /stats month or /stats year."))
+        await message.reply_text(html.escape(_("Please choose a period: /stats week, /stats month or /stats year.")))
         return
     await message.reply_text(**await _content(context, update.effective_user.id, period, ALL_AREAS))
 
@@ -48,16 +55,17 @@ async def stats_command(update: Update, context: PinganContext) -> None:
 async def stats_pressed(update: Update, context: PinganContext) -> None:
     """A period or area button: the same message, redrawn."""
     query = update.callback_query
-    pressed = callbacks.parse(query.data, FAMILY)
-    if (pressed is None or pressed.action != "show" or len(pressed.args) != 2 or pressed.args[0] not in PERIODS
-            or pressed.args[1] not in (ALL_AREAS, MY_AREA)):
+    pressed = StatsButton.parse(query.data)
+    if (pressed is None or pressed.action != "show" or pressed.period not in PERIODS
+            or pressed.scope not in (ALL_AREAS, MY_AREA)):
         await query.answer(_("This button has expired. Please send /stats again."), show_alert=True)
         return
     if not is_staff(context.roles):  # the button identifies; it does not authorise
         await query.answer(_("Sorry, only staff can see the figures."), show_alert=True)
         return
     try:
-        await query.edit_message_text(**await _content(context, update.effective_user.id, *pressed.args))
+        await query.edit_message_text(**await _content(context, update.effective_user.id, pressed.period,
+                                                       pressed.scope))
     except TelegramError as exc:  # "message is not modified" when the same button is pressed twice
         logger.debug("stats not redrawn: %s", exc)
     await query.answer()
@@ -72,37 +80,35 @@ async def _content(context: PinganContext, user_id: int, period: str, scope: str
     own_area = await context.services.people.area_of(user_id)
     area = own_area if scope == MY_AREA else None
     figures = await context.services.stats.figures(period, area)
-    title = _("📊 Figures: {period}").format(period=PERIOD_LABELS[period].translated().lower())
+    title = _("📊 Figures: {period}").format(period=label(PERIOD_LABELS, period).lower())
     period_buttons = [
-        InlineKeyboardButton(("• " if key == period else "") + PERIOD_LABELS[key].translated(),
-                             callback_data=callbacks.pack(FAMILY, "show", key, scope))
+        InlineKeyboardButton(("• " if key == period else "") + label(PERIOD_LABELS, key),
+                             callback_data=StatsButton("show", key, scope).pack())
         for key in PERIODS
     ]
     rows = [period_buttons]
     if own_area:
         other = ALL_AREAS if scope == MY_AREA else MY_AREA
-        label = _("All areas") if other == ALL_AREAS else _("My area: {area}").format(area=own_area)
-        rows.append([InlineKeyboardButton(label, callback_data=callbacks.pack(FAMILY, "show", period, other))])
-    return {"text": figures_text(context, figures, title), "reply_markup": InlineKeyboardMarkup(rows),
-            "parse_mode": ParseMode.HTML}
+        scope_name = _("All areas") if other == ALL_AREAS else _("My area: {area}").format(area=own_area)
+        rows.append([InlineKeyboardButton(scope_name, callback_data=StatsButton("show", period, other).pack())])
+    return {"text": figures_text(context, figures, title), "reply_markup": InlineKeyboardMarkup(rows)}
 
 
 def figures_text(context: PinganContext, figures: Figures, title: str) -> str:
-    """The figures as one message, in the current locale."""
+    """The figures as one message (HTML), in the current locale."""
     cases, followups, period = figures.cases, figures.followups, figures.period
     settings = context.services.config.reports
     span = f"{period.first_day:%Y-%m-%d} – {period.last_day:%Y-%m-%d}"
     where = figures.area or _("all areas")
-    lines = [f"<b>{html.escape(title)}</b>", html.escape(f"{span} · {where}"), ""]
-    lines.append(_("Reports received: {total} (incidents {incidents}, disputes {disputes})").format(
-        total=cases.received, incidents=cases.incidents, disputes=cases.disputes))
+    lines = [_("Reports received: {total} (incidents {incidents}, disputes {disputes})").format(
+        total=cases.received, incidents=cases.incidents, disputes=cases.disputes)]
     lines.append(_("The period before (same length): {count}").format(count=figures.previous_received))
     if cases.urgent:
         lines.append(_("Reported as happening now: {count}").format(count=cases.urgent))
     if figures.top_categories:
         top = " · ".join(f"{category_label(settings, kind, category)} {count}"
                          for kind, category, count in figures.top_categories)
-        lines.append(html.escape(_("Most reported: {list}").format(list=top)))
+        lines.append(_("Most reported: {list}").format(list=top))
     lines += ["", _("Disputes screened: {screened} · settled by mediation: {mediated} ({rate}) · "
                     "mediation failed: {failed}").format(
         screened=cases.disputes, mediated=cases.mediated, rate=_percent(figures.mediation_success),
@@ -120,7 +126,8 @@ def figures_text(context: PinganContext, figures: Figures, title: str) -> str:
                                          count=followups.rated))
     lines += ["", _("Open now: {open} · overdue: {overdue}").format(open=figures.open_now.open,
                                                                   overdue=figures.open_now.overdue)]
-    return "\n".join(lines)
+    heading = [f"<b>{html.escape(title)}</b>", html.escape(f"{span} · {where}"), ""]
+    return "\n".join(heading + [html.escape(line) for line in lines])
 
 
 def _percent(share: float | None) -> str:
@@ -140,9 +147,9 @@ async def send_briefing_if_due(context: PinganContext) -> None:
         return
     with using_locale(services.config.default_language):
         text = figures_text(context, figures, _("📊 Weekly briefing: last week"))
-        text += "\n\n" + _("Other periods: /stats")
+        text += "\n\n" + html.escape(_("Other periods: /stats"))
     try:
-        await context.bot.send_message(staff_chat, text, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(staff_chat, text)
     except TelegramError:
         # Claimed before sending (at most once); the figures stay one /stats away.
         logger.exception("the weekly briefing could not be posted to the staff chat")

@@ -202,7 +202,3 @@ class GroupService:
             detail = {k: (v.value if isinstance(v, GroupKind) else v) for k, v in settings.items()}
             await self._audit.record(now, actor_id, "group.changed", "group", group_id, detail)
         return await self._groups.by_id(group_id)
-
-    def may_manage(self, actor_roles, *, telegram_admin: bool = False) -> bool:
-        return telegram_admin or may_manage_groups(actor_roles)
-

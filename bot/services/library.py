@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config_notices import (
@@ -27,13 +26,12 @@ from bot.config_notices import (
     template_fields,
 )
 from bot.services.errors import NotAllowed, ServiceError
+from bot.services.notice_texts import NoticeTexts
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.library import LibraryRepo
 from storage.models import LibraryOverlay, Role
-
-if TYPE_CHECKING:
-    from bot.services.notices import NoticeService
+from storage.notices import ScheduleRepo
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +56,11 @@ class LibraryProblem(ServiceError):
 
 @dataclass
 class Library:
-    """The merged library: `settings` as NoticeService renders from, and each theme's tip numbers
+    """The merged library: `settings` as notices are rendered from, and each theme's tip numbers
     (aligned with `settings.themes[theme].tips`)."""
 
     settings: NoticeSettings
     tip_numbers: dict[str, list[int]] = field(default_factory=dict)
-    added_themes: set[str] = field(default_factory=set)
 
 
 def merge(base: NoticeSettings, overlay: LibraryOverlay) -> Library:
@@ -90,29 +87,32 @@ def merge(base: NoticeSettings, overlay: LibraryOverlay) -> Library:
     calendar = {**base.theme_calendar,
                 **{month: theme for month, theme in overlay.calendar.items() if theme in themes}}
     settings = base.model_copy(update={"themes": themes, "patrol_templates": templates, "theme_calendar": calendar})
-    return Library(settings, numbers, set(overlay.themes) - set(base.themes))
+    return Library(settings, numbers)
 
 
 class LibraryService:
-    def __init__(self, db: Database, clock: Clock, notices: NoticeService) -> None:
+    """Edits of the notice library by command; each one is stored, audited and put in use."""
+
+    def __init__(self, db: Database, clock: Clock, texts: NoticeTexts) -> None:
         self._db = db
         self._clock = clock
-        self._notices = notices
+        self._texts = texts
         self._repo = LibraryRepo(db)
+        self._schedules = ScheduleRepo(db)
         self._audit = AuditRepo(db)
 
     async def load(self) -> Library:
-        """Reads the edits and hands the merged library to the notice service."""
-        library = merge(self._notices.base_settings, await self._repo.overlay())
-        self._notices.use_library(library)
+        """Reads the edits and puts the merged library in use."""
+        library = merge(self._texts.base_settings, await self._repo.overlay())
+        self._texts.use(library.settings, library.tip_numbers)
         return library
 
     @property
     def settings(self) -> NoticeSettings:
-        return self._notices.settings
+        return self._texts.settings
 
     def tip_numbers(self, theme_id: str) -> list[int]:
-        return self._notices.tip_numbers.get(theme_id, [])
+        return self._texts.tip_numbers.get(theme_id, [])
 
     # --- edits -----------------------------------------------------------------------------------
 
@@ -173,7 +173,7 @@ class LibraryService:
                 raise LibraryProblem("braces") from None
         if DUTY_PHONE in fields and not self.settings.duty_phone:
             raise LibraryProblem("no_duty_phone")
-        for schedule in await self._notices.schedules():
+        for schedule in await self._schedules.all():
             content = ScheduleContent.model_validate(schedule.content)
             if content.patrol_template != template_id:
                 continue

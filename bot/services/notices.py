@@ -1,4 +1,5 @@
-"""Scheduled notices: the library (from config), schedules, occurrences and the outbox rows they make.
+"""Scheduled notices: schedules, their occurrences and the outbox rows they make (the library and
+the rendering of one notice are in bot/services/notice_texts.py).
 
 Time comes from the Clock; occurrences come from APScheduler's CronTrigger (cron is never parsed
 here). `run_due(now)` is the one entry point a timer calls: it expands every occurrence that is
@@ -9,7 +10,6 @@ delivers what is due. Tests move a ManualClock and call it.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import secrets
 from dataclasses import dataclass
@@ -19,18 +19,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import Clock
-from bot.config_notices import (
-    AREA,
-    DUTY_PHONE,
-    NoticeSettings,
-    ScheduleContent,
-    ScheduleTargets,
-    cron_problem,
-    parse_hhmm,
-)
-from bot.i18n import gettext_in
-from bot.services.errors import NotAllowed, ServiceError
+from bot.config_notices import ScheduleContent, ScheduleTargets, cron_problem, parse_hhmm
+from bot.services.errors import NotAllowed
 from bot.services.groups import GroupService, may_manage_groups
+from bot.services.notice_texts import NoticeTexts, ScheduleProblem
 from bot.services.outbox import DeliveryReport, OutboxDispatcher, Sender
 from storage.db import Database
 from storage.models import Group, GroupKind, NoticeSchedule
@@ -44,22 +36,6 @@ logger = logging.getLogger(__name__)
 _MAX_OCCURRENCES = 2000
 
 
-class ScheduleProblem(ServiceError):
-    """A schedule given by command does not work; `problems` are (key, message) pairs."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{k}: {m}" for k, m in problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class RenderedNotice:
-    html_text: str
-    image: str | None
-    tip_number: int | None = None  # the tip's stable number in its theme's rotation
-    theme: str | None = None
-
-
 @dataclass
 class RunReport:
     occurrences: int = 0
@@ -69,23 +45,21 @@ class RunReport:
 
 
 class NoticeService:
-    def __init__(self, db: Database, clock: Clock, settings: NoticeSettings, *, timezone: str,
+    """Schedules, their occurrences, and the outbox rows each occurrence makes."""
+
+    def __init__(self, db: Database, clock: Clock, texts: NoticeTexts, *, timezone: str,
                  default_language: str, groups: GroupService, sender: Sender | None = None) -> None:
         self._db = db
         self._clock = clock
-        #: The library in the config file; `settings` is it with the edits made by command
-        #: layered over (LibraryService.load), and is what schedules and previews use.
-        self.base_settings = settings
-        self.settings = settings
-        self.tip_numbers: dict[str, list[int]] = {key: list(range(len(theme.tips)))
-                                                  for key, theme in settings.themes.items()}
+        #: The library in use and the rendering of notices (shared with LibraryService).
+        self.texts = texts
         self.timezone = timezone
         self._default_language = default_language
         self._groups = groups
         self._schedules = ScheduleRepo(db)
         self._rotation = RotationRepo(db)
         self._outbox = OutboxRepo(db)
-        self.grace = timedelta(minutes=settings.grace_minutes)
+        self.grace = timedelta(minutes=texts.base_settings.grace_minutes)
         self.dispatcher = OutboxDispatcher(
             db, clock, grace=self.grace, sender=sender,
             on_forbidden=self._group_forbidden,
@@ -96,22 +70,17 @@ class NoticeService:
 
     # --- start-up ------------------------------------------------------------------------------
 
-    def use_library(self, library) -> None:
-        """The merged library (bot/services/library.py) from now on."""
-        self.settings = library.settings
-        self.tip_numbers = library.tip_numbers
-
     async def load_config_schedules(self) -> None:
         """Config-defined schedules are re-read at every start (new ones start from now)."""
         now = self._clock.now()
         async with self._db.transaction():
-            for schedule in self.settings.schedules:
+            for schedule in self.texts.base_settings.schedules:
                 await self._schedules.upsert_from_config(
                     schedule.id, schedule.cron, schedule.timezone or self.timezone,
                     schedule.targets.model_dump(mode="json"), schedule.content.model_dump(mode="json"),
                     schedule.paused, now,
                 )
-            await self._schedules.delete_config_except([s.id for s in self.settings.schedules])
+            await self._schedules.delete_config_except([s.id for s in self.texts.base_settings.schedules])
 
     # --- schedules -----------------------------------------------------------------------------
 
@@ -121,19 +90,20 @@ class NoticeService:
     async def schedule(self, schedule_id: str) -> NoticeSchedule | None:
         return await self._schedules.get(schedule_id)
 
-    def check_schedule(self, cron: str, targets: ScheduleTargets, content: ScheduleContent) -> list[tuple[str, str]]:
+    def _problems(self, cron: str, content: ScheduleContent) -> list[tuple[str, str]]:
+        """What is wrong with a schedule given by command: its cron, what its content refers to."""
         problems = []
         cron_error = cron_problem(cron, self.timezone)
         if cron_error:
             problems.append(("cron", cron_error))
-        problems += self.settings.content_problems(content)
+        problems += self.texts.settings.content_problems(content)
         return problems
 
     async def add_schedule(self, actor_id: int, actor_roles, cron: str, targets: ScheduleTargets,
                            content: ScheduleContent) -> NoticeSchedule:
         _require_manager(actor_roles)
         cron = " ".join(cron.split())
-        problems = self.check_schedule(cron, targets, content)
+        problems = self._problems(cron, content)
         if problems:
             raise ScheduleProblem(problems)
         schedule_id = f"s-{secrets.token_hex(3)}"
@@ -157,53 +127,8 @@ class NoticeService:
     def next_runs(self, schedule: NoticeSchedule, count: int = 3, after: datetime | None = None) -> list[datetime]:
         return next_fire_times(schedule.cron, schedule.timezone, after or self._clock.now(), count)
 
-    # --- the library and rendering -------------------------------------------------------------
-
     def locale_of(self, group: Group) -> str:
         return group.language or self._default_language
-
-    def render(self, content: ScheduleContent, group: Group | None, locale: str, moment: datetime,
-               used_tips: set[int] | None = None, timezone: str | None = None) -> RenderedNotice:
-        """The message for one group (or a preview when `group` is None), HTML-escaped. `used_tips`
-        are the tip numbers the group has had; the first tip not among them is chosen."""
-        if content.patrol_template is not None:
-            template = self.settings.patrol_templates[content.patrol_template]
-            values = dict(content.params)
-            if self.settings.duty_phone:
-                values[DUTY_PHONE] = self.settings.duty_phone
-            values[AREA] = (group.area or group.title) if group is not None else \
-                gettext_in(locale, "your area")
-            body = html.escape(template.in_locale(locale)).format_map(
-                _KeepMissing({k: html.escape(v) for k, v in values.items()}))
-            header = gettext_in(locale, "Patrol notice")
-            return RenderedNotice(f"<b>{html.escape(header)}</b>\n\n{body}", template.image)
-        theme_id = content.theme if content.theme is not None else self.theme_of_month(moment, timezone)
-        theme = self.settings.themes[theme_id]
-        numbers = self.tip_numbers.get(theme_id) or list(range(len(theme.tips)))
-        if not theme.tips:
-            raise ScheduleProblem([("content.theme", f"theme {theme_id!r} has no tips")])
-        used = used_tips or set()
-        fresh = [position for position, number in enumerate(numbers) if number not in used]
-        position = fresh[0] if fresh else 0
-        header = gettext_in(locale, "Anti-fraud reminder: {theme}").format(theme=theme.title.in_locale(locale))
-        tip = theme.tips[position].in_locale(locale)
-        return RenderedNotice(f"<b>{html.escape(header)}</b>\n\n{html.escape(tip)}", theme.image, numbers[position],
-                              theme_id)
-
-    def theme_of_month(self, moment: datetime, timezone: str | None = None) -> str:
-        month = moment.astimezone(ZoneInfo(timezone or self.timezone)).month
-        theme = self.settings.theme_calendar.get(month)
-        if theme is None:  # a month without a theme: the nearest earlier month's
-            for back in range(1, 12):
-                theme = self.settings.theme_calendar.get((month - back - 1) % 12 + 1)
-                if theme:
-                    break
-        if theme is None:
-            raise ScheduleProblem([("content.theme_calendar", "notices.theme_calendar is empty")])
-        return theme
-
-    def preview(self, content: ScheduleContent, locale: str) -> RenderedNotice:
-        return self.render(content, None, locale, self._clock.now())
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -274,7 +199,7 @@ class NoticeService:
             if content.patrol_template is None:
                 for zone in zones:
                     theme_ids[zone] = content.theme if content.theme is not None else \
-                        self.theme_of_month(occurrence, zone)
+                        self.texts.theme_of_month(occurrence, zone)
                 for theme_id in set(theme_ids.values()):
                     used_by_theme[theme_id] = await self._rotation.used_by_group(theme_id)
             rows, tips, start_over = [], {}, []
@@ -282,11 +207,11 @@ class NoticeService:
                 zone = self.zone_of(group, schedule)
                 theme_id = theme_ids.get(zone)
                 used = used_by_theme[theme_id].get(group.id, set()) if theme_id is not None else set()
-                if theme_id is not None and not set(self.tip_numbers.get(theme_id, [])) - used:
+                if theme_id is not None and not set(self.texts.tip_numbers.get(theme_id, [])) - used:
                     start_over.append((theme_id, group.id))  # every tip given: start again
                     used = set()
                 locale = self.locale_of(group)
-                notice = self.render(content, group, locale, occurrence, used, zone)
+                notice = self.texts.render(content, group, locale, occurrence, used, zone)
                 key = outbox_key(schedule.id, occurrence, group.id)
                 rows.append({"key": key, "schedule_id": schedule.id, "occurrence": occurrence, "group_id": group.id,
                              "chat_id": group.chat_id, "locale": locale, "text": notice.html_text,
@@ -315,7 +240,7 @@ class NoticeService:
     def quiet_hours_of(self, group: Group) -> tuple[time, time] | None:
         if group.quiet_start and group.quiet_end:
             return parse_hhmm(group.quiet_start), parse_hhmm(group.quiet_end)
-        return self.settings.quiet_times()
+        return self.texts.settings.quiet_times()
 
     def after_quiet_hours(self, group: Group, moment: datetime, timezone: str) -> datetime:
         """`moment`, or the end of the quiet period it falls in (group's own, else the deployment's),
@@ -350,11 +275,6 @@ class NoticeService:
 
     async def outbox_counts(self):
         return await self._outbox.counts()
-
-
-class _KeepMissing(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def _require_manager(actor_roles) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.i18n import gettext_in
 from tests.harness import button_texts, button_urls
 
 
@@ -178,3 +179,22 @@ async def test_an_area_typed_without_reply_answers_the_latest_prompt(pingan, emu
     await admin.reply()  # the panel again
     clock.advance(timedelta(minutes=31))
     assert "Area set" not in (await admin.ask("North Gate"))["text"]  # answered once; and too late anyway
+
+
+async def test_titles_and_areas_are_shown_exactly_as_typed(pingan, emulator, make_user, admin):
+    owner = make_user("Owner", language_code="en")
+    chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id], member_ids=[admin.user_id],
+                                       title="<i>Tom</i> & Jerry")
+    listing = await admin.ask("/groups")
+    assert "<i>Tom</i> & Jerry" in listing["text"]
+    await admin.click(listing, text="<i>Tom</i> & Jerry")
+    assert "Settings of “<i>Tom</i> & Jerry”" in admin.current(listing)["text"]
+    await admin.click(listing, text="Area")
+    assert "Which area is “<i>Tom</i> & Jerry” in?" in admin.current(listing)["text"]
+    await admin.click(listing, text="Type another name")
+    await admin.reply()  # the prompt
+    assert (await admin.ask("<b>East & West"))["text"] == "Area set to “<b>East & West”."
+    assert "Area: <b>East & West" in (await admin.reply())["text"]  # the panel again
+    reply = await admin.in_chat(chat_id).ask("/setup area a < b & c")
+    assert reply["text"] == gettext_in("zh", "Area set to “{area}”.").format(area="a < b & c")
+    assert "a < b & c" in (await admin.ask("/groups"))["text"]

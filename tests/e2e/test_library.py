@@ -40,7 +40,7 @@ async def test_rotation_with_tips_added_and_removed(pingan, admin, emulator, clo
     actions = [r["action"] for r in await pingan.services.db.fetch_all("SELECT action FROM audit_log")]
     assert "notice.tip_added" in actions and "notice.tip_removed" in actions
     await pingan.restart()  # the edits are in the database, over the config
-    assert [t.en for t in pingan.services.notices.settings.themes["loans"].tips] == [
+    assert [t.en for t in pingan.services.notices.texts.settings.themes["loans"].tips] == [
         "Tip 0 <script>", "Tip 1 <script>", "New tip: never transfer <money>"]
 
 
@@ -52,7 +52,7 @@ async def test_themes_templates_and_calendar(pingan, admin, make_user):
     await admin.ask("/library tip elderly 保健品推销要警惕 | Beware of health-product sales talks")
     month = await admin.ask("/library month 4")
     await admin.click(month, text="Scams on the elderly")
-    assert pingan.services.notices.settings.theme_calendar[4] == "elderly"
+    assert pingan.services.notices.texts.settings.theme_calendar[4] == "elderly"
     assert "Month 4: Scams on the elderly" in admin.current(month)["text"]
     preview = await admin.ask("/notice preview elderly")
     assert preview["text"] == "Anti-fraud reminder: Scams on the elderly\n\nBeware of health-product sales talks"
@@ -77,8 +77,17 @@ async def test_themes_templates_and_calendar(pingan, admin, make_user):
     resident = make_user("Resident", language_code="en")
     refusal = await resident.ask("/library tip loans a | b")
     assert "only administrators" in refusal["text"]
-    answer = await resident.forge_press(refusal, "lib:rm:loans:0")
+    answer = await resident.forge_press(refusal, "lib:1:rm:loans:0")
     assert "not allowed" in answer["text"]
-    assert len(pingan.services.notices.settings.themes["loans"].tips) == 3
+    assert len(pingan.services.notices.texts.settings.themes["loans"].tips) == 3
     reply = await admin.ask("/library tip loans only chinese")
     assert "both languages" in reply["text"]
+
+
+async def test_a_tip_typed_with_markup_characters_is_shown_exactly(pingan, admin):
+    added = await admin.ask("/library tip loans <b>提示 & 更多 | <b>Tip & more</b>")
+    assert added["text"].startswith("Tip added to loans.") and "<b>Tip & more</b>" in added["text"]
+    view = await admin.ask("/library tips loans")
+    assert "<b>提示 & 更多\n    <b>Tip & more</b>" in view["text"]
+    refused = await admin.ask("/library tip nothing <b>a | b & c")
+    assert "You sent: <b>a | b & c" in refused["text"]

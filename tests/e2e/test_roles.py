@@ -79,7 +79,7 @@ async def test_officer_may_invite_stewards_only(pingan, admin, make_user):
     reply = await officer.ask("/invite admin")
     assert "not a role you can invite" in reply["text"]
     # A forged button for a role the officer may not hand out.
-    answer = await officer.forge_press(prompt, "inv:new:admin")
+    answer = await officer.forge_press(prompt, "inv:1:new:admin")
     assert "not allowed" in answer["text"]
     assert LINK.search((await officer.ask("/invite 平安管家"))["text"])
 

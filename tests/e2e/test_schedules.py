@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.services.dialogues import DialogueName
+from handlers.schedule_prompts import NewScheduleButton
 from tests.e2e.test_notices import _notices, config, groups  # noqa: F401 - shared fixtures
 from tests.harness import button_texts
 
@@ -23,7 +24,7 @@ async def test_residents_cannot_manage_schedules(pingan, admin, make_user):
     for command in ("/schedules", "/notice preview", "/schedules add"):
         assert "only officers and administrators" in (await resident.ask(command))["text"]
     listing = await admin.ask("/schedules")
-    answer = await resident.forge_press(listing, "sch:pause:morning-tips")
+    answer = await resident.forge_press(listing, "sch:1:pause:morning-tips")
     assert "not allowed" in answer["text"]
     assert not (await pingan.services.notices.schedule("morning-tips")).paused
 
@@ -127,4 +128,43 @@ async def test_a_draft_left_too_long_is_dropped_politely(pingan, admin, clock):
     answer = await admin.click(what, text="Tips: Loan scams")
     assert not answer.get("show_alert")
     assert "no answer for a while" in (await admin.reply())["text"]
+    assert await pingan.services.dialogues.get(admin.user_id, DialogueName.SCHEDULE) is None
+
+
+async def test_values_typed_in_the_dialogue_are_shown_exactly_and_back_asks_again(pingan, admin, groups):  # noqa: F811
+    await admin.send("/schedules add")
+    what = await admin.reply()
+    assert button_texts(what)[-1] == "Cancel"  # the first question: no Back
+    await admin.click(what, text="Patrol notice: night")
+    await admin.reply()  # the placeholder's value?
+    when = await admin.ask("<b>21:00 & later")
+    assert button_texts(when)[-2:] == ["Back", "Cancel"]
+    await admin.click(when, text="Back")
+    again = await admin.reply()
+    assert "patrol_time" in again["text"]
+    stale = await admin.forge_press(what, NewScheduleButton("tpl", "night").pack())
+    assert "already answered" in stale["text"]
+    when = await admin.ask("<b>21:00 & later")
+    await admin.click(when, text="Every day at 21:00")
+    kinds = await admin.reply()
+    await admin.click(kinds, text="All kinds")
+    await admin.reply()  # which areas?
+    preview = await admin.ask("<i>Riverside</i> & Hill")
+    assert "Groups: all kinds of group; <i>Riverside</i> & Hill" in preview["text"]
+    assert "your area: patrol tonight <b>21:00 & later, duty phone 0851-110" in preview["text"]
+    await admin.click(preview, text="Save")
+    await admin.reply()  # saved
+    listing = await admin.ask("/schedules")
+    assert "Patrol notice “night” (patrol_time=<b>21:00 & later)" in listing["text"]
+    assert "all kinds of group; <i>Riverside</i> & Hill" in listing["text"]
+
+
+async def test_the_cancel_button_on_a_question_keeps_nothing(pingan, admin):
+    await admin.send("/schedules add")
+    what = await admin.reply()
+    await admin.click(what, text="Tips: Loan scams")
+    when = await admin.reply()
+    answer = await admin.click(when, text="Cancel")
+    assert answer["text"] == "Cancelled: nothing was saved."
+    assert button_texts(admin.current(when)) == []
     assert await pingan.services.dialogues.get(admin.user_id, DialogueName.SCHEDULE) is None

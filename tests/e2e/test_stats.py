@@ -60,7 +60,7 @@ async def test_staff_see_the_period_and_area_figures(team, clock, pingan, make_u
 async def test_figures_are_staff_only_and_stay_out_of_residents_groups(team, emulator):
     refused = await team.resident.ask("/stats")
     assert refused["text"] == "Sorry, only staff can see the figures."
-    forged = await team.resident.forge_press(refused, "st:show:year:all")  # a modified client's press
+    forged = await team.resident.forge_press(refused, "st:1:show:year:all")  # a modified client's press
     assert forged["text"] == "Sorry, only staff can see the figures."
     in_group = await (await join_group(team.officer, "Sunny Garden homeowners")).ask("/stats")  # group's language
     assert in_group["text"] == gettext_in("zh", "Figures are shown in a private chat with me or in the staff chat.")

@@ -11,6 +11,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.config_notices import NoticeSettings, ScheduleContent, ScheduleTargets
 from bot.services.groups import GroupService
+from bot.services.notice_texts import NoticeTexts
 from bot.services.notices import NoticeService, end_of_quiet, next_fire_times, outbox_key
 from bot.services.outbox import SendResult, SendStatus
 from storage.db import Database
@@ -68,7 +69,8 @@ class World:
         self.notices = self._service()
 
     def _service(self) -> NoticeService:
-        return NoticeService(self.db, self.clock, self.settings, timezone="Asia/Shanghai",
+        texts = NoticeTexts(self.settings, self.clock, timezone="Asia/Shanghai")
+        return NoticeService(self.db, self.clock, texts, timezone="Asia/Shanghai",
                              default_language="zh", groups=self.groups, sender=self.sender)
 
     def restart(self) -> NoticeService:
@@ -347,7 +349,7 @@ async def test_schedules_from_config_are_reread_and_checked(world):
 
 async def test_add_schedule_refuses_residents_and_bad_content(world):
     from bot.services.errors import NotAllowed
-    from bot.services.notices import ScheduleProblem
+    from bot.services.notice_texts import ScheduleProblem
 
     with pytest.raises(NotAllowed):
         await world.notices.add_schedule(2, frozenset({Role.RESIDENT}), "0 10 * * *", ScheduleTargets(),

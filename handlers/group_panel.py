@@ -1,0 +1,235 @@
+"""A group's settings panel: kind, language, quiet hours, area, pausing notices — one message of
+buttons, shown by /setup in the group or /groups in private, edited in place as it is used.
+
+Every press is re-authorised: the presser must be a Pingan officer or administrator, or — when
+pressing in the group itself — one of that group's Telegram administrators.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+
+from telegram import ChatMember, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.callbacks import CallbackData
+from bot.context import PinganContext
+from bot.i18n import _, current_locale
+from bot.services.errors import NotAllowed
+from bot.services.groups import may_manage_groups
+from handlers.labels import GROUP_NOTICES_LABELS, GROUP_PANEL_STATE_LABELS, LANGUAGE_NAMES, kind_label, label
+from storage.models import Group, GroupKind
+
+logger = logging.getLogger(__name__)
+
+QUIET_PRESETS = ("22:00-07:00", "21:00-07:00", "23:00-06:00")
+
+
+class GroupButton(CallbackData, prefix="grp", legacy=True):
+    """A press on a settings panel. Panels stay in groups for months: the fields keep the order of
+    the version-less `grp:action:group_id[:value]` they were first posted with."""
+
+    action: str
+    group_id: int
+    #: A kind, a language code, a quiet-hours preset (2200-0700 or off), 1/0 to pause or resume
+    #: notices, or an area's key (`area_key`).
+    value: str = ""
+
+
+def area_key(area: str) -> str:
+    """A short stable key for an area name (names are free text; callback data is not)."""
+    return hashlib.sha1(area.encode()).hexdigest()[:12]
+
+
+async def may_change(update: Update, context: PinganContext, group: Group) -> bool:
+    """A Pingan officer or administrator, or (in the group itself) one of its Telegram administrators."""
+    if may_manage_groups(context.roles):
+        return True
+    chat = update.effective_chat
+    if chat is not None and chat.id == group.chat_id:
+        return await _is_telegram_admin(context, group.chat_id, update.effective_user.id)
+    return False
+
+
+async def _is_telegram_admin(context: PinganContext, chat_id: int, user_id: int) -> bool:
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        logger.info("could not check the admins of %s: %s", chat_id, exc)
+        return False
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+# --- what the panel shows ------------------------------------------------------------------------
+
+def panel(group: Group, context: PinganContext) -> dict:
+    """The panel message: the settings (HTML) and their buttons."""
+    config = context.services.config
+    return {"text": panel_text(group, config.default_language, config.timezone), "reply_markup": _panel_keyboard(group)}
+
+
+def panel_text(group: Group, default_language: str, default_timezone: str) -> str:
+    quiet = (f"{group.quiet_start}–{group.quiet_end}" if group.quiet_start and group.quiet_end
+             else _("deployment default"))
+    timezone = group.timezone or _("{timezone} (deployment default)").format(timezone=default_timezone)
+    title = html.escape(_("Settings of “{title}”")).format(title=html.escape(group.title or str(group.chat_id)))
+    lines = [
+        _("Kind: {kind}").format(kind=kind_label(group.kind)),
+        _("Area: {area}").format(area=group.area or _("not set")),
+        _("Language: {language}").format(language=LANGUAGE_NAMES[group.language or default_language]),
+        _("Quiet hours: {quiet}").format(quiet=quiet),
+        _("Time zone: {timezone}").format(timezone=timezone),
+        _("Notices: {state}").format(state=label(GROUP_NOTICES_LABELS, group.notices_paused)),
+        _("State: {state}").format(state=label(GROUP_PANEL_STATE_LABELS, group.active)),
+    ]
+    return f"<b>{title}</b>\n\n" + "\n".join(html.escape(line) for line in lines)
+
+
+def _panel_keyboard(group: Group) -> InlineKeyboardMarkup:
+    gid = group.id
+    if group.notices_paused:
+        pause = InlineKeyboardButton(_("Resume notices"), callback_data=GroupButton("pause", gid, "0").pack())
+    else:
+        pause = InlineKeyboardButton(_("Pause notices"), callback_data=GroupButton("pause", gid, "1").pack())
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(_("Kind"), callback_data=GroupButton("kinds", gid).pack()),
+         InlineKeyboardButton(_("Language"), callback_data=GroupButton("langs", gid).pack())],
+        [InlineKeyboardButton(_("Quiet hours"), callback_data=GroupButton("quiets", gid).pack()), pause],
+        [InlineKeyboardButton(_("Area"), callback_data=GroupButton("areas", gid).pack())],
+    ])
+
+
+def _back(group: Group) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(_("Back"), callback_data=GroupButton("show", group.id).pack())]
+
+
+def _kinds(group: Group) -> dict:
+    rows = [[InlineKeyboardButton(kind_label(kind), callback_data=GroupButton("kind", group.id, kind.value).pack())]
+            for kind in GroupKind]
+    return {"text": html.escape(_("What kind of group is “{title}”?").format(title=group.title)),
+            "reply_markup": InlineKeyboardMarkup([*rows, _back(group)])}
+
+
+def _languages(group: Group) -> dict:
+    row = [InlineKeyboardButton(name, callback_data=GroupButton("lang", group.id, code).pack())
+           for code, name in LANGUAGE_NAMES.items()]
+    return {"text": html.escape(_("Which language should I use in “{title}”?").format(title=group.title)),
+            "reply_markup": InlineKeyboardMarkup([row, _back(group)])}
+
+
+def _quiet_hours(group: Group) -> dict:
+    rows = [[InlineKeyboardButton(preset.replace("-", "–"),
+                                  callback_data=GroupButton("quiet", group.id, preset.replace(":", "")).pack())]
+            for preset in QUIET_PRESETS]
+    rows.append([InlineKeyboardButton(_("Use the deployment default"),
+                                      callback_data=GroupButton("quiet", group.id, "off").pack())])
+    text = _("Quiet hours for “{title}”: notices due then wait until they end.").format(title=group.title)
+    return {"text": html.escape(text), "reply_markup": InlineKeyboardMarkup([*rows, _back(group)])}
+
+
+async def _area_choices(context: PinganContext) -> list[str]:
+    """Areas offered as buttons: the configured compounds, then those other groups have."""
+    choices: list[str] = []
+    for area in [*context.services.config.reports.areas, *await context.services.groups.known_areas()]:
+        if area not in choices:
+            choices.append(area)
+    return choices[:12]
+
+
+async def _areas(context: PinganContext, group: Group, private: bool) -> dict:
+    rows = [[InlineKeyboardButton(("✅ " if area == group.area else "") + area,
+                                  callback_data=GroupButton("area", group.id, area_key(area)).pack())]
+            for area in await _area_choices(context)]
+    if private:
+        rows.append([InlineKeyboardButton(_("Type another name"),
+                                          callback_data=GroupButton("areatype", group.id).pack())])
+    text = html.escape(_("Which area is “{title}” in?").format(title=group.title))
+    if not private:
+        text += "\n" + html.escape(_("Or send /setup area followed by the name."))
+    return {"text": text, "reply_markup": InlineKeyboardMarkup([*rows, _back(group)])}
+
+
+# --- presses -------------------------------------------------------------------------------------
+
+async def panel_pressed(update: Update, context: PinganContext) -> None:
+    """One press on a settings panel: re-authorised, then applied, then the panel redrawn."""
+    query = update.callback_query
+    pressed = GroupButton.parse(query.data)
+    group = await context.services.groups.by_id(pressed.group_id) if pressed is not None else None
+    if group is None:
+        await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
+        return
+    if not await may_change(update, context, group):
+        await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
+        return
+    private = update.effective_chat.type == ChatType.PRIVATE
+    views = {"kinds": lambda: _kinds(group), "langs": lambda: _languages(group),
+             "quiets": lambda: _quiet_hours(group), "show": lambda: panel(group, context)}
+    if pressed.action in views:
+        await query.edit_message_text(**views[pressed.action]())
+    elif pressed.action == "areas":
+        await query.edit_message_text(**await _areas(context, group, private))
+    elif pressed.action == "areatype" and private:
+        await query.answer()
+        await _ask_for_area(update, context, group)
+        return
+    else:
+        change = await _change_pressed(context, pressed)
+        if change is None:
+            await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
+            return
+        await _apply(update, context, group, change)
+        return
+    await query.answer()
+
+
+async def _change_pressed(context: PinganContext, pressed: GroupButton) -> dict | None:
+    """The settings a press changes, or None if it names none (stale, or forged)."""
+    action, value = pressed.action, pressed.value
+    if action == "kind" and value in {k.value for k in GroupKind}:
+        return {"kind": GroupKind(value)}
+    if action == "lang" and value in LANGUAGE_NAMES:
+        return {"language": value}
+    if action == "quiet" and value == "off":
+        return {"quiet_start": None, "quiet_end": None}
+    if action == "quiet" and len(value) == 9 and value[4] == "-":
+        return {"quiet_start": f"{value[:2]}:{value[2:4]}", "quiet_end": f"{value[5:7]}:{value[7:]}"}
+    if action == "pause" and value in ("0", "1"):
+        return {"notices_paused": value == "1"}
+    if action == "area":
+        # Re-resolved from the key: the list may have changed since the button was drawn.
+        found = [area for area in await _area_choices(context) if area_key(area) == value]
+        return {"area": found[0]} if found else None
+    return None
+
+
+async def _apply(update: Update, context: PinganContext, group: Group, change: dict) -> None:
+    query = update.callback_query
+    try:
+        group = await context.services.groups.change(group.id, update.effective_user.id, context.roles,
+                                                     telegram_admin=True, **change)
+    except (NotAllowed, ValueError):
+        await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
+        return
+    if "language" in change and update.effective_chat.id == group.chat_id:
+        # The group now reads another language: the panel answers in it at once.
+        context.locale = group.language
+        current_locale.set(group.language)
+    await query.edit_message_text(**panel(group, context))
+    await query.answer(_("Saved."))
+
+
+async def _ask_for_area(update: Update, context: PinganContext, group: Group) -> None:
+    """Sends the prompt whose reply (or the next text typed) is the group's area (handlers/group_area.py)."""
+    chat_id = update.effective_chat.id
+    prompt = await context.bot.send_message(
+        chat_id, html.escape(_("Reply to this message with the area of “{title}”.").format(title=group.title)),
+        reply_markup=ForceReply(selective=True))
+    try:
+        await context.services.groups.ask_area(group.id, update.effective_user.id, context.roles,
+                                               prompt.chat_id, prompt.message_id)
+    except NotAllowed:
+        await context.bot.send_message(chat_id, html.escape(_("Sorry, you are not allowed to do this.")))
