@@ -14,8 +14,10 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from handlers import alerts as alerts_
 from handlers import (
+    alert_compose,
+    alert_manage,
+    alert_tips,
     case_actions,
     case_card,
     fallback,
@@ -73,10 +75,11 @@ def register(application: Application) -> None:
         CommandHandler("groups", groups_.list_groups),
         CommandHandler("schedules", notices_.list_schedules),
         CommandHandler("notice", notices_.notice),
-        CommandHandler("alert", alerts_.alert_command),
-        CommandHandler("alerts", alerts_.list_alerts),
-        CallbackQueryHandler(alerts_.on_button, pattern=callbacks.pattern(alerts_.FAMILY)),
-        CallbackQueryHandler(alerts_.on_manage_button, pattern=callbacks.pattern(alerts_.MANAGE_FAMILY)),
+        CommandHandler("alert", alert_compose.alert_command),
+        CommandHandler("alerts", alert_manage.list_alerts),
+        CallbackQueryHandler(alert_compose.on_button, pattern=alert_compose.AlertButton.pattern()),
+        CallbackQueryHandler(alert_manage.on_manage_button, pattern=alert_manage.ManageButton.pattern()),
+        CallbackQueryHandler(alert_tips.on_button, pattern=alert_tips.TipButton.pattern()),
         CommandHandler("library", library_.library),
         CallbackQueryHandler(library_.library_pressed, pattern=callbacks.pattern(library_.FAMILY)),
         CallbackQueryHandler(groups_.panel_pressed, pattern=callbacks.pattern(groups_.FAMILY)),

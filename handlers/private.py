@@ -17,7 +17,7 @@ from telegram import ReplyKeyboardRemove, Update
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.dialogues import DialogueName
-from handlers import alerts, case_actions, fallback, groups, notices, report
+from handlers import alert_compose, alert_tips, case_actions, fallback, groups, notices, report
 from handlers.notify import locale_of
 from storage.models import Draft
 
@@ -41,8 +41,9 @@ class DialogueRoutes:
 DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.REPORT: DialogueRoutes(report.claim, report.cancel, report.remind, report.expired),
     DialogueName.ADDITION: DialogueRoutes(report.claim, report.cancel),
-    DialogueName.ALERT: DialogueRoutes(alerts.claim, alerts.cancel),
-    DialogueName.TIP: DialogueRoutes(alerts.claim, alerts.cancel),
+    DialogueName.ALERT: DialogueRoutes(alert_compose.claim, alert_compose.cancel, alert_compose.remind,
+                                       alert_compose.expired),
+    DialogueName.TIP: DialogueRoutes(alert_tips.claim, alert_tips.cancel, expired=alert_tips.expired),
     DialogueName.SCHEDULE: DialogueRoutes(notices.claim, notices.cancel),
 }
 

@@ -226,9 +226,9 @@ async def test_alerts_go_ahead_of_queued_notices(pingan, emulator, officer, grou
     order = []
     original = OutboxDispatcher._deliver_one
 
-    async def note(self, entry, now, report):
+    async def note(self, entry, now, report, **hooks):
         order.append(entry.priority)
-        return await original(self, entry, now, report)
+        return await original(self, entry, now, report, **hooks)
 
     # Queue a routine notice for every group, due now, then an alert: the alert rows go first.
     rows = [{"key": f"notice:test:{chat}", "schedule_id": None, "occurrence": clock.now(), "group_id": g.id,
