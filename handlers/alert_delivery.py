@@ -63,7 +63,7 @@ async def retry_delivery(context: PinganContext) -> None:
 
 # --- previews ------------------------------------------------------------------------------
 
-async def send_alert_message(context: PinganContext, chat_id: int, text: str, photos: list[str], button: str,
+async def _send_alert_message(context: PinganContext, chat_id: int, text: str, photos: list[str], button: str,
                              link: str) -> Message:
     """One alert message as the groups get it: its photos, its HTML text and the tip button."""
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(button, url=link)]])
@@ -81,6 +81,6 @@ async def send_previews(context: PinganContext, chat_id: int, *, kind: str, text
     groups = await alerts.target_groups(targets)
     link = tip_link_for(context)(ref)
     for locale in alerts.preview_locales(groups):
-        await send_alert_message(context, chat_id, alerts.render(kind, text, expires_at, locale), photos,
+        await _send_alert_message(context, chat_id, alerts.render(kind, text, expires_at, locale), photos,
                                  alerts.button_text(locale), link)
 
