@@ -223,6 +223,7 @@ TARGET_ACTIONS = {"tall": target_everyone, "tk": toggle_kind, "ta": toggle_area,
 
 
 async def _redraw_targets(turn: Turn, data: dict[str, Any]) -> None:
+    """Saves the new choice and redraws the question in place with its counts."""
     draft = await turn.context.services.dialogues.save(turn.draft, state=State.CHOOSING_TARGETS, data=data)
     await DIALOGUE.refresh(turn.context, turn.user_id, draft)
     await turn.answer()
@@ -318,6 +319,7 @@ async def on_button(update: Update, context: PinganContext) -> None:
 
 
 async def _take(turn: Turn) -> None:
+    """Hands the answer to its state's step."""
     step = DIALOGUE.step_for(turn.draft)
     if step is None:  # a state this version does not know: begin again
         draft = await turn.context.services.dialogues.start(turn.user_id, DialogueName.ALERT, State.CHOOSING_KIND,
@@ -346,6 +348,7 @@ ANY_TIME = {"cancel": cancel_by_button, "continue": continue_after_reminder}
 
 
 async def _strip_pressed(turn: Turn) -> None:
+    """Takes the buttons off the reminder that was pressed (the question's are the kernel's to strip)."""
     query = turn.update.callback_query
     if query.message is not None and query.message.message_id != turn.draft.prompt_message_id:
         await strip_buttons(turn.context, turn.user_id, query.message.message_id)

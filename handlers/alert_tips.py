@@ -146,7 +146,8 @@ async def _send_tip(context: PinganContext, chat_id: int, locale: str, header: s
 
 async def on_button(update: Update, context: PinganContext) -> None:
     """Done under the session."""
-    if TipButton.parse(update.callback_query.data) is None:
+    pressed = TipButton.parse(update.callback_query.data)
+    if pressed is None or pressed.action != "done":
         await update.callback_query.answer(_("This button has expired. Please tap the button under the alert "
                                              "again."), show_alert=True)
         return
