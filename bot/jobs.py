@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.notice_jobs import start_notices
-from handlers.alerts import expiry_job as alert_expiry
+from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
 from handlers.private import sweep_dialogues
 from handlers.stats import send_briefing_if_due

@@ -55,3 +55,17 @@ def can_revoke(actor_roles: Iterable[Role], role: Role) -> bool:
 def ordered(roles: Iterable[Role]) -> list[Role]:
     """Highest role first, for display."""
     return sorted(roles, key=_RANK.__getitem__, reverse=True)
+
+
+# Urgent alerts: officers and above send them; supervisors and admins approve them and manage
+# anyone's alerts.
+ALERT_ISSUERS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+ALERT_OVERSEERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def may_issue_alerts(roles: Iterable[Role]) -> bool:
+    return any(role in ALERT_ISSUERS for role in roles)
+
+
+def may_oversee_alerts(roles: Iterable[Role]) -> bool:
+    return any(role in ALERT_OVERSEERS for role in roles)

@@ -9,12 +9,15 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import Application
 
+from bot.alert_report import TelegramReportBoard
 from bot.app import build_application
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.jobs import arm_jobs
 from bot.sender import TelegramSender
 from bot.services import Services
+from bot.services.alert_delivery import AlertDelivery, ReportBoard
+from bot.services.alert_tips import AlertTips
 from bot.services.alerts import AlertService
 from bot.services.case_conversation import CaseConversation
 from bot.services.cases import CaseWorkflow
@@ -30,7 +33,7 @@ from bot.services.people import PeopleService
 from bot.services.reports import ReportService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
-from handlers.alerts import start_alerts
+from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
 from storage.db import Database
 from storage.migrate import apply_migrations
@@ -38,9 +41,11 @@ from storage.migrate import apply_migrations
 logger = logging.getLogger("pingan")
 
 
-async def open_services(config: Settings, clock: Clock | None = None, sender: Sender | None = None) -> Services:
+async def open_services(config: Settings, clock: Clock | None = None, sender: Sender | None = None,
+                        report_board: ReportBoard | None = None) -> Services:
     """Opens the database (applying pending migrations) and builds the domain services. `sender`
-    is how broadcasts reach Telegram (None for maintenance that sends nothing)."""
+    is how broadcasts reach Telegram, `report_board` where alert delivery reports are shown (None
+    for maintenance that sends nothing)."""
     clock = clock or SystemClock()
     db = await Database.open(config.storage.path)
     try:
@@ -76,6 +81,9 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         notices=notices,
         # Alerts share the notices' outbox dispatcher: one queue, alerts first.
         alerts=AlertService(db, clock, config.alerts, dispatcher=notices.dispatcher, dialogues=dialogues,
+                            delivery=AlertDelivery(db, clock, dispatcher=notices.dispatcher, board=report_board,
+                                                   default_language=config.default_language),
+                            tips=AlertTips(db, clock, dialogues=dialogues), sender=sender,
                             default_language=config.default_language, timezone=config.timezone,
                             staff_chat_id=config.staff_chat_id),
         library=library,
@@ -96,7 +104,8 @@ class Pingan:
 
     async def start(self) -> None:
         self.application = build_application(self.config)
-        self.services = await open_services(self.config, self.clock, TelegramSender(self.application.bot))
+        self.services = await open_services(self.config, self.clock, TelegramSender(self.application.bot),
+                                            TelegramReportBoard(self.application))
         self.application.bot_data["services"] = self.services
         try:
             await self.application.initialize()
@@ -105,7 +114,7 @@ class Pingan:
                 poll_interval=0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
             )
             await arm_jobs(self.application)
-            await start_alerts(self.application)
+            await resume_deliveries(self.application)
         except BaseException:
             await self.stop()
             raise

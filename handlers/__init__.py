@@ -13,9 +13,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
 from handlers import (
     addition,
+    alert_compose,
+    alert_manage,
+    alert_tips,
     case_buttons,
     case_list,
     fallback,
@@ -35,7 +37,6 @@ from handlers import (
     start,
     stats,
 )
-from handlers import alerts as alerts_
 from handlers import groups as groups_
 from handlers import help as help_
 from handlers import library as library_
@@ -89,10 +90,11 @@ def register(application: Application) -> None:
         CommandHandler("groups", groups_.list_groups),
         CommandHandler("schedules", schedules.list_schedules),
         CommandHandler("notice", notice_preview.notice),
-        CommandHandler("alert", alerts_.alert_command),
-        CommandHandler("alerts", alerts_.list_alerts),
-        CallbackQueryHandler(alerts_.on_button, pattern=callbacks.pattern(alerts_.FAMILY)),
-        CallbackQueryHandler(alerts_.on_manage_button, pattern=callbacks.pattern(alerts_.MANAGE_FAMILY)),
+        CommandHandler("alert", alert_compose.alert_command),
+        CommandHandler("alerts", alert_manage.list_alerts),
+        CallbackQueryHandler(alert_compose.on_button, pattern=alert_compose.AlertButton.pattern()),
+        CallbackQueryHandler(alert_manage.on_manage_button, pattern=alert_manage.ManageButton.pattern()),
+        CallbackQueryHandler(alert_tips.on_button, pattern=alert_tips.TipButton.pattern()),
         CommandHandler("library", library_.library),
         CallbackQueryHandler(library_.library_pressed, pattern=library_.LibraryButton.pattern()),
         CallbackQueryHandler(group_panel.panel_pressed, pattern=group_panel.GroupButton.pattern()),

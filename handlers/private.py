@@ -19,7 +19,8 @@ from bot.i18n import _, using_locale
 from bot.services.dialogues import DialogueName
 from handlers import (
     addition,
-    alerts,
+    alert_compose,
+    alert_tips,
     case_relay,
     case_text,
     fallback,
@@ -51,8 +52,9 @@ class DialogueRoutes:
 DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.REPORT: DialogueRoutes(report.claim, report.cancel, report.remind, report.expired),
     DialogueName.ADDITION: DialogueRoutes(addition.claim, addition.cancel),
-    DialogueName.ALERT: DialogueRoutes(alerts.claim, alerts.cancel),
-    DialogueName.TIP: DialogueRoutes(alerts.claim, alerts.cancel),
+    DialogueName.ALERT: DialogueRoutes(alert_compose.claim, alert_compose.cancel, alert_compose.remind,
+                                       alert_compose.expired),
+    DialogueName.TIP: DialogueRoutes(alert_tips.claim, alert_tips.cancel, expired=alert_tips.expired),
     DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.claim, schedule_dialogue.cancel),
     DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
 }

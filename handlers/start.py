@@ -12,7 +12,7 @@ from bot.deeplinks import AlertPayload, InvitePayload, ReportPayload, parse_payl
 from bot.i18n import _, gettext_in
 from bot.roles import is_staff, ordered
 from bot.services.errors import InviteProblem
-from handlers import alerts, report
+from handlers import alert_tips, report
 from handlers.labels import ROLE_LABELS, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
@@ -38,7 +38,7 @@ async def start(update: Update, context: PinganContext) -> None:
             await report.begin_from_link(update, context, payload.group_ref)
             return
         if isinstance(payload, AlertPayload):
-            await alerts.begin_tip(update, context, payload.ref)
+            await alert_tips.begin_tip(update, context, payload.ref)
             return
         await update.effective_message.reply_text(
             html.escape(_("That link is not valid or has expired. Here is what I can do for you:"))

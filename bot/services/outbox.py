@@ -54,6 +54,10 @@ class SendResult:
     events: frozenset[str] = frozenset()  # what happened on the way: rate_limited, pinned, pin_refused
 
 
+#: Told about a row once its outcome is recorded.
+RowHook = Callable[[OutboxEntry], Awaitable[None]]
+
+
 class Sender(Protocol):
     """What the outbox needs from Telegram; `bot.sender.TelegramSender` implements it."""
 
@@ -106,8 +110,6 @@ class OutboxDispatcher:
         self._group_sendable = group_sendable
         self.sender = sender
         self.uncertain_total = 0  # since start, for logs and the benchmark
-        #: Called after each row's outcome is recorded (the alert service refreshes its report).
-        self.on_recorded: Callable[[OutboxEntry], Awaitable[None]] | None = None
         # Set by stop(): workers take no new row, so shutting down never waits for a whole broadcast
         # (rows not yet claimed stay pending and go out after the restart, within the grace window).
         self._stopping = False
@@ -118,6 +120,8 @@ class OutboxDispatcher:
         # Set when an alert is about to be queued (`hold_routine`), so that no notice goes out while
         # its rows are being written; bounded, so that a failure on the way never stalls notices.
         self._routine_held_until = 0.0
+        #: Rows being sent now, by any run: their alert (if any), and set once the outcome is recorded.
+        self._in_flight: dict[int, tuple[int | None, asyncio.Event]] = {}
 
     def stop(self) -> None:
         """Finish the sends in flight, start no new one."""
@@ -164,8 +168,10 @@ class OutboxDispatcher:
         self.uncertain_total += report.uncertain
         return report
 
-    async def deliver_due(self, now: datetime | None = None, *, alert_id: int | None = None) -> DeliveryReport:
-        """Sends what is due, higher priority first (all of it before any lower row); or one alert's rows."""
+    async def deliver_due(self, now: datetime | None = None, *, alert_id: int | None = None,
+                          on_recorded: RowHook | None = None) -> DeliveryReport:
+        """Sends what is due, higher priority first (all of it before any lower row); or one alert's rows.
+        `on_recorded` is told after each row's outcome is recorded (an alert's live report)."""
         if self.sender is None:
             raise RuntimeError("no sender attached")
         now = now or self._clock.now()
@@ -179,17 +185,23 @@ class OutboxDispatcher:
                 self._urgent_runs += 1
                 self._no_urgent.clear()
             try:
-                await self._deliver_tier(tier, now, report)
+                await self._deliver_tier(tier, now, report, on_recorded=on_recorded)
             finally:
                 if level > 0:
                     self._urgent_runs -= 1
                     if self._urgent_runs == 0:
                         self._release_routine()
                         self._no_urgent.set()
+        if alert_id is not None:
+            # Rows of this alert that another run (the notice timer's) is sending: the alert's report
+            # is brought up to date after them too.
+            await asyncio.gather(*(recorded.wait() for owner, recorded in list(self._in_flight.values())
+                                   if owner == alert_id))
         self.uncertain_total += report.uncertain
         return report
 
-    async def _deliver_tier(self, due: list[OutboxEntry], now: datetime, report: DeliveryReport) -> None:
+    async def _deliver_tier(self, due: list[OutboxEntry], now: datetime, report: DeliveryReport, *,
+                            on_recorded: RowHook | None = None) -> None:
         queue: asyncio.Queue[OutboxEntry] = asyncio.Queue()
         for entry in due:
             queue.put_nowait(entry)
@@ -200,11 +212,12 @@ class OutboxDispatcher:
                     entry = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                await self._deliver_one(entry, now, report)
+                await self._deliver_one(entry, now, report, on_recorded=on_recorded)
 
         await asyncio.gather(*(worker() for _ in range(min(self._workers, len(due)))))
 
-    async def _deliver_one(self, entry: OutboxEntry, now: datetime, report: DeliveryReport) -> None:
+    async def _deliver_one(self, entry: OutboxEntry, now: datetime, report: DeliveryReport, *,
+                           on_recorded: RowHook | None = None) -> None:
         urgent_row = _priority(entry) > 0
         if not urgent_row:
             await self._routine_turn()
@@ -221,7 +234,16 @@ class OutboxDispatcher:
             return
         if self._stopping or not await self._outbox.claim(entry.id, self._clock.now()):
             return  # shutting down, or another run has it
-        if not urgent_row:
+        recorded = asyncio.Event()
+        self._in_flight[entry.id] = (getattr(entry, "alert_id", None), recorded)
+        try:
+            await self._send_claimed(entry, report, on_recorded)
+        finally:
+            del self._in_flight[entry.id]
+            recorded.set()
+
+    async def _send_claimed(self, entry: OutboxEntry, report: DeliveryReport, on_recorded: RowHook | None) -> None:
+        if _priority(entry) == 0:
             await self._routine_turn()  # an alert may have arrived while this notice was being claimed
         chat_id = entry.chat_id
         events: set[str] = set()
@@ -243,18 +265,18 @@ class OutboxDispatcher:
             if self._on_migrated is not None:
                 await self._on_migrated(chat_id, result.new_chat_id)
             chat_id = result.new_chat_id
-        await self._record(entry, result, report, events)
+        await self._record(entry, result, report, events, on_recorded)
 
     async def _record(self, entry: OutboxEntry, result: SendResult, report: DeliveryReport,
-                      events: set[str] | None = None) -> None:
+                      events: set[str] | None = None, on_recorded: RowHook | None = None) -> None:
         events = set(events or ())
         if result.status is SendStatus.RETRY and result.retry_after:
             events.add("rate_limited")
         await self._outbox.add_events(entry.id, events)
         await self._settle(entry, result, report)
-        if self.on_recorded is not None:
+        if on_recorded is not None:
             try:
-                await self.on_recorded(entry)
+                await on_recorded(entry)
             except Exception:  # noqa: BLE001 - a report refresh must never stop a broadcast
                 logger.exception("outbox %s: the on_recorded hook failed", entry.key)
 

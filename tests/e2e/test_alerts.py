@@ -226,9 +226,9 @@ async def test_alerts_go_ahead_of_queued_notices(pingan, emulator, officer, grou
     order = []
     original = OutboxDispatcher._deliver_one
 
-    async def note(self, entry, now, report):
+    async def note(self, entry, now, report, **hooks):
         order.append(entry.priority)
-        return await original(self, entry, now, report)
+        return await original(self, entry, now, report, **hooks)
 
     # Queue a routine notice for every group, due now, then an alert: the alert rows go first.
     rows = [{"key": f"notice:test:{chat}", "schedule_id": None, "occurrence": clock.now(), "group_id": g.id,
@@ -323,3 +323,149 @@ async def test_expiry_asks_to_extend_then_closes_the_alert(pingan, emulator, off
                                      and _current(emulator, groups["shop"], sent))
     assert "Counterfeit" in (closed.get("text") or closed.get("caption") or "")
     assert button_urls(closed) == []
+
+
+async def _run_sweep(pingan):
+    from bot.jobs import DIALOGUE_SWEEP_JOB
+
+    app = pingan.bot.application
+    await app.job_queue.get_jobs_by_name(DIALOGUE_SWEEP_JOB)[0].run(app)
+
+
+async def test_an_unsent_alert_is_reminded_once_then_dropped_after_a_day(pingan, officer, groups, clock):
+    from datetime import timedelta
+
+    question = await officer.ask("/alert")
+    await officer.click(question, text="traffic")
+    typing = await officer.reply()
+    clock.advance(timedelta(minutes=31))
+    await _run_sweep(pingan)
+    reminder = await officer.reply()
+    assert reminder["text"].startswith("You have an urgent alert in progress. It has not been sent yet.")
+    assert button_texts(reminder) == ["Continue", "✖ Cancel"]
+    await _run_sweep(pingan)
+    assert officer.pending_replies() == []  # one reminder only
+    await officer.click(reminder, text="Continue")
+    again = await officer.reply()
+    assert again["text"] == typing["text"]  # the question it was waiting on
+    assert button_texts(officer.current(reminder)) == []
+    assert button_texts(officer.current(typing)) == []  # the older copy of the question is stale
+
+    clock.advance(timedelta(hours=24, minutes=1))
+    await _run_sweep(pingan)
+    told = await officer.reply()
+    assert told["text"].startswith("Your urgent alert waited a day without being sent, so I dropped it.")
+    assert await pingan.services.alerts.draft(officer.user_id) is None
+    assert button_texts(officer.current(again)) == []
+
+
+async def test_cancel_under_the_reminder_drops_the_alert(pingan, officer, groups, clock):
+    from datetime import timedelta
+
+    question = await officer.ask("/alert")
+    clock.advance(timedelta(minutes=31))
+    await _run_sweep(pingan)
+    reminder = await officer.reply()
+    await officer.click(reminder, text="✖ Cancel")
+    assert (await officer.reply())["text"] == "Alert cancelled. Nothing was sent."
+    assert await pingan.services.alerts.draft(officer.user_id) is None
+    assert button_texts(officer.current(question)) == [] and button_texts(officer.current(reminder)) == []
+
+
+async def test_a_tip_session_left_a_day_ends_with_a_quiet_thank_you(pingan, emulator, officer, groups, make_user,
+                                                                     clock):
+    from datetime import timedelta
+
+    previews = await compose(officer, kinds=("shop",), text="Counterfeit notes at the market.")
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "finished" in t)
+    [sent] = _alerts_in(emulator, groups["shop"])
+    resident = make_user("Alice", language_code="en")
+    await resident.ask("/start " + button_urls(sent)[0].split("start=")[1])
+    done = await resident.reply()
+    assert button_texts(done) == ["Done"]
+    # Updates are handled one at a time: once /help is answered, /start has saved its question.
+    await resident.ask("/help")
+    keyboard = lambda: emulator.chat_view(emulator.chat(resident.chat_id))["_reply_keyboard"]  # noqa: E731
+    assert keyboard() is not None  # location and contact
+    clock.advance(timedelta(hours=24, minutes=1))
+    await _run_sweep(pingan)
+    thanks = await resident.reply()
+    assert thanks["text"].startswith("Thank you for helping.")
+    assert keyboard() is None
+    assert button_texts(resident.current(done)) == []
+    assert await pingan.services.alerts.tips.session(resident.user_id) is None
+
+
+async def test_alert_text_is_shown_literally_everywhere(pingan, emulator, officer, groups):
+    text = "Fire & smoke near <east> gate: <b>keep away</b>."
+    previews = await compose(officer, kinds=("shop",), text=text)
+    assert text in previews[0]["text"]  # the preview, as residents will read it
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "finished" in t)
+    [sent] = _alerts_in(emulator, groups["shop"])
+    assert text in sent["text"]
+    listing = await officer.ask("/alerts")
+    assert text[:80] in listing["text"] and "&amp;" not in listing["text"] and "&lt;" not in listing["text"]
+    assert re.search(r": dangerous situation|: missing person", listing["text"])
+
+
+async def test_an_over_long_text_is_given_back_literally(pingan, officer, groups):
+    question = await officer.ask("/alert")
+    await officer.click(question, text="other")
+    await officer.reply()
+    long_text = "<b>&" + "x" * 700
+    too_long = await officer.ask(long_text)
+    assert too_long["text"].startswith("That is too long")
+    assert (await officer.reply())["text"] == long_text
+
+
+async def test_area_buttons_carry_a_stable_key_not_a_position(pingan, emulator, officer, groups):
+    from handlers.alert_prompts import AlertButton
+
+    question = await officer.ask("/alert")
+    await officer.click(question, text="traffic")
+    await officer.reply()
+    photos = await officer.ask("Road works on Hill Road.")
+    await officer.click(photos, text="Skip: no photos")
+    targets = await officer.reply()
+    hill = next(b for row in targets["reply_markup"]["inline_keyboard"] for b in row
+                if b["text"].startswith("📍 Hillside"))
+    pressed = AlertButton.parse(hill["callback_data"])
+    assert pressed.action == "ta" and not pressed.value.isdigit()
+    # A new area appears before Hillside in the list: the key still means Hillside.
+    await _group(emulator, pingan, "Aspen court", GroupKind.HOMEOWNERS, "Aspen")
+    await officer.click(targets, data=hill["callback_data"])
+    assert (await pingan.services.alerts.draft(officer.user_id)).data["areas"] == ["Hillside"]
+    assert "Now it reaches 1 group." in officer.current(targets)["text"]
+    refused = await officer.forge_press(targets, AlertButton("ta", "ffffffff").pack())
+    assert refused["text"] == "Please use the buttons."
+
+
+async def test_buttons_posted_before_versioned_callback_data(pingan, emulator, officer, groups, clock):
+    from datetime import timedelta
+
+    previews = await compose(officer, kinds=("shop",), text="Counterfeit notes at the market.")
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "finished" in t)
+    [listing] = await pingan.services.alerts.listing(officer.user_id, frozenset({Role.OFFICER}))
+    own = await officer.ask("/help")
+    # An expiry prompt's Extend from before the upgrade (version-less) still extends the alert.
+    answer = await officer.forge_press(own, f"alrm:extend:{listing.alert.id}:prompt")
+    assert answer["text"].startswith("Extended: current until")
+    [extended] = await pingan.services.alerts.listing(officer.user_id, frozenset({Role.OFFICER}))
+    assert extended.alert.expires_at == listing.alert.expires_at + timedelta(hours=24)
+    # The dialogue's own old buttons are only for a draft in progress: they have expired.
+    stale = await officer.forge_press(own, "alr:kind:missing")
+    assert stale["text"] == "This button has expired. Please send /alert again."
+
+
+async def test_a_supervisor_sends_at_once_even_when_approval_is_required(pingan, emulator, groups, make_user):
+    pingan.services.alerts.settings.require_approval = True
+    chief = make_user("Chief Sun", language_code="en")
+    await pingan.services.people.register_contact(chief.user_id, "Chief Sun", None, "en")
+    await pingan.services.people.grant_by_system(chief.user_id, Role.SUPERVISOR, via="test")
+    previews = await compose(chief, kinds=("shop",), text="Counterfeit notes at the market.")
+    assert "A supervisor must approve it" not in previews[-1]["text"]
+    await chief.click(previews[-1], text="✅ Send now")
+    await _report(emulator, chief, lambda t: "sent 1 / 1 group" in t and "finished" in t)
