@@ -112,38 +112,3 @@ def _convert(raw: str, kind: type) -> str | int | bool | None:
     if kind is bool:
         return {"1": True, "0": False}.get(raw)
     return raw
-
-
-# --- the untyped form, while families move to typed definitions (issue 11) -------------------------
-
-@dataclasses.dataclass(frozen=True)
-class Callback:
-    family: str
-    action: str
-    args: tuple[str, ...] = ()
-
-
-def pack(family: str, action: str, *args: object) -> str:
-    parts = [family, action, *(str(a) for a in args)]
-    for part in parts:
-        if not part or not _PART.match(part):
-            raise ValueError(f"callback part {part!r} has characters outside [A-Za-z0-9_.-]")
-    data = ":".join(parts)
-    if len(data.encode()) > MAX_BYTES:
-        raise ValueError(f"callback data {data!r} is longer than {MAX_BYTES} bytes")
-    return data
-
-
-def parse(data: str | None, family: str | None = None) -> Callback | None:
-    if not data or len(data.encode()) > MAX_BYTES:
-        return None
-    parts = data.split(":")
-    if len(parts) < 2 or not all(p and _PART.match(p) for p in parts):
-        return None
-    if family is not None and parts[0] != family:
-        return None
-    return Callback(parts[0], parts[1], tuple(parts[2:]))
-
-
-def pattern(family: str) -> str:
-    return rf"^{re.escape(family)}:"
