@@ -9,19 +9,18 @@ the alert service's (bot/services/alerts.py).
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 
 from bot.context import PinganContext
 from bot.i18n import _
 from bot.roles import may_issue_alerts
-from bot.services.alerts import KIND_LABELS, AlertClosed, AlertService, Problem
+from bot.services.alerts import KIND_LABELS, AlertClosed, Problem
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from handlers.alert_delivery import launch_delivery, send_previews, tip_link_for
@@ -39,7 +38,7 @@ from handlers.alert_prompts import (
     cancel_row,
     problem_text,
 )
-from handlers.dialogue import Dialogue, strip_buttons
+from handlers.dialogue import Dialogue, Turn, strip_buttons
 from storage.models import Draft, GroupKind
 
 
@@ -57,36 +56,6 @@ class State(StrEnum):
 
 def _only_issuers_text() -> str:
     return _("Sorry, only community officers, supervisors and administrators can send urgent alerts.")
-
-
-@dataclass
-class Turn:
-    """One answer to the dialogue: a press of the current question's buttons, or a message."""
-
-    update: Update
-    context: PinganContext
-    draft: Draft
-    pressed: AlertButton | None = None
-    answered: bool = False
-
-    @property
-    def user_id(self) -> int:
-        return self.draft.user_id
-
-    @property
-    def message(self) -> Message:
-        return self.update.effective_message
-
-    @property
-    def alerts(self) -> AlertService:
-        return self.context.services.alerts
-
-    async def answer(self, popup: str | None = None) -> None:
-        """Answers the press once (with a popup if given); a message needs no answer."""
-        if self.pressed is None or self.answered:
-            return
-        self.answered = True
-        await self.update.callback_query.answer(popup, show_alert=popup is not None)
 
 
 # --- asking -------------------------------------------------------------------------------------------
@@ -121,7 +90,7 @@ async def expect_press(turn: Turn, *actions: str) -> bool:
         await ask_again(turn, Problem.UNKNOWN_CHOICE)
         return False
     if turn.pressed.action not in actions:
-        await turn.answer(_("That question was already answered. Please use the latest message."))
+        await turn.answer(_("That question was already answered. Please use the latest message."), alert=True)
         return False
     return True
 
@@ -129,7 +98,7 @@ async def expect_press(turn: Turn, *actions: str) -> bool:
 async def expect_message(turn: Turn) -> bool:
     """True if the turn is a message (the question's only button is Cancel, taken before any step)."""
     if turn.pressed is not None:
-        await turn.answer(_("That question was already answered. Please use the latest message."))
+        await turn.answer(_("That question was already answered. Please use the latest message."), alert=True)
         return False
     return True
 
@@ -151,7 +120,7 @@ async def take_text(turn: Turn) -> None:
     if not await expect_message(turn):
         return
     text = turn.message.text
-    problem = turn.alerts.text_problem(text)
+    problem = turn.services.alerts.text_problem(text)
     if problem is Problem.TEXT_TOO_LONG:
         dialogues = turn.context.services.dialogues
         draft = await dialogues.save(turn.draft, data={**turn.draft.data, "too_long_text": text.strip()})
@@ -162,7 +131,7 @@ async def take_text(turn: Turn) -> None:
         await ask_again(turn, problem)
         return
     kept = {key: value for key, value in turn.draft.data.items() if key != "too_long_text"}
-    after = State.ADDING_PHOTOS if turn.alerts.settings.max_photos else State.CHOOSING_TARGETS
+    after = State.ADDING_PHOTOS if turn.services.alerts.settings.max_photos else State.CHOOSING_TARGETS
     await advance(turn, after, kept, text=text.strip())
 
 
@@ -176,7 +145,7 @@ async def add_photo(turn: Turn) -> None:
         await ask_again(turn, Problem.NOT_A_PHOTO)
         return
     photos = list(turn.draft.data.get("photos", []))
-    problem = turn.alerts.photo_problem(len(photos))
+    problem = turn.services.alerts.photo_problem(len(photos))
     if problem is not None:
         await ask_again(turn, problem)
         return
@@ -197,24 +166,24 @@ async def target_everyone(turn: Turn) -> None:
 async def toggle_kind(turn: Turn) -> None:
     """Adds or removes a group kind."""
     if turn.pressed.value not in GroupKind._value2member_map_:
-        await turn.answer(problem_text(Problem.UNKNOWN_CHOICE, turn.context))
+        await turn.answer(problem_text(Problem.UNKNOWN_CHOICE, turn.context), alert=True)
         return
-    await _redraw_targets(turn, turn.alerts.toggled(turn.draft.data, "kinds", turn.pressed.value))
+    await _redraw_targets(turn, turn.services.alerts.toggled(turn.draft.data, "kinds", turn.pressed.value))
 
 
 async def toggle_area(turn: Turn) -> None:
     """Adds or removes an area (the button carries the area's stable key)."""
-    area = await turn.alerts.area_for_key(turn.draft.data, turn.pressed.value)
+    area = await turn.services.alerts.area_for_key(turn.draft.data, turn.pressed.value)
     if area is None:
-        await turn.answer(problem_text(Problem.UNKNOWN_CHOICE, turn.context))
+        await turn.answer(problem_text(Problem.UNKNOWN_CHOICE, turn.context), alert=True)
         return
-    await _redraw_targets(turn, turn.alerts.toggled(turn.draft.data, "areas", area))
+    await _redraw_targets(turn, turn.services.alerts.toggled(turn.draft.data, "areas", area))
 
 
 async def finish_targets(turn: Turn) -> None:
     """Goes on to pinning, if the choice reaches at least one group."""
-    if (await turn.alerts.target_counts(turn.draft.data)).total == 0:
-        await turn.answer(problem_text(Problem.NO_GROUPS, turn.context))
+    if (await turn.services.alerts.target_counts(turn.draft.data)).total == 0:
+        await turn.answer(problem_text(Problem.NO_GROUPS, turn.context), alert=True)
         return
     await advance(turn, State.CHOOSING_PIN)
 
@@ -240,7 +209,7 @@ async def choose_duration(turn: Turn) -> None:
     if not await expect_press(turn, "hours"):
         return
     value = turn.pressed.value
-    if not value.isdigit() or not turn.alerts.hours_allowed(int(value)):
+    if not value.isdigit() or not turn.services.alerts.hours_allowed(int(value)):
         await ask_again(turn, Problem.UNKNOWN_CHOICE)
         return
     await advance(turn, State.CONFIRMING, hours=int(value))
@@ -254,7 +223,7 @@ async def confirm(turn: Turn) -> None:
     context, user_id = turn.context, turn.user_id
     await strip_buttons(context, user_id, turn.draft.prompt_message_id)
     try:
-        alert = await turn.alerts.confirm(turn.draft, context.roles, tip_link_for(context))
+        alert = await turn.services.alerts.confirm(turn.draft, context.roles, tip_link_for(context))
     except NotAllowed:
         await context.bot.send_message(user_id, html.escape(_only_issuers_text()))
         return
@@ -312,7 +281,7 @@ async def on_button(update: Update, context: PinganContext) -> None:
     if pressed.action in ANY_TIME:
         await ANY_TIME[pressed.action](turn)
     elif query.message is None or query.message.message_id != draft.prompt_message_id:
-        await turn.answer(_("That question was already answered. Please use the latest message."))
+        await turn.answer(_("That question was already answered. Please use the latest message."), alert=True)
     else:
         await _take(turn)
     await turn.answer()

@@ -26,9 +26,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from telegram import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import ForceReply, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
 
+from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.services.dialogues import DialogueName
 from storage.models import Draft
@@ -48,6 +49,43 @@ class Prompt:
     #: The message whose inline buttons answer the state (remembered; older ones are stale). A
     #: reply keyboard cannot be edited away, so a state that shows one sends it first, apart.
     is_question: bool = True
+
+
+@dataclass
+class Turn:
+    """One answer to a dialogue's question: a press of its buttons (`pressed`), or a message
+    (`text` is its text, when it has one). Step functions take a Turn and return nothing."""
+
+    update: Update
+    context: PinganContext
+    draft: Draft
+    pressed: CallbackData | None = None
+    text: str | None = None
+    answered: bool = False
+
+    @property
+    def user_id(self) -> int:
+        return self.draft.user_id
+
+    @property
+    def chat_id(self) -> int:
+        return self.update.effective_chat.id
+
+    @property
+    def message(self) -> Message:
+        return self.update.effective_message
+
+    @property
+    def services(self):
+        return self.context.services
+
+    async def answer(self, popup: str | None = None, *, alert: bool = False) -> None:
+        """Answers the press once (`popup` is plain text, shown as an alert box if `alert`);
+        a message needs no answer."""
+        query = self.update.callback_query
+        if query is not None and not self.answered:
+            self.answered = True
+            await query.answer(popup, show_alert=alert)
 
 
 #: What the bot says in one state: one message, or several (a reply keyboard, then the question).

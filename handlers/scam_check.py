@@ -19,7 +19,7 @@ from bot.context import PinganContext
 from bot.i18n import _, current_locale
 from bot.services.dialogues import DialogueName
 from bot.services.scam_check import ScamChecker, Verdict, defang
-from handlers.dialogue import Dialogue, Prompt
+from handlers.dialogue import Dialogue, Prompt, Turn
 from storage.models import Draft
 
 #: The anti-fraud hotline named in every answer.
@@ -88,17 +88,15 @@ async def on_button(update: Update, context: PinganContext) -> None:
 
 # --- the dialogue ------------------------------------------------------------------------------
 
-async def take_message(update: Update, context: PinganContext, draft: Draft) -> None:
+async def take_message(turn: Turn) -> None:
     """Checks the pasted or forwarded message and answers with the verdict."""
-    message = update.effective_message
-    text = message.text or message.caption
-    if not text or not text.strip():
-        await DIALOGUE.ask(context, draft.user_id, draft, note=_(
+    if not turn.text or not turn.text.strip():
+        await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=_(
             "I can only check text. Please paste the message, or forward it here (a photo with a caption works "
             "too)."))
         return
-    await context.services.dialogues.drop(draft.user_id, DialogueName.SCAM_CHECK)
-    await answer_check(message, context, text)
+    await turn.services.dialogues.drop(turn.user_id, DialogueName.SCAM_CHECK)
+    await answer_check(turn.message, turn.context, turn.text)
 
 
 async def ask_for_message(context: PinganContext, draft: Draft) -> Prompt:
@@ -111,10 +109,11 @@ async def ask_for_message(context: PinganContext, draft: Draft) -> Prompt:
 async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
     """The message to check (always taken while the bot waits for one)."""
     step = DIALOGUE.step_for(draft)
-    if step is None:
+    if step is None:  # a state this version does not know: ask again
         await begin(context, draft.user_id)
         return True
-    await step(update, context, draft)
+    message = update.effective_message
+    await step(Turn(update, context, draft, text=message.text or message.caption))
     return True
 
 

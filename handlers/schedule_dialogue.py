@@ -11,7 +11,6 @@ Every question after the first has Back; every one has Cancel.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.groups import may_manage_groups
 from bot.services.notice_texts import ScheduleProblem
-from handlers.dialogue import Dialogue, strip_buttons
+from handlers.dialogue import Dialogue, Turn, strip_buttons
 from handlers.labels import CRON_PRESETS
 from handlers.schedule_common import runs_text
 from handlers.schedule_prompts import (
@@ -62,29 +61,6 @@ class State(StrEnum):
 TYPED = frozenset({State.TYPING_PARAM, State.TYPING_CRON, State.TYPING_AREAS})
 
 
-@dataclass
-class Turn:
-    """One answer to the draft's question: a button pressed, or a text typed."""
-
-    update: Update
-    context: PinganContext
-    draft: Draft
-    press: NewScheduleButton | None = None
-    text: str | None = None
-    answered: bool = False
-
-    @property
-    def chat_id(self) -> int:
-        return self.update.effective_chat.id
-
-    async def answer(self, popup: str | None = None, *, alert: bool = False) -> None:
-        """Answers the press once (a popup is plain text); nothing for a typed answer."""
-        query = self.update.callback_query
-        if query is not None and not self.answered:
-            self.answered = True
-            await query.answer(popup, show_alert=alert)
-
-
 # --- moving on ----------------------------------------------------------------------------------
 
 async def _advance(turn: Turn, state: State, **answers) -> None:
@@ -115,7 +91,7 @@ async def _drop(turn: Turn) -> None:
 async def choose_content(turn: Turn) -> None:
     """Stores what to send; asks for the template's missing values, else for the time."""
     settings = turn.context.services.notices.texts.settings
-    press = turn.press
+    press = turn.pressed
     if press.action == "tpl" and press.key in settings.patrol_templates:
         template = settings.patrol_templates[press.key]
         needed = (template_fields(template.zh) | template_fields(template.en)) - {AREA}
@@ -149,7 +125,7 @@ async def type_param(turn: Turn) -> None:
 
 async def choose_time(turn: Turn) -> None:
     """Stores a preset time, or asks for a cron expression."""
-    press = turn.press
+    press = turn.pressed
     if press.action == "cron" and press.key in CRON_PRESETS:
         await _advance(turn, State.CHOOSING_KINDS, cron=CRON_PRESETS[press.key])
     elif press.action == "cron" and press.key == CUSTOM_CRON:
@@ -174,7 +150,7 @@ async def type_cron(turn: Turn) -> None:
 
 async def choose_kinds(turn: Turn) -> None:
     """Toggles a kind of group (the question is redrawn); Done asks for the areas."""
-    press = turn.press
+    press = turn.pressed
     kinds = list(turn.draft.data.get("kinds") or [])
     if press.action == "kind" and press.key in {k.value for k in GroupKind}:
         kinds.remove(press.key) if press.key in kinds else kinds.append(press.key)
@@ -188,7 +164,7 @@ async def choose_kinds(turn: Turn) -> None:
 
 async def type_areas(turn: Turn) -> None:
     """Stores the areas typed (or none for "All areas") and shows the preview."""
-    if turn.press is not None and turn.press.action != "areas":
+    if turn.pressed is not None and turn.pressed.action != "areas":
         await _expired(turn)
         return
     typed = (turn.text or "").replace("，", ",")
@@ -204,7 +180,7 @@ async def type_areas(turn: Turn) -> None:
 async def confirm(turn: Turn) -> None:
     """Saves the schedule (roles and content re-checked by the service) and re-arms the timer."""
     context, data = turn.context, turn.draft.data
-    if turn.press.action != "save" or "cron" not in data:
+    if turn.pressed.action != "save" or "cron" not in data:
         await _expired(turn)
         return
     await _drop(turn)
@@ -292,7 +268,7 @@ async def dialogue_pressed(update: Update, context: PinganContext) -> None:
     if draft.prompt_message_id is not None and query.message.message_id != draft.prompt_message_id:
         await query.answer(_("That question was already answered. Please use the latest message."), show_alert=True)
         return
-    turn = Turn(update, context, draft, press=press)
+    turn = Turn(update, context, draft, pressed=press)
     if press.action == "cancel":
         await _drop(turn)
         await turn.answer(_("Cancelled: nothing was saved."))
