@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot import roles as rules
 from bot.i18n import N_, LazyText
 from storage.models import Role
 
-_INVITERS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
-_STAFF = frozenset({Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
-_GROUP_MANAGERS = frozenset({Role.OFFICER, Role.ADMIN})
+_INVITERS = rules.INVITER_ROLES
+_STAFF = rules.STAFF_ROLES
+_GROUP_MANAGERS = rules.GROUP_MANAGER_ROLES
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("schedules", N_("Notice schedules: list, add, pause, resume, delete"), roles=_GROUP_MANAGERS),
     CommandInfo("notice", N_("Preview a notice: /notice preview"), roles=_GROUP_MANAGERS),
     # Urgent alerts (issue 7).
-    CommandInfo("alert", N_("Send an urgent alert to groups"), roles=_INVITERS),
-    CommandInfo("alerts", N_("Your urgent alerts: delivery, tips, closing"), roles=_INVITERS),
+    CommandInfo("alert", N_("Send an urgent alert to groups"), roles=rules.ALERT_ISSUERS),
+    CommandInfo("alerts", N_("Your urgent alerts: delivery, tips, closing"), roles=rules.ALERT_ISSUERS),
     CommandInfo("library", N_("The notice library: themes, tips, patrol templates, theme calendar"),
-                roles=frozenset({Role.ADMIN})),
+                roles=rules.LIBRARY_EDITOR_ROLES),
 )
 
 

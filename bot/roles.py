@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 from storage.models import Role
 
-__all__ = ["Role", "STAFF_ROLES", "CASE_MANAGER_ROLES", "CASE_OWNER_ROLES", "GRANTABLE_ROLES", "is_staff",
-           "highest_role", "invitable_roles", "can_invite", "can_revoke"]
+__all__ = ["Role", "STAFF_ROLES", "CASE_MANAGER_ROLES", "CASE_OWNER_ROLES", "GRANTABLE_ROLES", "INVITER_ROLES",
+           "GROUP_MANAGER_ROLES", "LIBRARY_EDITOR_ROLES", "ALERT_ISSUERS", "ALERT_OVERSEERS", "is_staff",
+           "highest_role", "invitable_roles", "can_invite", "can_revoke", "may_issue_alerts", "may_oversee_alerts",
+           "may_manage_groups", "may_edit_library"]
 
 # "Staff" handle cases; stewards are trusted volunteers, not staff.
 STAFF_ROLES = frozenset({Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
@@ -26,6 +28,12 @@ _MAY_INVITE: dict[Role, frozenset[Role]] = {
     Role.OFFICER: frozenset({Role.STEWARD}),
 }
 _MAY_REVOKE = _MAY_INVITE
+#: May invite (and revoke) someone: whoever may hand out at least one role.
+INVITER_ROLES = frozenset(_MAY_INVITE)
+#: Manage groups, their settings and the notice schedules.
+GROUP_MANAGER_ROLES = frozenset({Role.OFFICER, Role.ADMIN})
+#: Edit the notice library (themes, tips, templates, the calendar).
+LIBRARY_EDITOR_ROLES = frozenset({Role.ADMIN})
 
 
 def is_staff(roles: Iterable[Role]) -> bool:
@@ -69,3 +77,11 @@ def may_issue_alerts(roles: Iterable[Role]) -> bool:
 
 def may_oversee_alerts(roles: Iterable[Role]) -> bool:
     return any(role in ALERT_OVERSEERS for role in roles)
+
+
+def may_manage_groups(roles: Iterable[Role]) -> bool:
+    return any(role in GROUP_MANAGER_ROLES for role in roles)
+
+
+def may_edit_library(roles: Iterable[Role]) -> bool:
+    return any(role in LIBRARY_EDITOR_ROLES for role in roles)

@@ -10,8 +10,8 @@ from telegram import Update
 
 from bot.context import PinganContext
 from bot.i18n import _
+from bot.roles import may_manage_groups
 from bot.services.errors import NotAllowed
-from bot.services.groups import may_manage_groups
 from handlers.group_panel import panel
 from storage.models import Group
 

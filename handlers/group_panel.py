@@ -18,8 +18,8 @@ from telegram.error import TelegramError
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import _, current_locale
+from bot.roles import may_manage_groups
 from bot.services.errors import NotAllowed
-from bot.services.groups import may_manage_groups
 from handlers.labels import GROUP_NOTICES_LABELS, GROUP_PANEL_STATE_LABELS, LANGUAGE_NAMES, kind_label, label
 from storage.models import Group, GroupKind
 

@@ -12,7 +12,8 @@ from telegram.constants import ChatType
 from bot.config_notices import is_hhmm
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
-from bot.services.groups import canonical_zone, may_manage_groups
+from bot.roles import may_manage_groups
+from bot.services.groups import canonical_zone
 from handlers.group_panel import GroupButton, may_change, panel
 from handlers.labels import GROUP_STATE_LABELS, kind_label, label
 from storage.models import Group

@@ -14,8 +14,9 @@ from bot.callbacks import CallbackData
 from bot.config_notices import AREA, DUTY_PHONE, ScheduleContent, template_fields
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
+from bot.roles import may_edit_library
 from bot.services.errors import NotAllowed
-from bot.services.library import LibraryProblem, may_edit_library
+from bot.services.library import LibraryProblem
 
 _SEPARATOR = re.compile(r"\s*[|｜]\s*")
 _PREVIEW_CHARS = 80

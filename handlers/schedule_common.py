@@ -12,7 +12,7 @@ from telegram.constants import ChatType
 
 from bot.context import PinganContext
 from bot.i18n import _
-from bot.services.groups import may_manage_groups
+from bot.roles import may_manage_groups
 from handlers.labels import cron_label, kind_label
 from storage.models import GroupKind
 

@@ -21,9 +21,9 @@ from bot.config_notices import AREA, DUTY_PHONE, ScheduleContent, ScheduleTarget
 from bot.context import PinganContext
 from bot.i18n import _
 from bot.notice_jobs import arm
+from bot.roles import may_manage_groups
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
-from bot.services.groups import may_manage_groups
 from bot.services.notice_texts import ScheduleProblem
 from handlers.dialogue import Dialogue, Turn, strip_buttons
 from handlers.labels import CRON_PRESETS

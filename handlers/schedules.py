@@ -11,8 +11,8 @@ from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
 from bot.notice_jobs import arm
+from bot.roles import may_manage_groups
 from bot.services.errors import NotAllowed
-from bot.services.groups import may_manage_groups
 from handlers import schedule_dialogue
 from handlers.labels import SCHEDULE_SOURCE_LABELS, SCHEDULE_STATE_LABELS, label
 from handlers.schedule_common import content_line, refuse_unless_manager, schedule_lines

@@ -10,24 +10,22 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.config_notices import GroupDeclaration, is_hhmm, zone_problem
+from bot.roles import may_manage_groups
 from bot.services.errors import NotAllowed
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.groups import GroupRepo
-from storage.models import Group, GroupKind, Role
+from storage.models import Group, GroupKind
 from storage.outbox import OutboxRepo
 
 logger = logging.getLogger(__name__)
 
 #: Pingan roles that may set up any group (besides the group's own Telegram administrators).
-GROUP_MANAGERS = frozenset({Role.OFFICER, Role.ADMIN})
 _PRESENT = ("member", "administrator", "creator", "restricted")
 #: An area typed without Reply this soon after the prompt still answers it.
 AREA_PROMPT_TYPED_WINDOW = timedelta(minutes=30)
 
 
-def may_manage_groups(roles) -> bool:
-    return any(role in GROUP_MANAGERS for role in roles)
 
 
 def canonical_zone(name: str) -> str | None:

@@ -25,24 +25,22 @@ from bot.config_notices import (
     Theme,
     template_fields,
 )
+from bot.roles import may_edit_library
 from bot.services.errors import NotAllowed, ServiceError
 from bot.services.notice_texts import NoticeTexts
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.library import LibraryRepo
-from storage.models import LibraryOverlay, Role
+from storage.models import LibraryOverlay
 from storage.notices import ScheduleRepo
 
 logger = logging.getLogger(__name__)
 
 #: Who may edit the library: its texts go to every group, so administrators only.
-LIBRARY_EDITORS = frozenset({Role.ADMIN})
 MAX_TEXT = 1000
 MAX_TITLE = 60
 
 
-def may_edit_library(roles) -> bool:
-    return any(role in LIBRARY_EDITORS for role in roles)
 
 
 class LibraryProblem(ServiceError):

@@ -20,8 +20,9 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import Clock
 from bot.config_notices import ScheduleContent, ScheduleTargets, cron_problem, parse_hhmm
+from bot.roles import may_manage_groups
 from bot.services.errors import NotAllowed
-from bot.services.groups import GroupService, may_manage_groups
+from bot.services.groups import GroupService
 from bot.services.notice_texts import NoticeTexts, ScheduleProblem
 from bot.services.outbox import DeliveryReport, OutboxDispatcher, Sender
 from storage.db import Database
