@@ -35,7 +35,7 @@ class State(StrEnum):
 
 
 class CheckButton(CallbackData, prefix="chk"):
-    """`again`: check another message; `stop`: no more checks."""
+    """`start`: the welcome's "Is this a scam?"; `again`: check another message; `stop`: no more."""
 
     action: str
 
@@ -72,15 +72,16 @@ async def check_forwarded(update: Update, context: PinganContext) -> bool:
 
 
 async def on_button(update: Update, context: PinganContext) -> None:
-    """Check another message, or stop."""
+    """Start a check (from the welcome), check another message, or stop."""
     query = update.callback_query
     pressed = CheckButton.parse(query.data)
-    if pressed is None or pressed.action not in ("again", "stop"):
+    if pressed is None or pressed.action not in ("start", "again", "stop"):
         await query.answer(_("This button has expired. Please send /check again."), show_alert=True)
         return
     await query.answer()
-    await query.edit_message_reply_markup(None)
-    if pressed.action == "again":
+    if pressed.action != "start":  # the welcome keeps its buttons; an answered check does not
+        await query.edit_message_reply_markup(None)
+    if pressed.action in ("start", "again"):
         await begin(context, update.effective_user.id)
     else:
         await context.services.dialogues.drop(update.effective_user.id, DialogueName.SCAM_CHECK)

@@ -17,6 +17,7 @@ from handlers.labels import ROLE_LABELS, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
 from handlers.report_prompts import ReportStartButton
+from handlers.scam_check import CheckButton
 from storage.models import Role
 
 
@@ -50,9 +51,11 @@ async def start(update: Update, context: PinganContext) -> None:
                                        "continue it."))
     await update.effective_message.reply_text(
         text, disable_web_page_preview=True,
-        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-            _("📝 Report an incident or a dispute"), callback_data=ReportStartButton("new").pack()
-        )]]),
+        reply_markup=InlineKeyboardMarkup([
+            [InlineKeyboardButton(_("📝 Report an incident or a dispute"),
+                                  callback_data=ReportStartButton("new").pack())],
+            [InlineKeyboardButton(_("🛡 Is this a scam? Check a message"), callback_data=CheckButton("start").pack())],
+        ]),
     )
 
 
@@ -105,6 +108,8 @@ def welcome_text(context: PinganContext) -> str:
         emergency,
         html.escape(_("Tap the button below, or send /report, to tell us about something. /myreports shows what you "
                       "have sent. /help lists everything; /language switches between 中文 and English.")),
+        html.escape(_("Got a suspicious message or call? Forward the message to me, or send /check, and I will tell "
+                      "you at once whether it looks like a known scam.")),
     ])
 
 

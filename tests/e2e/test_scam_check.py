@@ -61,3 +61,12 @@ async def test_in_a_group_it_points_to_the_private_chat(pingan, make_user, emula
     answer = await resident.in_chat(-1002000000001).ask(f"/check {SAFE_ACCOUNT_CALL}")
     assert "私聊" in answer["text"] and "安全账户" not in answer["text"]
     assert await pingan.services.dialogues.get(resident.user_id, DialogueName.SCAM_CHECK) is None
+
+
+async def test_the_welcome_offers_the_check_and_keeps_its_buttons(pingan, make_user):
+    resident = make_user("王阿姨")
+    welcome = await resident.ask("/start")
+    assert "/check" in welcome["text"]
+    await resident.click(welcome, text="🛡 是不是诈骗？查一查")
+    assert "粘贴" in (await resident.reply())["text"]
+    assert "🛡 是不是诈骗？查一查" in button_texts(resident.current(welcome))
