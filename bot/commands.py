@@ -30,7 +30,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("report", N_("Report an incident or a dispute, privately"), in_groups=True),
     CommandInfo("myreports", N_("Your reports: progress, and adding information")),
     CommandInfo("check", N_("Is this a scam? Check a message you received")),
-    CommandInfo("cancel", N_("Stop the report you are writing")),
+    CommandInfo("cancel", N_("Stop what you are filling in (a report, a check …)")),
     CommandInfo("start", N_("Welcome and what Pingan can do")),
     CommandInfo("help", N_("Commands you can use"), in_groups=True),
     CommandInfo("language", N_("Choose 中文 or English")),
