@@ -31,7 +31,7 @@ from telegram.error import BadRequest
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.services.dialogues import DialogueName
+from bot.services.dialogues import FRAGMENT_CHARS, FRAGMENT_WINDOW, DialogueName
 from storage.models import Draft
 
 logger = logging.getLogger(__name__)
@@ -178,6 +178,68 @@ class Dialogue:
             transition = line.split(":", 1)[0]  # a transition's label is prose, not states
             names |= set(re.findall(r"\b[A-Z][A-Z0-9_]{2,}\b", transition))
         return names
+
+
+#: Sends a text the person gave (a whole answer, split parts joined) on to its dialogue.
+TakeText = Callable[[PinganContext, Draft, str], Awaitable[None]]
+
+
+async def join_split_text(context: PinganContext, draft: Draft, text: str, take: TakeText) -> str | None:
+    """A typed text, with the parts Telegram split it into joined: the whole text to take now, or
+    None while a long part waits (FRAGMENT_WINDOW) for the part that follows. A part still held from
+    before a pause or a restart is taken on its own first, so nothing typed is lost."""
+    dialogues = context.services.dialogues
+    draft, held = await dialogues.take_fragment(draft)
+    if held is not None and held.joinable:
+        text = held.text + text
+    elif held is not None:
+        await take(context, draft, held.text)
+        draft = await dialogues.get(draft.user_id, DialogueName(draft.dialogue)) or draft
+    if len(text) < FRAGMENT_CHARS:
+        return text
+    await dialogues.hold_fragment(draft, text)
+    if context.job_queue is not None:
+        name = f"dialogue:{draft.user_id}:{draft.dialogue}:held"
+        for earlier in context.job_queue.get_jobs_by_name(name):  # one wait per held text, never two
+            earlier.schedule_removal()
+        context.job_queue.run_once(_take_held, FRAGMENT_WINDOW.total_seconds(),
+                                   data=(draft.user_id, draft.dialogue, take), name=name)
+    return None
+
+
+async def _take_held(context: PinganContext) -> None:
+    """Job: no further part came; the held text is the whole answer."""
+    user_id, dialogue, take = context.job.data
+    dialogues = context.services.dialogues
+    draft = await dialogues.get(user_id, DialogueName(dialogue))
+    if draft is None or draft.held_text is None:
+        return  # the next part came, or the dialogue ended
+    draft, held = await dialogues.take_fragment(draft, window_over=True)
+    if held is not None:
+        await take(context, draft, held.text)
+
+
+#: Telegram's limit is 4096 characters a message; a text given back is cut well within it.
+MESSAGE_CHARS = 4000
+
+
+def split_text(text: str, limit: int = MESSAGE_CHARS) -> list[str]:
+    """The text in parts Telegram takes, cut at a line break (else a space) where one is near."""
+    parts = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*parts, text] if text else parts
+
+
+async def give_back(context: PinganContext, chat_id: int, intro: str, text: str) -> None:
+    """A refused text sent back whole (in as many messages as it takes), to copy and change rather
+    than type again. `intro` is plain text."""
+    await context.bot.send_message(chat_id, html.escape(intro))
+    for part in split_text(text):
+        await context.bot.send_message(chat_id, html.escape(part))
 
 
 async def strip_buttons(context: PinganContext, chat_id: int, message_id: int | None) -> None:

@@ -17,7 +17,8 @@ def answer_from(message: Message) -> Answer:
     if message.voice:
         return Answer(AnswerType.VOICE, message.voice.file_id)
     if message.photo:
-        return Answer(AnswerType.PHOTO, message.photo[-1].file_id, media_group_id=message.media_group_id)
+        return Answer(AnswerType.PHOTO, message.photo[-1].file_id, media_group_id=message.media_group_id,
+                      caption=message.caption or "")
     if message.location:
         return Answer(AnswerType.LOCATION, latitude=message.location.latitude,
                       longitude=message.location.longitude)

@@ -8,6 +8,7 @@ import each other: each exposes `claim` and `cancel` for its drafts and this mod
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from handlers import (
     fallback,
     group_area,
     report,
+    report_edits,
     scam_check,
     schedule_dialogue,
 )
@@ -47,10 +49,15 @@ class DialogueRoutes:
     remind: Callable[[PinganContext, Draft], Awaitable[None]] | None = None
     #: The sweep found the draft past its time (it is already deleted, unless it closes its case).
     expired: Callable[[PinganContext, Draft], Awaitable[None]] | None = None
+    #: An edit of a message that answered the open draft's question `state`: correct that answer.
+    correct: Callable[[Update, PinganContext, Draft, str], Awaitable[None]] | None = None
+    #: An edit of a message that answered question `state` of a dialogue whose case was sent.
+    correct_sent: Callable[[Update, PinganContext, int, str], Awaitable[None]] | None = None
 
 
 DIALOGUES: dict[DialogueName, DialogueRoutes] = {
-    DialogueName.REPORT: DialogueRoutes(report.claim, report.cancel, report.remind, report.expired),
+    DialogueName.REPORT: DialogueRoutes(report.claim, report.cancel, report.remind, report.expired,
+                                        correct=report_edits.correct, correct_sent=report_edits.correct_sent),
     DialogueName.ADDITION: DialogueRoutes(addition.claim, addition.cancel),
     DialogueName.ALERT: DialogueRoutes(alert_compose.claim, alert_compose.cancel, alert_compose.remind,
                                        alert_compose.expired),
@@ -62,11 +69,47 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
 
 async def open_dialogue(update: Update, context: PinganContext) -> bool:
     """The person's open dialogues, the one touched last first: the first that takes the message
-    has it (someone who started a report after an alert is answering the report)."""
-    for draft in await context.services.dialogues.open_drafts(update.effective_user.id):
+    has it (someone who started a report after an alert is answering the report). A message that
+    changed the answers is remembered as answering the question it came to, for a later edit."""
+    dialogues = context.services.dialogues
+    for draft in await dialogues.open_drafts(update.effective_user.id):
         if await DIALOGUES[DialogueName(draft.dialogue)].claim(update, context, draft):
+            after = await dialogues.get(draft.user_id, DialogueName(draft.dialogue))
+            if after is not None:
+                await dialogues.note_answer(draft, update.effective_message.message_id,
+                                            taken=after.data != draft.data)
             return True
     return False
+
+
+async def edited_message(update: Update, context: PinganContext) -> None:
+    """An edited private message: never an answer to the question now asked. If it had answered
+    an earlier question, its dialogue corrects that answer (or the case it went to gets the
+    correction); an edit of anything else changes nothing."""
+    answered = await context.services.dialogues.answer_of(update.effective_user.id,
+                                                          update.effective_message.message_id)
+    if answered is None:
+        return
+    dialogue = DialogueName(answered.dialogue)
+    routes = DIALOGUES[dialogue]
+    if answered.case_id is not None:
+        if routes.correct_sent is not None:
+            await routes.correct_sent(update, context, answered.case_id, answered.state)
+        return
+    draft = await context.services.dialogues.get(answered.user_id, dialogue)
+    if draft is None:
+        return
+    if not answered.taken:  # it was refused: the question it came to is asked again, or was since
+        await update.effective_message.reply_text(html.escape(_(
+            "I noticed you edited your message. An edit is not taken as an answer: please send the corrected "
+            "text again as a new message.")))
+        return
+    if routes.correct is not None:
+        await routes.correct(update, context, draft, answered.state)
+        return
+    await update.effective_message.reply_text(html.escape(_(
+        "I noticed you edited a message. An edit does not change an answer already given here; where a "
+        "« Back » button is offered, you can use it to answer again.")))
 
 
 #: Who may claim a private message, in order.
@@ -88,7 +131,10 @@ CLAIMANTS: tuple[Callable[[Update, PinganContext], Awaitable[bool]], ...] = (
 
 
 async def private_message(update: Update, context: PinganContext) -> None:
-    """Any private message that is not a command."""
+    """Any private message that is not a command (an edited one: `edited_message`)."""
+    if update.edited_message is not None:
+        await edited_message(update, context)
+        return
     for claimant in CLAIMANTS:
         if await claimant(update, context):
             return

@@ -24,7 +24,7 @@ from bot.services.intake import Answer, AnswerType, Outcome, Problem, State
 from bot.services.reports import RateLimited
 from handlers import case_card
 from handlers.case_news import alert_leadership
-from handlers.dialogue import strip_buttons
+from handlers.dialogue import give_back, join_split_text, strip_buttons
 from handlers.intake_answers import answer_from, problem_text
 from handlers.report_prompts import DIALOGUE, ReportButton, ReportStartButton
 from handlers.report_submit import end_report, rate_limited_text, submit
@@ -138,14 +138,25 @@ async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
         return True
     answer = answer_from(update.effective_message)
     if answer.type is AnswerType.TEXT:
-        answer = await _typed_button(context, draft, answer)
-    outcome = await context.services.intake.answer(draft, answer)
-    if outcome.problem is Problem.TEXT_TOO_LONG:
-        # Their words back, to copy and shorten, rather than lost.
-        await context.bot.send_message(user_id, html.escape(_("Your text, to copy and shorten:")))
-        await context.bot.send_message(user_id, html.escape(answer.value))
-    await follow_up(context, user_id, draft, outcome)
+        text = await join_split_text(context, draft, answer.value, take_text)
+        if text is None:  # the first part of a long text: the rest is on its way
+            return True
+        draft = await context.services.intake.draft(user_id) or draft
+        answer = await _typed_button(context, draft, Answer.text(text))
+    await _take(context, draft, answer)
     return True
+
+
+async def take_text(context: PinganContext, draft: Draft, text: str) -> None:
+    """A typed text (split parts joined) as the answer to the draft's question."""
+    await _take(context, draft, await _typed_button(context, draft, Answer.text(text)))
+
+
+async def _take(context: PinganContext, draft: Draft, answer: Answer) -> None:
+    outcome = await context.services.intake.answer(draft, answer)
+    if outcome.problem is Problem.TEXT_TOO_LONG:  # their words back, to copy and shorten, rather than lost
+        await give_back(context, draft.user_id, _("Your text, to copy and shorten:"), answer.value)
+    await follow_up(context, draft.user_id, draft, outcome)
 
 
 async def follow_up(context: PinganContext, chat_id: int, before: Draft, outcome: Outcome) -> None:

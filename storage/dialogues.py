@@ -6,11 +6,12 @@ import json
 from datetime import datetime
 
 from storage.db import Database
-from storage.models import Draft
+from storage.models import DialogueAnswer, Draft
 from storage.timefmt import from_db, to_db
 
 _COLUMNS = ("user_id", "dialogue", "state", "history", "data", "editing", "origin_group_id", "case_id",
-            "alert_id", "prompt_message_id", "media_group_id", "started_at", "updated_at", "reminded_at")
+            "alert_id", "prompt_message_id", "media_group_id", "started_at", "updated_at", "reminded_at",
+            "held_text", "held_at")
 
 
 class DialogueDraftRepo:
@@ -40,7 +41,8 @@ class DialogueDraftRepo:
                 json.dumps(draft.data, ensure_ascii=False), int(draft.editing), draft.origin_group_id,
                 draft.case_id, draft.alert_id, draft.prompt_message_id, draft.media_group_id,
                 to_db(draft.started_at), to_db(draft.updated_at),
-                to_db(draft.reminded_at) if draft.reminded_at else None,
+                to_db(draft.reminded_at) if draft.reminded_at else None, draft.held_text,
+                to_db(draft.held_at) if draft.held_at else None,
             ),
         )
 
@@ -73,5 +75,42 @@ def _draft(row) -> Draft | None:
         origin_group_id=row["origin_group_id"], case_id=row["case_id"], alert_id=row["alert_id"],
         prompt_message_id=row["prompt_message_id"], media_group_id=row["media_group_id"],
         started_at=from_db(row["started_at"]), updated_at=from_db(row["updated_at"]),
-        reminded_at=from_db(row["reminded_at"]),
+        reminded_at=from_db(row["reminded_at"]), held_text=row["held_text"], held_at=from_db(row["held_at"]),
     )
+
+
+class DialogueAnswerRepo:
+    """Which message answered which question of a dialogue."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(self, user_id: int, message_id: int, dialogue: str, state: str, taken: bool,
+                     at: datetime) -> None:
+        await self._db.execute(
+            """INSERT OR REPLACE INTO dialogue_answers (user_id, message_id, dialogue, state, taken, case_id,
+                                                        answered_at)
+               VALUES (?, ?, ?, ?, ?, NULL, ?)""", (user_id, message_id, dialogue, state, int(taken), to_db(at)))
+
+    async def get(self, user_id: int, message_id: int) -> DialogueAnswer | None:
+        row = await self._db.fetch_one("SELECT * FROM dialogue_answers WHERE user_id = ? AND message_id = ?",
+                                       (user_id, message_id))
+        return _answer(row)
+
+    async def attach_case(self, user_id: int, dialogue: str, case_id: int) -> None:
+        """The dialogue's answers went to this case (the report was sent)."""
+        await self._db.execute(
+            "UPDATE dialogue_answers SET case_id = ? WHERE user_id = ? AND dialogue = ? AND case_id IS NULL",
+            (case_id, user_id, dialogue))
+
+    async def forget_open(self, user_id: int, dialogue: str) -> None:
+        """The dialogue ended without a case: its answers lead nowhere."""
+        await self._db.execute(
+            "DELETE FROM dialogue_answers WHERE user_id = ? AND dialogue = ? AND case_id IS NULL", (user_id, dialogue))
+
+
+def _answer(row) -> DialogueAnswer | None:
+    if row is None:
+        return None
+    return DialogueAnswer(user_id=row["user_id"], message_id=row["message_id"], dialogue=row["dialogue"],
+                          state=row["state"], taken=bool(row["taken"]), case_id=row["case_id"], answered_at=from_db(row["answered_at"]))

@@ -128,9 +128,24 @@ class Draft(_Record):
     started_at: datetime
     updated_at: datetime
     reminded_at: datetime | None = None
+    #: The first part of a text Telegram split (see DialogueStore.hold_fragment), and when it came.
+    held_text: str | None = None
+    held_at: datetime | None = None
     #: Not stored: the draft was found past its time (and deleted) when it was looked up, so the
     #: dialogue can say it timed out instead of treating the message as an answer.
     timed_out: bool = False
+
+
+class DialogueAnswer(_Record):
+    """A message that answered a question of a dialogue (and, once sent, the case it went to)."""
+
+    user_id: int
+    message_id: int
+    dialogue: str
+    state: str
+    taken: bool  # the message changed the answers (False: it was refused, the question asked again)
+    case_id: int | None
+    answered_at: datetime
 
 
 class Case(_Record):

@@ -714,6 +714,21 @@ class World:
             self.queue_update({"message": record.message})
         return dict(record.message)
 
+    def user_edits(self, user_id: int, chat_id: int, message_id: int, text: str) -> dict:
+        """The user edits the text (or a media message's caption) of one of their own messages;
+        queues the ``edited_message`` update and returns the message JSON."""
+        chat = self.chat(chat_id)
+        record = self.message(chat.id, message_id)
+        if record.from_bot or record.message.get("from", {}).get("id") != user_id:
+            raise ValueError("a user can edit only their own messages")
+        key = "text" if "text" in record.message else "caption"
+        message = self.edit_message(chat, record, {key: text, "entities": None, "caption_entities": None},
+                                    record.reply_markup if record.reply_markup and "inline_keyboard" in
+                                    record.reply_markup else None)
+        if self.bot_receives(chat):
+            self.queue_update({"edited_message": message})
+        return dict(message)
+
     def _chat_for_user(self, user_id: int, chat_id: int) -> Chat:
         if chat_id == user_id:
             chat = self._private_chat(user_id)

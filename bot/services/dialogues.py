@@ -16,8 +16,13 @@ from typing import Any
 
 from bot.clock import Clock
 from storage.db import Database
-from storage.dialogues import DialogueDraftRepo
-from storage.models import Draft
+from storage.dialogues import DialogueAnswerRepo, DialogueDraftRepo
+from storage.models import DialogueAnswer, Draft
+
+#: Telegram splits a text longer than 4096 characters into parts; a text this long may be one.
+FRAGMENT_CHARS = 4000
+#: The next part comes within this time of the one before.
+FRAGMENT_WINDOW = timedelta(seconds=3)
 
 
 class DialogueName(StrEnum):
@@ -29,6 +34,14 @@ class DialogueName(StrEnum):
     TIP = "tip"  # a resident answering an alert ("I have information")
     SCHEDULE = "schedule"  # an officer adding a notice schedule
     SCAM_CHECK = "scam_check"  # a resident about to paste a message to check
+
+
+@dataclass(frozen=True)
+class HeldText:
+    """A part of a split text, held for what follows (DialogueStore.take_fragment)."""
+
+    text: str
+    joinable: bool  # the message arriving now continues it
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,7 @@ class DialogueStore:
         self._clock = clock
         self._policies = dict(policies)
         self._repo = DialogueDraftRepo(db)
+        self._answers = DialogueAnswerRepo(db)
 
     def policy(self, dialogue: DialogueName) -> TimeoutPolicy:
         return self._policies[dialogue]
@@ -101,7 +115,7 @@ class DialogueStore:
         sweep."""
         if draft is None or not self._expired(draft) or self._closes_case(draft):
             return draft
-        await self._repo.delete(draft.user_id, draft.dialogue)
+        await self._drop(draft.user_id, draft.dialogue)
         if self._policies[DialogueName(draft.dialogue)].tell_when_timed_out:
             return draft.model_copy(update={"timed_out": True})
         return None
@@ -124,7 +138,8 @@ class DialogueStore:
                       started_at=now, updated_at=now, **fields)
         async with self._db.transaction():
             if dialogue in EXCLUSIVE:
-                await self._repo.delete(user_id, EXCLUSIVE[dialogue])
+                await self._drop(user_id, EXCLUSIVE[dialogue])
+            await self._answers.forget_open(user_id, dialogue)
             await self._repo.save(draft)
         return draft
 
@@ -142,7 +157,47 @@ class DialogueStore:
         return updated
 
     async def drop(self, user_id: int, dialogue: DialogueName) -> bool:
+        """Ends the dialogue without a case: the draft and its answers' messages are forgotten.
+        (No transaction of its own: services call it inside theirs.)"""
+        return await self._drop(user_id, dialogue)
+
+    async def _drop(self, user_id: int, dialogue: str) -> bool:
+        await self._answers.forget_open(user_id, dialogue)
         return await self._repo.delete(user_id, dialogue)
+
+    async def finish(self, user_id: int, dialogue: DialogueName, case_id: int) -> None:
+        """Ends the dialogue with its case sent: the messages that answered it now lead to the case
+        (an edit of one later is added to it as a correction). Inside the caller's transaction."""
+        await self._answers.attach_case(user_id, dialogue, case_id)
+        await self._repo.delete(user_id, dialogue)
+
+    # --- which message answered what ----------------------------------------------------------------
+
+    async def note_answer(self, draft: Draft, message_id: int, *, taken: bool) -> None:
+        """The message came to the draft's state (as it was then) and was taken, or refused."""
+        await self._answers.record(draft.user_id, message_id, draft.dialogue, draft.state, taken, self._clock.now())
+
+    async def answer_of(self, user_id: int, message_id: int) -> DialogueAnswer | None:
+        """What the message answered, if it answered anything still open or sent."""
+        return await self._answers.get(user_id, message_id)
+
+    # --- texts Telegram splits ----------------------------------------------------------------------
+
+    async def hold_fragment(self, draft: Draft, text: str) -> Draft:
+        """Keeps a text that may be the first part of a split one, for the part that follows."""
+        updated = draft.model_copy(update={"held_text": text, "held_at": self._clock.now()})
+        await self._repo.save(updated)
+        return updated
+
+    async def take_fragment(self, draft: Draft, *, window_over: bool = False) -> tuple[Draft, HeldText | None]:
+        """The held part (now let go), and whether the message arriving now can be its continuation
+        (it comes within FRAGMENT_WINDOW); None if nothing was held."""
+        if draft.held_text is None:
+            return draft, None
+        joinable = not window_over and self._clock.now() - draft.held_at <= FRAGMENT_WINDOW
+        updated = draft.model_copy(update={"held_text": None, "held_at": None})
+        await self._repo.save(updated)
+        return updated, HeldText(draft.held_text, joinable)
 
     # --- the sweep (one job for every dialogue) ---------------------------------------------------
 
@@ -171,6 +226,6 @@ class DialogueStore:
             for dialogue, policy in self._policies.items():
                 for draft in await self._repo.untouched_since(dialogue, now - policy.expires_after):
                     if not self._closes_case(draft):
-                        await self._repo.delete(draft.user_id, draft.dialogue)
+                        await self._drop(draft.user_id, draft.dialogue)
                     gone.append(draft)
         return gone

@@ -7,6 +7,7 @@ buttons look is the handlers' business (handlers/report_prompts.py).
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class Answer:
     latitude: float | None = None
     longitude: float | None = None
     contact_user_id: int | None = None
+    caption: str = ""  # a photo's caption: text where text is asked for
 
     @classmethod
     def choice(cls, value: str) -> Answer:
@@ -127,6 +129,7 @@ class Problem(StrEnum):
     DATE_IN_FUTURE = "date_in_future"
     DATE_TOO_OLD = "date_too_old"
     FIRST_STEP = "first_step"
+    NOT_CORRECTABLE = "not_correctable"  # an edit of a message whose answer cannot be told apart
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,25 @@ class IntakeService:
             return Outcome(draft, problem=Problem.USE_BUTTONS)
         return await self._save(draft, state=step, history=(*draft.history, draft.state), editing=True, advanced=True)
 
+    # --- corrections (an edited message) ------------------------------------------------------
+
+    async def correct(self, draft: Draft, state: State, text: str) -> Outcome:
+        """The message that answered `state` was edited: its new text is checked as that state's
+        answer and replaces the old one; the draft stays at its current question."""
+        if state not in CORRECTABLE:
+            return Outcome(draft, problem=Problem.NOT_CORRECTABLE)
+        probe = draft.model_copy(update={"state": state.value, "editing": True})
+        checked = await STEPS[state](self._checking_only(), probe, Answer.text(text))
+        if checked.problem is not None:
+            return Outcome(draft, problem=checked.problem, extra=checked.extra)
+        return await self._save(draft, data=checked.draft.data)
+
+    def _checking_only(self) -> IntakeService:
+        """This service with a store that saves nothing: a step run on it only says what it would do."""
+        checking = copy.copy(self)
+        checking._dialogues = _Unsaved()
+        return checking
+
     # --- answers -----------------------------------------------------------------------------
 
     async def answer(self, draft: Draft, answer: Answer) -> Outcome:
@@ -263,12 +285,17 @@ class IntakeService:
     async def _text_or_voice(self, draft: Draft, answer: Answer, key: str) -> Outcome:
         if answer.type is AnswerType.VOICE:
             return await self._forward(draft, {**draft.data, key: "", f"{key}_voice": answer.value})
+        data = dict(draft.data)
+        if answer.type is AnswerType.PHOTO and answer.caption.strip() and key == "description":
+            # A photo with the story as its caption: the caption is the answer, the photo is kept.
+            data["photos"] = [*data.get("photos", []), answer.value][:self._settings.max_photos]
+            answer = Answer.text(answer.caption)
         if answer.type is not AnswerType.TEXT:
             return Outcome(draft, problem=Problem.TEXT_OR_VOICE)
         problem = check_text(answer.value, self._settings.max_text_chars)
         if problem is not None:
             return Outcome(draft, problem=_TEXT_PROBLEMS[problem], extra={"length": len(answer.value.strip())})
-        return await self._forward(draft, {**draft.data, key: answer.value.strip(), f"{key}_voice": None})
+        return await self._forward(draft, {**data, key: answer.value.strip(), f"{key}_voice": None})
 
     async def name_other_party(self, draft: Draft, answer: Answer) -> Outcome:
         """Who the other party is (optional)."""
@@ -301,7 +328,12 @@ class IntakeService:
             saved = await self._save(draft, media_group_id=answer.media_group_id)
             return Outcome(saved.draft, problem=Problem.TOO_MANY_PHOTOS, photos_refused=1, same_album=same_album)
         photos.append(answer.value)
-        saved = await self._save(draft, data={**draft.data, "photos": photos}, media_group_id=answer.media_group_id)
+        data = {**draft.data, "photos": photos}
+        if answer.caption.strip():  # a caption's words belong to the description, as typed ones do
+            description = "\n".join(filter(None, [data.get("description", ""), answer.caption.strip()]))
+            if check_text(description, self._settings.max_text_chars) is None:
+                data["description"] = description
+        saved = await self._save(draft, data=data, media_group_id=answer.media_group_id)
         return Outcome(saved.draft, photos_added=1, same_album=same_album)
 
     async def _more_description(self, draft: Draft, text: str) -> Outcome:
@@ -462,6 +494,20 @@ class IntakeService:
     async def _save(self, draft: Draft, *, advanced: bool = False, **changes: Any) -> Outcome:
         return Outcome(await self._dialogues.save(draft, **changes), advanced=advanced)
 
+
+class _Unsaved:
+    """Stands in for the dialogue store when a step is only checked (IntakeService.correct)."""
+
+    async def save(self, draft: Draft, **changes: Any) -> Draft:
+        return draft.model_copy(update=changes)
+
+
+#: Answers typed as text that an edit of their message can correct (the text is the whole answer;
+#: details typed at the photos step were added to the description, so they cannot be told apart).
+CORRECTABLE = frozenset({
+    State.DESCRIBING, State.LOCATING, State.CHOOSING_WHEN, State.CHOOSING_DATE, State.NAMING_OTHER_PARTY,
+    State.TELLING_HISTORY, State.STATING_OUTCOME, State.CHOOSING_MEDIATION_TIMES, State.SHARING_CONTACT,
+})
 
 #: A step: the function that takes an answer given in one state.
 StepFunction = Callable[[IntakeService, Draft, Answer], Awaitable[Outcome]]

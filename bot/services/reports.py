@@ -164,7 +164,7 @@ class ReportService:
                     await self._cases.add_media(case.id, "voice", data[key], now, addition_id)
             if data.get("kind") == "incident":
                 await self._prefs.set_prefers_anonymous(draft.user_id, bool(contact["anonymous"]))
-            await self._dialogues.drop(draft.user_id, DialogueName.REPORT)
+            await self._dialogues.finish(draft.user_id, DialogueName.REPORT, case.id)
         media = [m for m in await self._cases.media(case.id) if m.addition_id == addition_id]
         return SubmittedReport(case=case, joined_existing=join_case_id is not None, media=media)
 
@@ -178,9 +178,10 @@ class ReportService:
         data = draft.data
         async with self._db.transaction():
             case = await self._cases.get(draft.case_id)
-            await self._dialogues.drop(draft.user_id, DialogueName.REPORT)
             if case is None or case.complete:
+                await self._dialogues.drop(draft.user_id, DialogueName.REPORT)
                 return None
+            await self._dialogues.finish(draft.user_id, DialogueName.REPORT, case.id)
             await self._cases.complete(case.id, category=case.category, area=await self.area_of(draft),
                                        description=data.get("description", ""),
                                        details={**_details(data), "unfinished": True}, related_case_id=None, now=now)
