@@ -38,7 +38,7 @@ from handlers.alert_prompts import (
     cancel_row,
     problem_text,
 )
-from handlers.dialogue import Dialogue, Turn, strip_buttons
+from handlers.dialogue import Dialogue, Turn, give_back, join_split_text, strip_buttons
 from storage.models import Draft, GroupKind
 
 
@@ -119,13 +119,13 @@ async def take_text(turn: Turn) -> None:
     """Stores the alert's text and asks for photos (an over-long text is kept and given back to shorten)."""
     if not await expect_message(turn):
         return
-    text = turn.message.text
+    text = turn.text
     problem = turn.services.alerts.text_problem(text)
     if problem is Problem.TEXT_TOO_LONG:
         dialogues = turn.context.services.dialogues
         draft = await dialogues.save(turn.draft, data={**turn.draft.data, "too_long_text": text.strip()})
         await ask(turn.context, turn.user_id, draft, note=problem_text(problem, turn.context))
-        await turn.context.bot.send_message(turn.user_id, html.escape(text.strip()))
+        await give_back(turn.context, turn.user_id, None, text.strip())
         return
     if problem is not None:
         await ask_again(turn, problem)
@@ -324,9 +324,21 @@ async def _strip_pressed(turn: Turn) -> None:
 
 
 async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
-    """A private message while an alert is being written: the answer to its question (always taken)."""
-    await _take(Turn(update, context, draft))
+    """A private message while an alert is being written: the answer to its question (always taken;
+    the parts of a text Telegram split are joined first)."""
+    text = update.effective_message.text
+    if text is not None and draft.state == State.TYPING_TEXT:
+        text = await join_split_text(context, draft, text, _take_held_text)
+        if text is None:
+            return True
+        draft = await context.services.dialogues.get(draft.user_id, DialogueName.ALERT) or draft
+    await _take(Turn(update, context, draft, text=text))
     return True
+
+
+async def _take_held_text(context: PinganContext, draft: Draft, text: str) -> None:
+    """A long text that came alone (no further part), as the alert's text."""
+    await _take(Turn(None, context, draft, text=text))
 
 
 async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:

@@ -56,7 +56,7 @@ class Turn:
     """One answer to a dialogue's question: a press of its buttons (`pressed`), or a message
     (`text` is its text, when it has one). Step functions take a Turn and return nothing."""
 
-    update: Update
+    update: Update | None  # None: a text held for its other parts, taken by a job
     context: PinganContext
     draft: Draft
     pressed: CallbackData | None = None
@@ -82,7 +82,7 @@ class Turn:
     async def answer(self, popup: str | None = None, *, alert: bool = False) -> None:
         """Answers the press once (`popup` is plain text, shown as an alert box if `alert`);
         a message needs no answer."""
-        query = self.update.callback_query
+        query = self.update.callback_query if self.update is not None else None
         if query is not None and not self.answered:
             self.answered = True
             await query.answer(popup, show_alert=alert)
@@ -234,10 +234,11 @@ def split_text(text: str, limit: int = MESSAGE_CHARS) -> list[str]:
     return [*parts, text] if text else parts
 
 
-async def give_back(context: PinganContext, chat_id: int, intro: str, text: str) -> None:
+async def give_back(context: PinganContext, chat_id: int, intro: str | None, text: str) -> None:
     """A refused text sent back whole (in as many messages as it takes), to copy and change rather
     than type again. `intro` is plain text."""
-    await context.bot.send_message(chat_id, html.escape(intro))
+    if intro:
+        await context.bot.send_message(chat_id, html.escape(intro))
     for part in split_text(text):
         await context.bot.send_message(chat_id, html.escape(part))
 

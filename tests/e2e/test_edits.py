@@ -101,3 +101,17 @@ async def test_a_photo_with_its_caption_answers_what_happened(pingan, make_user)
     draft = await _draft(pingan, resident)
     assert draft.data["description"] == "The ground-floor window was smashed"
     assert len(draft.data["photos"]) == 1
+
+
+async def test_an_alert_text_telegram_split_is_refused_once_and_given_back_whole(pingan, admin):
+    kinds = await admin.ask("/alert")
+    await admin.click(kinds, text="missing person")
+    await admin.reply()  # "Type the alert as residents should read it …"
+    await admin.send("a" * 4096)
+    await admin.send("b" * 100)
+    refused = await admin.reply()
+    assert "700 characters" in refused["text"]
+    given_back = [await admin.reply(), await admin.reply()]
+    assert "".join(m["text"] for m in given_back) == "a" * 4096 + "b" * 100
+    draft = await pingan.services.dialogues.get(admin.user_id, DialogueName.ALERT)
+    assert draft.state == "text" and "text" not in draft.data
