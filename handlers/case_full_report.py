@@ -7,10 +7,11 @@ audited button."""
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Iterator
 
 from telegram import InputMediaPhoto
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 
 from bot.context import PinganContext
 from bot.i18n import _, ngettext, using_locale
@@ -22,6 +23,8 @@ from handlers.notify import locale_of
 from handlers.report_labels import KIND_NAMES, category_label, status_label, when_text, where_text
 from handlers.report_prompts import FIELD_LABELS, mediation_text
 from storage.models import CaseMedia
+
+logger = logging.getLogger(__name__)
 
 #: Telegram's limit of one message, in UTF-16 code units of the text as shown.
 MESSAGE_LIMIT = 4096
@@ -46,14 +49,23 @@ async def send_full_report(context: PinganContext, case_id: int, actor: int) -> 
             return OPEN_PRIVATE_CHAT.translated()
         # Audited once it has reached the presser: a report that could not be sent was not read.
         await context.services.reports.record_full_report_read(case_id, actor)
-        for text in texts[1:]:
-            await context.bot.send_message(actor, text)
-        await _send_media(context, actor, report.media, report.case.details.get("where"))
-        for part in report.parts:
-            if part.media or "latitude" in (part.answers.get("where") or {}):
-                await context.bot.send_message(actor, html.escape(_part_heading(context, part)))
-                await _send_media(context, actor, part.media, part.answers.get("where"))
+        try:
+            await _send_the_rest(context, actor, report, texts[1:])
+        except TelegramError:
+            logger.exception("the full report of %s reached %s only in part", report.case.ref, actor)
+            return _("Part of the full report could not be sent. Please try again.")
     return None
+
+
+async def _send_the_rest(context: PinganContext, actor: int, report: FullReport, texts: list[str]) -> None:
+    """The messages after the first, then the report's media, then each addition's."""
+    for text in texts:
+        await context.bot.send_message(actor, text)
+    await _send_media(context, actor, report.media, report.case.details.get("where"))
+    for part in report.parts:
+        if part.media or "latitude" in (part.answers.get("where") or {}):
+            await context.bot.send_message(actor, html.escape(_part_heading(context, part)))
+            await _send_media(context, actor, part.media, part.answers.get("where"))
 
 
 async def report_texts(context: PinganContext, report: FullReport) -> list[str]:

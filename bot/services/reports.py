@@ -302,7 +302,7 @@ class ReportService:
         parts = []
         for addition in await self._cases.additions(case_id):
             parts.append(ReportPart(
-                user_id=addition.user_id, reporter_number=numbers.get(addition.user_id, 0), text=addition.text,
+                user_id=addition.user_id, reporter_number=numbers[addition.user_id], text=addition.text,
                 created_at=addition.created_at, answers=joined.pop(addition.user_id, {}),
                 media=[m for m in media if m.addition_id == addition.id]))
         return FullReport(case=case, media=[m for m in media if m.addition_id is None], parts=parts)
