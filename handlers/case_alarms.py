@@ -36,7 +36,7 @@ async def _deliver(context: PinganContext, due: AlarmDue) -> None:
     elif kind == "followup_expire":
         await case_card.refresh_card(context, case)
     elif kind == "unread":
-        await tell_each(context, [case.owner_id] if case.owner_id is not None else [], lambda: _(
+        await tell_each(context, [due.reader_id], lambda: _(
             "Still unread: the reporter of {ref} wrote to you. Please read it and tap Seen. /case {ref}").format(
             ref=case.ref))
     elif stage == "remind":

@@ -1,5 +1,6 @@
-"""The case card's buttons: accept, grade, assign, level, the pickers, history, and the buttons
-that ask the presser privately for a text (note, question, resolution, rejection reason)."""
+"""The case card's buttons: accept, grade, assign, level, the pickers, history, the full report
+(handlers/case_full_report.py), and the buttons that ask the presser privately for a text (note,
+question, resolution, rejection reason)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.context import PinganContext
-from bot.i18n import N_, _, using_locale
+from bot.i18n import _, using_locale
 from bot.services.case_states import IllegalTransition
-from bot.services.cases import GRADES, LEVELS, OUTCOMES, REJECTIONS, CaseNotFound, Change
+from bot.services.cases import GRADES, LEVELS, OUTCOMES, REJECTIONS, CaseNotFound, Change, OwnReport
 from bot.services.errors import NotAllowed
-from handlers import case_card
-from handlers.case_card import ACTION_LABELS, CaseButton
+from handlers import case_card, case_full_report
+from handlers.case_card import ACTION_LABELS, OPEN_PRIVATE_CHAT, CaseButton
 from handlers.case_news import route_grade, tell_new_owner, tell_reporters
 from handlers.notify import locale_of, person_name
 from handlers.report_labels import status_label
@@ -24,7 +25,6 @@ from storage.models import Case, CaseStatus
 VIEWS = ("main", "assign", "level", "resolve", "reject")
 #: The buttons that ask for a text, and what the text is for (bot/services/cases.py `await_text`).
 TEXT_PURPOSES = {"note": "note", "ask": "ask", "resolveto": "resolve", "rejectto": "reject"}
-_OPEN_PRIVATE_CHAT = N_("Please open a private chat with me first (tap my name, then Start), and press again.")
 
 
 async def on_button(update: Update, context: PinganContext) -> None:
@@ -52,6 +52,8 @@ async def _act_politely(context: PinganContext, query, pressed: CaseButton, acto
     """`_act`, with refusals turned into the pop-up text that explains them."""
     try:
         return await _act(context, query, pressed, actor)
+    except OwnReport:
+        return _("A case is never handled by someone who reported it: please give it to someone else.")
     except NotAllowed:
         return _("Sorry, you are not allowed to do this.")
     except IllegalTransition as illegal:
@@ -74,8 +76,7 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
         change = await workflow.accept(case_id, actor)
         if not change.changed:
             return _("Already accepted by {name}.").format(name=await person_name(context, change.case.owner_id))
-        await _after_change(context, query, change, tell=CaseStatus.ACCEPTED)
-        return None
+        return await _after_change(context, query, change, tell=CaseStatus.ACCEPTED)
     if action == "grade" and arg in GRADES:
         change = await workflow.set_grade(case_id, actor, arg)
         if change.changed:
@@ -84,15 +85,19 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
         return None
     if action == "assignto" and arg.isdigit():
         change = await workflow.assign(case_id, actor, int(arg))
-        if change.changed:
-            await _after_change(context, query, change, tell=CaseStatus.IN_PROGRESS)
-            await tell_new_owner(context, change.case, actor)
-        return None
+        if not change.changed:
+            return None
+        unreached = await _after_change(context, query, change, tell=CaseStatus.IN_PROGRESS)
+        await tell_new_owner(context, change.case, actor)
+        return unreached
     if action == "levelto" and arg in LEVELS:
         await _after_change(context, query, await workflow.set_level(case_id, actor, arg))
         return None
     if action == "history":
         return await _send_history(context, case_id, actor)
+    if action == "full":
+        return await case_full_report.send_full_report(context, case_id, actor) or _(
+            "I have sent you the full report privately.")
     if action == "seen" and arg.isdigit():
         if await context.services.conversation.mark_seen(int(arg), actor):
             await query.edit_message_reply_markup(None)
@@ -102,16 +107,19 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
     if action == "reopen":
         change = await workflow.reopen(case_id, actor, reason="staff")
         if change.changed:
-            await _after_change(context, query, change, tell=CaseStatus.REOPENED)
+            return await _after_change(context, query, change, tell=CaseStatus.REOPENED)
         return None
     return _("This button has expired.")
 
 
-async def _after_change(context: PinganContext, query, change: Change, *, tell: CaseStatus | None = None) -> None:
-    """The card shows the change; the reporters hear of it if it is news to them."""
+async def _after_change(context: PinganContext, query, change: Change, *,
+                        tell: CaseStatus | None = None) -> str | None:
+    """The card shows the change; the reporters hear of it if it is news to them. Returns the
+    presser's pop-up when no reporter could be reached."""
     await case_card.refresh_card(context, change.case, also_message=query.message if query else None)
-    if change.changed and tell is not None:
-        await tell_reporters(context, change.case, tell)
+    if change.changed and tell is not None and not await tell_reporters(context, change.case, tell):
+        return _("Done, but the reporter could not be reached to be told (they may have blocked the bot).")
+    return None
 
 
 async def _ask_for_text(context: PinganContext, query, case_id: int, actor: int, purpose: str,
@@ -123,7 +131,7 @@ async def _ask_for_text(context: PinganContext, query, case_id: int, actor: int,
     case = await workflow.await_text(case_id, actor, purpose, detail)
     if not await _ask_privately(context, actor, case, purpose):
         await workflow.drop_pending_text(actor)
-        return _OPEN_PRIVATE_CHAT.translated()
+        return OPEN_PRIVATE_CHAT.translated()
     await case_card.refresh_card(context, case, also_message=query.message)
     return _("I have sent you a private message: write it there.")
 
@@ -164,7 +172,7 @@ async def _send_history(context: PinganContext, case_id: int, actor: int) -> str
     try:
         await context.bot.send_message(actor, escaped_within("\n".join(lines)))
     except Forbidden:
-        return _OPEN_PRIVATE_CHAT.translated()
+        return OPEN_PRIVATE_CHAT.translated()
     return _("I have sent you the history privately.")
 
 

@@ -11,11 +11,19 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import N_, _, using_locale
+from bot.i18n import N_, _, ngettext, using_locale
 from bot.services.errors import NotAllowed
 from handlers.labels import role_label
 from handlers.notify import locale_of, person_name
-from handlers.report_labels import KIND_NAMES, category_label, shorten, status_label, when_text, where_text
+from handlers.report_labels import (
+    KIND_NAMES,
+    MAX_SUMMARY,
+    category_label,
+    shorten,
+    status_label,
+    when_text,
+    where_text,
+)
 from storage.models import OPEN_STATUSES, Case, CaseMedia, CaseStatus
 
 logger = logging.getLogger(__name__)
@@ -31,6 +39,8 @@ class CaseButton(CallbackData, prefix="case", legacy=True):
     arg: str = ""
 
 
+#: Said when a text must go to the presser privately and they have no private chat with the bot.
+OPEN_PRIVATE_CHAT = N_("Please open a private chat with me first (tap my name, then Start), and press again.")
 GRADE_ICONS = {"red": "🔴", "orange": "🟠", "yellow": "🟡", "green": "🟢"}
 GRADE_LABELS = {"red": N_("red"), "orange": N_("orange"), "yellow": N_("yellow"), "green": N_("green")}
 LEVEL_LABELS = {"grid": N_("grid"), "community": N_("community"), "township": N_("township"),
@@ -63,6 +73,9 @@ ACTION_LABELS = {
     "case.joined": N_("another resident added their report"),
     "case.info_added": N_("the reporter added information"),
     "case.contact_viewed": N_("contact viewed"),
+    "case.full_report_viewed": N_("full report read"),
+    "case.reporter_unreachable": N_("the reporter could not be reached"),
+    "case.reporter_reachable": N_("the reporter can be reached again"),
     "case.followup_asked": N_("follow-up visit: questions sent"),
     "case.followup_answered": N_("follow-up visit: answered whether it is solved"),
     "case.followup_rated": N_("follow-up visit: rated"),
@@ -99,11 +112,13 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
                      for g, icon in GRADE_ICONS.items()])
     if open_case:
         rows.append([_button(_("👤 Assign"), "view", case, "assign"), _button(_("🏛 Level"), "view", case, "level")])
+    full_report = _button(_("📄 Full report"), "full", case)
     if open_case:
         rows.append([_button(_("❓ Ask reporter"), "ask", case), _button(_("📝 Note"), "note", case)])
-        rows.append([_button(_("📜 History"), "history", case)])
+        rows.append([_button(_("📜 History"), "history", case), full_report])
     else:
         rows.append([_button(_("📝 Note"), "note", case), _button(_("📜 History"), "history", case)])
+        rows.append([full_report])
     if open_case:
         rows.append([_button(_("✅ Resolve"), "view", case, "resolve"),
                      _button(_("🚫 Reject"), "view", case, "reject")])
@@ -149,8 +164,16 @@ async def card_text(context: PinganContext, case: Case) -> str:
         lines += ["", _("The reporter is still giving details; this card will be updated.")]
     elif details.get("unfinished"):
         lines += ["", "⚠️ " + _("The reporter stopped before finishing the report: this is everything they gave.")]
+    if any(r.unreachable_since is not None for r in await services.reports.reporters(case.id)):
+        lines += ["", "⚠️ " + _("The reporter cannot be reached: Telegram refuses our messages to them "
+                               "(they may have blocked the bot).")]
     if case.complete and case.description:
         lines += ["", shorten(case.description)]
+        length = len(" ".join(case.description.split()))
+        if length > MAX_SUMMARY:
+            lines.append(ngettext("(Shortened: {count} character in all. Press Full report to read everything.)",
+                                  "(Shortened: {count} characters in all. Press Full report to read everything.)",
+                                  length).format(count=length))
     return "\n".join([f"<b>{html.escape(header)}</b>", *(html.escape(line) for line in lines)])
 
 
@@ -194,7 +217,7 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
 
 async def _staff_choices(context: PinganContext, case: Case) -> list[tuple[int, str]]:
     """Assign buttons: name · role · beat, those of the case's area first."""
-    staff = await context.services.cases.assignable_staff(case.area)
+    staff = await context.services.cases.assignable_staff(case)
     return [(user_id, " · ".join(filter(None, [name, role_label(role), area])))
             for user_id, name, role, area in staff[:20]]
 

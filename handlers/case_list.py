@@ -1,17 +1,18 @@
-"""/cases (my open cases, the overdue ones, all open by grade) and /case <reference> (the card)."""
+"""/cases (my open cases, the overdue ones, all open by grade) and /case <reference> (the card; in
+private also the full report)."""
 
 from __future__ import annotations
 
 import html
 import re
 
-from telegram import Update
+from telegram import Chat, Update
 
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
 from bot.roles import is_staff
 from bot.services.errors import NotAllowed
-from handlers import case_card
+from handlers import case_card, case_full_report
 from handlers.report_labels import status_label
 from storage.models import Case
 
@@ -49,7 +50,8 @@ def _case_line(case: Case) -> str:
 
 
 async def open_case(update: Update, context: PinganContext) -> None:
-    """/case PA-2026-000123 (or /case_PA_2026_000123 from the list): the card, here."""
+    """/case PA-2026-000123 (or /case_PA_2026_000123 from the list): the card, here; in private
+    also the full report."""
     message = update.effective_message
     command = (message.text or "").split()[0].split("@")[0]
     ref = (command.removeprefix("/case_").replace("_", "-") if command.startswith("/case_")
@@ -70,3 +72,7 @@ async def open_case(update: Update, context: PinganContext) -> None:
         await message.reply_text(html.escape(_("There is no case {ref}.").format(ref=ref.upper())))
         return
     await case_card.send_card(context, message.chat_id, case)
+    if message.chat.type == Chat.PRIVATE:  # never everything a resident said in a group
+        refused = await case_full_report.send_full_report(context, case.id, update.effective_user.id)
+        if refused is not None:
+            await message.reply_text(html.escape(refused))

@@ -1,5 +1,6 @@
 """Telling people what happened to a case: its reporters (in their language, never who did it
-unless the deployment allows), a new owner, and the staff a grade or an emergency concerns."""
+unless the deployment allows; one who blocked the bot is marked unreachable), a new owner, and
+the staff a grade or an emergency concerns."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import html
 import logging
 from collections.abc import Callable
 
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
+from handlers import case_card
 from handlers.case_card import GRADE_LABELS
 from handlers.notify import locale_of, person_name, tell_each
-from storage.models import Case, CaseStatus, Role
+from storage.models import Case, CaseReporter, CaseStatus, Role
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +34,14 @@ REPORTER_TEXTS: dict[CaseStatus, Callable[[Case], str]] = {
 }
 
 
-async def tell_reporters(context: PinganContext, case: Case, status: CaseStatus) -> None:
+async def tell_reporters(context: PinganContext, case: Case, status: CaseStatus) -> int:
     """A short message to each reporter, in their language, with the reference. Staff names only
-    where the deployment allows it (cases.show_staff_names)."""
+    where the deployment allows it (cases.show_staff_names). Returns how many it reached."""
     handler = None
     if (context.services.config.cases.show_staff_names and case.owner_id
             and status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS)):
         handler = await person_name(context, case.owner_id)
+    reached = 0
     for reporter in await context.services.reports.reporters(case.id):
         with using_locale(await locale_of(context, reporter.user_id)):
             text = REPORTER_TEXTS[status](case)
@@ -46,8 +49,30 @@ async def tell_reporters(context: PinganContext, case: Case, status: CaseStatus)
                 text += "\n" + _("Handled by: {name}").format(name=handler)
         try:
             await context.bot.send_message(reporter.user_id, html.escape(text))
+        except Forbidden:
+            await reporter_unreachable(context, case, reporter.user_id, "news")
+            continue
         except TelegramError as exc:
             logger.info("could not tell reporter %s about %s: %s", reporter.user_id, case.ref, exc)
+            continue
+        reached += 1
+        await reporter_reached(context, case, reporter)
+    return reached
+
+
+async def reporter_unreachable(context: PinganContext, case: Case, reporter_id: int, during: str) -> None:
+    """Telegram refused a message to a reporter (403: they blocked the bot): recorded in the audit
+    trail, and the card says so."""
+    logger.info("reporter %s of %s cannot be reached (%s)", reporter_id, case.ref, during)
+    if await context.services.conversation.reporter_unreachable(case.id, reporter_id, during):
+        await case_card.refresh_card(context, await context.services.cases.case(case.id))
+
+
+async def reporter_reached(context: PinganContext, case: Case, reporter: CaseReporter) -> None:
+    """A message got through to a reporter the card showed unreachable: it no longer does."""
+    if reporter.unreachable_since is not None and await context.services.conversation.reporter_reached(
+            case.id, reporter.user_id):
+        await case_card.refresh_card(context, await context.services.cases.case(case.id))
 
 
 async def tell_new_owner(context: PinganContext, case: Case, actor: int) -> None:

@@ -1,7 +1,7 @@
 """Passing words between staff and a reporter: a staff member's question to the reporters, their
-answers (and new information) back to the case's owner with a Seen button, and the follow-up's
-comment. The reporter never learns who asked; the owner sees who answered unless they chose to
-stay anonymous."""
+answers back to the asker and the case's owner (new information to the owner), each with a Seen
+button, and the follow-up's comment. The reporter never learns who asked; staff see who answered
+unless they chose to stay anonymous."""
 
 from __future__ import annotations
 
@@ -10,19 +10,22 @@ import logging
 from collections.abc import Callable
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from handlers.case_card import CaseButton
+from handlers.case_news import reporter_reached, reporter_unreachable
 from handlers.notify import locale_of, person_name
 from storage.models import Case
 
 logger = logging.getLogger(__name__)
 
 
-async def relay_question(context: PinganContext, case: Case, asker: int, question: str) -> None:
-    """The staff member's question, to each reporter, as a message they answer by replying."""
+async def relay_question(context: PinganContext, case: Case, asker: int, question: str) -> int:
+    """The staff member's question, to each reporter, as a message they answer by replying.
+    Returns how many reporters it reached."""
+    reached = 0
     for reporter in await context.services.reports.reporters(case.id):
         with using_locale(await locale_of(context, reporter.user_id)):
             text = _("A question about your report {ref}:\n\n{question}\n\nPlease reply to this message to "
@@ -30,10 +33,16 @@ async def relay_question(context: PinganContext, case: Case, asker: int, questio
             markup = ForceReply(input_field_placeholder=_("Your answer"))
         try:
             sent = await context.bot.send_message(reporter.user_id, html.escape(text), reply_markup=markup)
+        except Forbidden:
+            await reporter_unreachable(context, case, reporter.user_id, "question")
+            continue
         except TelegramError as exc:
             logger.info("could not relay a question on %s to reporter %s: %s", case.ref, reporter.user_id, exc)
             continue
+        reached += 1
         await context.services.conversation.record_question(case.id, asker, reporter.user_id, sent.message_id, question)
+        await reporter_reached(context, case, reporter)
+    return reached
 
 
 async def reporter_reply(update: Update, context: PinganContext, *, replied_to: int | None = None) -> bool:
@@ -54,11 +63,12 @@ async def reporter_reply(update: Update, context: PinganContext, *, replied_to: 
     result = await services.conversation.reporter_reply(update.effective_user.id, replied_to, text)
     if result is None:
         return False
-    case, asker, inbox_id = result
+    case = result.case
     await message.reply_text(html.escape(_("Thank you, your answer has been passed on.")))
     who = await _reporter_identity(context, case.id, update.effective_user.id)
-    await _to_owner(context, case, asker, inbox_id, lambda: _(
-        "Answer from the reporter of {ref} ({who}):\n\n{text}").format(ref=case.ref, who=who, text=text))
+    for reader, inbox_id in result.inbox_ids.items():  # the asker, and the owner if someone else asked
+        await _to_reader(context, case, reader, inbox_id, lambda: _(
+            "Answer from the reporter of {ref} ({who}):\n\n{text}").format(ref=case.ref, who=who, text=text))
     return True
 
 
@@ -78,7 +88,7 @@ async def notify_owner_of_information(context: PinganContext, case_id: int, repo
         return
     case, inbox_id = result
     who = await _reporter_identity(context, case.id, reporter_id)
-    await _to_owner(context, case, case.owner_id, inbox_id, lambda: _(
+    await _to_reader(context, case, case.owner_id, inbox_id, lambda: _(
         "New information from the reporter of {ref} ({who}):\n\n{text}").format(
         ref=case.ref, who=who, text=text or _("(a photo or a voice message)")))
 
@@ -93,15 +103,15 @@ async def _reporter_identity(context: PinganContext, case_id: int, reporter_id: 
     return str(reporter_id)
 
 
-async def _to_owner(context: PinganContext, case: Case, owner_id: int, inbox_id: int,
-                    render: Callable[[], str]) -> None:
-    """`render()` (plain text) to the owner in their language, with the Seen button that stops the
-    unread reminder."""
-    with using_locale(await locale_of(context, owner_id)):
+async def _to_reader(context: PinganContext, case: Case, reader_id: int, inbox_id: int,
+                     render: Callable[[], str]) -> None:
+    """`render()` (plain text) to a staff member who must read it, in their language, with the
+    Seen button that stops the unread reminder."""
+    with using_locale(await locale_of(context, reader_id)):
         text = render()
         seen = CaseButton("seen", case.id, str(inbox_id)).pack()
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("✓ Seen"), callback_data=seen)]])
     try:
-        await context.bot.send_message(owner_id, html.escape(text), reply_markup=markup)
+        await context.bot.send_message(reader_id, html.escape(text), reply_markup=markup)
     except TelegramError as exc:
-        logger.info("could not pass a reporter's message on %s to %s: %s", case.ref, owner_id, exc)
+        logger.info("could not pass a reporter's message on %s to %s: %s", case.ref, reader_id, exc)

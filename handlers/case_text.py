@@ -24,6 +24,13 @@ DONE_TEXTS: dict[str, LazyText] = {
     "reject": N_("{ref} is closed as not taken up. The reporter has been told."),
     "ask": N_("Your question was passed on to the reporter of {ref}. Their answer will come here."),
 }
+#: What the staff member is told instead when no reporter could be reached (blocked the bot).
+UNREACHED_TEXTS: dict[str, LazyText] = {
+    "resolve": N_("{ref} is resolved, but the reporter could not be reached to be told."),
+    "reject": N_("{ref} is closed as not taken up, but the reporter could not be reached to be told."),
+    "ask": N_("The reporter of {ref} could not be reached (they may have blocked the bot): your question "
+              "was not delivered."),
+}
 #: What the reporters hear when a text finished their case.
 REPORTER_NEWS = {"resolve": CaseStatus.RESOLVED, "reject": CaseStatus.REJECTED}
 
@@ -56,9 +63,11 @@ async def staff_text(update: Update, context: PinganContext) -> bool:
         await message.reply_text(html.escape(_("That is no longer possible: the case has changed meanwhile.")))
         return True
     await case_card.refresh_card(context, change.case)
+    reached = True
     if pending.purpose == "ask":
-        await relay_question(context, change.case, actor, text)
-    await message.reply_text(html.escape(DONE_TEXTS[pending.purpose].translated().format(ref=change.case.ref)))
-    if change.changed and pending.purpose in REPORTER_NEWS:
-        await tell_reporters(context, change.case, REPORTER_NEWS[pending.purpose])
+        reached = await relay_question(context, change.case, actor, text) > 0
+    elif change.changed and pending.purpose in REPORTER_NEWS:
+        reached = await tell_reporters(context, change.case, REPORTER_NEWS[pending.purpose]) > 0
+    done = DONE_TEXTS if reached else UNREACHED_TEXTS
+    await message.reply_text(html.escape(done[pending.purpose].translated().format(ref=change.case.ref)))
     return True

@@ -7,13 +7,14 @@ import html
 import logging
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.errors import NotAllowed
 from handlers import case_card
+from handlers.case_news import reporter_reached, reporter_unreachable
 from handlers.notify import locale_of, tell_each
 from storage.models import Case, Role
 
@@ -47,8 +48,13 @@ async def ask_followup(context: PinganContext, case: Case) -> None:
         try:
             await context.bot.send_message(reporter.user_id, html.escape(question), reply_markup=solved)
             await context.bot.send_message(reporter.user_id, html.escape(rating), reply_markup=stars)
+        except Forbidden:
+            await reporter_unreachable(context, case, reporter.user_id, "followup")
+            continue
         except TelegramError as exc:
             logger.info("could not ask reporter %s for the follow-up of %s: %s", reporter.user_id, case.ref, exc)
+            continue
+        await reporter_reached(context, case, reporter)
 
 
 async def followup_button(update: Update, context: PinganContext) -> None:

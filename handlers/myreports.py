@@ -1,5 +1,6 @@
-"""/myreports: a person's own cases, each with its timeline (what happened, never who), and the
-way into adding information while a case is open (handlers/addition.py)."""
+"""/myreports: a person's own cases, each with what they themselves wrote (for a case they joined,
+never the first reporter's words) and its timeline (what happened, never who), and the way into
+adding information while a case is open (handlers/addition.py)."""
 
 from __future__ import annotations
 
@@ -86,15 +87,17 @@ async def on_button(update: Update, context: PinganContext) -> None:
 
 
 async def _details(context: PinganContext, case: Case, user_id: int) -> str:
-    """The case as its reporter sees it (HTML, stored texts escaped): status, result, timeline."""
+    """The case as this reporter sees it (HTML, stored texts escaped): status, what they wrote,
+    result, timeline."""
     tz = context.services.config.tzinfo
     settings = context.services.config.reports
     lines = [
         f"{KIND_NAMES[case.kind].translated()} · {category_label(settings, case.kind, case.category)}",
         _("Status: {status}").format(status=status_label(case.status)),
     ]
-    if case.description:
-        lines += ["", shorten(case.description, 500)]
+    own_words = await context.services.reports.own_words(case.id, user_id)  # never another reporter's
+    if own_words:
+        lines += ["", shorten(own_words, 500)]
     if case.outcome_note and case.status in CLOSED_STATUSES:
         lines += ["", _("Result: {note}").format(note=case.outcome_note)]
     lines += ["", _("Timeline:")]

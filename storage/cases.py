@@ -222,9 +222,10 @@ class WorkflowRepo:
             (to_db(now), inbox_id, owner_id),
         ) == 1
 
-    async def unseen(self, inbox_id: int) -> bool:
-        return bool(await self._db.fetch_value(
-            "SELECT seen_at IS NULL FROM case_inbox WHERE id = ?", (inbox_id,)))
+    async def unseen_reader(self, inbox_id: int) -> int | None:
+        """Who has not yet marked this inbox entry seen; None once they have."""
+        return await self._db.fetch_value(
+            "SELECT owner_id FROM case_inbox WHERE id = ? AND seen_at IS NULL", (inbox_id,))
 
     # --- lists and figures -------------------------------------------------------------------
 

@@ -184,6 +184,8 @@ class CaseReporter(_Record):
     anonymous: bool
     phone: str | None
     joined_at: datetime
+    #: Since when Telegram refuses messages to them about this case (they blocked the bot); None: reachable.
+    unreachable_since: datetime | None = None
 
 
 class CaseMedia(_Record):

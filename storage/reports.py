@@ -90,9 +90,18 @@ class CaseRepo:
         )
         return [
             CaseReporter(case_id=r["case_id"], user_id=r["user_id"], is_primary=bool(r["is_primary"]),
-                         anonymous=bool(r["anonymous"]), phone=r["phone"], joined_at=from_db(r["joined_at"]))
+                         anonymous=bool(r["anonymous"]), phone=r["phone"], joined_at=from_db(r["joined_at"]),
+                         unreachable_since=from_db(r["unreachable_since"]))
             for r in rows
         ]
+
+    async def set_reporter_reachable(self, case_id: int, user_id: int, unreachable_since: datetime | None) -> bool:
+        """Marks the reporter unreachable since a time (or reachable: None); False if that was so already."""
+        flip = "unreachable_since IS NULL" if unreachable_since is not None else "unreachable_since IS NOT NULL"
+        return await self._db.execute(
+            f"UPDATE case_reporters SET unreachable_since = ? WHERE case_id = ? AND user_id = ? AND {flip}",
+            (to_db(unreachable_since) if unreachable_since else None, case_id, user_id),
+        ) == 1
 
     async def add_media(self, case_id: int, media_type: str, file_id: str, now: datetime,
                         addition_id: int | None = None) -> None:

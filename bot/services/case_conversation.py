@@ -4,6 +4,7 @@ reporter's answer, information the reporter adds, and the owner's inbox of both 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -19,6 +20,16 @@ from storage.reports import CaseRepo
 #: comment after a follow-up rating (people often type instead of using Telegram's Reply).
 QUESTION_ANSWER_WINDOW = timedelta(days=7)
 COMMENT_WINDOW = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ReporterAnswer:
+    """A reporter's answer to a staff question, attached to the case: who must read it (the asker
+    and the case's owner), each with their own inbox entry (their Seen button and reminder)."""
+
+    case: Case
+    asker_id: int
+    inbox_ids: dict[int, int]  # reader's user id -> their inbox entry
 
 
 class CaseConversation:
@@ -42,20 +53,23 @@ class CaseConversation:
         await self._repo.add_question(case_id, asker_id, reporter_id, message_id, text, self._clock.now())
 
     async def reporter_reply(self, reporter_id: int, reply_to_message_id: int,
-                             text: str) -> tuple[Case, int, int] | None:
-        """A reporter answered a relayed question: attach it to the case and put it in the asker's
-        inbox. Returns (case, asker id, inbox id), or None if the message answers no question."""
+                             text: str) -> ReporterAnswer | None:
+        """A reporter answered a relayed question: attach it to the case and put it in the inbox of
+        the asker and of the case's owner (a supervisor's question concerns the officer handling
+        it too). None if the message answers no question."""
         found = await self._repo.question_for_reply(reporter_id, reply_to_message_id)
         if found is None:
             return None
         question_id, case_id, asker_id = found
         now = self._clock.now()
         async with self._db.transaction():
+            case = await self.case(case_id)
             await self._repo.mark_question_answered(question_id, now)
             await self._cases.add_addition(case_id, reporter_id, text, now)
-            inbox_id = await self._inbox(case_id, asker_id, "answer", text, now)
+            readers = dict.fromkeys(filter(None, [asker_id, case.owner_id]))
+            inbox_ids = {reader: await self._inbox(case_id, reader, "answer", text, now) for reader in readers}
             await self._audit.record(now, reporter_id, "case.reporter_answered", "case", case_id)
-        return await self.case(case_id), asker_id, inbox_id
+        return ReporterAnswer(await self.case(case_id), asker_id, inbox_ids)
 
     async def awaiting_reply(self, reporter_id: int) -> int | None:
         """The message a reporter's plain (not replied-to) message most likely answers: the newest
@@ -80,6 +94,28 @@ class CaseConversation:
         due = now + timedelta(minutes=self._settings.unread_reminder_minutes)
         await self._repo.add_alarm(case_id, "unread", f"i{inbox_id}", due)
         return inbox_id
+
+    async def reporter_unreachable(self, case_id: int, reporter_id: int, during: str) -> bool:
+        """Telegram refused a message to the reporter (403: they blocked the bot) while `during`
+        (question | news | followup): recorded each time; True if the case newly shows them
+        unreachable (its card must say so)."""
+        now = self._clock.now()
+        async with self._db.transaction():
+            newly = await self._cases.set_reporter_reachable(case_id, reporter_id, now)
+            await self._audit.record(now, None, "case.reporter_unreachable", "case", case_id,
+                                     {"reporter_id": reporter_id, "during": during})
+        return newly
+
+    async def reporter_reached(self, case_id: int, reporter_id: int) -> bool:
+        """A message reached a reporter marked unreachable: they can be reached again (True: the
+        card must change)."""
+        now = self._clock.now()
+        async with self._db.transaction():
+            cleared = await self._cases.set_reporter_reachable(case_id, reporter_id, None)
+            if cleared:
+                await self._audit.record(now, None, "case.reporter_reachable", "case", case_id,
+                                         {"reporter_id": reporter_id})
+        return cleared
 
     async def mark_seen(self, inbox_id: int, owner_id: int) -> bool:
         return await self._repo.mark_seen(inbox_id, owner_id, self._clock.now())

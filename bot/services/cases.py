@@ -34,6 +34,10 @@ class CaseNotFound(ServiceError):
     """No case has that id (a stale or forged button)."""
 
 
+class OwnReport(NotAllowed):
+    """Staff never handle a case they reported themselves: someone else must own it."""
+
+
 @dataclass(frozen=True)
 class Change:
     """The result of a staff action: the case after it, and whether this call changed it."""
@@ -50,6 +54,7 @@ class AlarmDue:
 
     alarm: CaseAlarm
     case: Case
+    reader_id: int | None = None  # an unread alarm: who has not read the reporter's message
 
 
 def alarm_plan(settings: CaseSettings, grade: str | None, created_at: datetime, *,
@@ -114,11 +119,14 @@ class CaseWorkflow:
         await self._require_staff(actor_id)
         return await self._repo.overdue_cases(self._clock.now())
 
-    async def assignable_staff(self, area: str | None = None) -> list[tuple[int, str, Role, str | None]]:
-        """(user id, name, role, area) of everyone a case can be handed to: those of the case's
-        area first, then the others."""
+    async def assignable_staff(self, case: Case) -> list[tuple[int, str, Role, str | None]]:
+        """(user id, name, role, area) of everyone the case can be handed to: those of the case's
+        area first, then the others; never one of its own reporters."""
+        reporters = await self._reporter_ids(case.id)
         staff = [(g.user_id, g.first_name or str(g.user_id), g.role, g.area)
-                 for g in await self._people.role_grants() if g.role in rules.CASE_OWNER_ROLES]
+                 for g in await self._people.role_grants()
+                 if g.role in rules.CASE_OWNER_ROLES and g.user_id not in reporters]
+        area = case.area
         return sorted(staff, key=lambda s: (area is None or s[3] != area, s[2] != Role.OFFICER, s[1]))
 
     async def officers_for(self, area: str | None) -> list[int]:
@@ -147,6 +155,7 @@ class CaseWorkflow:
     async def accept(self, case_id: int, actor_id: int) -> Change:
         """First receiver is responsible: the first staff member to accept owns the case."""
         await self._require_staff(actor_id)
+        await self._refuse_own_report(case_id, actor_id)
         now = self._clock.now()
         async with self._db.transaction():
             case = await self.case(case_id)
@@ -182,6 +191,7 @@ class CaseWorkflow:
         assignee_roles = await self._people.roles_of(assignee_id)
         if not (assignee_roles & rules.CASE_OWNER_ROLES):
             raise NotAllowed(f"user {assignee_id} cannot own cases")
+        await self._refuse_own_report(case_id, assignee_id)
         async with self._db.transaction():
             case = await self._managed_case(case_id, actor_id)
             if case.owner_id == assignee_id and case.status == CaseStatus.IN_PROGRESS:
@@ -320,8 +330,9 @@ class CaseWorkflow:
                 if case is None:
                     continue
                 if alarm.kind == "unread":
-                    if await self._repo.unseen(int(alarm.stage.removeprefix("i"))):
-                        due.append(AlarmDue(alarm, case))
+                    reader = await self._repo.unseen_reader(int(alarm.stage.removeprefix("i")))
+                    if reader is not None:
+                        due.append(AlarmDue(alarm, case, reader_id=reader))
                     continue
                 if not _still_applies(alarm, case):
                     continue
@@ -358,6 +369,14 @@ class CaseWorkflow:
             raise NotAllowed(f"user {actor_id} is not staff")
         return roles
 
+    async def _reporter_ids(self, case_id: int) -> set[int]:
+        return {r.user_id for r in await self._cases.reporters(case_id)}
+
+    async def _refuse_own_report(self, case_id: int, user_id: int) -> None:
+        """Whatever a button said: a reporter of the case never becomes its owner."""
+        if user_id in await self._reporter_ids(case_id):
+            raise OwnReport(f"user {user_id} reported case {case_id}")
+
     async def _managed_case(self, case_id: int, actor_id: int) -> Case:
         """The case, if the actor may manage it: its owner, anyone while unowned, or a supervisor/admin."""
         roles = await self._require_staff(actor_id)
@@ -377,5 +396,5 @@ def _still_applies(alarm: CaseAlarm, case: Case) -> bool:
     return False
 
 
-__all__ = ["CaseWorkflow", "Change", "AlarmDue", "alarm_plan", "CaseNotFound",
+__all__ = ["CaseWorkflow", "Change", "AlarmDue", "alarm_plan", "CaseNotFound", "OwnReport",
            "GRADES", "LEVELS", "OUTCOMES", "REJECTIONS"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot import roles as rules
@@ -42,6 +42,29 @@ class SubmittedReport:
     case: Case
     joined_existing: bool  # added to someone else's case instead of a new one
     media: list[CaseMedia]
+
+
+@dataclass(frozen=True)
+class ReportPart:
+    """Something a reporter added to a case after its report: their words, the answers they gave
+    if they joined it as a further reporter, and the photos and voice notes that came with it."""
+
+    user_id: int
+    reporter_number: int  # 1: the first reporter; 2, 3…: those who joined, in order
+    text: str
+    created_at: datetime
+    answers: dict[str, Any]
+    media: list[CaseMedia]
+
+
+@dataclass(frozen=True)
+class FullReport:
+    """Everything the reporters told us about a case, for the staff who handle it (no contact:
+    that stays behind its own audited button)."""
+
+    case: Case
+    media: list[CaseMedia]  # of the report itself
+    parts: list[ReportPart]
 
 
 @dataclass(frozen=True)
@@ -214,6 +237,15 @@ class ReportService:
             raise NotAllowed(f"user {user_id} did not report case {case_id}")
         return case
 
+    async def own_words(self, case_id: int, user_id: int) -> str:
+        """What this reporter wrote about the case (never another reporter's words): the first
+        reporter's description, or what one who joined it added."""
+        case = await self.case_for_reporter(case_id, user_id)
+        reporter = next(r for r in await self._cases.reporters(case_id) if r.user_id == user_id)
+        if reporter.is_primary:
+            return case.description
+        return "\n\n".join(a.text for a in await self._cases.additions(case_id) if a.user_id == user_id and a.text)
+
     async def reporter_timeline(self, case_id: int, user_id: int) -> list[AuditEntry]:
         """What happened to the case, as its reporter may see it, oldest first."""
         await self.case_for_reporter(case_id, user_id)
@@ -252,6 +284,32 @@ class ReportService:
     async def audit_of(self, case_id: int) -> list[AuditEntry]:
         """The case's whole audit trail, newest first (staff views build on this)."""
         return await self._audit.entries(subject_type="case", subject_id=case_id)
+
+    async def full_report(self, case_id: int, actor_id: int) -> FullReport | None:
+        """The whole report with every addition, for staff only (re-checked from the stored roles).
+        None if there is no such case. Once it has reached them, `record_full_report_read`."""
+        if not rules.is_staff(await self._people.roles_of(actor_id)):
+            raise NotAllowed(f"user {actor_id} is not staff")
+        case = await self._cases.get(case_id)
+        if case is None:
+            return None
+        numbers = {r.user_id: n for n, r in enumerate(await self._cases.reporters(case_id), start=1)}
+        # A further reporter's answers are in the audit entry of their joining.
+        joined = {e.actor_id: e.detail.get("details") or {}
+                  for e in await self._audit.entries(subject_type="case", subject_id=case_id)
+                  if e.action == "case.joined"}
+        media = await self._cases.media(case_id)
+        parts = []
+        for addition in await self._cases.additions(case_id):
+            parts.append(ReportPart(
+                user_id=addition.user_id, reporter_number=numbers[addition.user_id], text=addition.text,
+                created_at=addition.created_at, answers=joined.pop(addition.user_id, {}),
+                media=[m for m in media if m.addition_id == addition.id]))
+        return FullReport(case=case, media=[m for m in media if m.addition_id is None], parts=parts)
+
+    async def record_full_report_read(self, case_id: int, actor_id: int) -> None:
+        """Every look at a full report is audited, as every look at a contact is."""
+        await self._audit.record(self._clock.now(), actor_id, "case.full_report_viewed", "case", case_id)
 
     async def view_contact(self, case_id: int, actor_id: int) -> list[ContactCard]:
         """The reporters' contact details, for staff only; every look is audited."""
