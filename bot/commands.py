@@ -37,6 +37,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("privacy", N_("What we store and why"), in_groups=True),
     CommandInfo("cases", N_("Cases: mine, overdue, all open by grade"), roles=_STAFF, in_groups=True),
     CommandInfo("case", N_("Open a case card: /case PA-2026-000123"), roles=_STAFF, in_groups=True),
+    CommandInfo("find", N_("Search cases: words from the report, area, status, dates"), roles=_STAFF,
+                in_groups=True),
     CommandInfo("stats", N_("Figures: reports, mediation, time limits, satisfaction"), roles=_STAFF,
                 in_groups=True),
     CommandInfo("staff", N_("List staff and volunteers with their roles"), roles=_STAFF, in_groups=True),

@@ -20,6 +20,7 @@ from bot.services.alert_delivery import AlertDelivery, ReportBoard
 from bot.services.alert_tips import AlertTips
 from bot.services.alerts import AlertService
 from bot.services.case_conversation import CaseConversation
+from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore, default_policies
 from bot.services.followups import FollowUpService
@@ -61,12 +62,14 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         raise
     workflow = CaseWorkflow(db, clock, config.cases)
     dialogues = DialogueStore(db, clock, default_policies(config))
+    search = CaseSearch(db, clock, config.reports, config.tzinfo)
     notice_texts = NoticeTexts(config.notices, clock, timezone=config.timezone)
     notices = NoticeService(db, clock, notice_texts, timezone=config.timezone,
                             default_language=config.default_language, groups=groups, sender=sender)
     library = LibraryService(db, clock, notice_texts)
     try:
         await library.load()  # the config's library with the edits made by command
+        await search.index_missing()  # cases from before the search index existed
     except BaseException:
         await db.close()
         raise
@@ -74,8 +77,9 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         config=config, clock=clock, db=db, people=people, groups=groups,
         dialogues=dialogues,
         intake=IntakeService(db, clock, config.reports, config.tzinfo, dialogues),
-        reports=ReportService(db, clock, config.reports, dialogues, on_case_created=workflow.arm_new_case),
+        reports=ReportService(db, clock, config.reports, dialogues, search, on_case_created=workflow.arm_new_case),
         cases=workflow,
+        search=search,
         conversation=CaseConversation(db, clock, config.cases),
         followups=FollowUpService(db, clock, workflow),
         notices=notices,

@@ -113,4 +113,5 @@ def _answer(row) -> DialogueAnswer | None:
     if row is None:
         return None
     return DialogueAnswer(user_id=row["user_id"], message_id=row["message_id"], dialogue=row["dialogue"],
-                          state=row["state"], taken=bool(row["taken"]), case_id=row["case_id"], answered_at=from_db(row["answered_at"]))
+                          state=row["state"], taken=bool(row["taken"]), case_id=row["case_id"],
+                          answered_at=from_db(row["answered_at"]))

@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.alerts import AlertService
 from bot.services.case_conversation import CaseConversation
+from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore
 from bot.services.followups import FollowUpService
@@ -35,6 +36,7 @@ class Services:
     intake: IntakeService
     reports: ReportService
     cases: CaseWorkflow
+    search: CaseSearch
     conversation: CaseConversation
     followups: FollowUpService
     notices: NoticeService

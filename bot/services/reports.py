@@ -10,6 +10,7 @@ from typing import Any
 from bot import roles as rules
 from bot.clock import Clock
 from bot.config_reports import ReportSettings
+from bot.services.case_search import CaseSearch
 from bot.services.dialogues import DialogueName, DialogueStore
 from bot.services.errors import NotAllowed, ServiceError
 from storage.audit import AuditRepo
@@ -81,7 +82,7 @@ class ContactCard:
 
 class ReportService:
     def __init__(self, db: Database, clock: Clock, settings: ReportSettings, dialogues: DialogueStore,
-                 on_case_created: Callable[[Case], Awaitable[None]] | None = None) -> None:
+                 search: CaseSearch, on_case_created: Callable[[Case], Awaitable[None]] | None = None) -> None:
         self._db = db
         # Deadlines for the new case (the workflow's business), inside the creating transaction.
         self._on_case_created = on_case_created
@@ -89,6 +90,7 @@ class ReportService:
         self._settings = settings
         self._cases = CaseRepo(db)
         self._dialogues = dialogues
+        self._search = search  # what residents wrote is indexed as it is stored
         self._prefs = ReporterPrefsRepo(db)
         self._groups = GroupRepo(db)
         self._people = PeopleRepo(db)
@@ -188,6 +190,7 @@ class ReportService:
             if data.get("kind") == "incident":
                 await self._prefs.set_prefers_anonymous(draft.user_id, bool(contact["anonymous"]))
             await self._dialogues.finish(draft.user_id, DialogueName.REPORT, case.id)
+            await self._search.reindex(case.id)
         media = [m for m in await self._cases.media(case.id) if m.addition_id == addition_id]
         return SubmittedReport(case=case, joined_existing=join_case_id is not None, media=media)
 
@@ -219,6 +222,7 @@ class ReportService:
             answered = sorted(key for key in data if key not in ("kind", "category"))
             await self._audit.record(now, draft.user_id, "case.report_unfinished", "case", case.id,
                                      {"answered": answered})
+            await self._search.reindex(case.id)
         return await self._cases.get(case.id), await self._cases.media(case.id)
 
     async def _case_created(self, case: Case) -> None:
@@ -265,6 +269,7 @@ class ReportService:
                 await self._cases.add_media(case_id, media_type, file_id, now, addition_id)
             await self._audit.record(now, user_id, "case.info_added", "case", case_id,
                                      {"addition_id": addition_id, "media": media_type})
+            await self._search.reindex(case_id)
         return next(a for a in await self._cases.additions(case_id) if a.id == addition_id)
 
     # --- staff -------------------------------------------------------------------------------

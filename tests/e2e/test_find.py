@@ -1,0 +1,46 @@
+"""/find as staff use it: a Chinese word from the middle of a description, filters, pages, and
+nobody else."""
+
+from __future__ import annotations
+
+from tests.flows import REF, submit, walk_incident
+from tests.harness import button_texts
+
+
+async def _report(resident, description, *, where_button=None):
+    review = await walk_incident(resident, description=description, where_button=where_button, phone="138 0013 8000")
+    return await submit(resident, review)
+
+
+async def test_a_two_character_word_in_the_middle_of_a_description_finds_the_case(team):
+    ref = await _report(team.resident, "昨晚我停在楼下的电瓶车被人偷走了，锁也被剪断。")
+    other = await _report(team.resident, "Someone keeps ringing the doorbell at night.")
+    found = await team.officer.ask("/find 电瓶")
+    assert found["text"].startswith("1 case matches “电瓶”")
+    assert ref.replace("-", "_") in found["text"] and other.replace("-", "_") not in found["text"]
+    assert "剪断" not in found["text"]  # rows name the case, not the resident's words
+    assert REF.search((await team.officer.ask("/find doorbell"))["text"].replace("_", "-")).group(0) == other
+    assert (await team.officer.ask("/find 电瓶 status:closed"))["text"].startswith("No case matches")
+    assert (await team.officer.ask(f"/find {ref}"))["text"].startswith("1 case matches")
+
+
+async def test_results_are_paged(team, pingan):
+    pingan.config.reports.max_per_hour = 100
+    for n in range(12):
+        await _report(team.resident, f"Broken street lamp number {n}")
+    first = await team.officer.ask("/find lamp")
+    assert first["text"].startswith("12 cases match “lamp” (page 1 of 2)")
+    assert button_texts(first) == ["Next »"]
+    await team.officer.click(first, text="Next »")
+    second = team.officer.current(first)
+    assert "(page 2 of 2)" in second["text"] and button_texts(second) == ["« Previous"]
+    assert second["text"].count("/case_") == 2
+
+
+async def test_a_filter_that_cannot_be_read_is_explained(team):
+    answer = await team.officer.ask("/find lamp grade:purple")
+    assert answer["text"].startswith("I could not read “grade:purple”.") and "since:<date>" in answer["text"]
+
+
+async def test_residents_cannot_search(team):
+    assert "only staff" in (await team.resident.ask("/find lamp"))["text"]
