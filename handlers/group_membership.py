@@ -13,15 +13,20 @@ from telegram.error import TelegramError
 from bot.context import PinganContext
 from bot.deeplinks import report_payload, start_link
 from bot.i18n import gettext_in
+from handlers import person_membership
 from storage.models import Group
 
 logger = logging.getLogger(__name__)
 
 
 async def bot_membership_changed(update: Update, context: PinganContext) -> None:
-    """Records the group when the bot is added, greets it once; marks it inactive when removed."""
+    """Records the group when the bot is added, greets it once; marks it inactive when removed. (In a
+    private chat: handlers/person_membership.py.)"""
     change: ChatMemberUpdated = update.my_chat_member
     chat = change.chat
+    if chat.type == ChatType.PRIVATE:  # a person blocked the bot, or came back
+        await person_membership.private_chat_changed(update, context)
+        return
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return
     member = change.new_chat_member

@@ -30,7 +30,11 @@ async def test_a_blocked_reporter_marks_the_case_and_the_asker_is_told(team):
     await team.officer.reply()
     done = await team.officer.ask("Handled.")
     assert done["text"] == f"{ref} is resolved, but the reporter could not be reached to be told."
-    assert (await audit_actions(team, ref)).count("case.reporter_unreachable") == 2  # each refusal recorded
+    case = await team.pingan.services.cases.by_ref(ref)
+    during = [e.detail["during"] for e in await team.pingan.services.reports.audit_of(case.id)
+              if e.action == "case.reporter_unreachable"]
+    # The block itself (Telegram's my_chat_member), then each refused message.
+    assert sorted(during) == ["blocked", "news", "question"]
     # Unblocked, the reporter hears the next news, and the card no longer says they cannot be reached.
     team.emulator.unblock_bot(team.resident.user_id)
     reopened = await team.press(team.officer, ref, text="↩ 重新启动")
@@ -68,3 +72,12 @@ async def test_an_answer_reaches_the_asker_and_the_owner(team, clock):
     reminder = await team.supervisor.reply()
     assert reminder["text"].startswith(f"Still unread: the reporter of {ref} wrote to you.")
     assert team.officer.pending_replies() == []
+
+
+async def test_blocking_the_bot_shows_on_the_card_at_once_and_coming_back_clears_it(team):
+    ref = await team.report()
+    team.emulator.block_bot(team.resident.user_id)
+    await team.emulator.wait_for(lambda: UNREACHABLE_ON_CARD in team.card(ref)["text"])
+    team.emulator.unblock_bot(team.resident.user_id)
+    await team.emulator.wait_for(lambda: UNREACHABLE_ON_CARD not in team.card(ref)["text"])
+    assert (await audit_actions(team, ref))[-1] == "case.reporter_reachable"
