@@ -1,18 +1,20 @@
-"""/cases (my open cases, the overdue ones, all open by grade) and /case <reference> (the card; in
-private also the full report)."""
+"""/cases (my open cases, the overdue ones, all open by grade; each section paged through /find's
+pages) and /case <reference> (the card; in private also the full report)."""
 
 from __future__ import annotations
 
 import html
 import re
 
-from telegram import Chat, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
 from bot.roles import is_staff
+from bot.services.case_search import parse_query
 from bot.services.errors import NotAllowed
 from handlers import case_card, case_full_report
+from handlers.case_find import FindButton
 from handlers.report_labels import status_label
 from storage.models import Case
 
@@ -20,8 +22,13 @@ CASE_REF = re.compile(r"(?i)PA-\d{4}-\d{6}")
 SHOWN_PER_SECTION = 15
 
 
+#: Each section of /cases as the search that lists all of it (paged, from its "all" button).
+SECTION_QUERIES = ("owner:me status:open", "status:open overdue:yes", "status:open")
+
+
 async def list_cases(update: Update, context: PinganContext) -> None:
-    """/cases: my open cases, the overdue ones, and all open cases by grade."""
+    """/cases: my open cases, the overdue ones, and all open cases by grade — the first of each,
+    with how many there are in all and a button to page through the rest."""
     actor = update.effective_user.id
     workflow = context.services.cases
     try:
@@ -31,17 +38,25 @@ async def list_cases(update: Update, context: PinganContext) -> None:
         return
     overdue = await workflow.overdue_cases(actor)
     everything = await workflow.open_cases(actor)
-    sections = [
-        (ngettext("My open cases ({count}):", "My open cases ({count}):", len(mine)), mine),
-        (ngettext("Overdue ({count}):", "Overdue ({count}):", len(overdue)), overdue),
-        (ngettext("All open cases, by grade ({count}):", "All open cases, by grade ({count}):", len(everything)),
-         everything),
+    search = context.services.search
+    totals = [(await search.find(actor, context.roles, parse_query(q))).total for q in SECTION_QUERIES]
+    titles = [
+        ngettext("My open cases ({count}):", "My open cases ({count}):", totals[0]),
+        ngettext("Overdue ({count}):", "Overdue ({count}):", totals[1]),
+        ngettext("All open cases, by grade ({count}):", "All open cases, by grade ({count}):", totals[2]),
     ]
-    lines = []
-    for title, cases in sections:
+    more = [_("My open cases: all {count} »"), _("Overdue: all {count} »"), _("All open cases: all {count} »")]
+    lines, buttons = [], []
+    for title, cases, total, query, label in zip(titles, (mine, overdue, everything), totals, SECTION_QUERIES, more,
+                                                 strict=True):
         rows = [_case_line(c) for c in cases[:SHOWN_PER_SECTION]] or ["—"]
-        lines += [title.format(count=len(cases)), *rows, ""]
-    await update.effective_message.reply_text(html.escape("\n".join(lines).strip()))
+        lines += [title.format(count=total), *rows, ""]
+        if total > SHOWN_PER_SECTION:
+            search_id = await search.save(actor, query)
+            buttons.append([InlineKeyboardButton(label.format(count=total),
+                                                 callback_data=FindButton("page", search_id, 0).pack())])
+    await update.effective_message.reply_text(html.escape("\n".join(lines).strip()),
+                                              reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 def _case_line(case: Case) -> str:

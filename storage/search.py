@@ -22,6 +22,7 @@ class CaseFilter:
     owner_id: int | None = None
     since: datetime | None = None
     until: datetime | None = None
+    overdue_at: datetime | None = None  # past its time limit at this moment (to accept, or to resolve)
 
 
 class SearchRepo:
@@ -41,7 +42,7 @@ class SearchRepo:
 
     async def find(self, wanted: CaseFilter, *, limit: int, offset: int) -> tuple[list[int], int]:
         """The ids of one page of matching cases (newest first), and how many match in all."""
-        where, params = ["complete = 1"], []
+        where, params = [], []
         if wanted.match:
             where.append("id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)")
             params.append(wanted.match)
@@ -60,7 +61,10 @@ class SearchRepo:
         if wanted.until is not None:
             where.append("created_at < ?")
             params.append(to_db(wanted.until))
-        clause = " AND ".join(where)
+        if wanted.overdue_at is not None:
+            where.append("((owner_id IS NULL AND accept_due <= ?) OR resolve_due <= ?)")
+            params += [to_db(wanted.overdue_at)] * 2
+        clause = " AND ".join(where) or "1"
         total = await self._db.fetch_value(f"SELECT count(*) FROM cases WHERE {clause}", params)
         rows = await self._db.fetch_all(
             f"SELECT id FROM cases WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",

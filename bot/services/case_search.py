@@ -28,7 +28,7 @@ from storage.search import CaseFilter, SearchRepo
 PAGE_SIZE = 10
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PIECES = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
-_FILTER = re.compile(r"^(area|category|kind|grade|status|owner|since|until):(.+)$", re.IGNORECASE)
+_FILTER = re.compile(r"^(area|category|kind|grade|status|owner|since|until|overdue):(.+)$", re.IGNORECASE)
 GRADES = ("red", "orange", "yellow", "green")
 
 
@@ -83,6 +83,7 @@ class Query:
     owner: str | None = None  # me | a user id
     since: str | None = None
     until: str | None = None
+    overdue: str | None = None  # yes: past its time limit now
 
 
 def parse_query(text: str) -> Query:
@@ -100,6 +101,8 @@ def parse_query(text: str) -> Query:
         raise QueryProblem(f"grade:{query.grade}")
     if query.kind is not None and query.kind.lower() not in ("incident", "dispute"):
         raise QueryProblem(f"kind:{query.kind}")
+    if query.overdue is not None and query.overdue.lower() not in ("yes", "1", "true"):
+        raise QueryProblem(f"overdue:{query.overdue}")
     for key in ("since", "until"):
         value = getattr(query, key)
         if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -153,7 +156,8 @@ class CaseSearch:
             match=match_query(query.words), area=query.area, categories=self._categories(query.category),
             kind=query.kind.lower() if query.kind else None, grade=query.grade.lower() if query.grade else None,
             statuses=_statuses(query.status), owner_id=_owner(query.owner, actor_id),
-            since=self._day_start(query.since), until=self._day_start(query.until, next_day=True))
+            since=self._day_start(query.since), until=self._day_start(query.until, next_day=True),
+            overdue_at=self._clock.now() if query.overdue else None)
         ids, total = await self._repo.find(wanted, limit=PAGE_SIZE, offset=max(page, 0) * PAGE_SIZE)
         cases = [case for case in [await self._cases.get(i) for i in ids] if case is not None]
         return SearchPage(cases, total, max(page, 0), max(1, math.ceil(total / PAGE_SIZE)))

@@ -44,3 +44,16 @@ async def test_a_filter_that_cannot_be_read_is_explained(team):
 
 async def test_residents_cannot_search(team):
     assert "only staff" in (await team.resident.ask("/find lamp"))["text"]
+
+
+async def test_cases_counts_every_open_case_and_pages_through_the_rest(team, pingan):
+    pingan.config.reports.max_per_hour = 100
+    for n in range(16):
+        await _report(team.resident, f"Graffiti on wall {n}")
+    listing = await team.officer.ask("/cases")
+    assert "All open cases, by grade (16):" in listing["text"]
+    assert listing["text"].count("/case_") == 15  # none mine, none overdue yet; the first 15 of all
+    assert button_texts(listing) == ["All open cases: all 16 »"]
+    await team.officer.click(listing, text="All open cases: all 16 »")
+    paged = team.officer.current(listing)
+    assert paged["text"].startswith("16 cases match “status:open” (page 1 of 2)")
