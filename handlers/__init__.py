@@ -76,7 +76,8 @@ def register(application: Application) -> None:
         CommandHandler("find", case_find.find_command),
         CallbackQueryHandler(case_find.on_button, pattern=case_find.FindButton.pattern()),
         CommandHandler("check", scam_check.check_command),
-        CallbackQueryHandler(scam_check.on_button, pattern=scam_check.CheckButton.pattern()),
+        # The check's buttons go through the router: one of them starts a report.
+        CallbackQueryHandler(private.check_button, pattern=scam_check.CheckButton.pattern()),
         CommandHandler("stats", stats.stats_command),
         CallbackQueryHandler(stats.stats_pressed, pattern=stats.StatsButton.pattern()),
         CallbackQueryHandler(language.choose_language, pattern=language.LanguageButton.pattern()),

@@ -153,6 +153,22 @@ async def cancel_command(update: Update, context: PinganContext) -> None:
     await DIALOGUES[DialogueName(draft.dialogue)].cancel(update, context, draft)
 
 
+# --- moving from one dialogue to another --------------------------------------------------------
+
+async def check_button(update: Update, context: PinganContext) -> None:
+    """A scam check's buttons: "Report it" turns the check into a fraud report (with the message
+    checked kept in it), which is the report dialogue's; the others are the check's own."""
+    query = update.callback_query
+    pressed = scam_check.CheckButton.parse(query.data)
+    if pressed is None or pressed.action != "report":
+        await scam_check.on_button(update, context)
+        return
+    await query.answer()
+    # In an emergency the report asks at once whether it is happening now, and shows the numbers.
+    await report.begin(context, update.effective_user.id, origin_group_id=None, kind="incident", category="fraud",
+                       received_message=scam_check.checked_text(query.message))
+
+
 # --- the sweep: one job for every dialogue's reminders and expiry -----------------------------------
 
 async def sweep_dialogues(context: PinganContext) -> None:

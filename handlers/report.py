@@ -73,7 +73,8 @@ async def begin_from_link(update: Update, context: PinganContext, group_ref: str
 
 
 async def begin(context: PinganContext, user_id: int, *, origin_group_id: int | None,
-                kind: str | None = None, replace: bool = False) -> None:
+                kind: str | None = None, replace: bool = False, category: str | None = None,
+                received_message: str | None = None) -> None:
     """Starts a report, or offers to resume the one in progress."""
     intake = context.services.intake
     existing = await intake.draft(user_id)
@@ -96,7 +97,8 @@ async def begin(context: PinganContext, user_id: int, *, origin_group_id: int | 
     except RateLimited as limited:
         await context.bot.send_message(user_id, html.escape(rate_limited_text(context, limited.limit)))
         return
-    await DIALOGUE.ask(context, user_id, await intake.start_report(user_id, origin_group_id, kind))
+    await DIALOGUE.ask(context, user_id, await intake.start_report(
+        user_id, origin_group_id, kind, category=category, received_message=received_message))
 
 
 async def _stop(context: PinganContext, chat_id: int, draft: Draft) -> None:

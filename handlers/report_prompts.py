@@ -275,6 +275,8 @@ async def ask_review(context: PinganContext, draft: Draft) -> Prompt:
              line(_("Type"), KIND_NAMES[kind].translated())]
     lines += [line(FIELD_LABELS[state].translated(), field_value(draft, state, settings))
               for state in REVIEW_FIELDS[kind]]
+    if draft.data.get("received_message"):
+        lines.append(line(_("The message you received"), shorten(draft.data["received_message"])))
     rows = rows_of([button(_("✏️ {field}").format(field=FIELD_LABELS[s].translated()), "edit", state=s.value)
                     for s in EDITABLE[kind]], 2)
     duplicates: list[Case] = await context.services.reports.possible_duplicates(draft)

@@ -35,7 +35,9 @@ class State(StrEnum):
 
 
 class CheckButton(CallbackData, prefix="chk"):
-    """`start`: the welcome's "Is this a scam?"; `again`: check another message; `stop`: no more."""
+    """`start`: the welcome's "Is this a scam?"; `again`: check another message; `stop`: no more;
+    `report`: turn the check into a fraud report (handled by the router, handlers/private.py,
+    since it starts another dialogue)."""
 
     action: str
 
@@ -140,9 +142,12 @@ async def answer_check(message: Message, context: PinganContext, text: str) -> N
     """The verdict, why, what to do now, and the message's links and numbers made unclickable."""
     checker = context.services.scam_check
     verdict = checker.check(text[:MAX_CHECK_CHARS])
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("Check another message"),
-                                                         callback_data=CheckButton("again").pack())]])
-    await message.reply_text(verdict_text(checker, verdict, current_locale.get()), reply_markup=markup)
+    markup = InlineKeyboardMarkup([
+        [InlineKeyboardButton(_("📝 Report it to the police"), callback_data=CheckButton("report").pack())],
+        [InlineKeyboardButton(_("Check another message"), callback_data=CheckButton("again").pack())],
+    ])
+    # As a reply to the message checked: the verdict says which one, and "Report it" finds its text.
+    await message.reply_text(verdict_text(checker, verdict, current_locale.get()), reply_markup=markup, do_quote=True)
 
 
 def verdict_text(checker: ScamChecker, verdict: Verdict, locale: str) -> str:
@@ -181,6 +186,17 @@ def _bold(text: str) -> str:
 
 def _defang_links(quote: str) -> str:
     return defang(quote) if "." in quote and ("http" in quote.lower() or "www" in quote.lower()) else quote
+
+
+def checked_text(verdict_message: Message | None) -> str | None:
+    """The text a verdict answered (it replies to the person's message), for a report of it."""
+    source = verdict_message.reply_to_message if verdict_message is not None else None
+    if source is None:
+        return None
+    text = source.text or source.caption or ""
+    if text.startswith("/check"):
+        text = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
+    return text.strip() or None
 
 
 def _command_argument(message: Message) -> str:

@@ -173,8 +173,11 @@ class IntakeService:
         return (await self._dialogues.get(user_id, DialogueName.REPORT)
                 or await self._dialogues.get(user_id, DialogueName.ADDITION))
 
-    async def start_report(self, user_id: int, origin_group_id: int | None, kind: str | None = None) -> Draft:
-        """A fresh report draft (replacing any other), at the first question."""
+    async def start_report(self, user_id: int, origin_group_id: int | None, kind: str | None = None, *,
+                           category: str | None = None, received_message: str | None = None) -> Draft:
+        """A fresh report draft (replacing any other), at the first question not answered yet: a
+        kind and an incident category may be given (a check turned into a report), and the message
+        the person received is kept with it."""
         data: dict[str, Any] = {}
         step = State.CHOOSING_KIND
         history: tuple[str, ...] = ()
@@ -182,6 +185,11 @@ class IntakeService:
             data["kind"] = kind
             step = _flow(kind)[0]
             history = (State.CHOOSING_KIND.value,)
+            if kind == "incident" and category and self._settings.incident_category(category) is not None:
+                data["category"] = category
+                history, step = (*history, step.value), INCIDENT_FLOW[1]
+        if received_message:
+            data["received_message"] = received_message.strip()[:self._settings.max_text_chars]
         return await self._dialogues.start(user_id, DialogueName.REPORT, step, data=data, history=history,
                                            origin_group_id=origin_group_id)
 

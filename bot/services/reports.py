@@ -337,5 +337,5 @@ class ReportService:
 
 def _details(data: dict[str, Any]) -> dict[str, Any]:
     """The answers worth keeping beside the description (no file ids: those are media rows)."""
-    keys = ("urgent", "where", "when", "other_party", "history", "outcome", "mediation")
+    keys = ("urgent", "where", "when", "other_party", "history", "outcome", "mediation", "received_message")
     return {key: data[key] for key in keys if key in data}

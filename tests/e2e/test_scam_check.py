@@ -17,7 +17,7 @@ async def test_a_safe_account_call_is_named_fake_police_with_what_to_do(pingan, 
     lines = answer["text"].splitlines()
     assert lines[0] == "⚠️ 很可能是诈骗：冒充公检法"
     assert "安全账户" in answer["text"] and "96110" in answer["text"] and "110" in answer["text"]
-    assert button_texts(answer) == ["再查一条"]
+    assert button_texts(answer) == ["📝 向警方报告", "再查一条"]
     assert await pingan.services.dialogues.open_drafts(resident.user_id) == []
 
 
@@ -70,3 +70,28 @@ async def test_the_welcome_offers_the_check_and_keeps_its_buttons(pingan, make_u
     await resident.click(welcome, text="🛡 是不是诈骗？查一查")
     assert "粘贴" in (await resident.reply())["text"]
     assert "🛡 是不是诈骗？查一查" in button_texts(resident.current(welcome))
+
+
+async def test_one_tap_turns_a_check_into_a_fraud_report_with_the_message_kept(pingan, make_user):
+    resident = make_user("Li Hua", language_code="en")
+    verdict = await resident.ask(BRUSHING_INVITE, forwarded_from="Job Agent")
+    await resident.click(verdict, text="📝 Report it to the police")
+    urgency = await resident.reply()
+    assert urgency["text"] == "Is it happening now, or is anyone in danger?"  # the category is known: fraud
+    draft = await pingan.services.dialogues.get(resident.user_id, DialogueName.REPORT)
+    assert draft.data["category"] == "fraud" and draft.data["received_message"] == BRUSHING_INVITE
+    await resident.click(urgency, text="No")
+    await resident.reply()  # what happened?
+    await resident.send("I paid 50 yuan for the first task and they asked for more.")
+    photos = await resident.reply()
+    await resident.click(photos, text="Skip: no photos")
+    await resident.reply()  # the location keyboard
+    await resident.send("Building 3")
+    await resident.reply()  # noted
+    await resident.click(await resident.reply(), text="Yesterday")
+    await resident.reply()  # the phone keyboard
+    await resident.click(await resident.reply(), text="Stay anonymous")
+    await resident.reply()  # noted
+    review = await resident.reply()
+    assert "The message you received: 招聘兼职宝妈" in review["text"]
+    assert "Fraud or attempted fraud" in review["text"]
