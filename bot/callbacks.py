@@ -21,6 +21,7 @@ stored roles on every press.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import typing
 from typing import Any, ClassVar, Self
@@ -104,6 +105,13 @@ class CallbackData:
         """The CallbackQueryHandler pattern: every press of the family, old versions included, so
         the family's own handler can say its button expired."""
         return rf"^{re.escape(cls.prefix)}:"
+
+
+def stable_key(name: str) -> str:
+    """A short key for a named thing in a button (an area, say): it stays the same when the list the
+    button was drawn from changes, where a position in that list would then name another thing.
+    Look the name up again by the key when the button is pressed."""
+    return hashlib.sha256(name.encode()).hexdigest()[:10]
 
 
 def _convert(raw: str, kind: type) -> str | int | bool | None:

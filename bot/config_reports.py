@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.callbacks import stable_key
+
 EmergencyService = Literal["police", "fire", "ambulance"]
-
-
-def area_key(area: str) -> str:
-    """A short stable key for an area's button: it survives areas being added or reordered in the
-    config (a list index would then name another compound)."""
-    return hashlib.sha256(area.encode()).hexdigest()[:10]
 
 
 class _Section(BaseModel):
@@ -121,4 +116,4 @@ class ReportSettings(_Section):
 
     def area_by_key(self, key: str) -> str | None:
         """The configured area whose button carried `key`; None if it is no longer configured."""
-        return next((area for area in self.areas if area_key(area) == key), None)
+        return next((area for area in self.areas if stable_key(area) == key), None)

@@ -7,10 +7,10 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, stable_key
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
-from bot.services.alerts import KIND_LABELS, Problem, area_key, kind_label
+from bot.services.alerts import KIND_LABELS, Problem, kind_label
 from handlers.dialogue import Prompt
 from handlers.labels import kind_label as group_kind_label
 from storage.models import Draft, GroupKind
@@ -90,7 +90,7 @@ async def ask_targets(context: PinganContext, draft: Draft) -> Prompt:
             rows.append([button(f"{mark}{group_kind_label(kind)} ({reached})", "tk", kind.value)])
     for area, reached in counts.by_area.items():
         mark = "✓ " if area in areas else ""
-        rows.append([button(f"{mark}📍 {area} ({reached})", "ta", area_key(area))])
+        rows.append([button(f"{mark}📍 {area} ({reached})", "ta", stable_key(area))])
     rows.append([button(ngettext("Continue: {count} group", "Continue: {count} groups", counts.total).format(
         count=counts.total), "tdone")])
     rows.append(cancel_row())

@@ -7,7 +7,6 @@ pressing in the group itself — one of that group's Telegram administrators.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 
@@ -15,7 +14,7 @@ from telegram import ChatMember, ForceReply, InlineKeyboardButton, InlineKeyboar
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, stable_key
 from bot.context import PinganContext
 from bot.i18n import _, current_locale
 from bot.roles import may_manage_groups
@@ -35,13 +34,10 @@ class GroupButton(CallbackData, prefix="grp", legacy=True):
     action: str
     group_id: int
     #: A kind, a language code, a quiet-hours preset (2200-0700 or off), 1/0 to pause or resume
-    #: notices, or an area's key (`area_key`).
+    #: notices, or an area's key (`stable_key`).
     value: str = ""
 
 
-def area_key(area: str) -> str:
-    """A short stable key for an area name (names are free text; callback data is not)."""
-    return hashlib.sha1(area.encode()).hexdigest()[:12]
 
 
 async def may_change(update: Update, context: PinganContext, group: Group) -> bool:
@@ -141,7 +137,7 @@ async def _area_choices(context: PinganContext) -> list[str]:
 
 async def _areas(context: PinganContext, group: Group, private: bool) -> dict:
     rows = [[InlineKeyboardButton(("✅ " if area == group.area else "") + area,
-                                  callback_data=GroupButton("area", group.id, area_key(area)).pack())]
+                                  callback_data=GroupButton("area", group.id, stable_key(area)).pack())]
             for area in await _area_choices(context)]
     if private:
         rows.append([InlineKeyboardButton(_("Type another name"),
@@ -201,7 +197,7 @@ async def _change_pressed(context: PinganContext, pressed: GroupButton) -> dict 
         return {"notices_paused": value == "1"}
     if action == "area":
         # Re-resolved from the key: the list may have changed since the button was drawn.
-        found = [area for area in await _area_choices(context) if area_key(area) == value]
+        found = [area for area in await _area_choices(context) if stable_key(area) == value]
         return {"area": found[0]} if found else None
     return None
 

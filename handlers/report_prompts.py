@@ -9,8 +9,8 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.callbacks import CallbackData
-from bot.config_reports import ReportSettings, area_key
+from bot.callbacks import CallbackData, stable_key
+from bot.config_reports import ReportSettings
 from bot.context import PinganContext
 from bot.i18n import N_, LazyText, _, current_locale, ngettext
 from bot.services.dialogues import DialogueName
@@ -131,7 +131,7 @@ async def ask_where(context: PinganContext, draft: Draft) -> list[Prompt]:
     state, areas = State.LOCATING, context.services.config.reports.areas
     keyboard = ReplyKeyboardMarkup([[KeyboardButton(_("📍 Share my location"), request_location=True)]],
                                    resize_keyboard=True, one_time_keyboard=True)
-    buttons = [answer_button(area, state, f"area.{area_key(area)}") for area in areas]
+    buttons = [answer_button(area, state, f"area.{stable_key(area)}") for area in areas]
     rows = [*rows_of(buttons, 2), [answer_button(_("Skip this question"), state, "skip")]]
     second = _("Or choose your compound:") if areas else _("Or skip this question:")
     return [

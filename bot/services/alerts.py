@@ -12,7 +12,6 @@ apply. Closing the alert skips rows still pending and edits every delivered mess
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 import secrets
@@ -23,6 +22,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import stable_key
 from bot.clock import Clock
 from bot.config_alerts import AlertSettings
 from bot.i18n import N_, LazyText, gettext_in
@@ -64,9 +64,6 @@ def kind_label(kind: str, locale: str | None = None) -> str:
     return label.in_locale(locale) if locale else label.translated()
 
 
-def area_key(area: str) -> str:
-    """A short stable key for an area in a button (its position in a list would shift when groups change)."""
-    return hashlib.blake2s(area.encode(), digest_size=4).hexdigest()
 
 
 class Problem(StrEnum):
@@ -193,7 +190,7 @@ class AlertService:
     async def area_for_key(self, data: dict[str, Any], key: str) -> str | None:
         """The area a button's key stands for: one offered now, or one already chosen."""
         offered = [*(await self.target_counts(data)).by_area, *data.get("areas", [])]
-        return next((area for area in offered if area_key(area) == key), None)
+        return next((area for area in offered if stable_key(area) == key), None)
 
     # --- rendering for residents ----------------------------------------------------------------
 
