@@ -9,7 +9,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, stable_key
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
 from bot.roles import is_staff
@@ -21,11 +21,20 @@ from storage.models import Case, GroupKind
 
 
 class FindButton(CallbackData, prefix="find"):
-    """A page of a search that was run (`search_id` is its stored query; `page` from 0)."""
+    """`page`: a page of a search that was run (`search_id` is its stored query; `page` from 0);
+    `preset`: one of the searches offered as buttons under /find (`key`: a PRESETS key, or `area`
+    with the area's stable key in `value`)."""
 
     action: str
-    search_id: int
+    search_id: int = 0
     page: int = 0
+    key: str = ""
+    value: str = ""
+
+
+#: The searches /find offers as buttons, for those who would rather tap than type filters.
+PRESETS = {"open": "status:open", "overdue": "status:open overdue:yes", "mine": "owner:me status:open"}
+MAX_AREA_BUTTONS = 8
 
 
 def _usage() -> str:
@@ -48,7 +57,7 @@ async def find_command(update: Update, context: PinganContext) -> None:
     text = (message.text or "").split(maxsplit=1)
     query_text = text[1].strip() if len(text) > 1 else ""
     if not query_text:
-        await message.reply_text(html.escape(_usage()))
+        await message.reply_text(html.escape(_usage()), reply_markup=await _preset_buttons(context))
         return
     search_id = await context.services.search.save(update.effective_user.id, query_text)
     await message.reply_text(**await _results(context, update.effective_user.id, search_id, query_text, 0))
@@ -59,6 +68,9 @@ async def on_button(update: Update, context: PinganContext) -> None:
     query = update.callback_query
     pressed = FindButton.parse(query.data)
     user_id = update.effective_user.id
+    if pressed is not None and pressed.action == "preset" and is_staff(context.roles):
+        await _run_preset(update, context, pressed)
+        return
     saved = await context.services.search.saved(pressed.search_id, user_id) if pressed is not None else None
     if pressed is None or pressed.action != "page" or saved is None:
         await query.answer(_("This button has expired. Please send /find again."), show_alert=True)
@@ -68,6 +80,41 @@ async def on_button(update: Update, context: PinganContext) -> None:
         return
     await query.edit_message_text(**await _results(context, user_id, pressed.search_id, saved, pressed.page))
     await query.answer()  # after the edit: the spinner stops as the page shows
+
+
+async def _area_choices(context: PinganContext) -> list[str]:
+    """The areas offered as buttons: the configured compounds, then those groups have."""
+    areas = [*context.services.config.reports.areas, *await context.services.groups.known_areas()]
+    return list(dict.fromkeys(areas))[:MAX_AREA_BUTTONS]
+
+
+async def _preset_buttons(context: PinganContext) -> InlineKeyboardMarkup:
+    labels = {"open": _("Open cases"), "overdue": _("Overdue"), "mine": _("Mine, open")}
+    rows = [[InlineKeyboardButton(labels[key], callback_data=FindButton("preset", key=key).pack())
+             for key in PRESETS]]
+    areas = [InlineKeyboardButton(_("📍 {area}: open").format(area=area),
+                                  callback_data=FindButton("preset", key="area", value=stable_key(area)).pack())
+             for area in await _area_choices(context)]
+    rows += [areas[i:i + 2] for i in range(0, len(areas), 2)]
+    return InlineKeyboardMarkup(rows)
+
+
+async def _run_preset(update: Update, context: PinganContext, pressed: FindButton) -> None:
+    """A preset's search, run and stored like a typed one, as a new message (the buttons stay)."""
+    query = update.callback_query
+    if pressed.key == "area":
+        area = next((a for a in await _area_choices(context) if stable_key(a) == pressed.value), None)
+        query_text = f"area:{area} status:open" if area and " " not in area else None
+    else:
+        query_text = PRESETS.get(pressed.key)
+    if query_text is None:
+        await query.answer(_("This button has expired. Please send /find again."), show_alert=True)
+        return
+    await query.answer()
+    user_id = update.effective_user.id
+    search_id = await context.services.search.save(user_id, query_text)
+    await context.bot.send_message(update.effective_chat.id,
+                                   **await _results(context, user_id, search_id, query_text, 0))
 
 
 async def _may_show_here(update: Update, context: PinganContext) -> bool:

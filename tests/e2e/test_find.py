@@ -68,3 +68,12 @@ async def test_cases_counts_every_open_case_and_pages_through_the_rest(team, pin
     await team.officer.click(listing, text="All open cases: all 16 »")
     paged = team.officer.current(listing)
     assert paged["text"].startswith("16 cases match “status:open” (page 1 of 2)")
+
+
+async def test_find_alone_offers_the_common_searches_as_buttons(team, pingan):
+    await _stored_report(pingan, team.resident, "Broken street lamp")
+    offer = await team.officer.ask("/find")
+    assert "since:<date>" in offer["text"]
+    assert button_texts(offer)[:3] == ["Open cases", "Overdue", "Mine, open"]
+    await team.officer.click(offer, text="Open cases")
+    assert (await team.officer.reply())["text"].startswith("1 case matches “status:open”")
