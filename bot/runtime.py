@@ -34,6 +34,7 @@ from bot.services.people import PeopleService
 from bot.services.reports import ReportService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
+from bot.services.supervision import SupervisionService
 from bot.services.working_time import Deadlines, WorkingCalendar
 from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
@@ -95,6 +96,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         library=library,
         stats=StatsService(db, clock, config.timezone, config.briefing),
         scam_check=ScamChecker(),
+        supervision=SupervisionService(db, clock, config.cases, deadlines, workflow),
     )
 
 
