@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import STAFF_CHAT_ID
+from tests.harness import button_texts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -82,3 +83,17 @@ async def test_a_red_case_keeps_wall_clock_limits(team, clock):
     await team.run_alarms()
     texts = [m["text"] for m in team.emulator.bot_messages(team.supervisor.user_id)]
     assert any(t.startswith(f"Overdue: {ref} was not accepted in time.") for t in texts)
+
+
+async def test_supervising_counts_the_new_deadline_in_working_hours(team, clock):
+    clock.set(at(3, 6, 16))
+    ref = await team.report()
+    clock.set(at(3, 9, 16))  # Monday 16:00: not accepted in one working day
+    await team.run_alarms()
+    await team.press(team.supervisor, ref, text="⏰ 督办")
+    assert button_texts(team.card(ref))[:3] == ["+4 个工作小时", "+1 个工作日", "+3 个工作日"]
+    await team.press(team.supervisor, ref, text="+4 个工作小时")
+    await team.supervisor.reply()
+    await team.supervisor.ask("Please take this one first thing tomorrow.")
+    case = await team.pingan.services.cases.by_ref(ref)
+    assert case.accept_due == at(3, 10, 11)  # 1.5 h on Monday, 2.5 h on Tuesday from 08:30
