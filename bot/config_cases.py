@@ -1,12 +1,18 @@
-"""Configuration of the case workflow (`cases:`): time limits per grade, follow-up, visibility."""
+"""Configuration of the case workflow (`cases:`): time limits per grade (on the wall clock or the
+working calendar), working hours, follow-up, visibility."""
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Grade = Literal["red", "orange", "yellow", "green"]
+#: `wall`: a limit counts every minute; `working`: only working hours on working days (限时办理).
+LimitCalendar = Literal["wall", "working"]
+_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class _Section(BaseModel):
@@ -16,6 +22,37 @@ class _Section(BaseModel):
 class GradeLimits(_Section):
     accept_minutes: int = Field(ge=1)
     resolve_minutes: int = Field(ge=1)
+    # On the working calendar a day of a limit (1440 minutes) is one working day, and the rest
+    # counts working hours and minutes.
+    calendar: LimitCalendar = "wall"
+
+
+class WorkingHours(_Section):
+    """The station's working day, in the deployment's time zone (`HH:MM`, start before end)."""
+
+    start: str = "08:30"
+    end: str = "17:30"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not _CLOCK_TIME.match(value):
+            raise ValueError(f"must be a time of day as HH:MM (for example 08:30), got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> WorkingHours:
+        if self.start_time >= self.end_time:
+            raise ValueError(f"the working day must start before it ends ({self.start}–{self.end})")
+        return self
+
+    @property
+    def start_time(self) -> time:
+        return time.fromisoformat(self.start)
+
+    @property
+    def end_time(self) -> time:
+        return time.fromisoformat(self.end)
 
 
 def _limits(accept: int, resolve: int) -> GradeLimits:
@@ -30,6 +67,8 @@ class CaseSettings(_Section):
         "yellow": _limits(24 * 60, 7 * 24 * 60),
         "green": _limits(48 * 60, 15 * 24 * 60),
     })
+    # Limits on the working calendar count these hours, on China's working days.
+    working_hours: WorkingHours = Field(default_factory=WorkingHours)
     # The limits a case has before anyone grades it (emergencies are red from the start).
     default_grade: Grade = "yellow"
     remind_at_fraction: float = Field(default=0.8, gt=0, lt=1)

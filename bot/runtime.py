@@ -34,6 +34,8 @@ from bot.services.people import PeopleService
 from bot.services.reports import ReportService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
+from bot.services.supervision import SupervisionService
+from bot.services.working_time import Deadlines, WorkingCalendar
 from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
 from storage.db import Database
@@ -60,7 +62,8 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
     except BaseException:
         await db.close()
         raise
-    workflow = CaseWorkflow(db, clock, config.cases)
+    deadlines = Deadlines(config.cases, WorkingCalendar(config.cases.working_hours, config.tzinfo))
+    workflow = CaseWorkflow(db, clock, config.cases, deadlines=deadlines)
     dialogues = DialogueStore(db, clock, default_policies(config))
     search = CaseSearch(db, clock, config.reports, config.tzinfo)
     notice_texts = NoticeTexts(config.notices, clock, timezone=config.timezone)
@@ -93,6 +96,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         library=library,
         stats=StatsService(db, clock, config.timezone, config.briefing),
         scam_check=ScamChecker(),
+        supervision=SupervisionService(db, clock, config.cases, deadlines, workflow),
     )
 
 

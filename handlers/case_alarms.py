@@ -46,12 +46,12 @@ async def _deliver(context: PinganContext, due: AlarmDue) -> None:
 
 
 async def _start_followup(context: PinganContext, case: Case) -> None:
-    """The reporters get the follow-up questions; a sampled case also goes to the supervisors."""
+    """The reporters get the follow-up questions; a sampled case also goes to its area's supervisors."""
     workflow = context.services.cases
     await ask_followup(context, case)
     followup = await context.services.followups.followup(case.id)
     if followup is not None and followup.spot_check:
-        await tell_each(context, await workflow.holders_of(Role.SUPERVISOR), lambda: _(
+        await tell_each(context, await workflow.supervisors_for(case.area), lambda: _(
             "Spot check: {ref} was resolved ({outcome}). Please check the conflict has not come back. "
             "/case {ref}").format(ref=case.ref, outcome=_outcome_label(case)))
 
@@ -79,8 +79,9 @@ async def _remind(context: PinganContext, case: Case, kind: str) -> None:
 
 
 async def _escalate(context: PinganContext, case: Case, kind: str, stage: str) -> None:
-    """Past the limit the supervisors hear of it; another limit later, the admins."""
-    recipients = await context.services.cases.holders_of(Role.SUPERVISOR if stage == "overdue" else Role.ADMIN)
+    """Past the limit the case's area supervisors hear of it (and whoever supervised it last);
+    another limit later, the admins."""
+    recipients = await _escalated_to(context, case, stage)
 
     def render() -> str:
         if kind == "accept":
@@ -89,3 +90,14 @@ async def _escalate(context: PinganContext, case: Case, kind: str, stage: str) -
 
     await tell_each(context, recipients, render)
     await case_card.refresh_card(context, case)
+
+
+async def _escalated_to(context: PinganContext, case: Case, stage: str) -> list[int]:
+    """Who hears of a missed deadline at this stage."""
+    if stage != "overdue":
+        return await context.services.cases.holders_of(Role.ADMIN)
+    recipients = await context.services.cases.supervisors_for(case.area)
+    supervised = await context.services.supervision.latest(case.id)
+    if supervised is not None and supervised.supervisor_id not in recipients:
+        recipients.append(supervised.supervisor_id)
+    return recipients

@@ -13,6 +13,8 @@ from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import N_, _, ngettext, using_locale
 from bot.services.errors import NotAllowed
+from bot.services.supervision import is_overdue
+from handlers.case_supervision_view import supervise_row, supervision_line
 from handlers.labels import role_label
 from handlers.notify import locale_of, person_name
 from handlers.report_labels import (
@@ -80,6 +82,7 @@ ACTION_LABELS = {
     "case.followup_answered": N_("follow-up visit: answered whether it is solved"),
     "case.followup_rated": N_("follow-up visit: rated"),
     "case.followup_commented": N_("follow-up visit: comment"),
+    "case.supervised": N_("supervised (new deadline)"),
 }
 
 
@@ -87,9 +90,10 @@ def _button(text: str, action: str, case: Case, arg: object = "") -> InlineKeybo
     return InlineKeyboardButton(text, callback_data=CaseButton(action, case.id, str(arg)).pack())
 
 
-def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] | None = None
-                ) -> InlineKeyboardMarkup:
-    """The card's buttons: the main view, or one of its pickers (assign, level, resolve, reject)."""
+def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] | None = None,
+                overdue: bool = False) -> InlineKeyboardMarkup:
+    """The card's buttons: the main view, or one of its pickers (assign, level, resolve, reject);
+    an overdue case also has Supervise."""
     back = [_button(_("« Back"), "view", case, "main")]
     if view == "assign":
         rows = [[_button(label, "assignto", case, user_id)] for user_id, label in (staff or [])]
@@ -124,6 +128,8 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
                      _button(_("🚫 Reject"), "view", case, "reject")])
     else:
         rows.append([_button(_("↩ Reopen"), "reopen", case)])
+    if open_case and overdue:
+        rows.append(supervise_row(case))
     rows.append([_button(_("📞 Reporter's contact (staff only)"), "contact", case)])
     return InlineKeyboardMarkup(rows)
 
@@ -147,6 +153,9 @@ async def card_text(context: PinganContext, case: Case) -> str:
         _("Area: {area}").format(area=case.area or _("not known")),
         await workflow_line(context, case),
     ]
+    supervised = await supervision_line(context, case)
+    if supervised:
+        lines.append(supervised)
     if group is not None:
         lines.append(_("From group: {title}").format(title=group.title))
     lines.append(_("Reported: {time}").format(time=reported))
@@ -200,7 +209,8 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
     services = context.services
     with using_locale(services.config.default_language):
         text = await card_text(context, case)
-        markup = card_markup(case, view, staff=await _staff_choices(context, case) if view == "assign" else None)
+        markup = card_markup(case, view, staff=await _staff_choices(context, case) if view == "assign" else None,
+                             overdue=is_overdue(case, services.clock.now()))
     targets = []
     if case.staff_message_id is not None and services.config.staff_chat_id is not None:
         targets.append((services.config.staff_chat_id, case.staff_message_id))
@@ -225,7 +235,8 @@ async def _staff_choices(context: PinganContext, case: Case) -> list[tuple[int, 
 async def send_card(context: PinganContext, chat_id: int, case: Case) -> None:
     """A copy of the card with working buttons, anywhere (/case PA-…)."""
     with using_locale(context.services.config.default_language):
-        text, markup = await card_text(context, case), card_markup(case)
+        text, markup = await card_text(context, case), card_markup(
+            case, overdue=is_overdue(case, context.services.clock.now()))
     await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
@@ -238,7 +249,8 @@ async def post_case_card(context: PinganContext, case: Case, media: list[CaseMed
         return
     case = await services.reports.case(case.id) or case
     with using_locale(services.config.default_language):
-        text, markup = await card_text(context, case), card_markup(case)
+        text, markup = await card_text(context, case), card_markup(
+            case, overdue=is_overdue(case, context.services.clock.now()))
     try:
         photos = [m.file_id for m in media or [] if m.media_type == "photo"]
         if len(photos) > 1:

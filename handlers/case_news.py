@@ -15,7 +15,7 @@ from bot.i18n import _, using_locale
 from handlers import case_card
 from handlers.case_card import GRADE_LABELS
 from handlers.notify import locale_of, person_name, tell_each
-from storage.models import Case, CaseReporter, CaseStatus, Role
+from storage.models import Case, CaseReporter, CaseStatus
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +84,11 @@ async def tell_new_owner(context: PinganContext, case: Case, actor: int) -> None
 
 
 async def route_grade(context: PinganContext, case: Case) -> None:
-    """Red goes to the leadership at once; orange to the area's officers; yellow and green stay with
+    """Red goes to the area's supervisors at once; orange to the area's officers; yellow and green stay with
     the community team in the staff chat."""
     workflow = context.services.cases
     if case.grade == "red":
-        recipients = await workflow.holders_of(Role.SUPERVISOR)
+        recipients = await workflow.supervisors_for(case.area)
     elif case.grade == "orange":
         recipients = await workflow.officers_for(case.area)
     else:
@@ -98,6 +98,6 @@ async def route_grade(context: PinganContext, case: Case) -> None:
 
 
 async def alert_leadership(context: PinganContext, case: Case) -> None:
-    """An emergency arrives red: the supervisors hear of it at once, not only the staff chat."""
-    await tell_each(context, await context.services.cases.holders_of(Role.SUPERVISOR), lambda: _(
+    """An emergency arrives red: the area's supervisors hear of it at once, not only the staff chat."""
+    await tell_each(context, await context.services.cases.supervisors_for(case.area), lambda: _(
         "URGENT: {ref} is happening now and needs someone at once. /case {ref}").format(ref=case.ref))

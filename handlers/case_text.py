@@ -11,7 +11,8 @@ from bot.context import PinganContext
 from bot.i18n import N_, LazyText, _
 from bot.services.case_states import IllegalTransition
 from bot.services.errors import NotAllowed
-from handlers import case_card
+from bot.services.supervision import SUPERVISE
+from handlers import case_card, case_supervise
 from handlers.case_news import tell_reporters
 from handlers.case_relay import relay_question
 from storage.models import CaseStatus
@@ -56,6 +57,9 @@ async def staff_text(update: Update, context: PinganContext) -> bool:
     text = (message.text or "").strip()
     if not text or len(text) > MAX_STAFF_TEXT:
         await message.reply_text(html.escape(_("Please write it as text, up to 1,000 characters.")))
+        return True
+    if pending.purpose == SUPERVISE:  # a supervisor's note (督办) is the supervision module's
+        await case_supervise.take_note(update, context, text)
         return True
     try:
         _pending, change = await workflow.take_text(actor, text)

@@ -16,7 +16,7 @@ from bot.services.errors import NotAllowed
 from handlers import case_card
 from handlers.case_news import reporter_reached, reporter_unreachable
 from handlers.notify import locale_of, tell_each
-from storage.models import Case, Role
+from storage.models import Case
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ async def _answer_stars(update: Update, context: PinganContext, pressed: Followu
 
 
 async def _reopened_by_reporter(context: PinganContext, case: Case) -> None:
-    recipients = {*(await context.services.cases.holders_of(Role.SUPERVISOR))}
+    recipients = {*(await context.services.cases.supervisors_for(case.area))}
     if case.owner_id is not None:
         recipients.add(case.owner_id)
     await tell_each(context, sorted(recipients), lambda: _(

@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import _, using_locale
+from bot.i18n import _, ngettext, using_locale
 from bot.roles import is_staff
 from bot.services.stats import PERIODS, Figures
 from handlers.labels import PERIOD_LABELS, label
@@ -126,6 +126,10 @@ def figures_text(context: PinganContext, figures: Figures, title: str) -> str:
                                          count=followups.rated))
     lines += ["", _("Open now: {open} · overdue: {overdue}").format(open=figures.open_now.open,
                                                                   overdue=figures.open_now.overdue)]
+    if figures.supervised:
+        lines.append(ngettext("Supervised (new deadline set): {count} case",
+                              "Supervised (new deadline set): {count} cases", figures.supervised).format(
+            count=figures.supervised))
     heading = [f"<b>{html.escape(title)}</b>", html.escape(f"{span} · {where}"), ""]
     return "\n".join(heading + [html.escape(line) for line in lines])
 

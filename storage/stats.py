@@ -105,6 +105,15 @@ class StatsRepo:
         )
         return OpenCounts(**dict(row))
 
+    async def supervised_count(self, since: datetime, until: datetime, area: str | None) -> int:
+        """Cases supervised (督办) in the period, each counted once however often."""
+        where, params = _period("s.created_at", since, until, area, area_column="c.area")
+        return await self._db.fetch_value(
+            f"""SELECT count(DISTINCT s.case_id) FROM case_supervisions s JOIN cases c ON c.id = s.case_id
+                WHERE {where}""",
+            params,
+        )
+
     async def areas(self) -> list[str]:
         """Every area a case has been filed under, for choosing one."""
         rows = await self._db.fetch_all("SELECT DISTINCT area FROM cases WHERE area IS NOT NULL ORDER BY area")

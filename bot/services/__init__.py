@@ -20,6 +20,7 @@ from bot.services.people import PeopleService
 from bot.services.reports import ReportService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
+from bot.services.supervision import SupervisionService
 from storage.db import Database
 
 
@@ -44,3 +45,4 @@ class Services:
     library: LibraryService
     stats: StatsService
     scam_check: ScamChecker
+    supervision: SupervisionService

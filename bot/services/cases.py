@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.config_cases import CaseSettings
 from bot.services.case_states import Action, IllegalTransition, allowed_from, next_status
 from bot.services.errors import NotAllowed, ServiceError
+from bot.services.working_time import Deadlines
 from storage.audit import AuditRepo
 from storage.cases import WorkflowRepo
 from storage.db import Database
@@ -57,28 +58,28 @@ class AlarmDue:
     reader_id: int | None = None  # an unread alarm: who has not read the reporter's message
 
 
-def alarm_plan(settings: CaseSettings, grade: str | None, created_at: datetime, *,
+def alarm_plan(settings: CaseSettings, deadlines: Deadlines, grade: str | None, start: datetime, *,
                accepted: bool) -> dict[tuple[str, str], datetime]:
     """When to remind (at a fraction of the limit), escalate (at the limit) and tell the admins
-    (another limit later), for accepting and for resolving a case."""
+    (another limit later), for accepting and for resolving a case, on the grade's calendar."""
     limits = settings.limits_for(grade)
     plan = {}
     kinds = [("resolve", limits.resolve_minutes)] if accepted else [("accept", limits.accept_minutes),
                                                                      ("resolve", limits.resolve_minutes)]
     for kind, minutes in kinds:
-        limit = timedelta(minutes=minutes)
-        plan[(kind, "remind")] = created_at + limit * settings.remind_at_fraction
-        plan[(kind, "overdue")] = created_at + limit
-        plan[(kind, "admins")] = created_at + 2 * limit
+        plan[(kind, "remind")] = deadlines.after(start, minutes, grade, share=settings.remind_at_fraction)
+        plan[(kind, "overdue")] = deadlines.after(start, minutes, grade)
+        plan[(kind, "admins")] = deadlines.after(start, minutes, grade, share=2)
     return plan
 
 
 class CaseWorkflow:
-    def __init__(self, db: Database, clock: Clock, settings: CaseSettings, *,
+    def __init__(self, db: Database, clock: Clock, settings: CaseSettings, *, deadlines: Deadlines,
                  rng: random.Random | None = None) -> None:
         self._db = db
         self._clock = clock
         self._settings = settings
+        self._deadlines = deadlines
         self._repo = WorkflowRepo(db)
         self._cases = CaseRepo(db)
         self._people = PeopleRepo(db)
@@ -135,6 +136,12 @@ class CaseWorkflow:
         local = [g.user_id for g in grants if area is not None and g.area == area]
         return local or [g.user_id for g in grants]
 
+    async def supervisors_for(self, area: str | None) -> list[int]:
+        """The supervisors of this area (per-area supervision); all supervisors when it has none."""
+        grants = [g for g in await self._people.role_grants() if g.role is Role.SUPERVISOR]
+        local = [g.user_id for g in grants if area is not None and g.area == area]
+        return local or [g.user_id for g in grants]
+
     async def holders_of(self, role: Role) -> list[int]:
         return await self._people.holders_of(role)
 
@@ -145,7 +152,7 @@ class CaseWorkflow:
 
     async def arm_new_case(self, case: Case) -> None:
         """Deadlines and their alarms for a new case (called inside the creating transaction)."""
-        plan = alarm_plan(self._settings, case.grade, case.created_at, accepted=False)
+        plan = alarm_plan(self._settings, self._deadlines, case.grade, case.created_at, accepted=False)
         await self._repo.change(case.id, self._clock.now(), accept_due=plan[("accept", "overdue")],
                                 resolve_due=plan[("resolve", "overdue")])
         await self._repo.replace_alarms(case.id, ("accept", "resolve"), plan)
@@ -177,7 +184,7 @@ class CaseWorkflow:
                 return Change(case, False)
             await self._repo.change(case_id, now, grade=grade, last_action="case.graded")
             accepted = case.owner_id is not None and case.status != CaseStatus.NEW
-            plan = alarm_plan(self._settings, grade, case.created_at, accepted=accepted)
+            plan = alarm_plan(self._settings, self._deadlines, grade, case.created_at, accepted=accepted)
             kinds = ("resolve",) if accepted else ("accept", "resolve")
             await self._repo.replace_alarms(case_id, kinds, plan)
             await self._repo.change(case_id, now, resolve_due=plan[("resolve", "overdue")],
@@ -312,7 +319,7 @@ class CaseWorkflow:
             if won:
                 await self._repo.drop_alarms(case_id, ("followup_ask", "followup_expire"))
                 # A reopened case gets the full resolve limit again, from now.
-                plan = alarm_plan(self._settings, case.grade, now, accepted=True)
+                plan = alarm_plan(self._settings, self._deadlines, case.grade, now, accepted=True)
                 await self._repo.replace_alarms(case_id, ("resolve",), plan)
                 await self._repo.change(case_id, now, resolve_due=plan[("resolve", "overdue")])
                 await self._audit.record(now, actor_id, "case.reopened", "case", case_id, {"reason": reason})

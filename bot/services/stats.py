@@ -38,6 +38,8 @@ class Figures:
     top_categories: list[tuple[str, str, int]]
     followups: FollowupCounts
     open_now: OpenCounts
+    #: Cases a supervisor gave a new deadline (督办) in the period.
+    supervised: int
 
     @property
     def mediation_success(self) -> float | None:
@@ -109,6 +111,7 @@ class StatsService:
             top_categories=await self._repo.top_categories(period.since, period.until, area),
             followups=await self._repo.followup_counts(period.since, period.until, area),
             open_now=await self._repo.open_counts(now, area),
+            supervised=await self._repo.supervised_count(period.since, period.until, area),
         )
 
     async def areas(self) -> list[str]:

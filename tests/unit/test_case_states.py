@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config_cases import CaseSettings
 from bot.services.case_states import Action, IllegalTransition, can, next_status
 from bot.services.cases import alarm_plan
+from bot.services.working_time import Deadlines, WorkingCalendar
 from storage.models import CaseStatus
 
 
@@ -40,13 +42,18 @@ def test_every_status_can_be_left_or_is_terminal_by_design():
 
 def test_alarm_plan_for_a_red_case():
     created = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-    plan = alarm_plan(CaseSettings(), "red", created, accepted=False)
+    plan = alarm_plan(CaseSettings(), _wall_clock(), "red", created, accepted=False)
     assert plan[("accept", "remind")] == created + timedelta(minutes=12)
     assert plan[("accept", "overdue")] == created + timedelta(minutes=15)
     assert plan[("accept", "admins")] == created + timedelta(minutes=30)
     assert plan[("resolve", "remind")] == created + timedelta(hours=24 * 0.8)
     assert plan[("resolve", "overdue")] == created + timedelta(hours=24)
     assert plan[("resolve", "admins")] == created + timedelta(hours=48)
-    accepted_plan = alarm_plan(CaseSettings(), "green", created, accepted=True)
+    accepted_plan = alarm_plan(CaseSettings(), _wall_clock(), "green", created, accepted=True)
     assert ("accept", "remind") not in accepted_plan
     assert accepted_plan[("resolve", "overdue")] == created + timedelta(days=15)
+
+
+def _wall_clock() -> Deadlines:
+    settings = CaseSettings()
+    return Deadlines(settings, WorkingCalendar(settings.working_hours, ZoneInfo("Asia/Shanghai")))

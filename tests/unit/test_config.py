@@ -123,3 +123,25 @@ def test_migrate_command(tmp_path, monkeypatch, capsys):
     assert expected in capsys.readouterr().out
     assert main(["migrate", "--config", str(ROOT / "config.yaml")]) == 0
     assert "none pending" in capsys.readouterr().out
+
+
+def test_check_config_names_a_bad_calendar_and_bad_working_hours(tmp_path, capsys):
+    bad = write(tmp_path, """cases:
+  limits:
+    red: {accept_minutes: 15, resolve_minutes: 1440, calendar: workdays}
+  working_hours: {start: "9:00", end: "17:00"}
+""")
+    assert main(["check-config", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "cases.limits.red.calendar: Input should be 'wall' or 'working'" in err
+    assert "cases.working_hours.start: must be a time of day as HH:MM" in err
+    backwards = write(tmp_path, 'cases: {working_hours: {start: "18:00", end: "09:00"}}\n')
+    assert main(["check-config", str(backwards)]) == 1
+    assert "cases.working_hours: the working day must start before it ends" in capsys.readouterr().err
+    good = write(tmp_path, """cases:
+  limits:
+    red: {accept_minutes: 15, resolve_minutes: 1440}
+    yellow: {accept_minutes: 1440, resolve_minutes: 10080, calendar: working}
+  working_hours: {start: "09:00", end: "17:00"}
+""")
+    assert main(["check-config", str(good)]) == 0
