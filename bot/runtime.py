@@ -20,11 +20,13 @@ from bot.services.alert_delivery import AlertDelivery, ReportBoard
 from bot.services.alert_tips import AlertTips
 from bot.services.alerts import AlertService
 from bot.services.case_conversation import CaseConversation
+from bot.services.case_corrections import CaseCorrections
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore, default_policies
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
+from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.notice_texts import NoticeTexts
@@ -34,6 +36,7 @@ from bot.services.people import PeopleService
 from bot.services.reports import ReportService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
+from bot.services.withdrawals import WithdrawalService
 from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
 from storage.db import Database
@@ -93,6 +96,9 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         library=library,
         stats=StatsService(db, clock, config.timezone, config.briefing),
         scam_check=ScamChecker(),
+        corrections=CaseCorrections(db, clock, workflow, config.reports),
+        handover=HandoverService(db, clock),
+        withdrawals=WithdrawalService(db, clock),
     )
 
 

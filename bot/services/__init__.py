@@ -8,11 +8,13 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.alerts import AlertService
 from bot.services.case_conversation import CaseConversation
+from bot.services.case_corrections import CaseCorrections
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
+from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.notices import NoticeService
@@ -20,6 +22,7 @@ from bot.services.people import PeopleService
 from bot.services.reports import ReportService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
+from bot.services.withdrawals import WithdrawalService
 from storage.db import Database
 
 
@@ -44,3 +47,6 @@ class Services:
     library: LibraryService
     stats: StatsService
     scam_check: ScamChecker
+    corrections: CaseCorrections
+    handover: HandoverService
+    withdrawals: WithdrawalService
