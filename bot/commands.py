@@ -43,6 +43,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
                 in_groups=True),
     CommandInfo("staff", N_("List staff and volunteers with their roles"), roles=_STAFF, in_groups=True),
     CommandInfo("area", N_("Your beat: the area or compound you look after"), roles=_STAFF),
+    CommandInfo("away", N_("Mark yourself away (or /away off): your reminders go to the supervisors"),
+                roles=_STAFF),
+    CommandInfo("handover", N_("Move someone's open cases: /handover <from id> <to id>"),
+                roles=rules.CASE_MANAGER_ROLES),
     CommandInfo("invite", N_("Create an invitation link for a role"), roles=_INVITERS),
     CommandInfo("revoke", N_("Remove a role from someone"), roles=_INVITERS),
     # Groups and notices (issue 6). /setup is for each group's own Telegram admins too, whatever

@@ -20,11 +20,13 @@ from bot.services.alert_delivery import AlertDelivery, ReportBoard
 from bot.services.alert_tips import AlertTips
 from bot.services.alerts import AlertService
 from bot.services.case_conversation import CaseConversation
+from bot.services.case_corrections import CaseCorrections
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore, default_policies
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
+from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.notice_texts import NoticeTexts
@@ -35,6 +37,7 @@ from bot.services.reports import ReportService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
 from bot.services.supervision import SupervisionService
+from bot.services.withdrawals import WithdrawalService
 from bot.services.working_time import Deadlines, WorkingCalendar
 from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
@@ -97,6 +100,9 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         stats=StatsService(db, clock, config.timezone, config.briefing),
         scam_check=ScamChecker(),
         supervision=SupervisionService(db, clock, config.cases, deadlines, workflow),
+        corrections=CaseCorrections(db, clock, workflow, config.reports),
+        handover=HandoverService(db, clock),
+        withdrawals=WithdrawalService(db, clock),
     )
 
 

@@ -26,6 +26,7 @@ from handlers import (
     followup,
     group_membership,
     group_panel,
+    handover,
     language,
     myreports,
     notice_preview,
@@ -38,6 +39,7 @@ from handlers import (
     schedules,
     start,
     stats,
+    withdraw,
 )
 from handlers import groups as groups_
 from handlers import help as help_
@@ -66,6 +68,8 @@ def register(application: Application) -> None:
         CommandHandler("staff", roles.list_staff),
         CommandHandler("area", roles.set_area),
         CommandHandler("revoke", roles.revoke),
+        CommandHandler("handover", handover.handover_command),
+        CommandHandler("away", handover.away_command),
         CommandHandler("report", report.report_command),
         # /cancel stops what the next private message would answer (order in handlers/private.py).
         CommandHandler("cancel", private.cancel_command, filters=filters.ChatType.PRIVATE),
@@ -89,6 +93,7 @@ def register(application: Application) -> None:
         CallbackQueryHandler(report.on_button, pattern=ReportButton.pattern()),
         CallbackQueryHandler(addition.on_button, pattern=AdditionButton.pattern()),
         CallbackQueryHandler(myreports.on_button, pattern=MyReportsButton.pattern()),
+        CallbackQueryHandler(withdraw.on_button, pattern=withdraw.WithdrawButton.pattern()),
         CallbackQueryHandler(case_buttons.on_button, pattern=CaseButton.pattern()),
         CallbackQueryHandler(followup.followup_button, pattern=FollowupButton.pattern()),
         CallbackQueryHandler(case_supervise.on_press, pattern=case_supervise.SuperviseButton.pattern()),

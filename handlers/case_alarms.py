@@ -36,7 +36,7 @@ async def _deliver(context: PinganContext, due: AlarmDue) -> None:
     elif kind == "followup_expire":
         await case_card.refresh_card(context, case)
     elif kind == "unread":
-        await tell_each(context, [due.reader_id], lambda: _(
+        await tell_each(context, await _present(context, [due.reader_id]), lambda: _(
             "Still unread: the reporter of {ref} wrote to you. Please read it and tap Seen. /case {ref}").format(
             ref=case.ref))
     elif stage == "remind":
@@ -72,7 +72,7 @@ async def _remind(context: PinganContext, case: Case, kind: str) -> None:
 
     staff_chat = context.services.config.staff_chat_id
     if kind == "resolve" and case.owner_id is not None:
-        await tell_each(context, [case.owner_id], render)
+        await tell_each(context, await _present(context, [case.owner_id]), render)
     elif staff_chat is not None:
         with using_locale(context.services.config.default_language):
             await context.bot.send_message(staff_chat, html.escape(render()))
@@ -88,7 +88,7 @@ async def _escalate(context: PinganContext, case: Case, kind: str, stage: str) -
             return _("Overdue: {ref} was not accepted in time. /case {ref}").format(ref=case.ref)
         return _("Overdue: {ref} was not resolved in time. /case {ref}").format(ref=case.ref)
 
-    await tell_each(context, recipients, render)
+    await tell_each(context, await _present(context, recipients), render)
     await case_card.refresh_card(context, case)
 
 
@@ -101,3 +101,8 @@ async def _escalated_to(context: PinganContext, case: Case, stage: str) -> list[
     if supervised is not None and supervised.supervisor_id not in recipients:
         recipients.append(supervised.supervisor_id)
     return recipients
+
+
+async def _present(context: PinganContext, user_ids: list[int]) -> list[int]:
+    """Who hears what these people would: someone away (/away) is stood in for by the supervisors."""
+    return await context.services.handover.present(user_ids)

@@ -14,7 +14,7 @@ from bot.i18n import _, using_locale
 from bot.services.case_states import IllegalTransition
 from bot.services.cases import GRADES, LEVELS, OUTCOMES, REJECTIONS, CaseNotFound, Change, OwnReport
 from bot.services.errors import NotAllowed
-from handlers import case_card, case_full_report
+from handlers import case_card, case_corrections, case_full_report
 from handlers.case_card import ACTION_LABELS, OPEN_PRIVATE_CHAT, CaseButton
 from handlers.case_news import route_grade, tell_new_owner, tell_reporters
 from handlers.notify import locale_of, person_name
@@ -102,6 +102,8 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
         if await context.services.conversation.mark_seen(int(arg), actor):
             await query.edit_message_reply_markup(None)
         return None
+    if action in case_corrections.ACTIONS:
+        return await case_corrections.act(context, query, pressed, actor)
     if action in TEXT_PURPOSES:
         return await _ask_for_text(context, query, case_id, actor, TEXT_PURPOSES[action], arg)
     if action == "reopen":

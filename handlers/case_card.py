@@ -83,6 +83,10 @@ ACTION_LABELS = {
     "case.followup_rated": N_("follow-up visit: rated"),
     "case.followup_commented": N_("follow-up visit: comment"),
     "case.supervised": N_("supervised (new deadline)"),
+    "case.duplicate_merged": N_("a duplicate was merged into it"),
+    "case.recategorised": N_("category changed"),
+    "case.handed_over": N_("handed over"),
+    "case.withdrawn": N_("withdrawn by the reporter"),
 }
 
 
@@ -105,7 +109,9 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
         rows = [[_button(label.translated(), "resolveto", case, key)] for key, label in OUTCOME_LABELS.items()]
         return InlineKeyboardMarkup([*rows, back])
     if view == "reject":
-        rows = [[_button(label.translated(), "rejectto", case, key)] for key, label in REJECTION_LABELS.items()]
+        # A duplicate first asks which case it repeats (handlers/case_corrections.py).
+        rows = [[_button(label.translated(), "dup" if key == "duplicate" else "rejectto", case, key)]
+                for key, label in REJECTION_LABELS.items()]
         return InlineKeyboardMarkup([*rows, back])
     rows = []
     if case.status in (CaseStatus.NEW, CaseStatus.REOPENED) and case.owner_id is None:
@@ -115,7 +121,8 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
         rows.append([_button(("✓" if case.grade == g else "") + icon, "grade", case, g)
                      for g, icon in GRADE_ICONS.items()])
     if open_case:
-        rows.append([_button(_("👤 Assign"), "view", case, "assign"), _button(_("🏛 Level"), "view", case, "level")])
+        rows.append([_button(_("👤 Assign"), "view", case, "assign"), _button(_("🏛 Level"), "view", case, "level"),
+                     _button(_("🏷 Category"), "cat", case)])
     full_report = _button(_("📄 Full report"), "full", case)
     if open_case:
         rows.append([_button(_("❓ Ask reporter"), "ask", case), _button(_("📝 Note"), "note", case)])
@@ -173,7 +180,9 @@ async def card_text(context: PinganContext, case: Case) -> str:
         lines += ["", _("The reporter is still giving details; this card will be updated.")]
     elif details.get("unfinished"):
         lines += ["", "⚠️ " + _("The reporter stopped before finishing the report: this is everything they gave.")]
-    if any(r.unreachable_since is not None for r in await services.reports.reporters(case.id)):
+    reporters = await services.reports.reporters(case.id)
+    lines += await _merge_lines(context, case, len(reporters))
+    if any(r.unreachable_since is not None for r in reporters):
         lines += ["", "⚠️ " + _("The reporter cannot be reached: Telegram refuses our messages to them "
                                "(they may have blocked the bot).")]
     if case.complete and case.description:
@@ -184,6 +193,18 @@ async def card_text(context: PinganContext, case: Case) -> str:
                                   "(Shortened: {count} characters in all. Press Full report to read everything.)",
                                   length).format(count=length))
     return "\n".join([f"<b>{html.escape(header)}</b>", *(html.escape(line) for line in lines)])
+
+
+async def _merge_lines(context: PinganContext, case: Case, reporters: int) -> list[str]:
+    """How many residents reported the same thing, and the original a duplicate was merged into."""
+    lines = []
+    if reporters > 1:
+        lines.append(ngettext("{count} resident reported this.", "{count} residents reported this.",
+                              reporters).format(count=reporters))
+    if case.duplicate_of is not None:
+        original = await context.services.cases.case(case.duplicate_of)
+        lines.append(_("Duplicate of {ref}: its reporter was added there.").format(ref=original.ref))
+    return lines
 
 
 async def workflow_line(context: PinganContext, case: Case) -> str:

@@ -12,7 +12,7 @@ from bot.i18n import N_, LazyText, _
 from bot.services.case_states import IllegalTransition
 from bot.services.errors import NotAllowed
 from bot.services.supervision import SUPERVISE
-from handlers import case_card, case_supervise
+from handlers import case_card, case_corrections, case_supervise
 from handlers.case_news import tell_reporters
 from handlers.case_relay import relay_question
 from storage.models import CaseStatus
@@ -53,6 +53,9 @@ async def staff_text(update: Update, context: PinganContext) -> bool:
     pending = await workflow.pending_text(actor)
     if pending is None:
         return False
+    if (pending.purpose, pending.detail) == case_corrections.AWAITS_REFERENCE:
+        await case_corrections.take_reference(update, context, pending)
+        return True
     message = update.effective_message
     text = (message.text or "").strip()
     if not text or len(text) > MAX_STAFF_TEXT:

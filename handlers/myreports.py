@@ -14,6 +14,7 @@ from bot.i18n import N_, _
 from bot.services.errors import NotAllowed
 from handlers import addition
 from handlers.report_labels import KIND_NAMES, category_label, shorten, status_label
+from handlers.withdraw import withdraw_button
 from storage.models import CLOSED_STATUSES, Case
 
 #: The timeline entries a reporter sees (bot/services/reports.py chooses which), as they read them.
@@ -29,6 +30,7 @@ TIMELINE_TEXTS = {
     "case.resolved": N_("Resolved"),
     "case.rejected": N_("Not taken up"),
     "case.reopened": N_("Reopened"),
+    "case.withdrawn": N_("You withdrew it"),
 }
 
 
@@ -81,8 +83,9 @@ async def on_button(update: Update, context: PinganContext) -> None:
     if pressed.action == "add":
         await addition.begin(context, user_id, case)
     else:
+        may_withdraw = await context.services.withdrawals.may_withdraw(case, user_id)
         await query.edit_message_text(await _details(context, case, user_id),
-                                      reply_markup=_details_markup(case))
+                                      reply_markup=_details_markup(case, may_withdraw=may_withdraw))
     await query.answer()
 
 
@@ -100,6 +103,10 @@ async def _details(context: PinganContext, case: Case, user_id: int) -> str:
         lines += ["", shorten(own_words, 500)]
     if case.outcome_note and case.status in CLOSED_STATUSES:
         lines += ["", _("Result: {note}").format(note=case.outcome_note)]
+    if case.duplicate_of is not None:
+        original = await context.services.cases.case(case.duplicate_of)
+        lines += ["", _("This is the same as report {ref}, which is being handled: you hear its news.").format(
+            ref=original.ref)]
     lines += ["", _("Timeline:")]
     for entry in await context.services.reports.reporter_timeline(case.id, user_id):
         when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
@@ -107,9 +114,11 @@ async def _details(context: PinganContext, case: Case, user_id: int) -> str:
     return "\n".join([f"<b>{html.escape(case.ref)}</b>", *(html.escape(line) for line in lines)])
 
 
-def _details_markup(case: Case) -> InlineKeyboardMarkup:
+def _details_markup(case: Case, *, may_withdraw: bool) -> InlineKeyboardMarkup:
     rows = []
     if case.status not in CLOSED_STATUSES:
         rows.append([_button(_("➕ Add information"), "add", case.id)])
+    if may_withdraw:
+        rows.append([withdraw_button(case.id)])
     rows.append([_button(_("« All my reports"), "list")])
     return InlineKeyboardMarkup(rows)

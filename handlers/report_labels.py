@@ -41,6 +41,7 @@ STATUS_LABELS: dict[CaseStatus, LazyText] = {
     CaseStatus.CLOSED: N_("closed"),
     CaseStatus.REJECTED: N_("not taken up"),
     CaseStatus.REOPENED: N_("reopened"),
+    CaseStatus.WITHDRAWN: N_("withdrawn by the reporter"),
 }
 
 

@@ -13,6 +13,7 @@ from bot.context import PinganContext
 from bot.deeplinks import invite_payload, start_link
 from bot.i18n import _, gettext_in, ngettext
 from bot.services.errors import NotAllowed, RevokeProblem
+from handlers import handover
 from handlers.labels import ROLE_LABELS, parse_role, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
@@ -27,11 +28,13 @@ class InviteButton(CallbackData, prefix="inv"):
 
 
 class RevokeButton(CallbackData, prefix="rvk"):
-    """Removing a role: `ask` (confirm first), `do`, or `no` (cancelled)."""
+    """Removing a role: `ask` (confirm first), `do`, or `no` (cancelled). `to_user`: who takes over
+    the person's open cases (0: back to the staff chat, unowned)."""
 
     action: str
     user_id: int = 0
     role: str = ""
+    to_user: int = 0
 
 
 # --- /invite ---------------------------------------------------------------------------------
@@ -171,7 +174,7 @@ async def revoke(update: Update, context: PinganContext) -> None:
             await message.reply_text(html.escape(_("Please write it as /revoke <user id> <role>, or send /revoke "
                                                    "alone to choose from a list.")))
             return
-        await message.reply_text(**_confirm_content(*target, await _name_of(context, target[0])))
+        await message.reply_text(**await _confirm_content(context, *target, await _name_of(context, target[0])))
         return
     grants = await people.revocable_grants(update.effective_user.id)
     if only_user is not None:  # /revoke <id>: that person's roles to choose from
@@ -201,14 +204,25 @@ async def _name_of(context: PinganContext, user_id: int) -> str:
     return person.first_name if person and person.first_name else str(user_id)
 
 
-def _confirm_content(user_id: int, role: Role, name: str) -> dict:
-    return {
-        "text": html.escape(_("Remove the role “{role}” from {name}?").format(role=role_label(role), name=name)),
-        "reply_markup": InlineKeyboardMarkup([[
+async def _confirm_content(context: PinganContext, user_id: int, role: Role, name: str) -> dict:
+    """Are you sure? And, if the person would leave open cases behind, who takes them over."""
+    question = _("Remove the role “{role}” from {name}?").format(role=role_label(role), name=name)
+    cancel = InlineKeyboardButton(_("Cancel"), callback_data=RevokeButton("no").pack())
+    cases = await context.services.handover.cases_left_by(user_id, role)
+    if not cases:
+        return {"text": html.escape(question), "reply_markup": InlineKeyboardMarkup([[
             InlineKeyboardButton(_("Yes, remove it"), callback_data=RevokeButton("do", user_id, role.value).pack()),
-            InlineKeyboardButton(_("Cancel"), callback_data=RevokeButton("no").pack()),
-        ]]),
-    }
+            cancel,
+        ]])}
+    question += "\n" + ngettext("They own {count} open case. Who should take it over?",
+                                "They own {count} open cases. Who should take them over?", len(cases)).format(
+        count=len(cases))
+    rows = [[InlineKeyboardButton(_("Yes, and hand them to {name}").format(name=successor),
+                                  callback_data=RevokeButton("do", user_id, role.value, successor_id).pack())]
+            for successor_id, successor in (await context.services.handover.successors(user_id))[:10]]
+    rows.append([InlineKeyboardButton(_("Yes, and put them back in the staff chat"),
+                                      callback_data=RevokeButton("do", user_id, role.value, 0).pack())])
+    return {"text": html.escape(question), "reply_markup": InlineKeyboardMarkup([*rows, [cancel]])}
 
 
 async def revoke_pressed(update: Update, context: PinganContext) -> None:
@@ -226,7 +240,7 @@ async def revoke_pressed(update: Update, context: PinganContext) -> None:
     user_id = pressed.user_id
     name = await _name_of(context, user_id)
     if pressed.action == "ask":
-        await query.edit_message_text(**_confirm_content(user_id, role, name))
+        await query.edit_message_text(**await _confirm_content(context, user_id, role, name))
         await query.answer()
         return
     try:
@@ -239,10 +253,25 @@ async def revoke_pressed(update: Update, context: PinganContext) -> None:
         await query.answer()
         return
     done = _("Done: {name} is no longer a {role}.").format(name=name, role=role_label(role))
-    await query.edit_message_text(html.escape(done))
+    handed = await _hand_over_after_revoke(context, update.effective_user.id, user_id, pressed.to_user or None)
+    await query.edit_message_text(html.escape(" ".join(filter(None, [done, handed]))))
     await refresh_private_commands(context, user_id)
     await _tell_revoked(context, user_id, role)
     await query.answer()
+
+
+async def _hand_over_after_revoke(context: PinganContext, actor: int, user_id: int, to_id: int | None) -> str:
+    """Someone who can no longer own cases leaves their open ones to `to_id` (or the staff chat);
+    returns what was done (plain text), or "" when nothing was theirs to move."""
+    services = context.services.handover
+    if await services.may_own_cases(user_id) or not await services.open_cases_of(user_id):
+        return ""
+    try:
+        result = await services.hand_over(actor, user_id, to_id, via="revoke")
+    except NotAllowed:  # the successor chosen lost their role meanwhile: the staff chat takes them
+        result = await services.hand_over(actor, user_id, None, via="revoke")
+    await handover.after_handover(context, actor, result)
+    return await handover.summary(context, result)
 
 
 def _revoke_problem_text(problem: RevokeProblem, name: str, role: Role) -> str:

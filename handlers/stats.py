@@ -117,6 +117,9 @@ def figures_text(context: PinganContext, figures: Figures, title: str) -> str:
                    "still open: {open}").format(
         resolved=cases.resolved, on_time=cases.resolved_on_time, rate=_percent(figures.on_time),
         rejected=cases.rejected, open=cases.still_open))
+    if cases.withdrawn:
+        lines.append(ngettext("Withdrawn by the reporter: {count}", "Withdrawn by the reporter: {count}",
+                              cases.withdrawn).format(count=cases.withdrawn))
     lines += ["", _("Follow-up visits: {asked} asked · {answered} answered · solved: {solved} · "
                     "no answer: {silent}").format(
         asked=followups.asked, answered=followups.answered, solved=followups.solved, silent=followups.no_response)]

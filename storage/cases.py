@@ -17,9 +17,10 @@ from storage.timefmt import from_db, to_db
 
 #: Status sets as SQL lists (constants of the code, never user input).
 _OPEN_SQL = ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES))
-_RESOLVED_SQL = ", ".join(f"'{status}'" for status in sorted(CLOSED_STATUSES - {CaseStatus.REJECTED}))
+_RESOLVED_SQL = ", ".join(f"'{status}'" for status in sorted(CLOSED_STATUSES - {CaseStatus.REJECTED,
+                                                                                  CaseStatus.WITHDRAWN}))
 _FIELDS = ("status", "grade", "owner_id", "level", "accepted_at", "accept_due", "resolve_due", "resolved_at",
-           "outcome", "outcome_note", "last_action")
+           "outcome", "outcome_note", "last_action", "category", "duplicate_of")
 
 
 class WorkflowRepo:
@@ -239,6 +240,17 @@ class WorkflowRepo:
                                     WHEN 'green' THEN 3 ELSE 4 END, id LIMIT ?""",
             (*params, limit),
         )
+        return [_case(r) for r in rows]
+
+    async def all_open_owned_by(self, owner_id: int) -> list[Case]:
+        """Every open case this person owns (no limit: a hand-over moves them all)."""
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM cases WHERE status IN ({_OPEN_SQL}) AND owner_id = ? ORDER BY id", (owner_id,))
+        return [_case(r) for r in rows]
+
+    async def duplicates_of(self, case_id: int) -> list[Case]:
+        """The cases found to repeat this one, oldest first."""
+        rows = await self._db.fetch_all("SELECT * FROM cases WHERE duplicate_of = ? ORDER BY id", (case_id,))
         return [_case(r) for r in rows]
 
     async def overdue_cases(self, now: datetime, limit: int = 30) -> list[Case]:

@@ -31,11 +31,13 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
     REJECTED = "rejected"
     REOPENED = "reopened"
+    WITHDRAWN = "withdrawn"  # the reporter withdrew it (solved it themselves, sent by mistake…)
 
 
 #: Cases staff still work on; and those finished (information can no longer be added).
 OPEN_STATUSES = frozenset({CaseStatus.NEW, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED})
-CLOSED_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.FOLLOWED_UP, CaseStatus.CLOSED, CaseStatus.REJECTED})
+CLOSED_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.FOLLOWED_UP, CaseStatus.CLOSED, CaseStatus.REJECTED,
+                             CaseStatus.WITHDRAWN})
 
 
 class _Record(BaseModel):
@@ -175,6 +177,8 @@ class Case(_Record):
     outcome: str | None = None
     outcome_note: str | None = None
     last_action: str | None = None
+    #: The original this case repeats (Reject → Duplicate); its reporters were added to it.
+    duplicate_of: int | None = None
 
 
 class CaseReporter(_Record):

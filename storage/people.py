@@ -71,6 +71,19 @@ class PeopleRepo:
     async def area_of(self, user_id: int) -> str | None:
         return await self._db.fetch_value("SELECT area FROM users WHERE user_id = ?", (user_id,))
 
+    async def set_away(self, user_id: int, since: datetime | None, now: datetime) -> bool:
+        """Marks the person away since a time (or back at work: None); False if that was so already."""
+        flip = "away_since IS NULL" if since is not None else "away_since IS NOT NULL"
+        return await self._db.execute(
+            f"UPDATE users SET away_since = ?, updated_at = ? WHERE user_id = ? AND {flip}",
+            (to_db(since) if since else None, to_db(now), user_id),
+        ) == 1
+
+    async def away_ids(self) -> frozenset[int]:
+        """Everyone marked away."""
+        rows = await self._db.fetch_all("SELECT user_id FROM users WHERE away_since IS NOT NULL")
+        return frozenset(r["user_id"] for r in rows)
+
     async def roles_of(self, user_id: int) -> frozenset[Role]:
         rows = await self._db.fetch_all("SELECT role FROM user_roles WHERE user_id = ?", (user_id,))
         return frozenset({Role.RESIDENT, *(Role(r["role"]) for r in rows)})

@@ -190,5 +190,5 @@ def _case(row) -> Case | None:
         owner_id=row["owner_id"], level=row["level"], accepted_at=from_db(row["accepted_at"]),
         accept_due=from_db(row["accept_due"]), resolve_due=from_db(row["resolve_due"]),
         resolved_at=from_db(row["resolved_at"]), outcome=row["outcome"], outcome_note=row["outcome_note"],
-        last_action=row["last_action"],
+        last_action=row["last_action"], duplicate_of=row["duplicate_of"],
     )

@@ -27,6 +27,7 @@ class CaseCounts:
     still_open: int
     mediated: int           # disputes settled with an agreement
     mediation_failed: int
+    withdrawn: int = 0      # withdrawn by the reporter: neither handled nor rejected
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class StatsRepo:
                    coalesce(sum({_DONE} AND resolve_due IS NOT NULL AND resolved_at <= resolve_due), 0)
                      AS resolved_on_time,
                    coalesce(sum(status = 'rejected'), 0) AS rejected,
+                   coalesce(sum(status = 'withdrawn'), 0) AS withdrawn,
                    coalesce(sum({_OPEN}), 0) AS still_open,
                    coalesce(sum(kind = 'dispute' AND {_DONE} AND outcome = 'mediated'), 0) AS mediated,
                    coalesce(sum(kind = 'dispute' AND {_DONE} AND outcome = 'mediation_failed'), 0)

@@ -8,11 +8,13 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.alerts import AlertService
 from bot.services.case_conversation import CaseConversation
+from bot.services.case_corrections import CaseCorrections
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
+from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.notices import NoticeService
@@ -21,6 +23,7 @@ from bot.services.reports import ReportService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
 from bot.services.supervision import SupervisionService
+from bot.services.withdrawals import WithdrawalService
 from storage.db import Database
 
 
@@ -46,3 +49,6 @@ class Services:
     stats: StatsService
     scam_check: ScamChecker
     supervision: SupervisionService
+    corrections: CaseCorrections
+    handover: HandoverService
+    withdrawals: WithdrawalService

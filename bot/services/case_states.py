@@ -1,6 +1,7 @@
 """The case state machine: which actions are legal from which status. Pure rules.
 
-new → accepted → in_progress → resolved → followed_up → closed, with rejected and reopened. The
+new → accepted → in_progress → resolved → followed_up → closed, with rejected and reopened; an
+owned case is released back to new when its owner leaves, and a reporter may withdraw an open one. The
 statuses themselves (and which are open or closed) are `storage.models.CaseStatus`.
 """
 
@@ -19,6 +20,8 @@ class Action(StrEnum):
     FOLLOW_UP = "follow_up"
     CLOSE = "close"
     REOPEN = "reopen"
+    RELEASE = "release"
+    WITHDRAW = "withdraw"
 
 
 # action → (statuses it may start from, status it leads to)
@@ -31,6 +34,10 @@ TRANSITIONS: dict[Action, tuple[frozenset[CaseStatus], CaseStatus]] = {
     Action.FOLLOW_UP: (frozenset({CaseStatus.RESOLVED}), CaseStatus.FOLLOWED_UP),
     Action.CLOSE: (frozenset({CaseStatus.FOLLOWED_UP}), CaseStatus.CLOSED),
     Action.REOPEN: (CLOSED_STATUSES, CaseStatus.REOPENED),
+    # Its owner left (role revoked, /handover to nobody): back to the staff chat, to be accepted.
+    Action.RELEASE: (frozenset({CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}), CaseStatus.NEW),
+    # The reporter withdrew it from /myreports.
+    Action.WITHDRAW: (OPEN_STATUSES, CaseStatus.WITHDRAWN),
 }
 
 

@@ -124,9 +124,10 @@ class CaseWorkflow:
         """(user id, name, role, area) of everyone the case can be handed to: those of the case's
         area first, then the others; never one of its own reporters."""
         reporters = await self._reporter_ids(case.id)
+        away = await self._people.away_ids()  # someone away takes no new work
         staff = [(g.user_id, g.first_name or str(g.user_id), g.role, g.area)
                  for g in await self._people.role_grants()
-                 if g.role in rules.CASE_OWNER_ROLES and g.user_id not in reporters]
+                 if g.role in rules.CASE_OWNER_ROLES and g.user_id not in reporters | away]
         area = case.area
         return sorted(staff, key=lambda s: (area is None or s[3] != area, s[2] != Role.OFFICER, s[1]))
 
@@ -383,6 +384,10 @@ class CaseWorkflow:
         """Whatever a button said: a reporter of the case never becomes its owner."""
         if user_id in await self._reporter_ids(case_id):
             raise OwnReport(f"user {user_id} reported case {case_id}")
+
+    async def managed_case(self, case_id: int, actor_id: int) -> Case:
+        """The case, if the actor may manage it (for the services built on the workflow)."""
+        return await self._managed_case(case_id, actor_id)
 
     async def _managed_case(self, case_id: int, actor_id: int) -> Case:
         """The case, if the actor may manage it: its owner, anyone while unowned, or a supervisor/admin."""

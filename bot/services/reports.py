@@ -25,7 +25,8 @@ from storage.reports import CaseRepo, ReporterPrefsRepo
 REPORTER_VISIBLE_ACTIONS = frozenset({"case.accepted", "case.assigned", "case.resolved", "case.rejected",
                                       "case.reopened"})
 REPORTER_OWN_ACTIONS = frozenset({"case.reported", "case.emergency_opened", "case.report_unfinished",
-                                  "case.info_added", "case.joined", "case.reporter_answered"})
+                                  "case.info_added", "case.joined", "case.reporter_answered",
+                                  "case.withdrawn"})
 
 
 class RateLimited(ServiceError):

@@ -57,3 +57,11 @@ def test_alarm_plan_for_a_red_case():
 def _wall_clock() -> Deadlines:
     settings = CaseSettings()
     return Deadlines(settings, WorkingCalendar(settings.working_hours, ZoneInfo("Asia/Shanghai")))
+def test_release_and_withdraw():
+    for status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED):
+        assert next_status(Action.RELEASE, status) is CaseStatus.NEW
+    assert not can(Action.RELEASE, CaseStatus.NEW) and not can(Action.RELEASE, CaseStatus.RESOLVED)
+    for status in (CaseStatus.NEW, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED):
+        assert next_status(Action.WITHDRAW, status) is CaseStatus.WITHDRAWN
+    assert not can(Action.WITHDRAW, CaseStatus.RESOLVED) and not can(Action.WITHDRAW, CaseStatus.WITHDRAWN)
+    assert next_status(Action.REOPEN, CaseStatus.WITHDRAWN) is CaseStatus.REOPENED
