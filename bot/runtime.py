@@ -101,7 +101,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         scam_check=ScamChecker(),
         supervision=SupervisionService(db, clock, config.cases, deadlines, workflow),
         corrections=CaseCorrections(db, clock, workflow, config.reports),
-        handover=HandoverService(db, clock),
+        handover=HandoverService(db, clock, workflow),
         withdrawals=WithdrawalService(db, clock),
     )
 

@@ -69,7 +69,9 @@ class WorkflowRepo:
     # --- alarms ------------------------------------------------------------------------------
 
     async def replace_alarms(self, case_id: int, kinds: Iterable[str], plan: dict[tuple[str, str], datetime]) -> None:
-        """Unsent alarms of these kinds are replaced by the plan (sent ones stay: never twice)."""
+        """The alarms of these kinds become the plan. One already sent for the same moment stays
+        sent (never twice for one deadline); one sent for a deadline that has since moved (a
+        reopened or supervised case, a new grade) gives way to the new one."""
         kinds = list(kinds)
         await self._db.execute(
             f"DELETE FROM case_alarms WHERE case_id = ? AND sent_at IS NULL AND kind IN "
@@ -77,11 +79,15 @@ class WorkflowRepo:
             (case_id, *kinds),
         )
         for (kind, stage), due in plan.items():
-            if kind in kinds:
-                await self._db.execute(
-                    "INSERT OR IGNORE INTO case_alarms (case_id, kind, stage, due_at) VALUES (?, ?, ?, ?)",
-                    (case_id, kind, stage, to_db(due)),
-                )
+            if kind not in kinds:
+                continue
+            await self._db.execute(
+                "DELETE FROM case_alarms WHERE case_id = ? AND kind = ? AND stage = ? AND due_at != ?",
+                (case_id, kind, stage, to_db(due)))
+            await self._db.execute(
+                "INSERT OR IGNORE INTO case_alarms (case_id, kind, stage, due_at) VALUES (?, ?, ?, ?)",
+                (case_id, kind, stage, to_db(due)),
+            )
 
     async def add_alarm(self, case_id: int, kind: str, stage: str, due: datetime) -> None:
         await self._db.execute(

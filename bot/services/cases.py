@@ -158,6 +158,13 @@ class CaseWorkflow:
                                 resolve_due=plan[("resolve", "overdue")])
         await self._repo.replace_alarms(case.id, ("accept", "resolve"), plan)
 
+    async def rearm_accept(self, case: Case, now: datetime) -> None:
+        """A case back to unowned (handed back) waits to be accepted again: a fresh accept limit from
+        now, with its reminders (inside the caller's transaction)."""
+        plan = alarm_plan(self._settings, self._deadlines, case.grade, now, accepted=False)
+        await self._repo.change(case.id, now, accept_due=plan[("accept", "overdue")])
+        await self._repo.replace_alarms(case.id, ("accept",), plan)
+
     # --- staff actions -----------------------------------------------------------------------
 
     async def accept(self, case_id: int, actor_id: int) -> Change:

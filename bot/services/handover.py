@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot import roles as rules
 from bot.clock import Clock
 from bot.services.case_states import Action, allowed_from
+from bot.services.cases import CaseWorkflow
 from bot.services.errors import NotAllowed
 from storage.audit import AuditRepo
 from storage.cases import WorkflowRepo
@@ -30,9 +31,10 @@ class Handover:
 
 
 class HandoverService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, workflow: CaseWorkflow) -> None:
         self._db = db
         self._clock = clock
+        self._workflow = workflow  # a case handed back to unowned gets a fresh accept limit from it
         self._repo = WorkflowRepo(db)
         self._cases = CaseRepo(db)
         self._people = PeopleRepo(db)
@@ -86,6 +88,8 @@ class HandoverService:
                     continue
                 await self._audit.record(now, actor_id, "case.handed_over", "case", case.id,
                                          {"from": from_id, "to": target, "via": via})
+                if target is None:
+                    await self._workflow.rearm_accept(case, now)
                 (moved if target is not None else unowned).append(await self._repo.get(case.id))
         return Handover(from_id, to_id, tuple(moved), tuple(unowned))
 

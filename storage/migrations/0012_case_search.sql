@@ -12,3 +12,7 @@ CREATE TABLE case_searches (
     query       TEXT NOT NULL,
     created_at  TEXT NOT NULL
 );
+
+-- Searches by filters alone (/cases' sections, "open cases in 翠湖苑"), newest first.
+CREATE INDEX cases_by_status_area ON cases (status, area, created_at);
+CREATE INDEX cases_by_created ON cases (created_at);

@@ -122,7 +122,7 @@ async def test_revoking_without_a_successor_puts_cases_back_in_the_staff_chat(te
     assert "✋ 接单" in button_texts(team.card(ref))  # anyone may accept it again
 
 
-async def test_handover_command_for_supervisors_only(team):
+async def test_handover_command_for_supervisors_only(team, clock):
     ref = await team.report()
     await team.press(team.officer, ref, text="✋ 接单")
     await team.resident.reply()
@@ -137,6 +137,7 @@ async def test_handover_command_for_supervisors_only(team):
     assert nothing["text"] == "Wang had no open cases to hand over."
     back = await team.supervisor.ask(f"/handover {team.mediator.user_id} -")
     assert back["text"] == "1 case of Liu is back in the staff chat, unowned."
+    assert (await case_of(team, ref)).accept_due > clock.now()  # a fresh limit to be accepted again
     assert [e.detail["via"] for e in await history(team, ref) if e.action == "case.handed_over"] == [
         "command", "command"]
 

@@ -309,3 +309,26 @@ async def test_markup_in_notes_questions_and_answers_reaches_people_literally(te
     await team.press(team.supervisor, ref, text="📜 记录")
     history = await team.supervisor.reply()
     assert "Check <b>CCTV</b> & gate log" in history["text"]
+
+
+async def test_a_reopened_case_is_escalated_again_at_its_new_deadline(team, clock):
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+
+    def overdue_notices() -> int:
+        return sum(1 for m in team.emulator.bot_messages(team.supervisor.chat_id)
+                   if m["text"].startswith(f"Overdue: {ref} was not resolved in time."))
+
+    clock.advance(timedelta(days=7, hours=1))  # past the resolve limit (yellow: 7 days)
+    await team.run_alarms()
+    await team.emulator.wait_for(lambda: overdue_notices() == 1)
+    await team.press(team.officer, ref, text="✅ 办结")
+    await team.press(team.officer, ref, text="已解决")
+    await team.emulator.wait_for(lambda: "Write what was done" in (team.emulator.last_bot_message(
+        team.officer.chat_id) or {}).get("text", ""))
+    await team.officer.send("Handled.")
+    await team.emulator.wait_for(lambda: "↩ 重新启动" in button_texts(team.card(ref)))
+    await team.press(team.officer, ref, text="↩ 重新启动")
+    clock.advance(timedelta(days=7, hours=1))  # the reopened case's own limit has passed too
+    await team.run_alarms()
+    await team.emulator.wait_for(lambda: overdue_notices() == 2)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import ManualClock
+from bot.config_cases import CaseSettings
+from bot.services.cases import CaseWorkflow
 from bot.services.errors import NotAllowed
 from bot.services.handover import HandoverService
 from bot.services.people import PeopleService
+from bot.services.working_time import Deadlines, WorkingCalendar
 from storage.db import Database
 from storage.migrate import apply_migrations
 from storage.models import Role
@@ -27,7 +31,10 @@ async def handover(tmp_path):
     for user_id, role in ((OFFICER, Role.OFFICER), (SUPERVISOR, Role.SUPERVISOR), (SUPERVISOR2, Role.SUPERVISOR)):
         await people.grant_by_system(user_id, role, via="test")
     await people.register_contact(RESIDENT, "Resident", None, "en")
-    yield HandoverService(db, clock)
+    settings = CaseSettings()
+    workflow = CaseWorkflow(db, clock, settings, deadlines=Deadlines(settings, WorkingCalendar(
+        settings.working_hours, ZoneInfo("Asia/Shanghai"))))
+    yield HandoverService(db, clock, workflow)
     await db.close()
 
 
