@@ -23,6 +23,7 @@ class CaseFilter:
     since: datetime | None = None
     until: datetime | None = None
     overdue_at: datetime | None = None  # past its time limit at this moment (to accept, or to resolve)
+    reporter_phone: str | None = None  # a reporter left this number (normalised as it is stored)
 
 
 class SearchRepo:
@@ -61,6 +62,9 @@ class SearchRepo:
         if wanted.until is not None:
             where.append("created_at < ?")
             params.append(to_db(wanted.until))
+        if wanted.reporter_phone is not None:
+            where.append("id IN (SELECT case_id FROM case_reporters WHERE phone = ?)")
+            params.append(wanted.reporter_phone)
         if wanted.overdue_at is not None:
             where.append("((owner_id IS NULL AND accept_due <= ?) OR resolve_due <= ?)")
             params += [to_db(wanted.overdue_at)] * 2

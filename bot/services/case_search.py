@@ -20,6 +20,7 @@ from bot import roles as rules
 from bot.clock import Clock
 from bot.config_reports import ReportSettings
 from bot.services.errors import NotAllowed
+from bot.validators import normalise_phone
 from storage.db import Database
 from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseStatus
 from storage.reports import CaseRepo
@@ -150,10 +151,15 @@ class CaseSearch:
     # --- searching ----------------------------------------------------------------------------------
 
     async def find(self, actor_id: int, actor_roles, query: Query, page: int = 0) -> SearchPage:
+        """One page of the cases matching the query. A word that is a phone number finds the cases
+        a reporter left it with: for staff only, who may see reporters' contacts."""
         if not rules.is_staff(actor_roles):
             raise NotAllowed(f"user {actor_id} is not staff")
+        phones = [p for p in (normalise_phone(w, self._settings.phone_region) for w in query.words) if p]
+        words = [w for w in query.words if not normalise_phone(w, self._settings.phone_region)]
         wanted = CaseFilter(
-            match=match_query(query.words), area=query.area, categories=self._categories(query.category),
+            match=match_query(words), reporter_phone=phones[0] if phones else None, area=query.area,
+            categories=self._categories(query.category),
             kind=query.kind.lower() if query.kind else None, grade=query.grade.lower() if query.grade else None,
             statuses=_statuses(query.status), owner_id=_owner(query.owner, actor_id),
             since=self._day_start(query.since), until=self._day_start(query.until, next_day=True),

@@ -77,3 +77,10 @@ async def test_find_alone_offers_the_common_searches_as_buttons(team, pingan):
     assert button_texts(offer)[:3] == ["Open cases", "Overdue", "Mine, open"]
     await team.officer.click(offer, text="Open cases")
     assert (await team.officer.reply())["text"].startswith("1 case matches “status:open”")
+
+
+async def test_a_phone_number_finds_the_cases_a_reporter_left_it_with(team):
+    ref = await team.report()  # the resident types 138 0013 8000
+    found = await team.officer.ask("/find 13800138000")
+    assert found["text"].startswith("1 case matches") and ref.replace("-", "_") in found["text"]
+    assert (await team.officer.ask("/find 13900139000"))["text"].startswith("No case matches")
