@@ -31,6 +31,7 @@ from telegram.error import BadRequest
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
+from bot.i18n import N_
 from bot.services.dialogues import FRAGMENT_CHARS, FRAGMENT_WINDOW, DialogueName
 from storage.models import Draft
 
@@ -90,6 +91,10 @@ class Turn:
 
 #: What the bot says in one state: one message, or several (a reply keyboard, then the question).
 Render = Callable[[PinganContext, Draft], Awaitable[Prompt | list[Prompt]]]
+
+#: Said when someone edits a message that had been refused as an answer (handlers/private.py).
+EDIT_NOT_TAKEN = N_("I noticed you edited your message. An edit is not taken as an answer: please send the "
+                    "corrected text again as a new message.")
 
 #: Every dialogue defined, for the tests that hold them to their diagrams.
 DEFINED: list[Dialogue] = []

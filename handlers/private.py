@@ -31,8 +31,9 @@ from handlers import (
     scam_check,
     schedule_dialogue,
 )
+from handlers.dialogue import EDIT_NOT_TAKEN
 from handlers.notify import locale_of
-from storage.models import Draft
+from storage.models import DialogueAnswer, Draft
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,9 @@ class DialogueRoutes:
     remind: Callable[[PinganContext, Draft], Awaitable[None]] | None = None
     #: The sweep found the draft past its time (it is already deleted, unless it closes its case).
     expired: Callable[[PinganContext, Draft], Awaitable[None]] | None = None
-    #: An edit of a message that answered the open draft's question `state`: correct that answer.
-    correct: Callable[[Update, PinganContext, Draft, str], Awaitable[None]] | None = None
+    #: An edit of a message that came to the open draft's question (`DialogueAnswer.state`, and
+    #: whether it was taken): correct that answer, or say why not.
+    correct: Callable[[Update, PinganContext, Draft, DialogueAnswer], Awaitable[None]] | None = None
     #: An edit of a message that answered question `state` of a dialogue whose case was sent.
     correct_sent: Callable[[Update, PinganContext, int, str], Awaitable[None]] | None = None
 
@@ -58,7 +60,7 @@ class DialogueRoutes:
 DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.REPORT: DialogueRoutes(report.claim, report.cancel, report.remind, report.expired,
                                         correct=report_edits.correct, correct_sent=report_edits.correct_sent),
-    DialogueName.ADDITION: DialogueRoutes(addition.claim, addition.cancel),
+    DialogueName.ADDITION: DialogueRoutes(addition.claim, addition.cancel, correct=report_edits.correct_addition),
     DialogueName.ALERT: DialogueRoutes(alert_compose.claim, alert_compose.cancel, alert_compose.remind,
                                        alert_compose.expired),
     DialogueName.TIP: DialogueRoutes(alert_tips.claim, alert_tips.cancel, expired=alert_tips.expired),
@@ -69,8 +71,8 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
 
 async def open_dialogue(update: Update, context: PinganContext) -> bool:
     """The person's open dialogues, the one touched last first: the first that takes the message
-    has it (someone who started a report after an alert is answering the report). A message that
-    changed the answers is remembered as answering the question it came to, for a later edit."""
+    has it (someone who started a report after an alert is answering the report). Which question
+    the message came to, and whether it changed the answers, is remembered for a later edit."""
     dialogues = context.services.dialogues
     for draft in await dialogues.open_drafts(update.effective_user.id):
         if await DIALOGUES[DialogueName(draft.dialogue)].claim(update, context, draft):
@@ -99,17 +101,14 @@ async def edited_message(update: Update, context: PinganContext) -> None:
     draft = await context.services.dialogues.get(answered.user_id, dialogue)
     if draft is None:
         return
-    if not answered.taken:  # it was refused: the question it came to is asked again, or was since
-        await update.effective_message.reply_text(html.escape(_(
-            "I noticed you edited your message. An edit is not taken as an answer: please send the corrected "
-            "text again as a new message.")))
-        return
     if routes.correct is not None:
-        await routes.correct(update, context, draft, answered.state)
-        return
-    await update.effective_message.reply_text(html.escape(_(
-        "I noticed you edited a message. An edit does not change an answer already given here; where a "
-        "« Back » button is offered, you can use it to answer again.")))
+        await routes.correct(update, context, draft, answered)
+    elif not answered.taken:
+        await update.effective_message.reply_text(html.escape(EDIT_NOT_TAKEN.translated()))
+    else:
+        await update.effective_message.reply_text(html.escape(_(
+            "I noticed you edited a message. An edit does not change an answer already given here; where a "
+            "« Back » button is offered, you can use it to answer again.")))
 
 
 #: Who may claim a private message, in order.

@@ -13,17 +13,20 @@ from telegram import Update
 from bot.context import PinganContext
 from bot.i18n import _
 from bot.services.errors import NotAllowed
-from bot.services.intake import SUB_STEPS, Problem, State
+from bot.services.intake import SUB_STEPS, AdditionState, Problem, State
 from bot.services.reports import CaseClosed
 from handlers import case_card
 from handlers.case_relay import notify_owner_of_information
+from handlers.dialogue import EDIT_NOT_TAKEN
 from handlers.intake_answers import problem_text
 from handlers.report_prompts import FIELD_LABELS
-from storage.models import Draft
+from storage.models import DialogueAnswer, Draft
 
 
 def field_name(state: str) -> str:
     """The question a state asks, as the review names it."""
+    if state == AdditionState.ADDING_INFO:
+        return _("the information you added")
     try:
         answered = State(state)
     except ValueError:
@@ -37,9 +40,13 @@ def _edited_text(update: Update) -> str:
     return (message.text or message.caption or "").strip()
 
 
-async def correct(update: Update, context: PinganContext, draft: Draft, state: str) -> None:
+async def correct(update: Update, context: PinganContext, draft: Draft, answered: DialogueAnswer) -> None:
     """The report is open: the edited answer replaces the one given (or is refused, and the old one
     stays); the question now asked is not touched."""
+    if not answered.taken:  # the message had been refused: an edit does not answer the question now
+        await update.effective_message.reply_text(html.escape(EDIT_NOT_TAKEN.translated()))
+        return
+    state = answered.state
     field = field_name(state)
     try:
         answered = State(state)
@@ -58,6 +65,13 @@ async def correct(update: Update, context: PinganContext, draft: Draft, state: s
         text = _("Thank you: your answer to “{field}” is updated. You can go on with the question below.").format(
             field=field)
     await update.effective_message.reply_text(html.escape(text))
+
+
+async def correct_addition(update: Update, context: PinganContext, draft: Draft, answered: DialogueAnswer) -> None:
+    """More information for a sent report is on its case as soon as it is sent: an edit of it is
+    added to the case as a correction too."""
+    if draft.case_id is not None:
+        await correct_sent(update, context, draft.case_id, answered.state)
 
 
 async def correct_sent(update: Update, context: PinganContext, case_id: int, state: str) -> None:

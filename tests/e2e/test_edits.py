@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.services.dialogues import DialogueName
 from tests.conftest import STAFF_CHAT_ID
 from tests.flows import start_incident, submit, walk_incident
+from tests.harness import button_texts
 
 DESCRIPTION = "My e-bike battery was taken from the shed last night."
 
@@ -115,3 +116,18 @@ async def test_an_alert_text_telegram_split_is_refused_once_and_given_back_whole
     assert "".join(m["text"] for m in given_back) == "a" * 4096 + "b" * 100
     draft = await pingan.services.dialogues.get(admin.user_id, DialogueName.ALERT)
     assert draft.state == "text" and "text" not in draft.data
+
+
+async def test_an_edit_of_added_information_reaches_the_case(pingan, make_user, emulator, staff_chat):
+    resident = make_user("Li Hua", language_code="en")
+    ref = await submit(resident, await walk_incident(resident))
+    listing = await resident.ask("/myreports")
+    await resident.click(listing, text=button_texts(listing)[0])
+    await resident.click(resident.current(listing), text="➕ Add information")
+    await resident.reply()  # "send what you want to add"
+    added = await resident.send("The thief wore a red cap")
+    await resident.reply()  # "Added to …"
+    emulator.user_edits(resident.user_id, resident.chat_id, added["message_id"], "The thief wore a blue cap")
+    told = await resident.reply()
+    assert told["text"].startswith("Thank you: your correction to “the information you added” is added to report "
+                                   + ref)
