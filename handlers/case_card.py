@@ -106,7 +106,7 @@ def _button(text: str, action: str, case: Case, arg: object = "") -> InlineKeybo
 def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] | None = None,
                 overdue: bool = False) -> InlineKeyboardMarkup:
     """The card's buttons: the main view, or one of its pickers (assign, level, resolve, reject);
-    an overdue case also has Supervise."""
+    an overdue case also has Supervise, and Raise to the next level when it has one."""
     back = [_button(_("« Back"), "view", case, "main")]
     if view == "assign":
         rows = [[_button(label, "assignto", case, user_id)] for user_id, label in (staff or [])]
@@ -146,8 +146,8 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
         rows.append([_button(_("↩ Reopen"), "reopen", case)])
     if open_case and overdue:
         rows.append(supervise_row(case))
-        if next_level(case.level) is not None:
-            raised = next_level(case.level)
+        raised = next_level(case.level)
+        if raised is not None:  # 四事分办: overdue at its level, it may go one level up
             rows.append([_button(RAISE_LABELS[raised].translated(), "raise", case, raised)])
     rows.append([_button(_("📞 Reporter's contact (staff only)"), "contact", case)])
     return InlineKeyboardMarkup(rows)
