@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from bot.config_alerts import AlertSettings
 from bot.config_cases import CaseSettings
+from bot.config_chats import StaffChat, staff_chat_for, validate_staff_chats
 from bot.config_notices import (
     GroupDeclaration,
     KeyedProblems,
@@ -117,6 +118,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     default_language: Literal["zh", "en"] = "zh"
     staff_chat_id: int | None = None
+    # Staff groups that get the cases of their areas; other areas go to `staff_chat_id`.
+    staff_chats: list[StaffChat] = Field(default_factory=list)
     admins: list[int] = Field(default_factory=list)
     emergency: EmergencySettings = Field(default_factory=EmergencySettings)
     invites: InviteSettings = Field(default_factory=InviteSettings)
@@ -134,6 +137,11 @@ class Settings(BaseSettings):
     def _distinct_groups(cls, value: list[GroupDeclaration]) -> list[GroupDeclaration]:
         return validate_declared_groups(value)
 
+    @field_validator("staff_chats")
+    @classmethod
+    def _distinct_staff_chats(cls, value: list[StaffChat]) -> list[StaffChat]:
+        return validate_staff_chats(value)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -146,6 +154,17 @@ class Settings(BaseSettings):
     @property
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def staff_chat_for(self, area: str | None) -> int | None:
+        """The staff chat a case of this area goes to (None: no staff chat configured)."""
+        return staff_chat_for(self.staff_chats, self.staff_chat_id, area)
+
+    @property
+    def staff_chat_ids(self) -> frozenset[int]:
+        """Every chat where staff work on cases: the default staff chat, the area ones, the level ones."""
+        chats = {self.staff_chat_id, *(c.chat_id for c in self.staff_chats),
+                 *(level.chat_id for level in self.cases.levels.values())}
+        return frozenset(chat for chat in chats if chat is not None)
 
     @property
     def has_token(self) -> bool:

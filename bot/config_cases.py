@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.config_chats import Level, LevelChat
+
 Grade = Literal["red", "orange", "yellow", "green"]
 #: `wall`: a limit counts every minute; `working`: only working hours on working days (限时办理).
 LimitCalendar = Literal["wall", "working"]
@@ -79,6 +81,13 @@ class CaseSettings(_Section):
     unread_reminder_minutes: int = Field(default=60, ge=1)
     # Whether reporters are told the name of the staff member handling their case.
     show_staff_names: bool = False
+    # 四事分办: the chat of each handling level; a case set to a level is posted there too.
+    levels: dict[Level, LevelChat] = Field(default_factory=dict)
+
+    def level_chat(self, level: str | None) -> int | None:
+        """The chat of a handling level, None when it has none."""
+        chat = self.levels.get(level) if level else None
+        return chat.chat_id if chat else None
 
     def limits_for(self, grade: str | None) -> GradeLimits:
         return self.limits.get(grade or self.default_grade) or self.limits[self.default_grade]

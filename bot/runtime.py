@@ -19,8 +19,10 @@ from bot.services import Services
 from bot.services.alert_delivery import AlertDelivery, ReportBoard
 from bot.services.alert_tips import AlertTips
 from bot.services.alerts import AlertService
+from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
+from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore, default_policies
@@ -60,7 +62,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
             db, clock, config_admins=config.admins, invite_ttl=timedelta(hours=config.invites.ttl_hours)
         )
         await people.bootstrap_admins()
-        groups = GroupService(db, clock, config.staff_chat_id)
+        groups = GroupService(db, clock, config.staff_chat_ids)
         await groups.apply_declarations(config.groups)
     except BaseException:
         await db.close()
@@ -73,9 +75,11 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
     notices = NoticeService(db, clock, notice_texts, timezone=config.timezone,
                             default_language=config.default_language, groups=groups, sender=sender)
     library = LibraryService(db, clock, notice_texts)
+    cards = CaseCards(db, clock)
     try:
         await library.load()  # the config's library with the edits made by command
         await search.index_missing()  # cases from before the search index existed
+        await cards.adopt_unknown_chat(config.staff_chat_id)  # cards from before migration 0015
     except BaseException:
         await db.close()
         raise
@@ -95,7 +99,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
                                                    default_language=config.default_language),
                             tips=AlertTips(db, clock, dialogues=dialogues), sender=sender,
                             default_language=config.default_language, timezone=config.timezone,
-                            staff_chat_id=config.staff_chat_id),
+                            staff_chat_ids=config.staff_chat_ids),
         library=library,
         stats=StatsService(db, clock, config.timezone, config.briefing),
         scam_check=ScamChecker(),
@@ -103,6 +107,8 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         corrections=CaseCorrections(db, clock, workflow, config.reports),
         handover=HandoverService(db, clock, workflow),
         withdrawals=WithdrawalService(db, clock),
+        cards=cards,
+        levels=CaseLevels(db, clock, workflow),
     )
 
 

@@ -61,7 +61,7 @@ def _outcome_label(case: Case) -> str:
 
 
 async def _remind(context: PinganContext, case: Case, kind: str) -> None:
-    """Before the limit: the owner (resolving), or the staff chat (nobody has accepted yet)."""
+    """Before the limit: the owner (resolving), or the case's staff chat (nobody has accepted yet)."""
 
     def render() -> str:
         due = case.accept_due if kind == "accept" else case.resolve_due
@@ -70,10 +70,11 @@ async def _remind(context: PinganContext, case: Case, kind: str) -> None:
             return _("Reminder: {ref} must be accepted by {time}.").format(ref=case.ref, time=time)
         return _("Reminder: {ref} must be resolved by {time}.").format(ref=case.ref, time=time)
 
-    staff_chat = context.services.config.staff_chat_id
     if kind == "resolve" and case.owner_id is not None:
         await tell_each(context, await _present(context, [case.owner_id]), render)
-    elif staff_chat is not None:
+        return
+    staff_chat, _card = await case_card.staff_card_of(context, case)
+    if staff_chat is not None:
         with using_locale(context.services.config.default_language):
             await context.bot.send_message(staff_chat, html.escape(render()))
 

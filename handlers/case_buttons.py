@@ -14,6 +14,7 @@ from bot.i18n import _, using_locale
 from bot.services.case_states import IllegalTransition
 from bot.services.cases import GRADES, LEVELS, OUTCOMES, REJECTIONS, CaseNotFound, Change, OwnReport
 from bot.services.errors import NotAllowed
+from bot.services.supervision import NotOverdue
 from handlers import case_card, case_corrections, case_full_report
 from handlers.case_card import ACTION_LABELS, OPEN_PRIVATE_CHAT, CaseButton
 from handlers.case_news import route_grade, tell_new_owner, tell_reporters
@@ -91,7 +92,14 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
         await tell_new_owner(context, change.case, actor)
         return unreached
     if action == "levelto" and arg in LEVELS:
-        await _after_change(context, query, await workflow.set_level(case_id, actor, arg))
+        await _after_level(context, query, await workflow.set_level(case_id, actor, arg))
+        return None
+    if action == "raise" and arg in LEVELS:
+        try:
+            change = await context.services.levels.raise_level(case_id, actor, arg)
+        except NotOverdue:
+            return _("This case is not overdue any more, so it stays at its level.")
+        await _after_level(context, query, change)
         return None
     if action == "history":
         return await _send_history(context, case_id, actor)
@@ -122,6 +130,13 @@ async def _after_change(context: PinganContext, query, change: Change, *,
     if change.changed and tell is not None and not await tell_reporters(context, change.case, tell):
         return _("Done, but the reporter could not be reached to be told (they may have blocked the bot).")
     return None
+
+
+async def _after_level(context: PinganContext, query, change: Change) -> None:
+    """Every card shows the new level, and the level's chat gets the card (四事分办)."""
+    await _after_change(context, query, change)
+    if change.changed:
+        await case_card.post_level_card(context, change.case)
 
 
 async def _ask_for_text(context: PinganContext, query, case_id: int, actor: int, purpose: str,

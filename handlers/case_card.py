@@ -10,8 +10,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest, TelegramError
 
 from bot.callbacks import CallbackData
+from bot.config_chats import next_level
 from bot.context import PinganContext
 from bot.i18n import N_, _, ngettext, using_locale
+from bot.services.case_cards import LEVEL_CARD, STAFF_CARD
 from bot.services.errors import NotAllowed
 from bot.services.supervision import is_overdue
 from handlers.case_supervision_view import supervise_row, supervision_line
@@ -47,6 +49,12 @@ GRADE_ICONS = {"red": "🔴", "orange": "🟠", "yellow": "🟡", "green": "🟢
 GRADE_LABELS = {"red": N_("red"), "orange": N_("orange"), "yellow": N_("yellow"), "green": N_("green")}
 LEVEL_LABELS = {"grid": N_("grid"), "community": N_("community"), "township": N_("township"),
                 "county": N_("county")}
+#: The card's line saying which level's chat the case was sent to (四事分办).
+LEVEL_SENT = {"grid": N_("🏛 Sent to the grid chat."), "community": N_("🏛 Sent to the community chat."),
+              "township": N_("🏛 Sent to the township chat."), "county": N_("🏛 Sent to the county chat.")}
+#: The button raising an overdue case to the next level.
+RAISE_LABELS = {"community": N_("⬆ Raise to community"), "township": N_("⬆ Raise to township"),
+                "county": N_("⬆ Raise to county")}
 OUTCOME_LABELS = {
     "resolved": N_("Resolved"),
     "mediated": N_("Mediated, with an agreement"),
@@ -60,6 +68,7 @@ ACTION_LABELS = {
     "case.graded": N_("graded"),
     "case.assigned": N_("assigned"),
     "case.level_set": N_("level set"),
+    "case.level_raised": N_("raised a level (overdue)"),
     "case.note_added": N_("note added"),
     "case.reporter_asked": N_("reporter asked"),
     "case.reporter_answered": N_("reporter answered"),
@@ -97,7 +106,7 @@ def _button(text: str, action: str, case: Case, arg: object = "") -> InlineKeybo
 def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] | None = None,
                 overdue: bool = False) -> InlineKeyboardMarkup:
     """The card's buttons: the main view, or one of its pickers (assign, level, resolve, reject);
-    an overdue case also has Supervise."""
+    an overdue case also has Supervise, and Raise to the next level when it has one."""
     back = [_button(_("« Back"), "view", case, "main")]
     if view == "assign":
         rows = [[_button(label, "assignto", case, user_id)] for user_id, label in (staff or [])]
@@ -137,6 +146,9 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
         rows.append([_button(_("↩ Reopen"), "reopen", case)])
     if open_case and overdue:
         rows.append(supervise_row(case))
+        raised = next_level(case.level)
+        if raised is not None:  # 四事分办: overdue at its level, it may go one level up
+            rows.append([_button(RAISE_LABELS[raised].translated(), "raise", case, raised)])
     rows.append([_button(_("📞 Reporter's contact (staff only)"), "contact", case)])
     return InlineKeyboardMarkup(rows)
 
@@ -163,6 +175,8 @@ async def card_text(context: PinganContext, case: Case) -> str:
     supervised = await supervision_line(context, case)
     if supervised:
         lines.append(supervised)
+    if services.config.cases.level_chat(case.level) is not None:
+        lines.append(LEVEL_SENT[case.level].translated())
     if group is not None:
         lines.append(_("From group: {title}").format(title=group.title))
     lines.append(_("Reported: {time}").format(time=reported))
@@ -226,15 +240,14 @@ async def workflow_line(context: PinganContext, case: Case) -> str:
 
 
 async def refresh_card(context: PinganContext, case: Case, *, also_message=None, view: str = "main") -> None:
-    """Edits the staff chat's card (and the copy the button was pressed on) to the case's state."""
+    """Edits every posted copy of the card (staff chat, level chats) and the copy the button was
+    pressed on (e.g. one opened with /case in private) to the case's state."""
     services = context.services
     with using_locale(services.config.default_language):
         text = await card_text(context, case)
         markup = card_markup(case, view, staff=await _staff_choices(context, case) if view == "assign" else None,
                              overdue=is_overdue(case, services.clock.now()))
-    targets = []
-    if case.staff_message_id is not None and services.config.staff_chat_id is not None:
-        targets.append((services.config.staff_chat_id, case.staff_message_id))
+    targets = [(card.chat_id, card.message_id) for card in await services.cards.posted(case.id)]
     if also_message is not None and (also_message.chat_id, also_message.message_id) not in targets:
         targets.append((also_message.chat_id, also_message.message_id))
     for chat_id, message_id in targets:
@@ -244,6 +257,15 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
             logger.debug("card of %s not edited in %s: %s", case.ref, chat_id, exc)
         except TelegramError:
             logger.exception("could not update the card of %s in chat %s", case.ref, chat_id)
+
+
+async def staff_card_of(context: PinganContext, case: Case) -> tuple[int | None, int | None]:
+    """The case's staff chat and its card there: where the card was posted, else where the case's
+    area goes (no card yet). (None, None) when no staff chat is configured."""
+    card = await context.services.cards.staff_card(case.id)
+    if card is not None:
+        return card.chat_id, card.message_id
+    return context.services.config.staff_chat_for(case.area), None
 
 
 async def _staff_choices(context: PinganContext, case: Case) -> list[tuple[int, str]]:
@@ -262,9 +284,10 @@ async def send_card(context: PinganContext, chat_id: int, case: Case) -> None:
 
 
 async def post_case_card(context: PinganContext, case: Case, media: list[CaseMedia] | None = None) -> None:
-    """Posts the card of a new case (or updates an emergency card once the report is complete)."""
+    """Posts the card of a new case in its area's staff chat (or updates an emergency card once
+    the report is complete)."""
     services = context.services
-    staff_chat = services.config.staff_chat_id
+    staff_chat, card_id = await staff_card_of(context, case)
     if staff_chat is None:
         logger.warning("case %s has no staff chat to go to (staff_chat_id is not set)", case.ref)
         return
@@ -278,13 +301,12 @@ async def post_case_card(context: PinganContext, case: Case, media: list[CaseMed
             await context.bot.send_media_group(staff_chat, [InputMediaPhoto(p) for p in photos[:10]])
         elif photos:
             await context.bot.send_photo(staff_chat, photos[0])
-        if case.staff_message_id is not None:
-            await context.bot.edit_message_text(text, staff_chat, case.staff_message_id, reply_markup=markup)
-            card_id = case.staff_message_id
+        if card_id is not None:
+            await context.bot.edit_message_text(text, staff_chat, card_id, reply_markup=markup)
         else:
             message = await context.bot.send_message(staff_chat, text, reply_markup=markup)
             card_id = message.message_id
-            await services.reports.set_staff_message(case.id, card_id)
+            await services.cards.record(case.id, staff_chat, card_id, STAFF_CARD)
         for item in media or []:
             if item.media_type == "voice":
                 await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=card_id)
@@ -297,18 +319,34 @@ async def post_case_card(context: PinganContext, case: Case, media: list[CaseMed
         logger.exception("could not post the card of case %s to the staff chat", case.ref)
 
 
+async def post_level_card(context: PinganContext, case: Case) -> None:
+    """Posts the card in the chat of the case's level (四事分办), once per chat."""
+    services = context.services
+    chat_id = services.config.cases.level_chat(case.level)
+    if chat_id is None or await services.cards.in_chat(case.id, chat_id) is not None:
+        return
+    with using_locale(services.config.default_language):
+        text, markup = await card_text(context, case), card_markup(
+            case, overdue=is_overdue(case, services.clock.now()))
+    try:
+        message = await context.bot.send_message(chat_id, text, reply_markup=markup)
+    except TelegramError:
+        logger.exception("could not post the card of %s to the %s chat", case.ref, case.level)
+        return
+    await services.cards.record(case.id, chat_id, message.message_id, LEVEL_CARD)
+
+
 async def post_addition(context: PinganContext, case: Case, user_id: int, media: list[CaseMedia], *,
                         text: str, joined: bool) -> None:
-    """New information from a reporter, as a reply to the case's card."""
+    """New information from a reporter, as a reply to the case's card in its staff chat."""
     services = context.services
-    staff_chat = services.config.staff_chat_id
+    staff_chat, reply_to = await staff_card_of(context, case)
     if staff_chat is None:
         return
     with using_locale(services.config.default_language):
         header = (_("Another resident reported the same thing: {ref}") if joined
                   else _("New information from the reporter: {ref}")).format(ref=case.ref)
     body = html.escape("\n\n".join(filter(None, [header, shorten(text)])))
-    reply_to = case.staff_message_id
     try:
         await context.bot.send_message(staff_chat, body, reply_to_message_id=reply_to)
         for item in media:

@@ -120,7 +120,7 @@ async def _run_preset(update: Update, context: PinganContext, pressed: FindButto
 async def _may_show_here(update: Update, context: PinganContext) -> bool:
     """Private chats and staff groups only: results name residents' reports."""
     chat = update.effective_chat
-    if chat.type == ChatType.PRIVATE or chat.id == context.services.config.staff_chat_id:
+    if chat.type == ChatType.PRIVATE or chat.id in context.services.config.staff_chat_ids:
         return True
     group = await context.services.groups.by_chat_id(chat.id)
     return group is not None and group.kind is GroupKind.STAFF

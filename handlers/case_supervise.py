@@ -116,10 +116,10 @@ async def _tell_owner(context: PinganContext, case: Case, supervisor_id: int, un
     if case.owner_id is not None:
         await tell_each(context, [case.owner_id], render)
         return
-    staff_chat = context.services.config.staff_chat_id
+    staff_chat, card_id = await case_card.staff_card_of(context, case)
     if staff_chat is not None:
         with using_locale(context.services.config.default_language):
-            await context.bot.send_message(staff_chat, html.escape(render()), reply_to_message_id=case.staff_message_id)
+            await context.bot.send_message(staff_chat, html.escape(render()), reply_to_message_id=card_id)
 
 
 def _local(context: PinganContext, moment) -> str:

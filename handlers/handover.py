@@ -16,6 +16,7 @@ from bot.services.errors import NotAllowed
 from bot.services.handover import Handover
 from handlers import case_card
 from handlers.notify import person_name, tell_each
+from storage.models import Case
 
 logger = logging.getLogger(__name__)
 
@@ -74,17 +75,26 @@ async def after_handover(context: PinganContext, actor: int, result: Handover) -
         await tell_each(context, [result.to_id], lambda: ngettext(
             "This case was handed over to you: {refs}. Send /cases to see it.",
             "These cases were handed over to you: {refs}. Send /cases to see them.", count).format(refs=refs))
-    staff_chat = context.services.config.staff_chat_id
-    if result.unowned and staff_chat is not None:
-        refs = ", ".join(case.ref for case in result.unowned)
-        with using_locale(context.services.config.default_language):
-            text = ngettext("{name} no longer handles {refs}: it needs someone to accept it.",
-                            "{name} no longer handles {refs}: they need someone to accept them.",
-                            len(result.unowned)).format(name=await person_name(context, result.from_id), refs=refs)
-        try:
-            await context.bot.send_message(staff_chat, html.escape(text))
-        except TelegramError:
-            logger.exception("could not tell the staff chat about unowned cases %s", refs)
+    by_chat: dict[int, list[Case]] = {}
+    for case in result.unowned:
+        staff_chat, _card = await case_card.staff_card_of(context, case)
+        if staff_chat is not None:
+            by_chat.setdefault(staff_chat, []).append(case)
+    for staff_chat, cases in by_chat.items():
+        await _tell_unowned(context, staff_chat, result.from_id, cases)
+
+
+async def _tell_unowned(context: PinganContext, staff_chat: int, from_id: int, cases: list[Case]) -> None:
+    """A staff chat hears which of its cases wait to be accepted again."""
+    refs = ", ".join(case.ref for case in cases)
+    with using_locale(context.services.config.default_language):
+        text = ngettext("{name} no longer handles {refs}: it needs someone to accept it.",
+                        "{name} no longer handles {refs}: they need someone to accept them.",
+                        len(cases)).format(name=await person_name(context, from_id), refs=refs)
+    try:
+        await context.bot.send_message(staff_chat, html.escape(text))
+    except TelegramError:
+        logger.exception("could not tell the staff chat about unowned cases %s", refs)
 
 
 async def away_command(update: Update, context: PinganContext) -> None:

@@ -34,8 +34,8 @@ async def publish_menus(application: Application) -> None:
     everyone = {Role.RESIDENT}
     staff = set(STAFF_ROLES) | everyone
     scopes = [(BotCommandScopeAllPrivateChats(), everyone, True), (BotCommandScopeAllGroupChats(), everyone, False)]
-    if services.config.staff_chat_id is not None:
-        scopes.append((BotCommandScopeChatAdministrators(services.config.staff_chat_id), staff, False))
+    scopes += [(BotCommandScopeChatAdministrators(chat_id), staff, False)
+               for chat_id in sorted(services.config.staff_chat_ids)]
     for language in ("", *SUPPORTED_LOCALES):
         locale = language or services.config.default_language
         for scope, roles, private in scopes:

@@ -73,7 +73,7 @@ async def stats_pressed(update: Update, context: PinganContext) -> None:
 
 def _may_show_here(update: Update, context: PinganContext) -> bool:
     chat = update.effective_chat
-    return chat.type == ChatType.PRIVATE or chat.id == context.services.config.staff_chat_id
+    return chat.type == ChatType.PRIVATE or chat.id in context.services.config.staff_chat_ids
 
 
 async def _content(context: PinganContext, user_id: int, period: str, scope: str) -> dict:

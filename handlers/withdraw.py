@@ -105,12 +105,12 @@ async def _tell_staff(context: PinganContext, case: Case, reason: str) -> None:
     if case.owner_id is not None:
         await tell_each(context, await context.services.handover.present([case.owner_id]), render)
         return
-    staff_chat = context.services.config.staff_chat_id
+    staff_chat, card_id = await case_card.staff_card_of(context, case)
     if staff_chat is None:
         return
     with using_locale(context.services.config.default_language):
         text = render()
     try:
-        await context.bot.send_message(staff_chat, html.escape(text), reply_to_message_id=case.staff_message_id)
+        await context.bot.send_message(staff_chat, html.escape(text), reply_to_message_id=card_id)
     except TelegramError:
         logger.exception("could not tell the staff chat that %s was withdrawn", case.ref)

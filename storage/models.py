@@ -165,7 +165,6 @@ class Case(_Record):
     description: str
     details: dict[str, Any]
     related_case_id: int | None
-    staff_message_id: int | None
     created_at: datetime
     updated_at: datetime
     owner_id: int | None = None
@@ -179,6 +178,15 @@ class Case(_Record):
     last_action: str | None = None
     #: The original this case repeats (Reject → Duplicate); its reporters were added to it.
     duplicate_of: int | None = None
+
+
+class CaseCard(_Record):
+    """A posted copy of a case's card: `staff` in the case's staff chat, `level` in a level's chat."""
+
+    case_id: int
+    chat_id: int
+    message_id: int
+    kind: str
 
 
 class CaseReporter(_Record):

@@ -66,9 +66,6 @@ class CaseRepo:
     async def by_ref(self, ref: str) -> Case | None:
         return _case(await self._db.fetch_one("SELECT * FROM cases WHERE ref = ?", (ref.upper(),)))
 
-    async def set_staff_message(self, case_id: int, message_id: int) -> None:
-        await self._db.execute("UPDATE cases SET staff_message_id = ? WHERE id = ?", (message_id, case_id))
-
     async def add_reporter(self, case_id: int, user_id: int, *, is_primary: bool, anonymous: bool,
                            phone: str | None, now: datetime) -> bool:
         added = await self._db.execute(
@@ -185,7 +182,7 @@ def _case(row) -> Case | None:
         grade=row["grade"], emergency=bool(row["emergency"]), complete=bool(row["complete"]),
         language=row["language"], origin_group_id=row["origin_group_id"], area=row["area"],
         description=row["description"], details=json.loads(row["details"]), related_case_id=row["related_case_id"],
-        staff_message_id=row["staff_message_id"], created_at=from_db(row["created_at"]),
+        created_at=from_db(row["created_at"]),
         updated_at=from_db(row["updated_at"]),
         owner_id=row["owner_id"], level=row["level"], accepted_at=from_db(row["accepted_at"]),
         accept_due=from_db(row["accept_due"]), resolve_due=from_db(row["resolve_due"]),

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.alerts import AlertService
+from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
+from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore
@@ -52,3 +54,5 @@ class Services:
     corrections: CaseCorrections
     handover: HandoverService
     withdrawals: WithdrawalService
+    cards: CaseCards
+    levels: CaseLevels

@@ -114,9 +114,9 @@ class CloseResult:
 class AlertService:
     def __init__(self, db: Database, clock: Clock, settings: AlertSettings, *, dispatcher: OutboxDispatcher,
                  dialogues: DialogueStore, delivery: AlertDelivery, tips: AlertTips, sender: AlertSender | None,
-                 default_language: str, timezone: str, staff_chat_id: int | None = None) -> None:
+                 default_language: str, timezone: str, staff_chat_ids: frozenset[int] = frozenset()) -> None:
         self._db = db
-        self._staff_chat_id = staff_chat_id
+        self._staff_chat_ids = staff_chat_ids
         self._clock = clock
         self.settings = settings
         self._dispatcher = dispatcher
@@ -169,8 +169,8 @@ class AlertService:
         return self._residents_only(await self._groups.active(kinds=kinds, areas=list(data.get("areas", []))))
 
     def _residents_only(self, groups: list[Group]) -> list[Group]:
-        """Alerts are for residents' groups: never the staff chat or groups of the staff kind."""
-        return [g for g in groups if g.kind is not GroupKind.STAFF and g.chat_id != self._staff_chat_id]
+        """Alerts are for residents' groups: never a staff chat or groups of the staff kind."""
+        return [g for g in groups if g.kind is not GroupKind.STAFF and g.chat_id not in self._staff_chat_ids]
 
     async def target_counts(self, data: dict[str, Any]) -> TargetCounts:
         """How many groups the current choice reaches, and each kind and area (within the other choice)."""

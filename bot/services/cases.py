@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot import roles as rules
 from bot.clock import Clock
 from bot.config_cases import CaseSettings
+from bot.config_chats import LEVELS
 from bot.services.case_states import Action, IllegalTransition, allowed_from, next_status
 from bot.services.errors import NotAllowed, ServiceError
 from bot.services.working_time import Deadlines
@@ -26,7 +27,6 @@ from storage.people import PeopleRepo
 from storage.reports import CaseRepo
 
 GRADES = ("red", "orange", "yellow", "green")
-LEVELS = ("grid", "community", "township", "county")
 OUTCOMES = ("resolved", "mediated", "mediation_failed", "referred", "not_police")
 REJECTIONS = ("duplicate", "invalid")
 

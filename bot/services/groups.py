@@ -53,10 +53,11 @@ class Membership:
 
 
 class GroupService:
-    def __init__(self, db: Database, clock: Clock, staff_chat_id: int | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, staff_chat_ids: frozenset[int] = frozenset()) -> None:
         self._db = db
         self._clock = clock
-        self._staff_chat_id = staff_chat_id
+        # The configured staff chats (default, per area, per level): staff groups whatever their kind.
+        self._staff_chat_ids = staff_chat_ids
         self._groups = GroupRepo(db)
         self._outbox = OutboxRepo(db)
         self._audit = AuditRepo(db)
@@ -117,7 +118,7 @@ class GroupService:
         return groups
 
     def is_staff_group(self, group: Group) -> bool:
-        return group.kind is GroupKind.STAFF or group.chat_id == self._staff_chat_id
+        return group.kind is GroupKind.STAFF or group.chat_id in self._staff_chat_ids
 
     # --- membership ----------------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class GroupService:
             group = await self._groups.upsert_seen(chat_id, title, chat_type, now)
             was_present = before is not None and before.active and before.bot_status in _PRESENT
             await self._groups.update(group.id, now, active=present, bot_status=status, can_pin=can_pin)
-            if chat_id == self._staff_chat_id and group.kind is None:
+            if chat_id in self._staff_chat_ids and group.kind is None:
                 await self._groups.update(group.id, now, kind=GroupKind.STAFF.value)
             if present != was_present or before is None:
                 await self._audit.record(now, by_user_id, "group.joined" if present else "group.left", "group",

@@ -36,7 +36,8 @@ async def test_my_reports_details_timeline_and_adding_information(pingan, make_u
     assert [m.media_type for m in await pingan.services.reports.media_of(case.id)] == ["photo"]
     relayed = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(staff_chat)
                                               if "red jacket" in (m.get("text") or "")])
-    assert relayed[0]["reply_to_message"]["message_id"] == case.staff_message_id
+    card = await pingan.services.cards.staff_card(case.id)
+    assert relayed[0]["reply_to_message"]["message_id"] == card.message_id
     listing = await resident.ask("/myreports")
     await resident.click(listing, text=button_texts(listing)[0])
     assert "You added information" in resident.current(listing)["text"]

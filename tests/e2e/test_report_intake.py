@@ -205,7 +205,8 @@ async def test_cancelling_an_urgent_report_keeps_its_case_with_what_was_told(pin
     kept = await pingan.services.reports.case(case.id)
     assert kept.complete and kept.description.startswith("Smoke") and kept.details["unfinished"]
     assert await pingan.services.intake.draft(resident.user_id) is None
-    card = next(m for m in emulator.bot_messages(staff_chat) if m["message_id"] == kept.staff_message_id)
+    card_id = (await pingan.services.cards.staff_card(case.id)).message_id
+    card = next(m for m in emulator.bot_messages(staff_chat) if m["message_id"] == card_id)
     assert STOPPED_ON_CARD in card["text"] and "Smoke" in card["text"]
     assert gettext_in("zh", "The reporter is still giving details; this card will be updated.") not in card["text"]
     history = [e.action for e in await pingan.services.reports.audit_of(case.id)]
@@ -230,7 +231,8 @@ async def test_an_urgent_report_left_unfinished_is_kept_when_its_draft_expires(p
     assert case.ref in told["text"] and "/myreports" in told["text"]
     kept = await pingan.services.reports.case(case.id)
     assert kept.complete and kept.details["unfinished"] and kept.description.startswith("Smoke")
-    card = next(m for m in emulator.bot_messages(staff_chat) if m["message_id"] == kept.staff_message_id)
+    card_id = (await pingan.services.cards.staff_card(case.id)).message_id
+    card = next(m for m in emulator.bot_messages(staff_chat) if m["message_id"] == card_id)
     assert STOPPED_ON_CARD in card["text"]
     await job.run(pingan.bot.application)
     assert resident.pending_replies() == []  # once
