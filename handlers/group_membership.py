@@ -14,6 +14,7 @@ from bot.context import PinganContext
 from bot.deeplinks import report_payload, start_link
 from bot.i18n import gettext_in
 from handlers import person_membership
+from handlers.case_card import LEVEL_LABELS
 from storage.models import Group
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,17 @@ async def bot_membership_changed(update: Update, context: PinganContext) -> None
 async def _greet(context: PinganContext, group: Group) -> None:
     """What the bot is for, in the group's language: the staff chat's work, or a residents' Report button."""
     locale = group.language or context.services.config.default_language
-    if context.services.groups.is_staff_group(group):
+    levels = context.services.config.cases.levels
+    level = next((name for name, chat in levels.items() if chat.chat_id == group.chat_id), None)
+    if level is not None:
+        text = gettext_in(
+            locale,
+            "Hello, I am Pingan. This chat handles cases at the {level} level (四事分办): a case set to this "
+            "level, or raised to it, arrives here as a case card with its buttons. Residents' details stay "
+            "behind a staff-only button. Useful here: /cases, /case, /find.",
+        ).format(level=LEVEL_LABELS[level].in_locale(locale))
+        markup = None
+    elif context.services.groups.is_staff_group(group):
         text = gettext_in(
             locale,
             "Hello, I am Pingan. This is the staff chat: new reports arrive here as case cards, with buttons "

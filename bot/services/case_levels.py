@@ -20,8 +20,9 @@ class CaseLevels:
         self._audit = AuditRepo(db)
 
     async def raise_level(self, case_id: int, actor_id: int, to_level: str) -> Change:
-        """Raises an overdue case from its level to `to_level`, the next one up. Unchanged when the
-        case has moved on since the button was drawn (a second press, another level set)."""
+        """Raises an overdue case from its level to `to_level`, the next one up, with a fresh time
+        limit there. Unchanged when the case has moved on since the button was drawn (a second
+        press, another level set)."""
         now = self._clock.now()
         async with self._db.transaction():
             case = await self._workflow.managed_case(case_id, actor_id)
@@ -30,6 +31,11 @@ class CaseLevels:
             if not is_overdue(case, now):
                 raise NotOverdue(case.ref)
             await self._cases.change(case_id, now, level=to_level, last_action="case.level_raised")
+            # The level it goes to gets its own time: a fresh limit from now, with its reminders.
+            if case.owner_id is None:
+                await self._workflow.rearm_accept(case, now)
+            else:
+                await self._workflow.rearm_resolve(case, now)
             await self._audit.record(now, actor_id, "case.level_raised", "case", case_id,
                                      {"from": case.level, "to": to_level})
         return Change(await self._workflow.case(case_id), True)

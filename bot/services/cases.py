@@ -165,6 +165,13 @@ class CaseWorkflow:
         await self._repo.change(case.id, now, accept_due=plan[("accept", "overdue")])
         await self._repo.replace_alarms(case.id, ("accept",), plan)
 
+    async def rearm_resolve(self, case: Case, now: datetime) -> None:
+        """The case starts its resolve limit again from now (a new level handles it), with its
+        reminders (inside the caller's transaction)."""
+        plan = alarm_plan(self._settings, self._deadlines, case.grade, now, accepted=True)
+        await self._repo.change(case.id, now, resolve_due=plan[("resolve", "overdue")])
+        await self._repo.replace_alarms(case.id, ("resolve",), plan)
+
     # --- staff actions -----------------------------------------------------------------------
 
     async def accept(self, case_id: int, actor_id: int) -> Change:

@@ -56,8 +56,11 @@ def has_card(emulator, chat_id, ref) -> bool:
 
 
 async def test_each_staff_chat_is_greeted_and_recorded_as_a_staff_group(chats_team, emulator, pingan):
+    assert emulator.bot_messages(RIVERSIDE_CHAT)[0]["text"] == STAFF_GREETING
+    # A level's chat is told what it handles.
+    assert emulator.bot_messages(COMMUNITY_CHAT)[0]["text"].startswith("你好，我是平安。本群负责社区层级的案件")
+    assert emulator.bot_messages(TOWNSHIP_CHAT)[0]["text"].startswith("你好，我是平安。本群负责镇街层级的案件")
     for chat_id in (RIVERSIDE_CHAT, COMMUNITY_CHAT, TOWNSHIP_CHAT):
-        assert emulator.bot_messages(chat_id)[0]["text"] == STAFF_GREETING
         group = await pingan.services.groups.by_chat_id(chat_id)
         assert group.kind is GroupKind.STAFF
 
@@ -133,9 +136,10 @@ async def test_an_overdue_case_is_raised_one_level(chats_team, emulator, pingan,
     township_card = card_in(emulator, TOWNSHIP_CHAT, ref)
     assert "镇街" in township_card["text"] and SENT_TO_TOWNSHIP in team.card(ref)["text"]
     assert SENT_TO_TOWNSHIP in card_in(emulator, COMMUNITY_CHAT, ref)["text"]
-    assert gettext_in("zh", "⬆ Raise to county") in button_texts(township_card)  # still overdue
+    # The township gets its own time: a fresh limit from now, so nothing to raise again yet.
+    assert gettext_in("zh", "⬆ Raise to county") not in button_texts(township_card)
     case = await pingan.services.cases.by_ref(ref)
-    assert case.level == "township"
+    assert case.level == "township" and case.resolve_due > clock.now()
     raised = [e for e in await pingan.services.cases.history(case.id, team.admin.user_id)
               if e.action == "case.level_raised"]
     assert len(raised) == 1 and raised[0].actor_id == team.officer.user_id
