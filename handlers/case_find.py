@@ -145,7 +145,7 @@ def _page_text(context: PinganContext, query_text: str, found: SearchPage) -> st
     if found.pages > 1:
         heading += " " + _("(page {page} of {pages})").format(page=found.page + 1, pages=found.pages)
     rows = [_row(context, case) for case in found.cases]
-    return "\n".join([html.escape(heading + ":"), "", *rows])
+    return "\n".join([html.escape(heading + _(": ").rstrip()), "", *rows])  # full-width in Chinese
 
 
 def _row(context: PinganContext, case: Case) -> str:
