@@ -48,15 +48,20 @@ from handlers.addition import AdditionButton
 from handlers.case_card import CaseButton
 from handlers.errors import on_error
 from handlers.followup import FollowupButton
-from handlers.guards import identify_caller
+from handlers.guards import identify_caller, ignore_edited_command
 from handlers.myreports import MyReportsButton
 from handlers.report_prompts import ReportButton, ReportStartButton
 
+EDITED_COMMAND_GROUP = -2  # before everything, even the guard: an edited command does nothing
 GUARD_GROUP = -1
 
 
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, identify_caller), group=GUARD_GROUP)
+    # An edited command is not a new command (PTB's command handlers take edits too): an edited
+    # /report must not start another report. Edited text goes on to the router, which corrects.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.COMMAND, ignore_edited_command),
+                            group=EDITED_COMMAND_GROUP)
     application.add_handlers([
         ChatMemberHandler(group_membership.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, group_membership.group_migrated),

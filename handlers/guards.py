@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import PinganContext
 from bot.i18n import choose_locale, current_locale
@@ -33,3 +34,8 @@ async def identify_caller(update: Update, context: PinganContext) -> None:
         group = await context.services.groups.by_chat_id(chat.id)
         context.locale = group.language if group is not None and group.language else default
     current_locale.set(context.locale)
+
+
+async def ignore_edited_command(update: Update, context: PinganContext) -> None:
+    """An edit of a message that was a command: nothing runs again."""
+    raise ApplicationHandlerStop

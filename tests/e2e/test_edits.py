@@ -131,3 +131,12 @@ async def test_an_edit_of_added_information_reaches_the_case(pingan, make_user, 
     told = await resident.reply()
     assert told["text"].startswith("Thank you: your correction to “the information you added” is added to report "
                                    + ref)
+
+
+async def test_an_edited_command_does_not_run_again(pingan, make_user, emulator):
+    resident = make_user("Li Hua", language_code="en")
+    command = await resident.send("/report")
+    await resident.reply()
+    emulator.user_edits(resident.user_id, resident.chat_id, command["message_id"], "/report now")
+    assert (await resident.ask("/myreports"))["text"].startswith("You have not sent any reports yet")
+    assert resident.pending_replies() == []
