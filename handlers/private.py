@@ -146,7 +146,8 @@ async def cancel_command(update: Update, context: PinganContext) -> None:
         return
     drafts = await context.services.dialogues.open_drafts(update.effective_user.id)
     if not drafts:
-        await update.effective_message.reply_text(_("There is nothing to cancel."), reply_markup=ReplyKeyboardRemove())
+        await update.effective_message.reply_text(html.escape(_("There is nothing to cancel.")),
+                                                  reply_markup=ReplyKeyboardRemove())
         return
     draft = drafts[0]
     await DIALOGUES[DialogueName(draft.dialogue)].cancel(update, context, draft)
