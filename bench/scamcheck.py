@@ -25,9 +25,13 @@ CORPUS = ROOT / "tests" / "data" / "scam_corpus.yaml"
 
 
 def confusion(checker: ScamChecker, corpus: dict, title: str) -> list[tuple[str, str | None]]:
-    """Prints the table for one corpus (its `scams` by type and its `harmless`); returns its cases."""
+    """Prints the table for one corpus (its `scams` by type and its `harmless`, a list or, like the
+    scams, a mapping by the type whose words they share); returns its cases."""
     cases = [(text, fraud) for fraud, texts in corpus["scams"].items() for text in texts]
-    cases += [(text, None) for text in corpus["harmless"]]
+    harmless = corpus["harmless"]
+    if isinstance(harmless, dict):
+        harmless = [text for texts in harmless.values() for text in texts]
+    cases += [(text, None) for text in harmless]
     said = Counter()  # (expected, answered)
     for text, expected in cases:
         said[(expected, checker.check(text).type_id)] += 1
