@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram.error import Forbidden, TelegramError
 
@@ -18,6 +19,7 @@ from handlers.notify import locale_of, person_name, tell_each
 from storage.models import Case, CaseReporter, CaseStatus
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: What a reporter is told when their case reaches a status (plain text).
 REPORTER_TEXTS: dict[CaseStatus, Callable[[Case], str]] = {
@@ -47,17 +49,27 @@ async def tell_reporters(context: PinganContext, case: Case, status: CaseStatus)
             text = REPORTER_TEXTS[status](case)
             if handler:
                 text += "\n" + _("Handled by: {name}").format(name=handler)
-        try:
-            await context.bot.send_message(reporter.user_id, html.escape(text))
-        except Forbidden:
-            await reporter_unreachable(context, case, reporter.user_id, "news")
-            continue
-        except TelegramError as exc:
-            logger.info("could not tell reporter %s about %s: %s", reporter.user_id, case.ref, exc)
-            continue
-        reached += 1
-        await reporter_reached(context, case, reporter)
+        if await reach_reporter(context, case, reporter, "news",
+                                context.bot.send_message(reporter.user_id, html.escape(text))):
+            reached += 1
     return reached
+
+
+async def reach_reporter(context: PinganContext, case: Case, reporter: CaseReporter, during: str,
+                         sending: Awaitable[T]) -> T | None:
+    """Sends something to a reporter of the case (`sending`: the send, not yet awaited; `during`:
+    news, question, followup …): a 403 (they blocked the bot) marks them unreachable, a message
+    that gets through clears that. What the send returned, or None if nothing reached them."""
+    try:
+        result = await sending
+    except Forbidden:
+        await reporter_unreachable(context, case, reporter.user_id, during)
+        return None
+    except TelegramError as exc:
+        logger.info("could not reach reporter %s of %s (%s): %s", reporter.user_id, case.ref, during, exc)
+        return None
+    await reporter_reached(context, case, reporter)
+    return result
 
 
 async def reporter_unreachable(context: PinganContext, case: Case, reporter_id: int, during: str) -> None:

@@ -10,12 +10,12 @@ import logging
 from collections.abc import Callable
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import TelegramError
 
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from handlers.case_card import CaseButton
-from handlers.case_news import reporter_reached, reporter_unreachable
+from handlers.case_news import reach_reporter
 from handlers.notify import locale_of, person_name
 from storage.models import Case
 
@@ -31,17 +31,12 @@ async def relay_question(context: PinganContext, case: Case, asker: int, questio
             text = _("A question about your report {ref}:\n\n{question}\n\nPlease reply to this message to "
                      "answer.").format(ref=case.ref, question=question)
             markup = ForceReply(input_field_placeholder=_("Your answer"))
-        try:
-            sent = await context.bot.send_message(reporter.user_id, html.escape(text), reply_markup=markup)
-        except Forbidden:
-            await reporter_unreachable(context, case, reporter.user_id, "question")
-            continue
-        except TelegramError as exc:
-            logger.info("could not relay a question on %s to reporter %s: %s", case.ref, reporter.user_id, exc)
+        sent = await reach_reporter(context, case, reporter, "question", context.bot.send_message(
+            reporter.user_id, html.escape(text), reply_markup=markup))
+        if sent is None:
             continue
         reached += 1
         await context.services.conversation.record_question(case.id, asker, reporter.user_id, sent.message_id, question)
-        await reporter_reached(context, case, reporter)
     return reached
 
 

@@ -7,14 +7,13 @@ import html
 import logging
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.errors import NotAllowed
 from handlers import case_card
-from handlers.case_news import reporter_reached, reporter_unreachable
+from handlers.case_news import reach_reporter
 from handlers.notify import locale_of, tell_each
 from storage.models import Case
 
@@ -45,16 +44,15 @@ async def ask_followup(context: PinganContext, case: Case) -> None:
             question = _("A few days ago your report {ref} was resolved. Is the problem really solved?").format(
                 ref=case.ref)
             rating = _("How satisfied are you with how it was handled? (1 to 5 stars)")
-        try:
-            await context.bot.send_message(reporter.user_id, html.escape(question), reply_markup=solved)
-            await context.bot.send_message(reporter.user_id, html.escape(rating), reply_markup=stars)
-        except Forbidden:
-            await reporter_unreachable(context, case, reporter.user_id, "followup")
-            continue
-        except TelegramError as exc:
-            logger.info("could not ask reporter %s for the follow-up of %s: %s", reporter.user_id, case.ref, exc)
-            continue
-        await reporter_reached(context, case, reporter)
+        await reach_reporter(context, case, reporter, "followup",
+                             _send_questions(context, reporter.user_id, question, solved, rating, stars))
+
+
+async def _send_questions(context: PinganContext, user_id: int, question: str, solved: InlineKeyboardMarkup,
+                          rating: str, stars: InlineKeyboardMarkup):
+    """The follow-up's two questions, each with its buttons."""
+    await context.bot.send_message(user_id, html.escape(question), reply_markup=solved)
+    return await context.bot.send_message(user_id, html.escape(rating), reply_markup=stars)
 
 
 async def followup_button(update: Update, context: PinganContext) -> None:
