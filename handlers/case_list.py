@@ -39,7 +39,7 @@ async def list_cases(update: Update, context: PinganContext) -> None:
     overdue = await workflow.overdue_cases(actor)
     everything = await workflow.open_cases(actor)
     search = context.services.search
-    totals = [(await search.find(actor, context.roles, parse_query(q))).total for q in SECTION_QUERIES]
+    totals = [await search.count(actor, context.roles, parse_query(q)) for q in SECTION_QUERIES]
     titles = [
         ngettext("My open cases ({count}):", "My open cases ({count}):", totals[0]),
         ngettext("Overdue ({count}):", "Overdue ({count}):", totals[1]),

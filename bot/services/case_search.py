@@ -153,20 +153,27 @@ class CaseSearch:
     async def find(self, actor_id: int, actor_roles, query: Query, page: int = 0) -> SearchPage:
         """One page of the cases matching the query. A word that is a phone number finds the cases
         a reporter left it with: for staff only, who may see reporters' contacts."""
+        wanted = self._filter(actor_id, actor_roles, query)
+        ids, total = await self._repo.find(wanted, limit=PAGE_SIZE, offset=max(page, 0) * PAGE_SIZE)
+        cases = [case for case in [await self._cases.get(i) for i in ids] if case is not None]
+        return SearchPage(cases, total, max(page, 0), max(1, math.ceil(total / PAGE_SIZE)))
+
+    async def count(self, actor_id: int, actor_roles, query: Query) -> int:
+        """How many cases match the query (as `find` would say), without reading any of them."""
+        return await self._repo.count(self._filter(actor_id, actor_roles, query))
+
+    def _filter(self, actor_id: int, actor_roles, query: Query) -> CaseFilter:
         if not rules.is_staff(actor_roles):
             raise NotAllowed(f"user {actor_id} is not staff")
         phones = [p for p in (normalise_phone(w, self._settings.phone_region) for w in query.words) if p]
         words = [w for w in query.words if not normalise_phone(w, self._settings.phone_region)]
-        wanted = CaseFilter(
+        return CaseFilter(
             match=match_query(words), reporter_phone=phones[0] if phones else None, area=query.area,
             categories=self._categories(query.category),
             kind=query.kind.lower() if query.kind else None, grade=query.grade.lower() if query.grade else None,
             statuses=_statuses(query.status), owner_id=_owner(query.owner, actor_id),
             since=self._day_start(query.since), until=self._day_start(query.until, next_day=True),
             overdue_at=self._clock.now() if query.overdue else None)
-        ids, total = await self._repo.find(wanted, limit=PAGE_SIZE, offset=max(page, 0) * PAGE_SIZE)
-        cases = [case for case in [await self._cases.get(i) for i in ids] if case is not None]
-        return SearchPage(cases, total, max(page, 0), max(1, math.ceil(total / PAGE_SIZE)))
 
     async def save(self, actor_id: int, text: str) -> int:
         return await self._repo.save_search(actor_id, text, self._clock.now())
