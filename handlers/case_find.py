@@ -16,6 +16,7 @@ from bot.roles import is_staff
 from bot.services.case_search import QueryProblem, SearchPage, parse_query
 from bot.services.errors import NotAllowed
 from handlers import case_card
+from handlers.group_panel import area_choices
 from handlers.report_labels import category_label, status_label
 from storage.models import Case, GroupKind
 
@@ -82,19 +83,13 @@ async def on_button(update: Update, context: PinganContext) -> None:
     await query.answer()  # after the edit: the spinner stops as the page shows
 
 
-async def _area_choices(context: PinganContext) -> list[str]:
-    """The areas offered as buttons: the configured compounds, then those groups have."""
-    areas = [*context.services.config.reports.areas, *await context.services.groups.known_areas()]
-    return list(dict.fromkeys(areas))[:MAX_AREA_BUTTONS]
-
-
 async def _preset_buttons(context: PinganContext) -> InlineKeyboardMarkup:
     labels = {"open": _("Open cases"), "overdue": _("Overdue"), "mine": _("Mine, open")}
     rows = [[InlineKeyboardButton(labels[key], callback_data=FindButton("preset", key=key).pack())
              for key in PRESETS]]
     areas = [InlineKeyboardButton(_("📍 {area}: open").format(area=area),
                                   callback_data=FindButton("preset", key="area", value=stable_key(area)).pack())
-             for area in await _area_choices(context)]
+             for area in await area_choices(context, MAX_AREA_BUTTONS)]
     rows += [areas[i:i + 2] for i in range(0, len(areas), 2)]
     return InlineKeyboardMarkup(rows)
 
@@ -103,7 +98,7 @@ async def _run_preset(update: Update, context: PinganContext, pressed: FindButto
     """A preset's search, run and stored like a typed one, as a new message (the buttons stay)."""
     query = update.callback_query
     if pressed.key == "area":
-        area = next((a for a in await _area_choices(context) if stable_key(a) == pressed.value), None)
+        area = next((a for a in await area_choices(context, MAX_AREA_BUTTONS) if stable_key(a) == pressed.value), None)
         query_text = f"area:{area} status:open" if area and " " not in area else None
     else:
         query_text = PRESETS.get(pressed.key)

@@ -126,19 +126,16 @@ def _quiet_hours(group: Group) -> dict:
     return {"text": html.escape(text), "reply_markup": InlineKeyboardMarkup([*rows, _back(group)])}
 
 
-async def _area_choices(context: PinganContext) -> list[str]:
+async def area_choices(context: PinganContext, limit: int = 12) -> list[str]:
     """Areas offered as buttons: the configured compounds, then those other groups have."""
-    choices: list[str] = []
-    for area in [*context.services.config.reports.areas, *await context.services.groups.known_areas()]:
-        if area not in choices:
-            choices.append(area)
-    return choices[:12]
+    areas = [*context.services.config.reports.areas, *await context.services.groups.known_areas()]
+    return list(dict.fromkeys(areas))[:limit]
 
 
 async def _areas(context: PinganContext, group: Group, private: bool) -> dict:
     rows = [[InlineKeyboardButton(("✅ " if area == group.area else "") + area,
                                   callback_data=GroupButton("area", group.id, stable_key(area)).pack())]
-            for area in await _area_choices(context)]
+            for area in await area_choices(context)]
     if private:
         rows.append([InlineKeyboardButton(_("Type another name"),
                                           callback_data=GroupButton("areatype", group.id).pack())])
@@ -197,7 +194,7 @@ async def _change_pressed(context: PinganContext, pressed: GroupButton) -> dict 
         return {"notices_paused": value == "1"}
     if action == "area":
         # Re-resolved from the key: the list may have changed since the button was drawn.
-        found = [area for area in await _area_choices(context) if stable_key(area) == value]
+        found = [area for area in await area_choices(context) if stable_key(area) == value]
         return {"area": found[0]} if found else None
     return None
 
