@@ -19,6 +19,7 @@ from bot.services.errors import NotAllowed
 from bot.services.intake import State
 from bot.services.reports import FullReport, ReportPart
 from handlers.case_card import OPEN_PRIVATE_CHAT
+from handlers.message_text import MESSAGE_LIMIT, split_plain, utf16_len
 from handlers.notify import locale_of
 from handlers.report_labels import KIND_NAMES, category_label, status_label, when_text, where_text
 from handlers.report_prompts import FIELD_LABELS, mediation_text
@@ -27,7 +28,6 @@ from storage.models import CaseMedia
 logger = logging.getLogger(__name__)
 
 #: Telegram's limit of one message, in UTF-16 code units of the text as shown.
-MESSAGE_LIMIT = 4096
 #: Telegram's largest album.
 ALBUM_SIZE = 10
 
@@ -186,29 +186,3 @@ def pack(blocks: list[str], limit: int = MESSAGE_LIMIT) -> Iterator[str]:
             yield html.escape(current)
             current = piece
     yield html.escape(current)
-
-
-def split_plain(text: str, limit: int) -> list[str]:
-    """`text` in pieces of at most `limit` UTF-16 units, cut at a line break or a space near the
-    end of each piece where there is one (Chinese has none: cut anywhere)."""
-    pieces = []
-    while utf16_len(text) > limit:
-        cut, used = 0, 0
-        while used + _units(text[cut]) <= limit:
-            used += _units(text[cut])
-            cut += 1
-        soft = max(text.rfind("\n", 0, cut), text.rfind(" ", 0, cut))
-        if soft > cut // 2:
-            cut = soft
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    pieces.append(text)
-    return pieces
-
-
-def utf16_len(text: str) -> int:
-    return sum(_units(ch) for ch in text)
-
-
-def _units(ch: str) -> int:
-    return 2 if ord(ch) > 0xFFFF else 1

@@ -33,6 +33,7 @@ from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import N_
 from bot.services.dialogues import FRAGMENT_CHARS, FRAGMENT_WINDOW, DialogueName
+from handlers.message_text import split_plain
 from storage.models import Draft
 
 logger = logging.getLogger(__name__)
@@ -224,19 +225,8 @@ async def _take_held(context: PinganContext) -> None:
         await take(context, draft, held.text)
 
 
-#: Telegram's limit is 4096 characters a message; a text given back is cut well within it.
-MESSAGE_CHARS = 4000
-
-
-def split_text(text: str, limit: int = MESSAGE_CHARS) -> list[str]:
-    """The text in parts Telegram takes, cut at a line break (else a space) where one is near."""
-    parts = []
-    while len(text) > limit:
-        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
-        cut = cut if cut > limit // 2 else limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return [*parts, text] if text else parts
+#: A text given back is cut well within Telegram's limit of a message.
+GIVE_BACK_CHARS = 4000
 
 
 async def give_back(context: PinganContext, chat_id: int, intro: str | None, text: str) -> None:
@@ -244,7 +234,7 @@ async def give_back(context: PinganContext, chat_id: int, intro: str | None, tex
     than type again. `intro` is plain text."""
     if intro:
         await context.bot.send_message(chat_id, html.escape(intro))
-    for part in split_text(text):
+    for part in split_plain(text, GIVE_BACK_CHARS):
         await context.bot.send_message(chat_id, html.escape(part))
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 
-from handlers.case_full_report import MESSAGE_LIMIT, pack, split_plain, utf16_len
+from handlers.case_full_report import pack
+from handlers.message_text import MESSAGE_LIMIT, split_plain, utf16_len
 
 
 def test_a_long_chinese_text_is_cut_anywhere_and_nothing_is_lost():
