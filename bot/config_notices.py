@@ -96,7 +96,16 @@ class Theme(_Section):
 
 
 class PatrolTemplate(Localized):
+    """A patrol notice's text, with the name officers pick it by and, per placeholder a schedule
+    must fill, the question they are asked in plain words ("When is the patrol?")."""
+
     image: str | None = None
+    title: Localized | None = None
+    questions: dict[str, Localized] = Field(default_factory=dict)
+
+    def title_in(self, locale: str, key: str) -> str:
+        """Its name for officers; its id when the config gives none."""
+        return self.title.in_locale(locale) if self.title else key
 
 
 class ScheduleTargets(_Section):
@@ -213,11 +222,16 @@ class NoticeSettings(_Section):
             if theme not in self.themes:
                 problems.append((f"theme_calendar.{month}", f"unknown theme {theme!r}"))
         for key, template in self.patrol_templates.items():
+            fields: set[str] = set()
             for locale in ("zh", "en"):
                 try:
-                    template_fields(template.in_locale(locale))
+                    fields |= template_fields(template.in_locale(locale))
                 except ValueError as exc:
                     problems.append((f"patrol_templates.{key}.{locale}", str(exc)))
+            for name in template.questions:
+                if name not in fields:
+                    problems.append((f"patrol_templates.{key}.questions.{name}",
+                                     f"the template has no placeholder {{{name}}}"))
         seen: set[str] = set()
         for index, schedule in enumerate(self.schedules):
             if schedule.id in seen:

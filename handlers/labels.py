@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.i18n import N_, LazyText, _, gettext_in
+from bot.cron_words import describe_cron
+from bot.i18n import N_, LazyText, _, current_locale, gettext_in
 from storage.models import GroupKind, Role
 
 ROLE_LABELS: dict[Role, LazyText] = {
@@ -99,5 +100,5 @@ def kind_label(kind: GroupKind | None, locale: str | None = None) -> str:
 
 
 def cron_label(cron: str) -> str:
-    """A preset's name, or the expression itself."""
-    return label(CRON_LABELS, cron) if cron in CRON_LABELS else cron
+    """A preset's name, or the expression in words in the reader's language."""
+    return label(CRON_LABELS, cron) if cron in CRON_LABELS else describe_cron(cron, current_locale.get())

@@ -32,8 +32,10 @@ async def refuse_unless_manager(update: Update, context: PinganContext) -> bool:
 def content_line(context: PinganContext, content: dict) -> str:
     """What a schedule sends, as one line of HTML."""
     if content.get("patrol_template"):
-        template = html.escape(content["patrol_template"])
-        params = ", ".join(f"{k}={v}" for k, v in (content.get("params") or {}).items())
+        key = content["patrol_template"]
+        known = context.services.notices.texts.settings.patrol_templates.get(key)
+        template = html.escape(known.title_in(context.locale, key) if known else key)
+        params = _(", ").join(str(v) for v in (content.get("params") or {}).values())
         if params:
             return html.escape(_("Patrol notice “{template}” ({params})")).format(
                 template=template, params=html.escape(params))
@@ -55,7 +57,7 @@ def targets_text(targets: dict) -> str:
 def runs_text(times: list[datetime], timezone: str) -> str:
     """Fire times as local dates and times, or "none"."""
     tz = ZoneInfo(timezone)
-    return ", ".join(t.astimezone(tz).strftime("%Y-%m-%d %H:%M") for t in times) or _("none")
+    return _(", ").join(t.astimezone(tz).strftime("%Y-%m-%d %H:%M") for t in times) or _("none")
 
 
 def schedule_lines(cron: str, timezone: str, targets: dict, runs: list[datetime]) -> list[str]:

@@ -26,7 +26,7 @@ from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.notice_texts import ScheduleProblem
 from handlers.dialogue import Dialogue, Turn, strip_buttons
-from handlers.labels import CRON_PRESETS
+from handlers.labels import CRON_PRESETS, cron_label
 from handlers.schedule_common import runs_text
 from handlers.schedule_prompts import (
     CUSTOM_CRON,
@@ -200,8 +200,9 @@ async def confirm(turn: Turn) -> None:
     await arm(context.application)
     await turn.answer(_("Saved."))
     runs = context.services.notices.next_runs(schedule, 3)
-    await context.bot.send_message(turn.chat_id, html.escape(_("Schedule {id} saved. Next runs: {runs}.").format(
-        id=schedule.id, runs=runs_text(runs, schedule.timezone))))
+    saved = _("Schedule saved: {when}. Next runs: {runs}. Send /schedules to pause or delete it.")
+    await context.bot.send_message(turn.chat_id, html.escape(saved.format(
+        when=cron_label(schedule.cron), runs=runs_text(runs, schedule.timezone))))
 
 
 async def go_back(turn: Turn) -> None:

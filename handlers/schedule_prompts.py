@@ -9,7 +9,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CallbackData
-from bot.config_notices import ScheduleContent
+from bot.config_notices import PATROL_TIME, ScheduleContent
 from bot.context import PinganContext
 from bot.i18n import _
 from bot.services.notice_texts import RenderedNotice, ScheduleProblem
@@ -59,9 +59,10 @@ def _row_back_cancel(draft: Draft) -> list[InlineKeyboardButton]:
 
 def content_choices(context: PinganContext) -> list[list[InlineKeyboardButton]]:
     settings = context.services.notices.texts.settings
-    rows = [[InlineKeyboardButton(_("Patrol notice: {template}").format(template=key),
-                                  callback_data=NewScheduleButton("tpl", key).pack())]
-            for key in settings.patrol_templates]
+    rows = [[InlineKeyboardButton(
+                _("Patrol notice: {template}").format(template=template.title_in(context.locale, key)),
+                callback_data=NewScheduleButton("tpl", key).pack())]
+            for key, template in settings.patrol_templates.items()]
     rows += [[InlineKeyboardButton(_("Tips: {theme}").format(theme=theme.title.in_locale(context.locale)),
                                    callback_data=NewScheduleButton("theme", key).pack())]
              for key, theme in settings.themes.items() if theme.tips]
@@ -75,10 +76,20 @@ async def ask_content(context: PinganContext, draft: Draft) -> Prompt:
                   InlineKeyboardMarkup([*content_choices(context), _row_back_cancel(draft)]))
 
 
+def param_question(context: PinganContext, template_key: str, name: str) -> str:
+    """What an officer is asked to fill a template's placeholder, in plain words (plain text)."""
+    template = context.services.notices.texts.settings.patrol_templates.get(template_key)
+    if template is not None and name in template.questions:
+        return template.questions[name].in_locale(context.locale)
+    if name == PATROL_TIME:
+        return _("When is the patrol? For example: 21:00–02:00.")
+    return _("What should “{name}” say in the notice?").format(name=name)
+
+
 async def ask_param(context: PinganContext, draft: Draft) -> Prompt:
-    question = _("What should the placeholder {name} say? For example, for patrol_time: 21:00-02:00.")
-    return Prompt(html.escape(question.format(name=next_param(draft.data) or "")),
-                  InlineKeyboardMarkup([_row_back_cancel(draft)]))
+    template_key = (draft.data.get("content") or {}).get("patrol_template") or ""
+    question = param_question(context, template_key, next_param(draft.data) or "")
+    return Prompt(html.escape(question), InlineKeyboardMarkup([_row_back_cancel(draft)]))
 
 
 async def ask_time(context: PinganContext, draft: Draft) -> Prompt:

@@ -31,7 +31,8 @@ class ScheduleButton(CallbackData, prefix="sch"):
 
 
 async def list_schedules(update: Update, context: PinganContext) -> None:
-    """Lists the schedules with their next three runs; `/schedules pause|resume|delete <id>` act on one."""
+    """Lists the schedules with their next three runs; `/schedules pause|resume|delete <number>`
+    act on one (the number in the list; a schedule's id from the config file works too)."""
     if await refuse_unless_manager(update, context):
         return
     args = context.args or []
@@ -39,10 +40,27 @@ async def list_schedules(update: Update, context: PinganContext) -> None:
         await schedule_dialogue.start_add(update, context)
         return
     if len(args) == 2 and args[0].lower() in ACTIONS:
-        text = await _act(context, args[0].lower(), args[1])
+        schedules = await context.services.notices.schedules()
+        chosen = _named(schedules, args[1])
+        if chosen is None:
+            text = _("There is no schedule {number}. Send /schedules to see the list.").format(number=args[1][:32])
+        else:
+            text = await _act(context, args[0].lower(), chosen.id, _number_of(schedules, chosen.id))
         await update.effective_message.reply_text(html.escape(text))
         return
     await update.effective_message.reply_text(**await _listing(context))
+
+
+def _named(schedules: list[NoticeSchedule], typed: str) -> NoticeSchedule | None:
+    """The schedule a typed number (its place in the list) or id names."""
+    if typed.isdigit() and 1 <= int(typed) <= len(schedules):
+        return schedules[int(typed) - 1]
+    return next((schedule for schedule in schedules if schedule.id == typed), None)
+
+
+def _number_of(schedules: list[NoticeSchedule], schedule_id: str) -> int:
+    """A schedule's number in the list, as officers see it (0 if it is gone)."""
+    return next((number for number, s in enumerate(schedules, 1) if s.id == schedule_id), 0)
 
 
 async def _listing(context: PinganContext) -> dict:
@@ -53,31 +71,30 @@ async def _listing(context: PinganContext) -> dict:
     else:
         lines = [html.escape(_("There are no notice schedules yet."))]
     rows = []
-    for schedule in schedules:
-        lines += ["", _schedule_block(context, schedule)]
+    for number, schedule in enumerate(schedules, 1):
+        lines += ["", _schedule_block(context, number, schedule)]
         if schedule.paused:
-            toggle = InlineKeyboardButton(_("Resume {id}").format(id=schedule.id),
+            toggle = InlineKeyboardButton(_("▶️ Resume {number}").format(number=number),
                                           callback_data=ScheduleButton("resume", schedule.id).pack())
         else:
-            toggle = InlineKeyboardButton(_("Pause {id}").format(id=schedule.id),
+            toggle = InlineKeyboardButton(_("⏸ Pause {number}").format(number=number),
                                           callback_data=ScheduleButton("pause", schedule.id).pack())
-        rows.append([toggle, InlineKeyboardButton(_("Delete {id}").format(id=schedule.id),
+        rows.append([toggle, InlineKeyboardButton(_("🗑 Delete {number}").format(number=number),
                                                   callback_data=ScheduleButton("delask", schedule.id).pack())])
     rows.append([InlineKeyboardButton(_("Add a schedule"), callback_data=start_button())])
     return {"text": "\n".join(lines), "reply_markup": InlineKeyboardMarkup(rows)}
 
 
-def _schedule_block(context: PinganContext, schedule: NoticeSchedule) -> str:
+def _schedule_block(context: PinganContext, number: int, schedule: NoticeSchedule) -> str:
+    """One schedule in words: what it sends, its state, when, to whom, its next runs."""
     runs = [] if schedule.paused else context.services.notices.next_runs(schedule, 3)
-    heading = html.escape(_("{id} — {state}, {source}")).format(
-        id=f"<b>{html.escape(schedule.id)}</b>",
-        state=html.escape(label(SCHEDULE_STATE_LABELS, schedule.paused)),
-        source=html.escape(label(SCHEDULE_SOURCE_LABELS, schedule.source)))
-    return "\n".join([heading, content_line(context, schedule.content),
-                      *schedule_lines(schedule.cron, schedule.timezone, schedule.targets, runs)])
+    heading = f"<b>{number}.</b> {content_line(context, schedule.content)}"
+    state = html.escape(_("{state}, {source}").format(state=label(SCHEDULE_STATE_LABELS, schedule.paused),
+                                                     source=label(SCHEDULE_SOURCE_LABELS, schedule.source)))
+    return "\n".join([heading, state, *schedule_lines(schedule.cron, schedule.timezone, schedule.targets, runs)])
 
 
-async def _act(context: PinganContext, action: str, schedule_id: str) -> str:
+async def _act(context: PinganContext, action: str, schedule_id: str, number: int) -> str:
     """Pauses, resumes or deletes one schedule and re-arms the timer; says what became of it (plain text)."""
     notices = context.services.notices
     try:
@@ -89,12 +106,12 @@ async def _act(context: PinganContext, action: str, schedule_id: str) -> str:
         return _("Sorry, you are not allowed to do this.")
     await arm(context.application)
     if not done:
-        return _("There is no schedule {id}.").format(id=schedule_id[:32])
+        return _("That schedule is no longer there. Send /schedules to see the list.")
     if action == "delete":
-        return _("Schedule {id} deleted.").format(id=schedule_id)
+        return _("Schedule {number} deleted.").format(number=number)
     if action == "pause":
-        return _("Schedule {id} paused.").format(id=schedule_id)
-    return _("Schedule {id} resumed: it runs again from now on.").format(id=schedule_id)
+        return _("Schedule {number} paused.").format(number=number)
+    return _("Schedule {number} resumed: it runs again from now on.").format(number=number)
 
 
 async def schedule_pressed(update: Update, context: PinganContext) -> None:
@@ -107,20 +124,26 @@ async def schedule_pressed(update: Update, context: PinganContext) -> None:
     if not may_manage_groups(context.roles):
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         return
-    if pressed.action == "delask":
+    schedules = await context.services.notices.schedules()
+    number = _number_of(schedules, pressed.schedule_id)
+    if pressed.action == "delask" and number:
+        chosen = schedules[number - 1]
+        question = html.escape(_("Delete schedule {number}? Notices already sent stay sent.").format(number=number))
         await query.edit_message_text(
-            html.escape(_("Delete the schedule {id}? Notices already sent stay sent.").format(id=pressed.schedule_id)),
+            "\n".join([question, content_line(context, chosen.content),
+                       *schedule_lines(chosen.cron, chosen.timezone, chosen.targets, [])[:2]]),
             reply_markup=InlineKeyboardMarkup([[
                 InlineKeyboardButton(_("Yes, delete it"),
                                      callback_data=ScheduleButton("delete", pressed.schedule_id).pack()),
-                InlineKeyboardButton(_("Cancel"), callback_data=ScheduleButton("keep", pressed.schedule_id).pack()),
+                InlineKeyboardButton(_("No, keep it"),
+                                     callback_data=ScheduleButton("keep", pressed.schedule_id).pack()),
             ]]))
         await query.answer()
         return
-    if pressed.action == "keep":
+    if pressed.action in ("keep", "delask"):
         await query.edit_message_text(**await _listing(context))
         await query.answer()
         return
-    text = await _act(context, pressed.action, pressed.schedule_id)
+    text = await _act(context, pressed.action, pressed.schedule_id, number)
     await query.edit_message_text(**await _listing(context))
     await query.answer(text)

@@ -80,7 +80,8 @@ def merge(base: NoticeSettings, overlay: LibraryOverlay) -> Library:
     templates = dict(base.patrol_templates)
     for template_id, texts in overlay.templates.items():
         old = base.patrol_templates.get(template_id)
-        templates[template_id] = PatrolTemplate(zh=texts["zh"], en=texts["en"], image=old.image if old else None)
+        templates[template_id] = (old.model_copy(update={"zh": texts["zh"], "en": texts["en"]}) if old
+                                  else PatrolTemplate(zh=texts["zh"], en=texts["en"]))
     # An entry whose theme has left the config file falls back to the config's own entry.
     calendar = {**base.theme_calendar,
                 **{month: theme for month, theme in overlay.calendar.items() if theme in themes}}

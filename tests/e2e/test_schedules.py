@@ -7,16 +7,27 @@ from datetime import UTC, datetime, timedelta
 
 from bot.services.dialogues import DialogueName
 from handlers.schedule_prompts import NewScheduleButton
+from storage.models import Role
 from tests.e2e.test_notices import _notices, config, groups  # noqa: F401 - shared fixtures
 from tests.harness import button_texts
+
+ADMIN = frozenset({Role.ADMIN})
+
+
+async def _added(pingan):
+    """The one schedule added by command."""
+    [schedule] = [s for s in await pingan.services.notices.schedules() if s.source == "command"]
+    return schedule
 
 
 async def test_schedules_lists_next_three_runs(pingan, admin):
     listing = await admin.ask("/schedules")
     text = listing["text"]
-    assert "morning-tips" in text and "from the config file" in text
+    assert "1. Anti-fraud tips, rotating through “Loan scams”" in text and "active, from the config file" in text
+    assert "When: Every day at 10:00 (Asia/Shanghai)" in text
     assert "Next runs: 2026-03-02 10:00, 2026-03-03 10:00, 2026-03-04 10:00" in text
-    assert button_texts(listing) == ["Pause morning-tips", "Delete morning-tips", "Add a schedule"]
+    assert "morning-tips" not in text and "0 10 * * *" not in text  # no internal ids, no raw cron
+    assert button_texts(listing) == ["⏸ Pause 1", "🗑 Delete 1", "Add a schedule"]
 
 
 async def test_residents_cannot_manage_schedules(pingan, admin, make_user):
@@ -36,7 +47,7 @@ async def test_add_a_nightly_patrol_for_an_areas_homeowners_groups(pingan, admin
     assert "Patrol notice: night" in button_texts(what)
     await admin.click(what, text="Patrol notice: night")
     ask_param = await admin.reply()
-    assert "patrol_time" in ask_param["text"]
+    assert ask_param["text"].startswith("When is the patrol? For example: 21:00–02:00.")
     when = await admin.ask("21:00-02:00")
     await admin.click(when, text="Custom (cron)")
     await admin.reply()
@@ -52,9 +63,8 @@ async def test_add_a_nightly_patrol_for_an_areas_homeowners_groups(pingan, admin
     assert "your area: patrol tonight 21:00-02:00, duty phone 0851-110" in preview["text"]
     await admin.click(preview, text="Save")
     saved = await admin.reply()
-    assert saved["text"].startswith("Schedule s-") and "2026-03-02 21:00" in saved["text"]
-    schedule_id = saved["text"].split()[1]
-    schedule = await pingan.services.notices.schedule(schedule_id)
+    assert saved["text"].startswith("Schedule saved: Every day at 21:00. Next runs: 2026-03-02 21:00")
+    schedule = await _added(pingan)
     assert schedule.targets == {"kinds": ["homeowners"], "areas": ["Riverside"]}
     clock.set(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))  # 21:00 in Shanghai
     await pingan.services.notices.run_due()
@@ -66,17 +76,39 @@ async def test_add_a_nightly_patrol_for_an_areas_homeowners_groups(pingan, admin
 
 async def test_pause_resume_and_delete_with_buttons(pingan, admin):
     listing = await admin.ask("/schedules")
-    await admin.click(listing, text="Pause morning-tips")
+    answer = await admin.click(listing, text="⏸ Pause 1")
+    assert answer["text"] == "Schedule 1 paused."
     assert (await pingan.services.notices.schedule("morning-tips")).paused
-    assert "Resume morning-tips" in button_texts(admin.current(listing))
-    await admin.click(listing, text="Resume morning-tips")
+    assert "1. Anti-fraud tips" in admin.current(listing)["text"]
+    assert "paused, from the config file" in admin.current(listing)["text"]
+    assert "▶️ Resume 1" in button_texts(admin.current(listing))
+    await admin.click(listing, text="▶️ Resume 1")
     assert not (await pingan.services.notices.schedule("morning-tips")).paused
-    await admin.click(listing, text="Delete morning-tips")
-    assert button_texts(admin.current(listing)) == ["Yes, delete it", "Cancel"]
+    await admin.click(listing, text="🗑 Delete 1")
+    question = admin.current(listing)
+    assert question["text"].startswith("Delete schedule 1? Notices already sent stay sent.\nAnti-fraud tips")
+    assert button_texts(question) == ["Yes, delete it", "No, keep it"]
     await admin.click(listing, text="Yes, delete it")
     assert await pingan.services.notices.schedule("morning-tips") is None
-    reply = await admin.ask("/schedules pause morning-tips")
-    assert reply["text"] == "There is no schedule morning-tips."
+    reply = await admin.ask("/schedules pause 1")
+    assert reply["text"] == "There is no schedule 1. Send /schedules to see the list."
+
+
+async def test_typed_forms_take_the_number_in_the_list_or_a_config_id(pingan, admin):
+    assert (await admin.ask("/schedules pause 1"))["text"] == "Schedule 1 paused."
+    assert (await pingan.services.notices.schedule("morning-tips")).paused
+    assert (await admin.ask("/schedules resume morning-tips"))["text"] == (
+        "Schedule 1 resumed: it runs again from now on.")
+    assert (await admin.ask("/schedules delete 7"))["text"] == (
+        "There is no schedule 7. Send /schedules to see the list.")
+
+
+async def test_a_pressed_button_for_a_schedule_deleted_meanwhile_says_so(pingan, admin):
+    listing = await admin.ask("/schedules")
+    await pingan.services.notices.delete_schedule(ADMIN, "morning-tips")
+    answer = await admin.click(listing, text="⏸ Pause 1")
+    assert answer["text"] == "That schedule is no longer there. Send /schedules to see the list."
+    assert "There are no notice schedules yet." in admin.current(listing)["text"]
 
 
 async def test_cancel_the_dialogue_keeps_nothing(pingan, admin):
@@ -115,7 +147,8 @@ async def test_the_dialogue_survives_a_restart(pingan, admin, clock):
     await pingan.restart()
     await admin.click(preview, text="Save")
     saved = await admin.reply()
-    schedule = await pingan.services.notices.schedule(saved["text"].split()[1])
+    assert saved["text"].startswith("Schedule saved: At 20:30, only on Friday.")
+    schedule = await _added(pingan)
     assert schedule.cron == "30 20 * * 5" and schedule.content == {"theme": "loans", "params": {},
                                                                     "patrol_template": None,
                                                                     "theme_calendar": False}
@@ -141,7 +174,7 @@ async def test_values_typed_in_the_dialogue_are_shown_exactly_and_back_asks_agai
     assert button_texts(when)[-2:] == ["Back", "Cancel"]
     await admin.click(when, text="Back")
     again = await admin.reply()
-    assert "patrol_time" in again["text"]
+    assert again["text"].startswith("When is the patrol?")
     stale = await admin.forge_press(what, NewScheduleButton("tpl", "night").pack())
     assert "already answered" in stale["text"]
     when = await admin.ask("<b>21:00 & later")
@@ -155,7 +188,7 @@ async def test_values_typed_in_the_dialogue_are_shown_exactly_and_back_asks_agai
     await admin.click(preview, text="Save")
     await admin.reply()  # saved
     listing = await admin.ask("/schedules")
-    assert "Patrol notice “night” (patrol_time=<b>21:00 & later)" in listing["text"]
+    assert "Patrol notice “night” (<b>21:00 & later)" in listing["text"]
     assert "all kinds of group; <i>Riverside</i> & Hill" in listing["text"]
 
 

@@ -114,3 +114,20 @@ notices:
     assert not any("unknown theme 'broken'" in p for p in problems)
     assert any(p.startswith("notices.schedules.2.content.params:") and "{patrol_time}" in p for p in problems)
     assert len(problems) == len(set(problems))
+
+
+def test_a_question_for_a_placeholder_the_template_lacks_is_named(tmp_path):
+    problems = _problems(tmp_path, """
+notices:
+  patrol_templates:
+    night:
+      zh: "{area}今晚{patrol_time}"
+      en: "{area} tonight {patrol_time}"
+      questions: {shift: {zh: "哪一班？", en: "Which shift?"}}
+""")
+    assert "notices.patrol_templates.night.questions.shift: the template has no placeholder {shift}" in problems
+
+
+def test_shipped_templates_have_names_and_plain_questions():
+    for template in load_config(ROOT / "config.yaml").notices.patrol_templates.values():
+        assert template.title is not None and "patrol_time" in template.questions
