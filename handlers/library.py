@@ -17,6 +17,7 @@ from bot.i18n import _, ngettext
 from bot.roles import may_edit_library
 from bot.services.errors import NotAllowed
 from bot.services.library import LibraryProblem
+from handlers.library_entry import THEME, TIP, start_button
 
 _SEPARATOR = re.compile(r"\s*[|｜]\s*")
 _PREVIEW_CHARS = 80
@@ -35,9 +36,10 @@ def _usage() -> str:
     return html.escape("\n".join([
         _("To change the library:"),
         _("/library tips <theme> — a theme's tips, with buttons to remove one"),
-        _("/library tip <theme> <Chinese text> | <English text> — add a tip"),
-        _("/library theme <id> <Chinese title> | <English title> — add a theme"),
+        _("/library tip <theme> <Chinese text> | <English text> — add a tip (the English is optional)"),
+        _("/library theme <id> <Chinese title> | <English title> — add a theme (the English is optional)"),
         _("/library template <id> <Chinese text> | <English text> — set or change a patrol template"),
+        _("Or use the buttons: ➕ Add a tip asks for each text in turn."),
         _("/library month <1-12> — choose the theme of a month"),
     ]))
 
@@ -49,7 +51,7 @@ def _problem_text(problem: LibraryProblem) -> str:
         "unknown_theme": _("There is no theme “{theme}”. Send /library to see the themes."),
         "unknown_tip": _("That tip is no longer in the theme {theme}. Send /library tips {theme} again."),
         "last_tip": _("The theme {theme} needs at least one tip: add another before removing this one."),
-        "both_languages": _("Please give the text in both languages, Chinese first, separated by |."),
+        "chinese_needed": _("Please give the Chinese text first; the English after | is optional."),
         "too_long": _("That text is too long: at most {limit} characters per language."),
         "braces": _("A placeholder must be a plain name in braces, such as {{area}}, {{patrol_time}} or "
                     "{{duty_phone}}; check the braces."),
@@ -85,10 +87,10 @@ def _after_command(text: str, words: int) -> str:
 
 
 def _two_texts(raw: str) -> tuple[str, str] | None:
+    """The Chinese text and the English one after `|` (empty when not given), or None without Chinese."""
     parts = _SEPARATOR.split(raw.strip(), maxsplit=1)
-    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-        return None
-    return parts[0].strip(), parts[1].strip()
+    zh, en = parts[0].strip(), parts[1].strip() if len(parts) == 2 else ""
+    return (zh, en) if zh else None
 
 
 # --- /library ------------------------------------------------------------------------------------
@@ -121,12 +123,17 @@ async def library(update: Update, context: PinganContext) -> None:
         key = args[1].lower()
         texts = _two_texts(_after_command(message.text or "", 2))
         if texts is None:
-            await message.reply_text(html.escape(_("Please give the text in both languages, Chinese first, "
-                                                   "separated by |.")) + "\n\n" + _usage())
+            await message.reply_text(html.escape(_("Please give the Chinese text first; the English after | is "
+                                                   "optional.")) + "\n\n" + _usage())
             return
         await _text_edit(update, context, sub, key, *texts)
         return
     await message.reply_text(_usage())
+
+
+def _entered(zh: str, en: str) -> str:
+    """What was typed, for a refusal to repeat."""
+    return f"{zh} | {en}" if en else zh
 
 
 async def _text_edit(update: Update, context: PinganContext, sub: str, key: str, zh: str, en: str) -> None:
@@ -135,16 +142,16 @@ async def _text_edit(update: Update, context: PinganContext, sub: str, key: str,
     if sub == "tip":
         done = _("Tip added to {theme}. Every group gets it before any tip of the theme repeats.").format(theme=key)
         await _edit(update, context, lambda: library_.add_tip(actor, roles, key, zh, en), done,
-                    preview=ScheduleContent(theme=key), entered=f"{zh} | {en}")
+                    preview=ScheduleContent(theme=key), entered=_entered(zh, en))
     elif sub == "theme":
         done = _("Theme {theme} added. Add its tips with /library tip {theme} <Chinese> | <English>.").format(
             theme=key)
         await _edit(update, context, lambda: library_.add_theme(actor, roles, key, zh, en), done,
-                    entered=f"{zh} | {en}")
+                    entered=_entered(zh, en))
     else:
         done = _("Patrol template {template} saved.").format(template=key)
         await _edit(update, context, lambda: library_.set_template(actor, roles, key, zh, en), done,
-                    preview_template=key, entered=f"{zh} | {en}")
+                    preview_template=key, entered=_entered(zh, en))
 
 
 async def _edit(update: Update, context: PinganContext, action, done: str, *, preview: ScheduleContent | None = None,
@@ -202,6 +209,8 @@ def _overview(context: PinganContext) -> dict:
         theme = settings.themes.get(theme_id) if theme_id else None
         name = theme.title.in_locale(locale) if theme else _("not set")
         lines.append(html.escape(_("Month {month}: {theme}").format(month=month, theme=name)))
+    rows.append([InlineKeyboardButton(_("➕ Add a tip"), callback_data=start_button(TIP)),
+                 InlineKeyboardButton(_("➕ Add a theme"), callback_data=start_button(THEME))])
     rows.append([InlineKeyboardButton(_("Change the theme calendar"), callback_data=LibraryButton("months").pack())])
     lines += ["", _usage()]
     return {"text": "\n".join(lines), "reply_markup": InlineKeyboardMarkup(rows)}
@@ -225,8 +234,10 @@ def _tips_view(context: PinganContext, theme_id: str) -> dict:
                                           callback_data=LibraryButton("rmask", theme_id, number).pack())])
     if not theme.tips:
         lines.append(html.escape(_("No tips yet.")))
-    add = _("Add one: /library tip {theme} <Chinese text> | <English text>").format(theme=theme_id)
+    add = _("Add one with the button below, or type: /library tip {theme} <Chinese text> | <English text>").format(
+        theme=theme_id)
     lines += ["", html.escape(add)]
+    rows.append([InlineKeyboardButton(_("➕ Add a tip"), callback_data=start_button(TIP, theme_id))])
     rows.append([InlineKeyboardButton(_("Back"), callback_data=LibraryButton("home").pack())])
     return {"text": "\n".join(lines), "reply_markup": InlineKeyboardMarkup(rows)}
 

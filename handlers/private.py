@@ -26,6 +26,7 @@ from handlers import (
     case_text,
     fallback,
     group_area,
+    library_entry,
     report,
     report_edits,
     scam_check,
@@ -66,6 +67,7 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.TIP: DialogueRoutes(alert_tips.claim, alert_tips.cancel, expired=alert_tips.expired),
     DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.claim, schedule_dialogue.cancel),
     DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
+    DialogueName.LIBRARY_ENTRY: DialogueRoutes(library_entry.claim, library_entry.cancel),
 }
 
 

@@ -115,6 +115,13 @@ class LibraryService:
 
     # --- edits -----------------------------------------------------------------------------------
 
+    def free_theme_id(self) -> str:
+        """An id for a theme added by its title alone ("theme-7")."""
+        number = len(self.settings.themes) + 1
+        while f"theme-{number}" in self.settings.themes:
+            number += 1
+        return f"theme-{number}"
+
     async def add_theme(self, actor_id: int, roles, theme_id: str, title_zh: str, title_en: str) -> None:
         _require_editor(roles)
         theme_id = theme_id.strip().lower()
@@ -219,9 +226,12 @@ def _require_editor(roles) -> None:
 
 
 def _texts(zh: str, en: str, limit: int) -> tuple[str, str]:
+    """Both texts, checked; without an English text, English groups get the Chinese one (a
+    Chinese-only station must be able to add a tip)."""
     zh, en = (zh or "").strip(), (en or "").strip()
-    if not zh or not en:
-        raise LibraryProblem("both_languages")
+    if not zh:
+        raise LibraryProblem("chinese_needed")
+    en = en or zh
     if len(zh) > limit or len(en) > limit:
         raise LibraryProblem("too_long", limit=limit)
     return zh, en

@@ -26,7 +26,8 @@ async def test_rotation_with_tips_added_and_removed(pingan, admin, emulator, clo
     assert added["text"].startswith("Tip added to loans.")
     assert "New tip: never transfer <money>" in added["text"]  # the preview, escaped for HTML
     view = await admin.ask("/library tips loans")
-    assert button_texts(view) == ["Remove tip 1", "Remove tip 2", "Remove tip 3", "Remove tip 4", "Back"]
+    assert button_texts(view) == ["Remove tip 1", "Remove tip 2", "Remove tip 3", "Remove tip 4", "➕ Add a tip",
+                                  "Back"]
     await admin.click(view, text="Remove tip 3")  # Tip 2
     await admin.click(view, text="Yes, remove it")
     assert "Tip 2" not in admin.current(view)["text"]
@@ -80,8 +81,11 @@ async def test_themes_templates_and_calendar(pingan, admin, make_user):
     answer = await resident.forge_press(refusal, "lib:1:rm:loans:0")
     assert "not allowed" in answer["text"]
     assert len(pingan.services.notices.texts.settings.themes["loans"].tips) == 3
-    reply = await admin.ask("/library tip loans only chinese")
-    assert "both languages" in reply["text"]
+    reply = await admin.ask("/library tip loans 只有中文")  # English groups get the Chinese
+    assert reply["text"].startswith("Tip added to loans.")
+    assert pingan.services.notices.texts.settings.themes["loans"].tips[-1].en == "只有中文"
+    reply = await admin.ask("/library tip loans | only English")
+    assert "Please give the Chinese text first" in reply["text"]
 
 
 async def test_a_tip_typed_with_markup_characters_is_shown_exactly(pingan, admin):
