@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 #: Pingan roles that may set up any group (besides the group's own Telegram administrators).
 _PRESENT = ("member", "administrator", "creator", "restricted")
+#: The bot status of a group declared in the config whose membership Telegram has not reported yet.
+DECLARED = "declared"
 #: An area typed without Reply this soon after the prompt still answers it.
 AREA_PROMPT_TYPED_WINDOW = timedelta(minutes=30)
 
@@ -167,6 +169,8 @@ class GroupService:
                 if group is None:
                     chat_type = "supergroup" if str(declared.chat_id).startswith("-100") else "group"
                     group = await self._groups.upsert_seen(declared.chat_id, "", chat_type, now)
+                    # Known from the config, not yet from Telegram: the bot's arrival still greets it.
+                    await self._groups.update(group.id, now, bot_status=DECLARED)
                 fields = {name: getattr(declared, name) for name in ("kind", "area", "language", "timezone")
                           if getattr(declared, name) is not None}
                 await self._groups.update(group.id, now, **fields)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.config_notices import GroupDeclaration
 from bot.i18n import gettext_in
+from storage.models import GroupKind
 from tests.harness import button_texts, button_urls
 
 
@@ -27,7 +29,7 @@ async def test_bot_added_records_and_greets_the_group_once(pingan, emulator, mak
     group = await pingan.services.groups.by_chat_id(chat_id)
     assert group is not None and group.active and group.title == "Riverside B3"
     assert "/setup" in greeting["text"] and "平安" in greeting["text"]
-    assert button_texts(greeting) == ["举报"]
+    assert button_texts(greeting) == ["报告问题"]
     assert button_urls(greeting)[0].endswith(f"start=rep_{group.ref}")
     # Promoted to admin later: the same group, no second greeting.
     emulator.add_bot_to_group(chat_id, by_user_id=owner.user_id, status="administrator", can_pin_messages=True)
@@ -35,6 +37,18 @@ async def test_bot_added_records_and_greets_the_group_once(pingan, emulator, mak
     assert len(emulator.bot_messages(chat_id)) == 1
     group = await pingan.services.groups.by_chat_id(chat_id)
     assert group.bot_status == "administrator" and group.can_pin
+
+
+async def test_a_group_declared_in_the_config_is_greeted_when_the_bot_arrives(pingan, emulator, make_user):
+    owner = make_user("业主 王")
+    chat = emulator.add_group("Declared B4", admins=[owner.user_id])
+    await pingan.services.groups.apply_declarations([GroupDeclaration(chat_id=chat["id"], kind=GroupKind.HOMEOWNERS,
+                                                                      area="Riverside")])
+    emulator.add_bot_to_group(chat["id"], by_user_id=owner.user_id)
+    greeting = await emulator.wait_for(lambda: emulator.bot_messages(chat["id"]))
+    assert "/setup" in greeting[0]["text"] and button_texts(greeting[0]) == ["报告问题"]
+    group = await pingan.services.groups.by_chat_id(chat["id"])
+    assert group.kind is GroupKind.HOMEOWNERS and group.area == "Riverside" and group.bot_status == "member"
 
 
 async def test_setup_by_the_groups_telegram_admin(pingan, emulator, make_user):
