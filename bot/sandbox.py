@@ -1,7 +1,9 @@
 """`pingan sandbox`: the bot, fully offline, against the project's own Telegram emulator.
 
-A small demo world is seeded: a resident, an officer and an admin, each with a private chat,
-a homeowners' group and the staff chat. The emulator also serves the web chat page where a
+A small demo world is seeded: a person for every role (two residents, a safety steward, a
+mediator, an officer, a supervisor, an admin), each with a private chat; two residents' groups
+of two compounds (a homeowners' group and a police–resident group) and the staff chat, each
+greeted by the bot as on real Telegram. The emulator also serves the web chat page where a
 person plays any of them.
 """
 
@@ -23,8 +25,10 @@ logger = logging.getLogger("pingan.sandbox")
 SANDBOX_TOKEN = "1000000001:sandbox-offline-token"
 SANDBOX_BOT_USERNAME = "pingan_sandbox_bot"
 HOMEOWNERS_GROUP_ID = -1001000000101
+POLICE_RESIDENT_GROUP_ID = -1001000000102
 STAFF_CHAT_ID = -1001000000201
 DEMO_AREA = "阳光花园"
+SECOND_AREA = "幸福里"
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,33 @@ class Persona:
     phone: str
     role: Role
     in_staff_chat: bool
+    #: The residents' groups the person is in.
+    groups: tuple[int, ...] = (HOMEOWNERS_GROUP_ID,)
 
+
+BOTH_GROUPS = (HOMEOWNERS_GROUP_ID, POLICE_RESIDENT_GROUP_ID)
+
+#: The residents' groups: (Chinese title, English title).
+GROUP_TITLES = {
+    HOMEOWNERS_GROUP_ID: ("阳光花园业主群", "Sunshine Garden homeowners"),
+    POLICE_RESIDENT_GROUP_ID: ("幸福里警民联系群", "Happiness Lane police–residents"),
+}
 
 PERSONAS = (
     Persona("resident", 1001, "李华", "lihua", "zh", "居民 李华", "Resident Li Hua", "+8613800138000",
             Role.RESIDENT, False),
     Persona("officer", 2001, "王警官", "officer_wang", "zh", "社区民警 王警官", "Officer Wang", "+8613900139000",
-            Role.OFFICER, True),
+            Role.OFFICER, True, BOTH_GROUPS),
     Persona("admin", 3001, "Chen", "admin_chen", "en", "管理员 陈", "Admin Chen", "+8613700137000",
-            Role.ADMIN, True),
+            Role.ADMIN, True, BOTH_GROUPS),
+    Persona("neighbour", 1002, "张阿姨", "zhang_ayi", "zh", "居民 张阿姨", "Resident Auntie Zhang",
+            "+8613800138001", Role.RESIDENT, False, BOTH_GROUPS),
+    Persona("steward", 1501, "刘师傅", "steward_liu", "zh", "平安志愿者 刘师傅", "Safety steward Liu",
+            "+8613600136000", Role.STEWARD, False, BOTH_GROUPS),
+    Persona("mediator", 2501, "赵调解员", "mediator_zhao", "zh", "人民调解员 赵老师", "Mediator Zhao",
+            "+8613500135000", Role.MEDIATOR, True),
+    Persona("supervisor", 2801, "孙所长", "chief_sun", "zh", "派出所所长 孙所长", "Station chief Sun",
+            "+8613300133000", Role.SUPERVISOR, True),
 )
 
 
@@ -73,9 +95,11 @@ def sandbox_config(config: Settings, api_url: str) -> Settings:
     declared = [d for d in config.groups if d.chat_id not in (HOMEOWNERS_GROUP_ID, STAFF_CHAT_ID)]
     declared += [
         GroupDeclaration(chat_id=HOMEOWNERS_GROUP_ID, kind=GroupKind.HOMEOWNERS, area=DEMO_AREA),
+        GroupDeclaration(chat_id=POLICE_RESIDENT_GROUP_ID, kind=GroupKind.POLICE_RESIDENT, area=SECOND_AREA),
         GroupDeclaration(chat_id=STAFF_CHAT_ID, kind=GroupKind.STAFF),
     ]
-    reports = config.reports.model_copy(update={"areas": [DEMO_AREA, *config.reports.areas]})
+    areas = [DEMO_AREA, SECOND_AREA, *(a for a in config.reports.areas if a not in (DEMO_AREA, SECOND_AREA))]
+    reports = config.reports.model_copy(update={"areas": areas})
     return config.model_copy(update={
         "telegram": TelegramSettings(token=SANDBOX_TOKEN, api_url=api_url),
         "storage": StorageSettings(path=config.sandbox.storage_path),
@@ -91,22 +115,21 @@ def seed_world(emulator: Emulator) -> None:
         emulator.add_user(first_name=persona.first_name, username=persona.username,
                           language_code=persona.language_code, user_id=persona.user_id)
         emulator.add_private_chat(persona.user_id)
-    everyone = [p.user_id for p in PERSONAS]
     staff = [p.user_id for p in PERSONAS if p.in_staff_chat]
-    emulator.add_group("阳光花园业主群 · Sunshine Garden homeowners", members=everyone,
-                       admins=[PERSONAS[2].user_id], chat_id=HOMEOWNERS_GROUP_ID)
+    admin = next(p.user_id for p in PERSONAS if p.role is Role.ADMIN)
+    for chat_id, (zh, en) in GROUP_TITLES.items():
+        members = [p.user_id for p in PERSONAS if chat_id in p.groups]
+        emulator.add_group(f"{zh} · {en}", members=members, admins=[admin], chat_id=chat_id)
     emulator.add_group("平安值班室 · Pingan staff", members=staff, admins=staff, chat_id=STAFF_CHAT_ID)
-    for chat_id in (HOMEOWNERS_GROUP_ID, STAFF_CHAT_ID):
-        emulator.add_bot_to_group(chat_id, by_user_id=PERSONAS[2].user_id, status="administrator",
-                                  can_pin_messages=True)
+    for chat_id in (*GROUP_TITLES, STAFF_CHAT_ID):
+        emulator.add_bot_to_group(chat_id, by_user_id=admin, status="administrator", can_pin_messages=True)
     emulator.set_personas([_persona_card(p) for p in PERSONAS])
 
 
 def _persona_card(persona: Persona) -> dict:
-    chats = [
-        {"chat_id": persona.user_id, "title": {"zh": "与平安的私聊", "en": "Private chat with Pingan"}},
-        {"chat_id": HOMEOWNERS_GROUP_ID, "title": {"zh": "阳光花园业主群", "en": "Sunshine Garden homeowners"}},
-    ]
+    chats = [{"chat_id": persona.user_id, "title": {"zh": "与平安的私聊", "en": "Private chat with Pingan"}}]
+    chats += [{"chat_id": chat_id, "title": {"zh": GROUP_TITLES[chat_id][0], "en": GROUP_TITLES[chat_id][1]}}
+              for chat_id in persona.groups]
     if persona.in_staff_chat:
         chats.append({"chat_id": STAFF_CHAT_ID, "title": {"zh": "平安值班室（工作群）", "en": "Pingan staff chat"}})
     return {
@@ -134,8 +157,8 @@ async def start_sandbox(config: Settings, *, port: int | None = None, clock: Clo
         await people.register_contact(persona.user_id, persona.first_name, persona.username, persona.language_code)
         if persona.role not in (Role.RESIDENT, Role.ADMIN):  # admins come from the config
             await people.grant_by_system(persona.user_id, persona.role, via="sandbox")
-        if persona.role is Role.OFFICER:
-            await people.set_own_area(persona.user_id, DEMO_AREA)  # the demo officer's beat
+        if persona.role in (Role.OFFICER, Role.MEDIATOR):
+            await people.set_own_area(persona.user_id, DEMO_AREA)  # the demo beat
     return Sandbox(emulator=emulator, bot=bot)
 
 

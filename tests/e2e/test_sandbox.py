@@ -10,7 +10,14 @@ import aiohttp
 import pytest
 
 from bot.config import Settings
-from bot.sandbox import HOMEOWNERS_GROUP_ID, PERSONAS, STAFF_CHAT_ID, Sandbox, start_sandbox
+from bot.sandbox import (
+    HOMEOWNERS_GROUP_ID,
+    PERSONAS,
+    POLICE_RESIDENT_GROUP_ID,
+    STAFF_CHAT_ID,
+    Sandbox,
+    start_sandbox,
+)
 from storage.models import Role
 from tests.e2e.test_process import free_port
 
@@ -41,17 +48,33 @@ async def control(sandbox: Sandbox, method: str, path: str, payload: dict | None
 async def test_sandbox_world_and_roles(sandbox):
     world = await control(sandbox, "GET", "/control/world")
     personas = {p["key"]: p for p in world["personas"]}
-    assert set(personas) == {"resident", "officer", "admin"}
+    assert set(personas) == {"resident", "neighbour", "steward", "mediator", "officer", "supervisor", "admin"}
     assert [c["chat_id"] for c in personas["resident"]["chats"]] == [1001, HOMEOWNERS_GROUP_ID]
+    assert [c["chat_id"] for c in personas["neighbour"]["chats"]] == [1002, HOMEOWNERS_GROUP_ID,
+                                                                     POLICE_RESIDENT_GROUP_ID]
     assert STAFF_CHAT_ID in [c["chat_id"] for c in personas["officer"]["chats"]]
+    assert STAFF_CHAT_ID not in [c["chat_id"] for c in personas["steward"]["chats"]]
     people = sandbox.bot.services.people
     roles = {p.key: await people.roles_of(p.user_id) for p in PERSONAS}
-    assert roles == {"resident": {Role.RESIDENT}, "officer": {Role.RESIDENT, Role.OFFICER},
+    assert roles == {"resident": {Role.RESIDENT}, "neighbour": {Role.RESIDENT},
+                     "steward": {Role.RESIDENT, Role.STEWARD}, "mediator": {Role.RESIDENT, Role.MEDIATOR},
+                     "officer": {Role.RESIDENT, Role.OFFICER}, "supervisor": {Role.RESIDENT, Role.SUPERVISOR},
                      "admin": {Role.RESIDENT, Role.ADMIN}}
     assert sandbox.bot.services.config.staff_chat_id == STAFF_CHAT_ID
     homeowners = await sandbox.bot.services.groups.by_chat_id(HOMEOWNERS_GROUP_ID)
     assert homeowners.kind == "homeowners" and homeowners.area == "阳光花园"
+    second = await sandbox.bot.services.groups.by_chat_id(POLICE_RESIDENT_GROUP_ID)
+    assert second.kind == "police_resident" and second.area == "幸福里"
     assert await people.area_of(2001) == "阳光花园"
+
+
+async def test_every_sandbox_chat_is_greeted_as_on_real_telegram(sandbox):
+    emulator = sandbox.emulator
+    for chat_id in (HOMEOWNERS_GROUP_ID, POLICE_RESIDENT_GROUP_ID, STAFF_CHAT_ID):
+        greeting = await emulator.wait_for(lambda chat_id=chat_id: emulator.bot_messages(chat_id))
+        assert greeting[0]["text"].startswith("大家好，我是平安")
+    report_button = emulator.bot_messages(HOMEOWNERS_GROUP_ID)[0]["reply_markup"]["inline_keyboard"][0][0]
+    assert report_button["text"] == "报告问题" and "start=rep_" in report_button["url"]
 
 
 async def test_sandbox_http_api_talks_to_the_real_bot(sandbox):
