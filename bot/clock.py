@@ -31,3 +31,18 @@ class ManualClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+class ShiftedClock:
+    """The system clock moved forward by hand: the sandbox's demo clock, where time flows as
+    usual and a button jumps a day ahead."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.shift += delta
+        return self.now()

@@ -13,9 +13,10 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from bot.clock import Clock
+from bot.clock import Clock, ShiftedClock
 from bot.config import Settings, StorageSettings, TelegramSettings
 from bot.config_notices import GroupDeclaration
+from bot.demo_clock import DemoClock
 from bot.emulator import Emulator
 from bot.runtime import Pingan
 from storage.models import GroupKind, Role
@@ -142,15 +143,20 @@ def _persona_card(persona: Persona) -> dict:
 
 
 async def start_sandbox(config: Settings, *, port: int | None = None, clock: Clock | None = None) -> Sandbox:
+    """The sandbox running: with the demo clock's buttons on the page, unless a test brings its own clock."""
     emulator = Emulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME, bot_name="平安 Pingan")
     await emulator.start(host="127.0.0.1", port=config.sandbox.port if port is None else port)
+    emulator.display_timezone = config.timezone
+    demo_clock = ShiftedClock() if clock is None else None
     try:
         seed_world(emulator)
-        bot = Pingan(sandbox_config(config, emulator.base_url), clock, poll_timeout=10)
+        bot = Pingan(sandbox_config(config, emulator.base_url), clock or demo_clock, poll_timeout=10)
         await bot.start()
     except BaseException:
         await emulator.stop()
         raise
+    if demo_clock is not None:
+        DemoClock(demo_clock, emulator, bot.application, config.timezone).arm()
     people = bot.services.people
     for persona in PERSONAS:
         # Known by name from the start, so /staff reads well before anyone has spoken.

@@ -112,12 +112,19 @@ class ControlApi:
             ("GET", "/control/answers/{callback_query_id}", self.answer),
             ("GET", "/control/commands", self.commands),
             ("POST", "/control/reset", self.reset),
+            ("POST", "/control/demo_clock/{key}", self.move_demo_clock),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, path, _endpoint(handler))
 
     async def get_world(self, request: web.Request) -> dict:
         return self.world.world_json()
+
+    async def move_demo_clock(self, request: web.Request) -> dict:
+        try:
+            return await self.world.move_demo_clock(request.match_info["key"])
+        except KeyError:
+            raise ControlError("no such demo clock action") from None
 
     async def add_user(self, request: web.Request) -> dict:
         body = await _body(request)

@@ -19,7 +19,7 @@ import logging
 import struct
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -237,6 +237,12 @@ class World:
         self._long_polls: dict[str, int] = {}
         self._waiters: set[asyncio.Future] = set()
         self.personas: list[dict] = []
+        #: Seconds added to every message's date: a demo clock moved forward (set_demo_clock).
+        self.date_shift = 0.0
+        #: The IANA zone the chat page shows times in (the deployment's), or None for the browser's.
+        self.display_timezone: str | None = None
+        self._demo_clock: tuple[list[dict], Callable[[str], Awaitable[dict]]] | None = None
+        self._demo_status: dict | None = None
         self.flood = FloodLimiter()
         # These survive reset(): feed readers keep their place, a polling bot's offset stays
         # valid, and ids are never reused.
@@ -489,7 +495,7 @@ class World:
 
     def _my_chat_member(self, chat: Chat, by_user_id: int, old: dict) -> dict:
         update = {"my_chat_member": {"chat": self.chat_json(chat), "from": self._actor(by_user_id),
-                                     "date": _now(), "old_chat_member": old,
+                                     "date": self.message_date(), "old_chat_member": old,
                                      "new_chat_member": self.member_json(chat, self.bot_id)}}
         self.emit("chat", chat.id, chat=self.chat_view(chat))
         return self.queue_update(update)
@@ -592,7 +598,7 @@ class World:
                         reply_to: MessageRecord | None = None, reply_markup: dict | None = None,
                         service: bool = False) -> MessageRecord:
         message: dict[str, Any] = {"message_id": chat.next_message_id, "from": dict(sender),
-                                   "chat": self.chat_json(chat), "date": _now()}
+                                   "chat": self.chat_json(chat), "date": self.message_date()}
         chat.next_message_id += 1
         if reply_to is not None:
             # Telegram nests one level only: the replied-to message without its own reply.
@@ -627,7 +633,7 @@ class World:
                 message[key] = value
         if inline_markup:
             message["reply_markup"] = inline_markup
-        message["edit_date"] = _now()
+        message["edit_date"] = self.message_date()
         record.message = message
         record.reply_markup = inline_markup
         self.emit("edit", chat.id, message=record.view())
@@ -707,7 +713,7 @@ class World:
             content["media_group_id"] = str(media_group_id)
         if forwarded_from is not None:
             content["forward_origin"] = {"type": "hidden_user", "sender_user_name": forwarded_from,
-                                         "date": int(time.time())}
+                                         "date": self.message_date()}
         reply_to = self.message(chat.id, reply_to_message_id) if reply_to_message_id is not None else None
         record = self._append_message(chat, user, False, content, reply_to=reply_to)
         if self.bot_receives(chat):
@@ -1034,11 +1040,35 @@ class World:
         self.personas = [dict(p) for p in personas]
         self.emit("personas", None)
 
+    def message_date(self) -> int:
+        """A new message's date: now, on the demo clock when one moved it."""
+        return int(time.time() + self.date_shift)
+
+    # ------------------------------------------------------------------ a demo clock (the sandbox's)
+
+    def set_demo_clock(self, actions: list[dict], move: Callable[[str], Awaitable[dict]], status: dict) -> None:
+        """Buttons the chat page shows to move a demo's time: `actions` are ``{key, label: {zh, en}}``;
+        ``move(key)`` moves the clock (and runs what fell due) and returns the new `status`
+        (``{now: ISO time, label: {zh, en}}``). Only the sandbox sets one; tests and a real
+        deployment never have it."""
+        self._demo_clock = ([dict(a) for a in actions], move)
+        self._demo_status = dict(status)
+        self.emit("demo_clock", None, status=self._demo_status)
+
+    async def move_demo_clock(self, key: str) -> dict:
+        """Runs one demo clock action; KeyError if there is no such action (or no demo clock)."""
+        if self._demo_clock is None or key not in {a["key"] for a in self._demo_clock[0]}:
+            raise KeyError(key)
+        self._demo_status = dict(await self._demo_clock[1](key))
+        self.emit("demo_clock", None, status=self._demo_status)
+        return self._demo_status
+
     def world_json(self) -> dict:
         """The whole world as the control API shows it."""
+        demo = None if self._demo_clock is None else {"actions": self._demo_clock[0], "status": self._demo_status}
         return {"bot": dict(self.bot_user), "users": [dict(u) for u in self.users.values()],
                 "chats": [self.chat_view(c) for c in self.chats.values()], "personas": list(self.personas),
-                "last_seq": self._seq}
+                "timezone": self.display_timezone, "demo_clock": demo, "last_seq": self._seq}
 
 
 def _admin_json(user: dict, *, can_pin: bool, can_delete: bool) -> dict:
@@ -1054,8 +1084,6 @@ def _scaled(width: int, height: int, edge: int) -> tuple[int, int]:
     return max(1, round(width * factor)), max(1, round(height * factor))
 
 
-def _now() -> int:
-    return int(time.time())
 
 
 def _default_description(error_code: int, retry_after: int | None) -> str:

@@ -29,6 +29,9 @@
  *   toasts / toast              toast container / one toast (callback answers, info)
  *   alert-dialog                modal for callback answers with show_alert
  *   error-banner                polite error banner (control API errors, offline)
+ *   demo-clock                  the sandbox's demo clock bar (only when the world has one)
+ *   demo-clock-now              the demo time shown on it
+ *   demo-clock-<key>            one of its buttons (+1 hour, +1 day, …)
  */
 (() => {
   "use strict";
@@ -79,6 +82,8 @@
       poll: "投票",
       you: "我",
       today: "今天",
+      demoClock: "演示时钟：",
+      demoClockMoving: "时间前进中…",
       yesterday: "昨天",
       errOffline: "无法连接沙盒服务器。请确认 “pingan sandbox” 仍在运行，页面会自动重试。",
       errServer: "沙盒服务器暂时出了点问题（{status}），请稍后再试。",
@@ -150,6 +155,8 @@
       poll: "Poll",
       you: "You",
       today: "Today",
+      demoClock: "Demo clock:",
+      demoClockMoving: "Moving the clock…",
       yesterday: "Yesterday",
       errOffline: "Cannot reach the sandbox server. Is “pingan sandbox” still running? The page will keep retrying.",
       errServer: "The sandbox server had a problem ({status}). Please try again.",
@@ -462,19 +469,30 @@
 
   // ----------------------------------------------------------- formatting
 
+  // Times are shown in the deployment's zone (the bot's texts use it too), not the browser's.
+  function zoneOpts(opts) {
+    const zone = state.world && state.world.timezone;
+    return zone ? { ...opts, timeZone: zone } : opts;
+  }
   function fmtTime(unix) {
     if (!unix) return "";
     const d = new Date(unix * 1000);
-    return d.toLocaleTimeString(state.lang === "zh" ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+    return d.toLocaleTimeString(state.lang === "zh" ? "zh-CN" : "en-GB", zoneOpts({ hour: "2-digit", minute: "2-digit" }));
   }
-  function dayKey(unix) { const d = new Date(unix * 1000); return d.getFullYear() + "-" + d.getMonth() + "-" + d.getDate(); }
+  function dayKey(unix) {
+    return new Date(unix * 1000).toLocaleDateString("en-CA", zoneOpts({ year: "numeric", month: "2-digit", day: "2-digit" }));
+  }
+  /** Now, in seconds: on the demo clock when the sandbox moved it. */
+  function nowSeconds() {
+    const demo = state.world && state.world.demo_clock;
+    return demo && demo.status && demo.status.now ? Date.parse(demo.status.now) / 1000 : Date.now() / 1000;
+  }
   function fmtDay(unix) {
     const d = new Date(unix * 1000);
-    const now = new Date();
-    const y = new Date(now); y.setDate(now.getDate() - 1);
-    if (dayKey(unix) === dayKey(now / 1000)) return t("today");
-    if (dayKey(unix) === dayKey(y / 1000)) return t("yesterday");
-    return d.toLocaleDateString(state.lang === "zh" ? "zh-CN" : "en-GB", { year: "numeric", month: "long", day: "numeric" });
+    const now = nowSeconds();
+    if (dayKey(unix) === dayKey(now)) return t("today");
+    if (dayKey(unix) === dayKey(now - 86400)) return t("yesterday");
+    return d.toLocaleDateString(state.lang === "zh" ? "zh-CN" : "en-GB", zoneOpts({ year: "numeric", month: "long", day: "numeric" }));
   }
 
   /** One-line summary of a message for previews, quotes and the pinned bar. */
@@ -1063,6 +1081,33 @@
     return best;
   }
 
+  /** The sandbox's demo clock: the demo time and buttons that move it (absent elsewhere). */
+  function renderDemoClock() {
+    const bar = $("demo-clock");
+    const demo = state.world && state.world.demo_clock;
+    bar.hidden = !demo;
+    if (!demo) return;
+    const label = demo.status ? L(demo.status.label) : "";
+    const buttons = (demo.actions || []).map((a) => {
+      const b = el("button", { type: "button", class: "demo-clock-btn", "data-testid": "demo-clock-" + a.key }, L(a.label));
+      b.addEventListener("click", () => moveDemoClock(a.key));
+      return b;
+    });
+    bar.replaceChildren(el("span", { class: "demo-clock-label" }, t("demoClock")),
+      el("span", { class: "demo-clock-now", "data-testid": "demo-clock-now" }, label), ...buttons);
+  }
+
+  async function moveDemoClock(key) {
+    const bar = $("demo-clock");
+    for (const b of bar.querySelectorAll("button")) b.disabled = true;
+    bar.querySelector(".demo-clock-now").textContent = t("demoClockMoving");
+    try {
+      const status = await api("/control/demo_clock/" + encodeURIComponent(key), { method: "POST", json: {} });
+      if (state.world && state.world.demo_clock) state.world.demo_clock.status = status;
+    } catch (e) { showError(e); }
+    renderDemoClock();
+  }
+
   function renderPersonas() {
     const box = $("personas");
     box.replaceChildren();
@@ -1362,6 +1407,7 @@
         const key = state.persona && state.persona.key;
         await loadWorld();
         state.persona = state.personas.find((x) => x.key === key) || state.persona;
+        renderDemoClock();
         renderPersonas();
         renderChatList();
         renderMessages();
@@ -1413,6 +1459,12 @@
           break;
         case "personas":
           reloadWorldSoon();
+          break;
+        case "demo_clock":
+          if (state.world && state.world.demo_clock && ev.status) {
+            state.world.demo_clock.status = ev.status;
+            renderDemoClock();
+          } else reloadWorldSoon();
           break;
         case "action":
           if (chatId != null) showAction(chatId, ev.action);
@@ -1485,6 +1537,7 @@
       state.persona = state.personas.find((x) => x.key === key) || state.personas[0] || null;
       state.msgs.clear();
       state.nodeCache.clear();
+      renderDemoClock();
       renderPersonas();
       if (state.persona) await Promise.all(state.persona.chats.map((c) => refreshChat(c.chat_id)));
       renderChatList();
@@ -1507,6 +1560,7 @@
     for (const node of document.querySelectorAll("[data-i18n-placeholder]")) node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
     for (const b of document.querySelectorAll(".lang-btn")) b.setAttribute("aria-pressed", b.dataset.lang === state.lang ? "true" : "false");
     state.nodeCache.clear();
+    renderDemoClock();
     renderPersonas();
     renderChatList();
     renderMessages();
@@ -1609,6 +1663,7 @@
       }
     }
     const savedKey = store.get("persona", null);
+    renderDemoClock();
     renderPersonas();
     if (!state.personas.length) { renderChatList(); return pollLoop(); }
     const first = state.personas.find((p) => p.key === savedKey) ? savedKey : state.personas[0].key;
