@@ -53,7 +53,8 @@ def category_label(settings: ReportSettings, kind: str, category_id: str) -> str
 
 def day_label(day: date) -> str:
     locale = current_locale.get()
-    return format_date(day, "M月d日 EEE" if locale == "zh" else "EEE d MMM", locale=locale)
+    # Short enough for three buttons a row on a phone ("12/1 周二").
+    return format_date(day, "M/d EEE" if locale == "zh" else "EEE d MMM", locale=locale)
 
 
 def status_label(status: str) -> str:
