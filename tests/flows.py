@@ -54,7 +54,8 @@ async def walk_incident(resident: UserClient, *, category: str = "Theft", urgent
     else:
         await resident.send(where)
     assert (await resident.reply())["text"] == NOTED
-    await resident.click(await resident.reply(), text=when)
+    if not urgent:  # happening now answers "when?" itself
+        await resident.click(await resident.reply(), text=when)
     await resident.reply()  # the reply keyboard with the share-phone button
     contact = await resident.reply()
     if phone is None:

@@ -275,7 +275,10 @@ class IntakeService:
         if answer.type is not AnswerType.CHOICE or answer.value not in ("yes", "no"):
             return Outcome(draft, problem=Problem.USE_BUTTONS)
         urgent = answer.value == "yes"
-        outcome = await self._forward(draft, {**draft.data, "urgent": urgent})
+        data = {**draft.data, "urgent": urgent}
+        if urgent:  # it is happening now: "when did it happen?" answers itself
+            data["when"] = {"kind": "now", "date": self.today().isoformat()}
+        outcome = await self._forward(draft, data)
         return Outcome(outcome.draft, advanced=True, urgent_now=urgent)
 
     async def describe(self, draft: Draft, answer: Answer) -> Outcome:
@@ -486,7 +489,11 @@ class IntakeService:
         if draft.editing:
             return State.REVIEWING
         flow = _flow(draft.data.get("kind", "incident"))
-        return flow[flow.index(step) + 1]
+        following = flow[flow.index(step) + 1]
+        if following is State.CHOOSING_WHEN and (draft.data.get("when") or {}).get("kind") == "now" \
+                and draft.data.get("urgent"):
+            return flow[flow.index(following) + 1]
+        return following
 
     async def _forward(self, draft: Draft, data: dict[str, Any], *, next_step: State | None = None,
                        keep_editing: bool = False, **changes: Any) -> Outcome:

@@ -76,7 +76,9 @@ async def test_run_without_token_starts_the_sandbox(tmp_path):
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/control/world") as response:
             world = await response.json()
-    assert {p["key"] for p in world["result"]["personas"]} == {"resident", "officer", "admin"}
+    assert {p["key"] for p in world["result"]["personas"]} == {"resident", "neighbour", "steward", "mediator",
+                                                              "officer", "supervisor", "admin"}
+    assert world["result"]["demo_clock"]["actions"]  # the demo clock is on the sandbox's page
     elapsed, _stdout, stderr = await stop_with(process, signal.SIGINT)
     assert process.returncode == 0, stderr.decode()
     assert elapsed < 10

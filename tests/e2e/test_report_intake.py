@@ -168,8 +168,9 @@ async def test_cancel_command_anywhere(pingan, make_user):
 async def test_emergency_alerts_staff_at_once_and_completes_the_case(pingan, make_user, staff_chat, emulator):
     resident = make_user("Alice", language_code="en")
     review = await walk_incident(resident, category="Fire hazard", urgent=True, location=(26.58, 106.71),
-                                 description="Smoke coming from the e-bike charging in the corridor of building 5.",
-                                 when="Just now")
+                                 description="Smoke coming from the e-bike charging in the corridor of building 5.")
+    assert not any(m["text"].startswith("When did it happen?") for m in emulator.bot_messages(resident.chat_id))
+    assert "<b>When:</b> Just now" in review["text"] or "When: Just now" in review["text"]
     numbers = next(m for m in emulator.bot_messages(resident.chat_id) if "call now" in m["text"])
     assert "119 — fire" in numbers["text"] and "110" not in numbers["text"]
     case = (await pingan.services.reports.cases_of(resident.user_id))[0]
