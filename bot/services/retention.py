@@ -60,6 +60,10 @@ class RetentionService:
         logger.info("retention run %s: %s", run_date, ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         return counts
 
+    async def runs(self) -> list[tuple[str, dict[str, int]]]:
+        """Every run so far: its local date and counts, oldest first."""
+        return await self._repo.runs()
+
     async def run(self, now: datetime) -> dict[str, int]:
         """Anonymises everything past its time; returns how many of each."""
         cutoff = now - timedelta(days=self._settings.retention_days)
