@@ -220,3 +220,21 @@ async def test_retention_runs_once_a_day_and_a_restart_does_not_skip_it(team, cl
     await run_retention(team.pingan)
     assert len(await team.pingan.services.retention.runs()) == 2
     assert "Reports received: 1" in (await team.officer.ask("/stats year"))["text"]
+
+
+async def test_with_keep_open_cases_an_open_report_is_cleared_when_it_closes(team):
+    team.pingan.services.config.privacy.keep_open_cases = True
+    text = "The gate of the bike shed has been broken for a week."
+    ref = await submit(team.resident, await walk_incident(team.resident, description=text, phone=PHONE))
+    confirmation = await team.resident.ask("/erase")
+    assert "stays with the officers until it is closed" in confirmation["text"]
+    await team.resident.click(confirmation, text="🗑 Yes, erase my data")
+    assert "will be cleared when it is closed" in team.resident.current(confirmation)["text"]
+    case = await team.pingan.services.cases.by_ref(ref)
+    assert case.status == "new" and case.description == text  # still with the officers
+    await team.resolve(ref)
+    await run_retention(team.pingan)
+    case = await team.pingan.services.cases.by_ref(ref)
+    assert case.description == "" and PHONE.encode() not in database_bytes(team.pingan)
+    history = [e.action for e in await team.pingan.services.reports.audit_of(case.id)]
+    assert "privacy.case_anonymised" in history and "case.withdrawn" not in history
