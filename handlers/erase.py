@@ -33,27 +33,27 @@ def plan_text(plan: ErasurePlan) -> str:
              "• " + _("Your name, username and phone numbers are removed from everything Pingan holds.")]
     if plan.closed_cases:
         lines.append("• " + ngettext(
-            "Your closed report: what you wrote, the places, photos and voice notes are removed.",
-            "Your {count} closed reports: what you wrote, the places, photos and voice notes are removed.",
+            "{count} closed report: what you wrote in it, the places, photos and voice notes are removed.",
+            "{count} closed reports: what you wrote in them, the places, photos and voice notes are removed.",
             plan.closed_cases).format(count=plan.closed_cases))
     if plan.open_cases and plan.keep_open:
         lines.append("• " + ngettext(
-            "Your open report stays with the officers until it is closed, and is cleared then.",
-            "Your {count} open reports stay with the officers until they are closed, and are cleared then.",
+            "{count} open report stays with the officers until it is closed, and is cleared then.",
+            "{count} open reports stay with the officers until they are closed, and are cleared then.",
             plan.open_cases).format(count=plan.open_cases))
     elif plan.open_cases:
         lines.append("• " + ngettext(
-            "Your open report is closed as withdrawn by you and cleared; the officer is told.",
-            "Your {count} open reports are closed as withdrawn by you and cleared; the officers are told.",
+            "{count} open report is closed as withdrawn by you and cleared; the officer is told.",
+            "{count} open reports are closed as withdrawn by you and cleared; the officers are told.",
             plan.open_cases).format(count=plan.open_cases))
     if plan.joined_open:
         lines.append("• " + ngettext(
-            "What you added to another resident's open report is removed; their report goes on.",
-            "What you added to {count} open reports of other residents is removed; their reports go on.",
+            "What you added to {count} open report of another resident is removed; it goes on.",
+            "What you added to {count} open reports of other residents is removed; they go on.",
             plan.joined_open).format(count=plan.joined_open))
     if plan.tips:
-        lines.append("• " + ngettext("Your tip about an alert is removed.",
-                                     "Your {count} tips about alerts are removed.", plan.tips).format(count=plan.tips))
+        lines.append("• " + ngettext("{count} tip about an alert is removed.",
+                                     "{count} tips about alerts are removed.", plan.tips).format(count=plan.tips))
     lines.append("• " + _("Anything you started and did not send is deleted."))
     lines += ["", _("The reports themselves stay only as numbers in the statistics, and the record of what staff "
                     "did keeps only that an erasure happened. This cannot be undone. For a copy first, send "
@@ -66,8 +66,8 @@ def done_text(outcome: ErasureOutcome) -> str:
              "with /report.")
     if outcome.waiting:
         text += "\n\n" + ngettext(
-            "Your open report will be cleared when it is closed.",
-            "Your {count} open reports will be cleared when they are closed.", outcome.waiting).format(
+            "{count} open report will be cleared when it is closed.",
+            "{count} open reports will be cleared when they are closed.", outcome.waiting).format(
             count=outcome.waiting)
     return text
 

@@ -156,7 +156,7 @@ async def test_erase_anonymises_everywhere_and_the_figures_stay(team, emulator, 
     # The open report was closed as withdrawn; nobody owned it, so the staff chat hears, by reference.
     withdrawn = await team.pingan.services.cases.by_ref(open_ref)
     assert withdrawn.status == "withdrawn" and withdrawn.description == ""
-    told = [m["text"] for m in emulator.bot_messages(STAFF_CHAT_ID) if "asked for their data to be erased" in
+    told = [m["text"] for m in emulator.bot_messages(STAFF_CHAT_ID) if "要求删除个人信息" in
             (m.get("text") or "")]
     assert told and open_ref in told[0] and "Xiaoyu" not in told[0]
 
@@ -238,3 +238,17 @@ async def test_with_keep_open_cases_an_open_report_is_cleared_when_it_closes(tea
     assert case.description == "" and PHONE.encode() not in database_bytes(team.pingan)
     history = [e.action for e in await team.pingan.services.reports.audit_of(case.id)]
     assert "privacy.case_anonymised" in history and "case.withdrawn" not in history
+
+
+async def test_privacy_mydata_and_erase_speak_chinese(pingan, make_user, emulator):
+    resident = make_user("王芳", language_code="zh")
+    privacy = await resident.ask("/privacy")
+    assert "30 天" in privacy["text"] and "/erase" in privacy["text"] and "涉毒涉赌线索" in privacy["text"]
+    summary, data = await my_data(resident, emulator)
+    assert summary.startswith("平安保存的关于您的全部信息") and data["profile"]["first_name"] == "王芳"
+    confirmation = await resident.ask("/erase")
+    assert confirmation["text"].startswith("如果您确认") and "🗑 确认删除我的信息" in button_texts(confirmation)
+    in_group = resident.in_chat(emulator.add_group("业主群", members=[resident.user_id])["id"])
+    emulator.add_bot_to_group(in_group.chat_id, by_user_id=resident.user_id)
+    await emulator.wait_for(lambda: emulator.bot_messages(in_group.chat_id))
+    assert "私聊" in (await in_group.ask("/erase@pingan_test_bot"))["text"]
