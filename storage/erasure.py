@@ -188,6 +188,14 @@ class ErasureRepo:
         rows = await self._db.fetch_all("SELECT user_id FROM case_reporters WHERE case_id = ?", (case_id,))
         return [r["user_id"] for r in rows]
 
+    async def erase_tips_of_alerts_closed_before(self, before: datetime) -> int:
+        """Residents' tips about alerts that ended before `before`."""
+        return await self._db.execute(
+            """UPDATE alert_tips SET text = '', file_id = NULL, latitude = NULL, longitude = NULL, phone = NULL
+               WHERE alert_id IN (SELECT id FROM alerts WHERE closed_at IS NOT NULL AND closed_at < ?)
+                 AND (text != '' OR file_id IS NOT NULL OR latitude IS NOT NULL OR phone IS NOT NULL)""",
+            (to_db(before),))
+
     async def scrub_audit_before(self, before: datetime) -> int:
         """Old audit entries keep who did what, not the copies of what residents wrote."""
         rows = await self._db.fetch_all(

@@ -1,7 +1,8 @@
 """The daily retention run: what residents told us is anonymised once it is no longer needed —
-cases closed more than `privacy.retention_days` ago, drafts and unfinished items past their time
-to live, and old audit entries' copies. Each local date's run is claimed in the database before it
-starts, so it happens once a day, and a restart (even past the run's time) never skips it."""
+cases closed more than `privacy.retention_days` ago, tips about alerts that ended as long ago,
+drafts and unfinished items past their time to live, and old audit entries' copies. Each local
+date's run is claimed in the database before it starts, so it happens once a day, and a restart
+(even past the run's time) never skips it."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ class RetentionService:
     async def run(self, now: datetime) -> dict[str, int]:
         """Anonymises everything past its time; returns how many of each."""
         cutoff = now - timedelta(days=self._settings.retention_days)
-        counts = {"cases": 0, "drafts": 0, "answers": 0, "searches": 0, "audit_entries": 0}
+        counts = {"cases": 0, "tips": 0, "drafts": 0, "answers": 0, "searches": 0, "audit_entries": 0}
         while batch := await self._repo.closed_before(cutoff):
             for case_id in batch:
                 async with self._db.transaction():
@@ -78,6 +79,7 @@ class RetentionService:
                 counts["drafts"] += await self._repo.drop_stale_drafts(dialogue, now - ttl - DRAFT_GRACE)
             longest = max(self._draft_ttls.values(), default=timedelta(days=1))
             counts["answers"] = await self._repo.drop_unlinked_answers(now - longest - DRAFT_GRACE)
+            counts["tips"] = await self._repo.erase_tips_of_alerts_closed_before(cutoff)
             counts["searches"] = await self._repo.drop_searches_before(now - SEARCH_TTL)
             counts["audit_entries"] = await self._repo.scrub_audit_before(cutoff)
         await self._repo.compact()

@@ -9,6 +9,7 @@ import io
 import pytest
 
 from bot.config_notices import NoticeSettings
+from storage.models import Role
 from tests.e2e.test_alerts import _report, compose, groups, officer  # noqa: F401 - shared fixtures
 from tests.harness import button_texts
 
@@ -70,3 +71,25 @@ async def test_audit_pages_and_refuses_officers_and_bad_filters(pingan, admin, o
     assert "I could not read “since:yesterday”" in bad["text"] and "case:<reference>" in bad["text"]
     unknown = await admin.ask("/audit case:PA-2026-999999")
     assert "PA-2026-999999" in unknown["text"]
+
+
+async def test_a_tip_is_in_mydata_and_gone_from_the_file_after_erase(pingan, emulator, officer, groups,  # noqa: F811
+                                                                      make_user):
+    from tests.e2e.test_privacy import database_bytes, my_data
+
+    previews = await compose(officer, kinds=("shop",), text="Counterfeit notes in circulation at the market.")
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "finished" in t)
+    [alert] = await pingan.services.alerts.listing(officer.user_id, frozenset({Role.OFFICER}))
+    resident = make_user("Hongmei Xu", language_code="en")
+    await resident.ask(f"/start alr_{alert.alert.ref}")
+    await resident.reply()
+    await resident.ask("The stall next to the fish counter pays with new 100-yuan notes.")
+    _, data = await my_data(resident, emulator)
+    assert data["alert_tips"][0]["text"].startswith("The stall next to the fish counter")
+    assert b"fish counter" in database_bytes(pingan)
+    confirmation = await resident.ask("/erase")
+    assert "1 tip about an alert is removed." in confirmation["text"]
+    await resident.click(confirmation, text="🗑 Yes, erase my data")
+    raw = database_bytes(pingan)
+    assert b"fish counter" not in raw and b"Hongmei" not in raw
