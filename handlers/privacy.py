@@ -53,9 +53,8 @@ def privacy_text(config: Settings) -> str:
     ]
     sensitive = _sensitive_names(config)
     if sensitive:
-        paragraphs.append(_("Reports about {categories} are not described in the staff chat: only the officer "
-                            "or mediator handling them and the supervisors of your area read them.").format(
-            categories=sensitive))
+        paragraphs.append(_("Reports about {categories} are not described in the staff chat at all: only the "
+                            "people named above read them.").format(categories=sensitive))
     paragraphs.append(_("Nothing you send me in a private chat is posted in a residents' group, and our logs "
                         "hold only ids and references, never your name, phone number or words."))
     paragraphs.append(ngettext(

@@ -16,6 +16,9 @@ KEPT_DETAILS = ("urgent", "unfinished")
 #: Audit detail keys that hold copies of what a resident wrote (a joining reporter's answers).
 PERSONAL_DETAIL_KEYS = ("details", "text", "phone", "name", "username", "where", "query", "comment")
 
+#: Only entries whose detail holds one of those keys need reading (the JSON is written with ": ").
+_HAS_PERSONAL_KEY = " OR ".join(f"instr(detail, '\"{key}\": ') > 0" for key in PERSONAL_DETAIL_KEYS)
+
 _CLOSED = tuple(str(status) for status in CLOSED_STATUSES)
 _CLOSED_SQL = ", ".join("?" for _ in _CLOSED)
 
@@ -199,7 +202,7 @@ class ErasureRepo:
     async def scrub_audit_before(self, before: datetime) -> int:
         """Old audit entries keep who did what, not the copies of what residents wrote."""
         rows = await self._db.fetch_all(
-            "SELECT id, detail FROM audit_log WHERE at < ? AND detail != '{}'", (to_db(before),))
+            f"SELECT id, detail FROM audit_log WHERE at < ? AND ({_HAS_PERSONAL_KEY})", (to_db(before),))
         return await self._scrub(rows)
 
     async def scrub_case_audit(self, case_id: int) -> int:

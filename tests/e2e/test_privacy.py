@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.jobs import RETENTION_JOB
+from storage.audit import AuditRepo
 from storage.models import Role
 from tests.conftest import STAFF_CHAT_ID
 from tests.flows import submit, walk_incident
@@ -197,6 +198,9 @@ async def test_retention_runs_once_a_day_and_a_restart_does_not_skip_it(team, cl
     text = "Loud bangs from the car park every evening around eight."
     ref = await submit(team.resident, await walk_incident(team.resident, description=text, phone=PHONE))
     await team.resolve(ref)
+    # A further reporter's answers, copied into the audit entry of their joining (of a case still open).
+    await AuditRepo(team.pingan.services.db).record(clock.now(), team.resident.user_id, "case.joined", "case", 99,
+                                                    {"choice": "add_to_existing", "details": {"where": "Elm 5"}})
     kind = await team.resident.ask("/report")  # an unfinished report, left behind
     await team.resident.click(kind, text="An incident: theft, fraud, danger…")
     # 31 days later, at 02:00 in Shanghai: not yet the run's time (03:00).
@@ -210,7 +214,9 @@ async def test_retention_runs_once_a_day_and_a_restart_does_not_skip_it(team, cl
     case = await team.pingan.services.cases.by_ref(ref)
     assert case.description == "" and "where" not in case.details and case.status == "resolved"
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("retention run"))
-    assert "cases 1" in line and "drafts 1" in line
+    assert "cases 1" in line and "drafts 1" in line and "audit_entries 1" in line
+    [joined] = await team.pingan.services.reports.audit_of(99)
+    assert joined.detail == {"choice": "add_to_existing"}  # who did what stays; their words go
     assert PHONE.encode() not in database_bytes(team.pingan) and text[:20].encode() not in database_bytes(team.pingan)
     await team.pingan.restart()
     await run_retention(team.pingan)  # claimed already today: no second run
