@@ -26,6 +26,7 @@ from bot.config_notices import (
     reference_problems_despite_errors,
     validate_declared_groups,
 )
+from bot.config_privacy import PrivacySettings
 from bot.config_reports import ReportSettings
 from bot.config_stats import BriefingSettings
 
@@ -131,6 +132,7 @@ class Settings(BaseSettings):
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @field_validator("groups")
     @classmethod

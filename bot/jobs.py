@@ -13,6 +13,7 @@ from bot.notice_jobs import start_notices
 from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
 from handlers.private import sweep_dialogues
+from handlers.retention import retention_job
 from handlers.stats import send_briefing_if_due
 
 #: Job names: tests find the jobs by them and run them with a controlled clock.
@@ -20,6 +21,7 @@ DIALOGUE_SWEEP_JOB = "dialogues:sweep"  # reminders and expiry of every dialogue
 CASE_ALARMS_JOB = "cases:alarms"  # time limits, unread reminders, follow-up visits
 ALERT_EXPIRY_JOB = "alerts:expiry"  # ask to extend an alert about to expire; close expired ones
 BRIEFING_JOB = "briefing:weekly"  # the weekly figures to the staff chat
+RETENTION_JOB = "privacy:retention"  # the daily anonymising run; erasures waiting for their cases to close
 
 
 async def arm_jobs(application: Application) -> None:
@@ -30,3 +32,4 @@ async def arm_jobs(application: Application) -> None:
     job_queue.run_repeating(process_alarms, interval=60, first=5, name=CASE_ALARMS_JOB)
     job_queue.run_repeating(alert_expiry, interval=60, first=60, name=ALERT_EXPIRY_JOB)
     job_queue.run_repeating(send_briefing_if_due, interval=60, first=60, name=BRIEFING_JOB)
+    job_queue.run_repeating(retention_job, interval=60, first=60, name=RETENTION_JOB)

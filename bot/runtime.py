@@ -19,6 +19,7 @@ from bot.services import Services
 from bot.services.alert_delivery import AlertDelivery, ReportBoard
 from bot.services.alert_tips import AlertTips
 from bot.services.alerts import AlertService
+from bot.services.audit_trail import AuditTrail
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
@@ -26,6 +27,7 @@ from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore, default_policies
+from bot.services.erasure import ErasureService
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
@@ -35,7 +37,10 @@ from bot.services.notice_texts import NoticeTexts
 from bot.services.notices import NoticeService
 from bot.services.outbox import Sender
 from bot.services.people import PeopleService
+from bot.services.personal_data import PersonalDataExport
+from bot.services.privacy import IdentityAccess
 from bot.services.reports import ReportService
+from bot.services.retention import RetentionService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
 from bot.services.supervision import SupervisionService
@@ -76,7 +81,10 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
                             default_language=config.default_language, groups=groups, sender=sender)
     library = LibraryService(db, clock, notice_texts)
     cards = CaseCards(db, clock)
+    access = IdentityAccess(db, clock, config.privacy)
+    erasure = ErasureService(db, clock, config.privacy, search)
     try:
+        await erasure.prepare()  # deleted personal data is zeroed in the file, not left in free pages
         await library.load()  # the config's library with the edits made by command
         await search.index_missing()  # cases from before the search index existed
         await cards.adopt_unknown_chat(config.staff_chat_id)  # cards from before migration 0015
@@ -87,7 +95,8 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         config=config, clock=clock, db=db, people=people, groups=groups,
         dialogues=dialogues,
         intake=IntakeService(db, clock, config.reports, config.tzinfo, dialogues),
-        reports=ReportService(db, clock, config.reports, dialogues, search, on_case_created=workflow.arm_new_case),
+        reports=ReportService(db, clock, config.reports, dialogues, search, access=access,
+                              on_case_created=workflow.arm_new_case),
         cases=workflow,
         search=search,
         conversation=CaseConversation(db, clock, config.cases),
@@ -109,6 +118,13 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         withdrawals=WithdrawalService(db, clock),
         cards=cards,
         levels=CaseLevels(db, clock, workflow),
+        access=access,
+        erasure=erasure,
+        personal_data=PersonalDataExport(db, clock),
+        retention=RetentionService(db, clock, config.privacy, config.timezone, search=search, erasure=erasure,
+                                   draft_ttls={str(name): policy.expires_after
+                                               for name, policy in default_policies(config).items()}),
+        audit_trail=AuditTrail(db, clock, config.timezone),
     )
 
 

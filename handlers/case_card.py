@@ -16,6 +16,7 @@ from bot.i18n import N_, _, ngettext, using_locale
 from bot.services.case_cards import LEVEL_CARD, STAFF_CARD
 from bot.services.errors import NotAllowed
 from bot.services.supervision import is_overdue
+from handlers.case_privacy import contact_refusal, sensitive_addition_line, sensitive_card_line, sensitive_notice
 from handlers.case_supervision_view import supervise_row, supervision_line
 from handlers.labels import role_label
 from handlers.notify import locale_of, person_name
@@ -166,7 +167,9 @@ async def card_text(context: PinganContext, case: Case) -> str:
         header = _("🆕 New report · {ref}").format(ref=case.ref)
     else:
         header = f"{GRADE_ICONS.get(case.grade or '', '⚪')} {case.ref}"
-    details = case.details
+    # A sensitive category keeps its details (place, other party, description) out of the chat.
+    sensitive = services.access.is_sensitive(case)
+    details = {} if sensitive else case.details
     lines = [
         f"{KIND_NAMES[case.kind].translated()} · {category_label(settings, case.kind, case.category)}",
         _("Area: {area}").format(area=case.area or _("not known")),
@@ -199,7 +202,9 @@ async def card_text(context: PinganContext, case: Case) -> str:
     if any(r.unreachable_since is not None for r in reporters):
         lines += ["", "⚠️ " + _("The reporter cannot be reached: Telegram refuses our messages to them "
                                "(they may have blocked the bot).")]
-    if case.complete and case.description:
+    if sensitive:
+        lines += ["", sensitive_card_line()]
+    elif case.complete and case.description:
         lines += ["", shorten(case.description)]
         length = len(" ".join(case.description.split()))
         if length > MAX_SUMMARY:
@@ -292,6 +297,9 @@ async def post_case_card(context: PinganContext, case: Case, media: list[CaseMed
         logger.warning("case %s has no staff chat to go to (staff_chat_id is not set)", case.ref)
         return
     case = await services.reports.case(case.id) or case
+    sensitive = services.access.is_sensitive(case)
+    if sensitive:
+        media = None  # photos, voice notes and the map pin go to those who may read the details
     with using_locale(services.config.default_language):
         text, markup = await card_text(context, case), card_markup(
             case, overdue=is_overdue(case, context.services.clock.now()))
@@ -307,10 +315,12 @@ async def post_case_card(context: PinganContext, case: Case, media: list[CaseMed
             message = await context.bot.send_message(staff_chat, text, reply_markup=markup)
             card_id = message.message_id
             await services.cards.record(case.id, staff_chat, card_id, STAFF_CARD)
+            if sensitive:
+                await tell_detail_readers(context, case)
         for item in media or []:
             if item.media_type == "voice":
                 await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=card_id)
-        where = case.details.get("where") or {}
+        where = {} if sensitive else case.details.get("where") or {}
         if "latitude" in where:
             await context.bot.send_location(staff_chat, where["latitude"], where["longitude"],
                                             reply_to_message_id=card_id)
@@ -346,6 +356,9 @@ async def post_addition(context: PinganContext, case: Case, user_id: int, media:
     with using_locale(services.config.default_language):
         header = (_("Another resident reported the same thing: {ref}") if joined
                   else _("New information from the reporter: {ref}")).format(ref=case.ref)
+    if services.access.is_sensitive(case):
+        with using_locale(services.config.default_language):
+            text, media = sensitive_addition_line(), []
     body = html.escape("\n\n".join(filter(None, [header, shorten(text)])))
     try:
         await context.bot.send_message(staff_chat, body, reply_to_message_id=reply_to)
@@ -374,7 +387,7 @@ async def _show_contact(update: Update, context: PinganContext) -> None:
     try:
         cards = await context.services.reports.view_contact(pressed.case_id, update.effective_user.id)
     except NotAllowed:
-        await query.answer(_("Sorry, only staff can see a reporter's contact."), show_alert=True)
+        await query.answer(contact_refusal(context.services.access.relations)[:200], show_alert=True)
         return
     lines = []
     for card in cards:
@@ -386,3 +399,19 @@ async def _show_contact(update: Update, context: PinganContext) -> None:
             phone = card.phone or _("no phone given")
             lines.append(f"{role}: {who}, {phone}")
     await query.answer("\n".join(lines)[:200] or _("No reporter on record."), show_alert=True)
+
+
+async def tell_detail_readers(context: PinganContext, case: Case) -> None:
+    """A sensitive case's details stay out of the staff chat: its area's supervisors (and owner) are
+    told privately, with a Full report button that only they can use (each read is audited)."""
+    services = context.services
+    settings = services.config.reports
+    for reader in await services.access.detail_readers(case):
+        with using_locale(await locale_of(context, reader)):
+            text = sensitive_notice(case.ref, category_label(settings, case.kind, case.category),
+                                    case.area or _("not known"))
+            markup = InlineKeyboardMarkup([[_button(_("📄 Full report"), "full", case)]])
+        try:
+            await context.bot.send_message(reader, html.escape(text), reply_markup=markup)
+        except TelegramError as exc:
+            logger.info("could not tell user %s of the sensitive case %s: %s", reader, case.ref, exc)

@@ -17,8 +17,10 @@ from bot.context import PinganContext
 from bot.i18n import _, ngettext, using_locale
 from bot.services.errors import NotAllowed
 from bot.services.intake import State
+from bot.services.privacy import SensitiveDetails
 from bot.services.reports import FullReport, ReportPart
 from handlers.case_card import OPEN_PRIVATE_CHAT
+from handlers.case_privacy import full_report_refusal
 from handlers.message_text import MESSAGE_LIMIT, split_plain, utf16_len
 from handlers.notify import locale_of
 from handlers.report_labels import KIND_NAMES, category_label, status_label, when_text, where_text
@@ -38,6 +40,8 @@ async def send_full_report(context: PinganContext, case_id: int, actor: int) -> 
     with using_locale(await locale_of(context, actor)):
         try:
             report = await context.services.reports.full_report(case_id, actor)
+        except SensitiveDetails:
+            return full_report_refusal(context.services.access.relations)
         except NotAllowed:
             return _("Sorry, only staff can read the full report.")
         if report is None:

@@ -1,84 +1,80 @@
-"""/privacy: what Pingan stores, who sees it, and how to ask for erasure."""
+"""/privacy: what Pingan stores, who sees it, how long it is kept, and the person's rights
+(/mydata, /erase), said from the settings that decide them, so it is what the code does."""
 
 from __future__ import annotations
 
 import html
-import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram import Update
 
-from bot.callbacks import CallbackData
+from bot.config import Settings
 from bot.context import PinganContext
-from bot.i18n import _, gettext_in
+from bot.i18n import N_, _, ngettext
+from handlers.report_labels import category_label
 
-logger = logging.getLogger(__name__)
+#: `privacy.contact_roles` entries, as a resident reads them.
+WHO_SEES = {
+    "owner": N_("the officer or mediator handling your case"),
+    "area_supervisor": N_("the supervisors of your area"),
+    "area_admin": N_("the administrators of your area"),
+    "supervisor": N_("all supervisors"),
+    "admin": N_("all administrators"),
+    "officer": N_("all officers"),
+    "mediator": N_("all mediators"),
+}
 
 
-class PrivacyButton(CallbackData, prefix="priv"):
-    """The erasure request (`erase`)."""
+def _sensitive_names(config: Settings) -> str:
+    """The sensitive categories that exist, by their names in the current language."""
+    reports = config.reports
+    names = []
+    for category in config.privacy.sensitive_categories:
+        if reports.incident_category(category):
+            names.append(category_label(reports, "incident", category))
+        elif reports.dispute_kind(category):
+            names.append(category_label(reports, "dispute", category))
+    return _(", ").join(names)
 
-    action: str
 
-
-def privacy_text() -> str:
-    """What Pingan stores and why, who sees it, how to ask for erasure (HTML)."""
-    return html.escape("\n\n".join([
+def privacy_text(config: Settings) -> str:
+    """What Pingan stores and why, who sees it, how long, and what the person may do (HTML)."""
+    privacy = config.privacy
+    who = _(", ").join(WHO_SEES[r].translated() for r in privacy.contact_roles)
+    paragraphs = [
         _("Your privacy in Pingan"),
-        _(
-            "What we store: your Telegram id, name, username and language; what you choose to tell us "
-            "in a report (text, photos, voice notes, place and time); your phone number only if you "
-            "share it; and a record of what staff did with your case."
-        ),
-        _(
-            "Why: so that community police and mediators can handle your report, keep you informed "
-            "and follow up with you afterwards."
-        ),
-        _(
-            "Who sees it: only the officers and mediators who handle your case. Nothing you send me in "
-            "a private chat is posted in a group. Your phone number is hidden from the staff chat and "
-            "every look at it is recorded."
-        ),
-        _(
-            "Erasure: you may ask for your data to be deleted. Press the button below (in a private chat) "
-            "and an administrator will handle your request and tell you when it is done. Data that the "
-            "law requires the police to keep for an open case is kept until the case is closed."
-        ),
-    ]))
+        _("What we store: your Telegram id, name, username and language; what you tell us in a report "
+          "(text, photos, voice notes, place and time), what you add later, your answers to questions from "
+          "staff and to the follow-up visit, and tips you send about an alert; your phone number only if you "
+          "give it; and a record of what staff did with your case."),
+        _("Why: so that community police and mediators can handle your report, keep you informed and follow "
+          "up with you afterwards."),
+        _("Who sees your name and phone number: only {who}. Other staff see your report without them, and "
+          "every look at your contact is recorded.").format(who=who),
+    ]
+    sensitive = _sensitive_names(config)
+    if sensitive:
+        paragraphs.append(_("Reports about {categories} are not described in the staff chat at all: only the "
+                            "people named above read them.").format(categories=sensitive))
+    paragraphs.append(_("Nothing you send me in a private chat is posted in a residents' group, and our logs "
+                        "hold only ids and references, never your name, phone number or words."))
+    paragraphs.append(ngettext(
+        "How long: once your case has been closed for {days} day, what you wrote, your photos and your "
+        "contact are removed from it; the case stays only as a number in the statistics.",
+        "How long: once your case has been closed for {days} days, what you wrote, your photos and your "
+        "contact are removed from it; the case stays only as a number in the statistics.",
+        privacy.retention_days).format(days=privacy.retention_days))
+    paragraphs.append(_("Your rights: /mydata sends you everything we hold about you. /erase removes your "
+                        "name, username, phone numbers, places, what you wrote and your photos from everything "
+                        "we hold, after you confirm. Both work in a private chat with me."))
+    if privacy.keep_open_cases:
+        paragraphs.append(_("A report still being handled when you erase stays open until it is closed, and is "
+                            "cleared then."))
+    else:
+        paragraphs.append(_("A report still being handled when you erase is closed as withdrawn by you, and "
+                            "the officer is told."))
+    return html.escape("\n\n".join(paragraphs))
 
 
 async def show_privacy(update: Update, context: PinganContext) -> None:
-    """Explains data handling; in private, offers the erasure request button."""
-    private = update.effective_chat.type == ChatType.PRIVATE
-    markup = None
-    if private:
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            _("Ask for my data to be erased"), callback_data=PrivacyButton("erase").pack()
-        )]])
-    await update.effective_message.reply_text(privacy_text(), reply_markup=markup)
-
-
-async def request_erasure(update: Update, context: PinganContext) -> None:
-    """Records the request, tells the staff chat, and confirms to the person."""
-    query = update.callback_query
-    pressed = PrivacyButton.parse(query.data)
-    if pressed is None or pressed.action != "erase":
-        await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
-        return
-    user = update.effective_user
-    services = context.services
-    await services.people.record_erasure_request(user.id)
-    staff_chat = services.config.staff_chat_id
-    if staff_chat is not None:
-        note = gettext_in(services.config.default_language,
-                          "Data erasure request from user {user_id} ({name}). Please handle it and reply to them.")
-        try:
-            await context.bot.send_message(staff_chat, html.escape(note).format(
-                user_id=user.id, name=html.escape(user.first_name or "")))
-        except TelegramError as exc:
-            logger.warning("could not post an erasure request to the staff chat: %s", exc)
-    await query.edit_message_reply_markup(None)
-    await query.message.reply_text(html.escape(
-        _("Your request is recorded. An administrator will contact you here when it has been handled.")))
-    await query.answer()
+    """Explains data handling and the commands that act on it."""
+    await update.effective_message.reply_text(privacy_text(context.services.config))

@@ -97,11 +97,12 @@ def _schedule_block(context: PinganContext, number: int, schedule: NoticeSchedul
 async def _act(context: PinganContext, action: str, schedule_id: str, number: int) -> str:
     """Pauses, resumes or deletes one schedule and re-arms the timer; says what became of it (plain text)."""
     notices = context.services.notices
+    actor_id = context.person.user_id if context.person else None  # for the audit trail
     try:
         if action == "delete":
-            done = await notices.delete_schedule(context.roles, schedule_id)
+            done = await notices.delete_schedule(context.roles, schedule_id, actor_id=actor_id)
         else:
-            done = await notices.set_paused(context.roles, schedule_id, action == "pause")
+            done = await notices.set_paused(context.roles, schedule_id, action == "pause", actor_id=actor_id)
     except NotAllowed:
         return _("Sorry, you are not allowed to do this.")
     await arm(context.application)

@@ -21,7 +21,8 @@ class PeopleRepo:
         telegram_language: str | None,
         now: datetime,
     ) -> None:
-        """Record a person we have heard from, refreshing their Telegram profile fields."""
+        """Record a person we have heard from, refreshing their Telegram profile fields (never again
+        for someone who had their data erased: their name and username are not stored)."""
         await self._db.execute(
             """INSERT INTO users (user_id, first_name, username, telegram_language, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?)
@@ -30,9 +31,10 @@ class PeopleRepo:
                  username = excluded.username,
                  telegram_language = excluded.telegram_language,
                  updated_at = excluded.updated_at
-               WHERE users.first_name IS NOT excluded.first_name
-                  OR users.username IS NOT excluded.username
-                  OR users.telegram_language IS NOT excluded.telegram_language""",
+               WHERE users.erased_at IS NULL
+                 AND (users.first_name IS NOT excluded.first_name
+                      OR users.username IS NOT excluded.username
+                      OR users.telegram_language IS NOT excluded.telegram_language)""",
             (user_id, first_name, username, telegram_language, to_db(now), to_db(now)),
         )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.alerts import AlertService
+from bot.services.audit_trail import AuditTrail
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
@@ -14,6 +15,7 @@ from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore
+from bot.services.erasure import ErasureService
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
@@ -21,7 +23,10 @@ from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
+from bot.services.personal_data import PersonalDataExport
+from bot.services.privacy import IdentityAccess
 from bot.services.reports import ReportService
+from bot.services.retention import RetentionService
 from bot.services.scam_check import ScamChecker
 from bot.services.stats import StatsService
 from bot.services.supervision import SupervisionService
@@ -56,3 +61,8 @@ class Services:
     withdrawals: WithdrawalService
     cards: CaseCards
     levels: CaseLevels
+    access: IdentityAccess
+    erasure: ErasureService
+    personal_data: PersonalDataExport
+    retention: RetentionService
+    audit_trail: AuditTrail

@@ -31,6 +31,7 @@ from bot.services.dialogues import DialogueName, DialogueStore
 from bot.services.errors import NotAllowed, ServiceError
 from bot.services.outbox import OutboxDispatcher, alert_uses_caption
 from storage.alerts import AlertRepo, TipRepo
+from storage.audit import AuditRepo
 from storage.db import Database
 from storage.groups import GroupRepo
 from storage.models import Alert, Draft, Group, GroupKind, OutboxState, Role
@@ -133,6 +134,7 @@ class AlertService:
         self._groups = GroupRepo(db)
         self._outbox = OutboxRepo(db)
         self._people = PeopleRepo(db)
+        self._audit = AuditRepo(db)
 
     # --- composing: the rules the /alert dialogue checks each answer against --------------------
 
@@ -255,6 +257,8 @@ class AlertService:
             if not approval:
                 await self._queue(alert_id, groups, link_for, now)
             await self._dialogues.drop(draft.user_id, DialogueName.ALERT)
+            await self._audit.record(now, draft.user_id, "alert.submitted" if approval else "alert.sent", "alert",
+                                     alert_id, {"kind": data["kind"], "groups": len(groups), "hours": hours})
         logger.info("alert %s (%s) by %s to %d group(s)%s", alert_id, data["kind"], draft.user_id, len(groups),
                     ", awaiting approval" if approval else "")
         return await self._alerts.get(alert_id)
@@ -290,6 +294,7 @@ class AlertService:
                                                                status="sending", approved_by=approver_id):
                 raise AlertClosed("not awaiting approval")
             await self._queue(alert_id, await self.target_groups(alert.targets), link_for, now)
+            await self._audit.record(now, approver_id, "alert.approved", "alert", alert_id)
         return await self._alerts.get(alert_id)
 
     async def reject(self, alert_id: int, approver_id: int, roles) -> Alert:
@@ -299,6 +304,7 @@ class AlertService:
         if not await self._alerts.update(alert_id, now, expect_status=("awaiting_approval",), status="rejected",
                                          approved_by=approver_id, closed_at=now):
             raise AlertClosed("not awaiting approval")
+        await self._audit.record(now, approver_id, "alert.rejected", "alert", alert_id)
         return await self._alerts.get(alert_id)
 
     # --- listing, closing, extending, expiry ------------------------------------------------------
@@ -340,6 +346,8 @@ class AlertService:
                                              closed_at=now, close_reason=reason):
                 raise AlertClosed("already closed")
             await self._outbox.skip_pending_of_alert(alert_id, "alert_closed", now)
+            await self._audit.record(now, actor_id, "alert.expired" if reason == "expired" else "alert.closed",
+                                     "alert", alert_id, {"reason": reason})
         alert = await self._alerts.get(alert_id)
         edited, total = 0, 0
         for row in await self._outbox.for_alert(alert_id):
@@ -366,6 +374,8 @@ class AlertService:
         if not await self._alerts.update(alert_id, now, expect_status=CURRENT, expires_at=expires,
                                          hours=alert.hours + hours, expiry_prompted_at=None):
             raise AlertClosed("already closed")
+        await self._audit.record(now, actor_id, "alert.extended", "alert", alert_id,
+                                 {"hours": hours, "expires_at": expires.isoformat()})
         return await self._alerts.get(alert_id)
 
     async def due_expiry_prompts(self) -> list[Alert]:

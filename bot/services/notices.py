@@ -25,6 +25,7 @@ from bot.services.errors import NotAllowed
 from bot.services.groups import GroupService
 from bot.services.notice_texts import NoticeTexts, ScheduleProblem
 from bot.services.outbox import DeliveryReport, OutboxDispatcher, Sender
+from storage.audit import AuditRepo
 from storage.db import Database
 from storage.models import Group, GroupKind, NoticeSchedule
 from storage.notices import RotationRepo, ScheduleRepo
@@ -60,6 +61,7 @@ class NoticeService:
         self._schedules = ScheduleRepo(db)
         self._rotation = RotationRepo(db)
         self._outbox = OutboxRepo(db)
+        self._audit = AuditRepo(db)
         self.grace = timedelta(minutes=texts.base_settings.grace_minutes)
         self.dispatcher = OutboxDispatcher(
             db, clock, grace=self.grace, sender=sender,
@@ -110,20 +112,28 @@ class NoticeService:
         schedule_id = f"s-{secrets.token_hex(3)}"
         await self._schedules.insert(schedule_id, cron, self.timezone, targets.model_dump(mode="json"),
                                      content.model_dump(mode="json"), actor_id, self._clock.now())
+        await self._audit.record(self._clock.now(), actor_id, "schedule.added", "schedule", schedule_id,
+                                 {"cron": cron})
         logger.info("schedule %s added by %s: %s", schedule_id, actor_id, cron)
         return await self._schedules.get(schedule_id)
 
-    async def set_paused(self, actor_roles, schedule_id: str, paused: bool) -> bool:
+    async def set_paused(self, actor_roles, schedule_id: str, paused: bool, *, actor_id: int | None = None) -> bool:
         _require_manager(actor_roles)
         changed = await self._schedules.set_paused(schedule_id, paused, self._clock.now())
         if changed and not paused:
             # Resuming does not send what fell due while paused: start from now.
             await self._schedules.set_last_occurrence(schedule_id, self._clock.now())
+        if changed:
+            await self._audit.record(self._clock.now(), actor_id, "schedule.paused" if paused else "schedule.resumed",
+                                     "schedule", schedule_id)
         return changed
 
-    async def delete_schedule(self, actor_roles, schedule_id: str) -> bool:
+    async def delete_schedule(self, actor_roles, schedule_id: str, *, actor_id: int | None = None) -> bool:
         _require_manager(actor_roles)
-        return await self._schedules.delete(schedule_id)
+        deleted = await self._schedules.delete(schedule_id)
+        if deleted:
+            await self._audit.record(self._clock.now(), actor_id, "schedule.deleted", "schedule", schedule_id)
+        return deleted
 
     def next_runs(self, schedule: NoticeSchedule, count: int = 3, after: datetime | None = None) -> list[datetime]:
         return next_fire_times(schedule.cron, schedule.timezone, after or self._clock.now(), count)

@@ -174,9 +174,5 @@ class PeopleService:
     async def area_of(self, user_id: int) -> str | None:
         return await self._people.area_of(user_id)
 
-    async def record_erasure_request(self, user_id: int) -> None:
-        """A person asked for their data to be erased; admins act on it from the audit trail."""
-        await self._audit.record(self._clock.now(), user_id, "privacy.erasure_requested", "user", user_id)
-
     async def audit_for_user(self, user_id: int) -> list[AuditEntry]:
         return await self._audit.entries(subject_type="user", subject_id=user_id)

@@ -13,6 +13,7 @@ from bot.config_reports import ReportSettings
 from bot.services.case_search import CaseSearch
 from bot.services.dialogues import DialogueName, DialogueStore
 from bot.services.errors import NotAllowed, ServiceError
+from bot.services.privacy import IdentityAccess, SensitiveDetails
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.groups import GroupRepo
@@ -83,7 +84,8 @@ class ContactCard:
 
 class ReportService:
     def __init__(self, db: Database, clock: Clock, settings: ReportSettings, dialogues: DialogueStore,
-                 search: CaseSearch, on_case_created: Callable[[Case], Awaitable[None]] | None = None) -> None:
+                 search: CaseSearch, access: IdentityAccess,
+                 on_case_created: Callable[[Case], Awaitable[None]] | None = None) -> None:
         self._db = db
         # Deadlines for the new case (the workflow's business), inside the creating transaction.
         self._on_case_created = on_case_created
@@ -96,6 +98,7 @@ class ReportService:
         self._groups = GroupRepo(db)
         self._people = PeopleRepo(db)
         self._audit = AuditRepo(db)
+        self._access = access
 
     async def check_rate(self, user_id: int) -> None:
         """Raises RateLimited when the person has filed the hourly maximum already."""
@@ -299,6 +302,9 @@ class ReportService:
         case = await self._cases.get(case_id)
         if case is None:
             return None
+        if self._access.is_sensitive(case) and not await self._access.may_see_identity(case, actor_id):
+            await self._access.record_refusal(case_id, actor_id, "full_report")
+            raise SensitiveDetails(f"user {actor_id} may not read the sensitive case {case_id}")
         numbers = {r.user_id: n for n, r in enumerate(await self._cases.reporters(case_id), start=1)}
         # A further reporter's answers are in the audit entry of their joining.
         joined = {e.actor_id: e.detail.get("details") or {}
@@ -318,9 +324,12 @@ class ReportService:
         await self._audit.record(self._clock.now(), actor_id, "case.full_report_viewed", "case", case_id)
 
     async def view_contact(self, case_id: int, actor_id: int) -> list[ContactCard]:
-        """The reporters' contact details, for staff only; every look is audited."""
-        if not rules.is_staff(await self._people.roles_of(actor_id)):
-            raise NotAllowed(f"user {actor_id} is not staff")
+        """The reporters' contact details, for those `privacy.contact_roles` names (the case's owner
+        and its area's supervisors and admins by default); every look, and every refusal, is audited."""
+        case = await self._cases.get(case_id)
+        if case is None or not await self._access.may_see_identity(case, actor_id):
+            await self._access.record_refusal(case_id, actor_id, "contact")
+            raise NotAllowed(f"user {actor_id} may not see the contact of case {case_id}")
         cards = []
         for reporter in await self._cases.reporters(case_id):
             person = await self._people.get(reporter.user_id)

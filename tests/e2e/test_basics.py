@@ -61,21 +61,17 @@ async def test_language_argument_and_unknown_code(pingan, make_user):
     assert button_texts(reply) == ["中文", "English"]
 
 
-async def test_privacy_explains_and_records_an_erasure_request(pingan, make_user, emulator):
+async def test_privacy_says_what_is_stored_and_points_to_mydata_and_erase(pingan, make_user, emulator):
     from tests.conftest import STAFF_CHAT_ID
 
     emulator.add_group("Staff", chat_id=STAFF_CHAT_ID, members=[], admins=[])
     emulator.add_bot_to_group(STAFF_CHAT_ID, by_user_id=1, status="administrator")
     resident = make_user("Alice", language_code="en")
     reply = await resident.ask("/privacy")
-    assert "What we store" in reply["text"] and "Erasure" in reply["text"]
-    await resident.click(reply, text="Ask for my data to be erased")
-    confirmation = await resident.reply()
-    assert "request is recorded" in confirmation["text"]
-    staff_note = await emulator.wait_for(lambda: emulator.bot_messages(STAFF_CHAT_ID))
-    assert str(resident.user_id) in staff_note[-1]["text"]
-    audit = await pingan.services.people.audit_for_user(resident.user_id)
-    assert [e.action for e in audit] == ["privacy.erasure_requested"]
+    assert "What we store" in reply["text"] and "/erase" in reply["text"] and "/mydata" in reply["text"]
+    assert "365 days" in reply["text"] and "Drugs or gambling tip" in reply["text"]
+    # No request with the person's name goes to the staff chat: the person erases their data themselves.
+    assert not [m for m in emulator.bot_messages(STAFF_CHAT_ID) if "Alice" in (m.get("text") or "")]
 
 
 async def test_privacy_in_chinese(pingan, make_user):
@@ -113,7 +109,8 @@ async def test_menus_are_published_per_scope_and_language(pingan, emulator):
     await emulator.wait_for(lambda: emulator.commands({"type": "all_group_chats"}, "en"))
     english = [c["command"] for c in emulator.commands({"type": "all_private_chats"}, "en")]
     chinese = {c["command"]: c["description"] for c in emulator.commands({"type": "all_private_chats"}, "zh")}
-    assert english == ["report", "myreports", "check", "cancel", "start", "help", "language", "privacy"]
+    assert english == ["report", "myreports", "check", "cancel", "start", "help", "language", "privacy", "mydata",
+                       "erase"]
     assert list(chinese) == english and chinese["privacy"] != "What we store and why"
     groups = [c["command"] for c in emulator.commands({"type": "all_group_chats"}, "en")]
     assert groups == ["report", "help", "privacy", "setup"]
