@@ -11,14 +11,17 @@ from telegram.ext import Application
 
 from bot.alert_report import TelegramReportBoard
 from bot.app import build_application
+from bot.backup import backup_before_migrations
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.jobs import arm_jobs
+from bot.run_lock import RunLock
 from bot.sender import TelegramSender
 from bot.services import Services
 from bot.services.alert_delivery import AlertDelivery, ReportBoard
 from bot.services.alert_tips import AlertTips
 from bot.services.alerts import AlertService
+from bot.services.backups import BackupService
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
@@ -44,7 +47,7 @@ from bot.services.working_time import Deadlines, WorkingCalendar
 from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
 from storage.db import Database
-from storage.migrate import apply_migrations
+from storage.migrate import apply_migrations, current_version
 
 logger = logging.getLogger("pingan")
 
@@ -57,6 +60,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
     clock = clock or SystemClock()
     db = await Database.open(config.storage.path)
     try:
+        await back_up_before_migrations(db, config, clock)
         await apply_migrations(db)
         people = PeopleService(
             db, clock, config_admins=config.admins, invite_ttl=timedelta(hours=config.invites.ttl_hours)
@@ -109,7 +113,16 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         withdrawals=WithdrawalService(db, clock),
         cards=cards,
         levels=CaseLevels(db, clock, workflow),
+        backups=BackupService(db, clock, config.backup, config.timezone),
     )
+
+
+async def back_up_before_migrations(db: Database, config: Settings, clock: Clock) -> None:
+    """Copies an existing database aside before migrations change it (kept outside the rotation)."""
+    folder = config.backup.folder(db.path)
+    report = await asyncio.to_thread(backup_before_migrations, db.path, folder, await current_version(db), clock.now())
+    if report is not None:
+        logger.info("backup before migrating: %s (%d bytes)", report.path, report.facts.size_bytes)
 
 
 class Pingan:
@@ -121,8 +134,12 @@ class Pingan:
         self.poll_timeout = poll_timeout
         self.services: Services | None = None
         self.application: Application | None = None
+        self._lock: RunLock | None = None
 
     async def start(self) -> None:
+        # One bot per database: a second one, or a restore, must wait for this one to stop.
+        self._lock = RunLock(self.config.storage.path)
+        self._lock.acquire()
         self.application = build_application(self.config)
         self.services = await open_services(self.config, self.clock, TelegramSender(self.application.bot),
                                             TelegramReportBoard(self.application))
@@ -162,6 +179,9 @@ class Pingan:
         if self.services is not None:
             await self.services.db.close()
             self.services = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 async def run_bot(config: Settings, stop: asyncio.Event) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.alerts import AlertService
+from bot.services.backups import BackupService
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
@@ -56,3 +57,4 @@ class Services:
     withdrawals: WithdrawalService
     cards: CaseCards
     levels: CaseLevels
+    backups: BackupService
