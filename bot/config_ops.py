@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -90,7 +91,15 @@ class WebhookSettings(_Section):
         return self.url is not None
 
     def url_path(self, token: str) -> str:
-        """The path served (no leading slash): the configured one, else a hash of the token."""
+        """The path the local server answers on (no leading slash): `path`, else the path of `url`,
+        else one derived from a hash of the token (never the token itself)."""
         if self.path is not None:
             return self.path
-        return "telegram/" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        own = urlsplit(self.url or "").path.strip("/")
+        return own or "telegram/" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+    def public_url(self, token: str) -> str:
+        """The URL Telegram calls: `url`, with the served path added when `url` has none."""
+        if urlsplit(self.url or "").path.strip("/"):
+            return self.url
+        return f"{(self.url or '').rstrip('/')}/{self.url_path(token)}"

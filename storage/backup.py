@@ -68,7 +68,7 @@ def inspect_database(path: Path) -> DatabaseFacts:
         try:
             integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
         except sqlite3.DatabaseError as error:
-            raise NotADatabase(f"{path}: {error}") from None
+            raise NotADatabase(f"{path} is damaged or not an SQLite database ({error})") from None
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         version = 0
         if "schema_version" in tables:

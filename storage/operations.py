@@ -44,11 +44,12 @@ class OperationsRepo:
                 (to_db(now),),
             )
 
-    async def outbox_pending(self) -> tuple[int, datetime | None]:
-        """Outbox rows waiting to go out, and the oldest time one of them was due."""
+    async def outbox_pending(self, now: datetime) -> tuple[int, datetime | None]:
+        """Outbox rows waiting to go out, and the earliest due time of those already due."""
         row = await self._db.fetch_one(
-            "SELECT count(*) AS pending, min(not_before) AS oldest FROM notice_outbox WHERE state = ?",
-            (OutboxState.PENDING.value,),
+            "SELECT count(*) AS pending, min(CASE WHEN not_before <= ? THEN not_before END) AS oldest"
+            " FROM notice_outbox WHERE state = ?",
+            (to_db(now), OutboxState.PENDING.value),
         )
         return row["pending"], from_db(row["oldest"])
 
