@@ -123,8 +123,8 @@ async def test_restore_refuses_a_corrupt_or_foreign_file_and_changes_nothing(con
     not_sqlite.write_text("these are not the cases you are looking for\n" * 100)
     empty_sqlite = tmp_path / "other.db"
     sqlite3.connect(empty_sqlite).execute("CREATE TABLE t (x)").connection.close()
-    for bad, reason in [(damaged, "is damaged"), (not_sqlite, "not an SQLite database"), (empty_sqlite, "not a Pingan database"),
-                        (tmp_path / "missing.db", "no such file")]:
+    for bad, reason in [(damaged, "is damaged"), (not_sqlite, "not an SQLite database"),
+                        (empty_sqlite, "not a Pingan database"), (tmp_path / "missing.db", "no such file")]:
         code, _out, err = await pingan_cli("restore", "--config", str(ROOT / "config.yaml"), str(bad),
                                            env=cli_env(config), cwd=tmp_path)
         assert code == 1, bad
