@@ -25,7 +25,7 @@ _update_context: ContextVar[dict[str, Any] | None] = ContextVar("pingan_log_upda
 _handler_name: ContextVar[str | None] = ContextVar("pingan_log_handler", default=None)
 _CASE_REF = re.compile(r"\bPA-\d{4}-\d{6}\b")
 #: Loggers whose DEBUG lines hold request bodies or raw updates: people's words and names.
-_PAYLOAD_LOGGERS = ("telegram", "httpx", "httpcore", "tornado", "aiohttp")
+_PAYLOAD_LOGGERS = ("telegram", "httpx", "httpcore", "tornado", "aiohttp", "aiosqlite")
 
 
 class RedactSecrets(logging.Filter):
@@ -61,7 +61,7 @@ class AddContext(logging.Filter):
             if not hasattr(record, name):
                 setattr(record, name, update.get(name))
         if not hasattr(record, "handler"):
-            record.handler = _handler_name.get()
+            record.handler = _handler_name.get() or update.get("handler")
         if not hasattr(record, "case_ref"):
             found = _CASE_REF.search(record.getMessage())
             record.case_ref = found.group(0) if found else None
@@ -83,6 +83,9 @@ def named_callback(name: str, callback: Callable[..., Awaitable[Any]]) -> Callab
 
     @functools.wraps(callback)
     async def run(*args: Any, **kwargs: Any) -> Any:
+        update = _update_context.get()
+        if update is not None:
+            update["handler"] = name  # the update's own line, logged after it was handled, names it too
         token = _handler_name.set(name)
         try:
             return await callback(*args, **kwargs)

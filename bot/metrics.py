@@ -8,8 +8,9 @@ and `WatchedPollRequest` (each successful getUpdates).
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,8 +23,16 @@ from telegram.request import HTTPXRequest
 from bot.logging_setup import update_log_context
 from bot.sender import SEND_METHODS, PacedRateLimiter, retry_seconds
 
+logger = logging.getLogger(__name__)
+
 #: Seconds buckets for handling one update (most are a few database statements and one send).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.seconds = 0.0
 
 
 class Metrics:
@@ -61,14 +70,16 @@ class Metrics:
             self.cases_overdue.labels(grade).set(overdue)
 
     @contextmanager
-    def handling(self, kind: str):
-        started = time.perf_counter()
+    def handling(self, kind: str) -> Iterator[_Timer]:
+        """Counts and times the update handled inside."""
+        timer = _Timer()
         self.last_update_at = time.monotonic()
         try:
-            yield
+            yield timer
         finally:
+            timer.seconds = time.perf_counter() - timer.started
             self.updates.labels(kind).inc()
-            self.update_seconds.labels(kind).observe(time.perf_counter() - started)
+            self.update_seconds.labels(kind).observe(timer.seconds)
 
 
 def update_kind(update: object) -> str:
@@ -91,8 +102,10 @@ class MeteredApplication(Application):
         kind = update_kind(update)
         chat = update.effective_chat if isinstance(update, Update) else None
         with update_log_context(update_id=getattr(update, "update_id", None), update_kind=kind,
-                                chat_kind=chat.type if chat else None), self.metrics.handling(kind):
-            await super().process_update(update)
+                                chat_kind=chat.type if chat else None):
+            with self.metrics.handling(kind) as timer:
+                await super().process_update(update)
+            logger.debug("update handled in %.1f ms", timer.seconds * 1000)
 
 
 def send_failure_reason(error: Exception) -> str:

@@ -76,7 +76,8 @@ async def test_metrics_count_updates_sends_429s_and_cases(monitored, make_user, 
              if line and not line.startswith("#")}
     assert lines['pingan_updates_total{kind="message"}'] >= 3
     assert lines['pingan_updates_total{kind="callback_query"}'] >= 3
-    assert lines['pingan_update_handling_seconds_count{kind="message"}'] == lines['pingan_updates_total{kind="message"}']
+    timed = lines['pingan_update_handling_seconds_count{kind="message"}']
+    assert timed == lines['pingan_updates_total{kind="message"}']
     assert lines['pingan_sends_total{outcome="sent",reason=""}'] >= 10
     assert lines['pingan_sends_total{outcome="rate_limited",reason="retry_after"}'] == 1
     assert lines["pingan_send_retry_after_seconds_sum"] == 1
