@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bench.find import fill, p99  # noqa: E402
 from bot.backup import restore_database, take_backup  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
-from bot.health import HealthCheck, HealthServer  # noqa: E402
+from bot.health import CASE_GAUGES_TTL, HealthCheck, HealthServer  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import apply_migrations  # noqa: E402
@@ -76,6 +76,11 @@ async def run(cases: int, requests: int) -> None:
                 times = await time_endpoint(f"http://127.0.0.1:{server.port}{path}", requests)
                 print(f"GET {path}: p50 {statistics.median(times):.2f} ms, p99 {p99(times):.2f} ms, "
                       f"max {times[-1]:.2f} ms over {requests} requests")
+            check._case_gauges_read_at = None  # noqa: SLF001 - time the full read, as after the TTL
+            started = time.perf_counter()
+            await check.refresh_gauges()
+            print(f"reading the case gauges ({cases:,} open cases, every {CASE_GAUGES_TTL:.0f} s at most): "
+                  f"{(time.perf_counter() - started) * 1000:.0f} ms")
         finally:
             await server.stop()
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

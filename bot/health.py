@@ -32,6 +32,9 @@ OUTBOX_STUCK = timedelta(minutes=15)
 ALARM_LATE = timedelta(minutes=5)
 #: A database that does not take a one-row write within this is unhealthy.
 DB_PROBE_TIMEOUT = 5.0
+#: The case gauges count every open case (a scan of the open ones): re-read at most this often,
+#: however often the monitor scrapes, so that scrapes never hold up people's replies.
+CASE_GAUGES_TTL = 15.0
 
 
 @dataclass
@@ -65,6 +68,7 @@ class HealthCheck:
         self._metrics = metrics
         self._poll_timeout = poll_timeout
         self._webhook_running = webhook_running
+        self._case_gauges_read_at: float | None = None
 
     async def report(self) -> HealthReport:
         report = HealthReport()
@@ -106,9 +110,12 @@ class HealthCheck:
         return {"overdue_unsent": late, "healthy": late == 0}
 
     async def refresh_gauges(self) -> None:
-        """The database-backed gauges, read at each scrape."""
+        """The database-backed gauges: the outbox at each scrape, the cases every CASE_GAUGES_TTL."""
         await self._outbox()
-        self._metrics.set_case_gauges(await self._repo.open_cases_by_grade(self._clock.now()))
+        read_at = self._case_gauges_read_at
+        if read_at is None or time.monotonic() - read_at >= CASE_GAUGES_TTL:
+            self._metrics.set_case_gauges(await self._repo.open_cases_by_grade(self._clock.now()))
+            self._case_gauges_read_at = time.monotonic()
 
 
 class HealthServer:
