@@ -122,18 +122,12 @@ async def migrate(config: Settings, *, dry_run: bool = False) -> int:
     from bot.clock import SystemClock
     from bot.runtime import back_up_before_migrations
     from storage.db import Database
-    from storage.migrate import apply_migrations, available_migrations, current_version
+    from storage.migrate import apply_migrations, current_version
 
+    if dry_run:
+        return await list_pending_migrations(config)
     db = await Database.open(config.storage.path)
     try:
-        if dry_run:
-            version = await current_version(db)
-            pending = [m for m in available_migrations() if m.version > version]
-            print(f"{config.storage.path}: schema version {version}; "
-                  f"{len(pending)} pending migration(s){':' if pending else '.'}")
-            for migration in pending:
-                print(f"  {migration.version:04d}_{migration.name}")
-            return 0
         await back_up_before_migrations(db, config, SystemClock())
         applied = await apply_migrations(db)
         version = await current_version(db)
@@ -141,6 +135,26 @@ async def migrate(config: Settings, *, dry_run: bool = False) -> int:
         await db.close()
     names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "none pending"
     print(f"{config.storage.path}: schema version {version} (applied: {names}).")
+    return 0
+
+
+async def list_pending_migrations(config: Settings) -> int:
+    """`migrate --dry-run`: the migrations `migrate` would apply; nothing is created or changed."""
+    from storage.db import Database
+    from storage.migrate import available_migrations, current_version
+
+    version = 0
+    if config.storage.path.is_file():
+        db = await Database.open(config.storage.path)
+        try:
+            version = await current_version(db)
+        finally:
+            await db.close()
+    pending = [m for m in available_migrations() if m.version > version]
+    print(f"{config.storage.path}: schema version {version}; {len(pending)} pending migration(s)"
+          f"{':' if pending else '.'}")
+    for migration in pending:
+        print(f"  {migration.version:04d}_{migration.name}")
     return 0
 
 

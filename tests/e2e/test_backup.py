@@ -204,3 +204,10 @@ async def test_migrate_dry_run_lists_the_pending_migrations(config, tmp_path):
     assert f"schema version {LATEST - 2}; 2 pending migration(s):" in out
     assert all(f"{m.version:04d}_{m.name}" in out for m in pending)
     assert inspect_database(config.storage.path).schema_version == LATEST - 2
+
+
+async def test_migrate_dry_run_creates_no_database(config, tmp_path):
+    code, out, _err = await pingan_cli("migrate", "--config", str(ROOT / "config.yaml"), "--dry-run",
+                                       env=cli_env(config), cwd=tmp_path)
+    assert code == 0 and f"schema version 0; {LATEST} pending migration(s):" in out
+    assert not config.storage.path.exists()
