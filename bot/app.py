@@ -8,16 +8,20 @@ from telegram.ext import Application, ContextTypes, Defaults
 import handlers
 from bot.config import Settings
 from bot.context import PinganContext
-from bot.sender import PacedRateLimiter
+from bot.logging_setup import name_handlers
+from bot.metrics import MeteredApplication, MeteredRateLimiter, Metrics, WatchedPollRequest
 
 
-def build_application(config: Settings) -> Application:
+def build_application(config: Settings, metrics: Metrics | None = None) -> Application:
     """The Application with every handler registered. Its services (`bot_data["services"]`) are
-    attached by the runtime once storage is open: they need the Application's bot to send."""
+    attached by the runtime once storage is open: they need the Application's bot to send.
+    `application.metrics` counts what it does (for GET /metrics and the health check)."""
     if config.telegram.token is None:
         raise ValueError("a bot token is needed to build the application")
+    metrics = metrics or Metrics()
     application = (
         Application.builder()
+        .application_class(MeteredApplication, kwargs={"metrics": metrics})
         .token(config.telegram.token.get_secret_value())
         .base_url(config.telegram.bot_base_url)
         .base_file_url(config.telegram.file_base_url)
@@ -27,8 +31,10 @@ def build_application(config: Settings) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Telegram's flood limits, with retries on RetryAfter; broadcasts (rate_limit_args bulk)
         # are paced in their own lane and never delay people's replies (see bot/sender.py).
-        .rate_limiter(PacedRateLimiter(max_retries=3))
+        .rate_limiter(MeteredRateLimiter(metrics, max_retries=3))
+        .get_updates_request(WatchedPollRequest(metrics, connection_pool_size=1))
         .build()
     )
     handlers.register(application)
+    name_handlers(application)
     return application

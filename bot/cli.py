@@ -1,4 +1,4 @@
-"""The `pingan` command: run, sandbox, check-config, migrate."""
+"""The `pingan` command: run, sandbox, check-config, migrate, backup, restore, health."""
 
 from __future__ import annotations
 
@@ -42,6 +42,26 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply pending storage migrations",
                                   description="Apply pending storage migrations to the configured database.")
     migrate.add_argument("--config", metavar="PATH", help=config_help)
+    migrate.add_argument("--dry-run", action="store_true", help="list the pending migrations, apply nothing")
+
+    backup = commands.add_parser("backup", help="copy the live database consistently and check the copy",
+                                 description="Copy the database with SQLite's online backup API (safe while "
+                                             "the bot runs), check the copy's integrity, print its path and "
+                                             "counts. Without FILE the copy goes into backup.dir.")
+    backup.add_argument("--config", metavar="PATH", help=config_help)
+    backup.add_argument("file", nargs="?", metavar="FILE", help="where to write the copy")
+
+    restore = commands.add_parser("restore", help="put a backup in place of the database (bot stopped)",
+                                  description="Replace the database with a backup: refused while the bot runs; "
+                                              "the backup's integrity and migration version are checked, newer "
+                                              "migrations applied after, and the replaced database kept beside it.")
+    restore.add_argument("--config", metavar="PATH", help=config_help)
+    restore.add_argument("file", metavar="FILE", help="the backup to restore")
+
+    health = commands.add_parser("health", help="ask the running bot's health endpoint; exit 0 if healthy",
+                                 description="GET /healthz of the running bot (health.listen, health.port). "
+                                             "Exit 0 when healthy, 1 listing the failing parts.")
+    health.add_argument("--config", metavar="PATH", help=config_help)
     return parser
 
 
@@ -55,9 +75,19 @@ def main(argv: list[str] | None = None) -> int:
         print_config_error(error)
         return 1
     secrets = [config.telegram.token.get_secret_value()] if config.telegram.token else []
-    configure_logging(config.logging.level, secrets)
+    configure_logging(config.logging.level, secrets, config.logging.format)
     if args.command == "migrate":
-        return asyncio.run(migrate(config))
+        return asyncio.run(migrate(config, dry_run=args.dry_run))
+    if args.command in ("backup", "restore"):
+        from bot import backup_cli
+
+        if args.command == "backup":
+            return backup_cli.backup(config, args.file)
+        return backup_cli.restore(config, args.file)
+    if args.command == "health":
+        from bot.health_cli import health
+
+        return health(config)
     if args.command == "sandbox" or not config.has_token:
         if args.command == "run":
             print("No Telegram token configured (telegram.token or PINGAN_TELEGRAM__TOKEN): "
@@ -88,18 +118,43 @@ def print_config_error(error: ConfigError) -> None:
         print(f"  {problem}", file=sys.stderr)
 
 
-async def migrate(config: Settings) -> int:
+async def migrate(config: Settings, *, dry_run: bool = False) -> int:
+    from bot.clock import SystemClock
+    from bot.runtime import back_up_before_migrations
     from storage.db import Database
     from storage.migrate import apply_migrations, current_version
 
+    if dry_run:
+        return await list_pending_migrations(config)
     db = await Database.open(config.storage.path)
     try:
+        await back_up_before_migrations(db, config, SystemClock())
         applied = await apply_migrations(db)
         version = await current_version(db)
     finally:
         await db.close()
     names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "none pending"
     print(f"{config.storage.path}: schema version {version} (applied: {names}).")
+    return 0
+
+
+async def list_pending_migrations(config: Settings) -> int:
+    """`migrate --dry-run`: the migrations `migrate` would apply; nothing is created or changed."""
+    from storage.db import Database
+    from storage.migrate import available_migrations, current_version
+
+    version = 0
+    if config.storage.path.is_file():
+        db = await Database.open(config.storage.path)
+        try:
+            version = await current_version(db)
+        finally:
+            await db.close()
+    pending = [m for m in available_migrations() if m.version > version]
+    print(f"{config.storage.path}: schema version {version}; {len(pending)} pending migration(s)"
+          f"{':' if pending else '.'}")
+    for migration in pending:
+        print(f"  {migration.version:04d}_{migration.name}")
     return 0
 
 

@@ -26,6 +26,7 @@ from bot.config_notices import (
     reference_problems_despite_errors,
     validate_declared_groups,
 )
+from bot.config_ops import BackupSettings, HealthSettings, WebhookSettings
 from bot.config_privacy import PrivacySettings
 from bot.config_reports import ReportSettings
 from bot.config_stats import BriefingSettings
@@ -45,6 +46,8 @@ class _Section(BaseModel):
 class TelegramSettings(_Section):
     token: SecretStr | None = None
     api_url: str = "https://api.telegram.org"
+    #: Webhook mode when `webhook.url` is set; long polling otherwise.
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @field_validator("token", mode="before")
     @classmethod
@@ -105,6 +108,8 @@ class SandboxSettings(_Section):
 
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: `text`: one readable line per event; `json`: one JSON object per line, for log collectors.
+    format: Literal["text", "json"] = "text"
 
 
 class Settings(BaseSettings):
@@ -133,6 +138,8 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @field_validator("groups")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.notice_jobs import start_notices
+from bot.ops_jobs import scheduled_backup
 from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
 from handlers.private import sweep_dialogues
@@ -22,6 +23,7 @@ CASE_ALARMS_JOB = "cases:alarms"  # time limits, unread reminders, follow-up vis
 ALERT_EXPIRY_JOB = "alerts:expiry"  # ask to extend an alert about to expire; close expired ones
 BRIEFING_JOB = "briefing:weekly"  # the weekly figures to the staff chat
 RETENTION_JOB = "privacy:retention"  # the daily anonymising run; erasures waiting for their cases to close
+BACKUP_JOB = "backup:scheduled"  # the daily backup of the database (backup.cron), rotated
 
 
 async def arm_jobs(application: Application) -> None:
@@ -33,3 +35,4 @@ async def arm_jobs(application: Application) -> None:
     job_queue.run_repeating(alert_expiry, interval=60, first=60, name=ALERT_EXPIRY_JOB)
     job_queue.run_repeating(send_briefing_if_due, interval=60, first=60, name=BRIEFING_JOB)
     job_queue.run_repeating(retention_job, interval=60, first=60, name=RETENTION_JOB)
+    job_queue.run_repeating(scheduled_backup, interval=60, first=60, name=BACKUP_JOB)

@@ -1,4 +1,4 @@
-"""Starting and stopping a running Pingan: storage, services and the polling Application."""
+"""Starting and stopping a running Pingan: storage, services, the Application and how updates arrive."""
 
 from __future__ import annotations
 
@@ -6,20 +6,23 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.alert_report import TelegramReportBoard
 from bot.app import build_application
+from bot.backup import backup_before_migrations
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.health import HealthCheck, HealthServer
 from bot.jobs import arm_jobs
+from bot.run_lock import RunLock
 from bot.sender import TelegramSender
 from bot.services import Services
 from bot.services.alert_delivery import AlertDelivery, ReportBoard
 from bot.services.alert_tips import AlertTips
 from bot.services.alerts import AlertService
 from bot.services.audit_trail import AuditTrail
+from bot.services.backups import BackupService
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
@@ -46,12 +49,16 @@ from bot.services.stats import StatsService
 from bot.services.supervision import SupervisionService
 from bot.services.withdrawals import WithdrawalService
 from bot.services.working_time import Deadlines, WorkingCalendar
+from bot.webhook import start_receiving
 from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
 from storage.db import Database
-from storage.migrate import apply_migrations
+from storage.migrate import apply_migrations, current_version
 
 logger = logging.getLogger("pingan")
+
+#: How long a stop waits for the sends and updates in flight before it closes anyway.
+SHUTDOWN_GRACE = 10
 
 
 async def open_services(config: Settings, clock: Clock | None = None, sender: Sender | None = None,
@@ -62,6 +69,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
     clock = clock or SystemClock()
     db = await Database.open(config.storage.path)
     try:
+        await back_up_before_migrations(db, config, clock)
         await apply_migrations(db)
         people = PeopleService(
             db, clock, config_admins=config.admins, invite_ttl=timedelta(hours=config.invites.ttl_hours)
@@ -125,11 +133,21 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
                                    draft_ttls={str(name): policy.expires_after
                                                for name, policy in default_policies(config).items()}),
         audit_trail=AuditTrail(db, clock, config.timezone),
+        backups=BackupService(db, clock, config.backup, config.timezone),
     )
 
 
+async def back_up_before_migrations(db: Database, config: Settings, clock: Clock) -> None:
+    """Copies an existing database aside before migrations change it (kept outside the rotation)."""
+    folder = config.backup.folder(db.path)
+    report = await asyncio.to_thread(backup_before_migrations, db.path, folder, await current_version(db), clock.now())
+    if report is not None:
+        logger.info("backup before migrating: %s (%d bytes)", report.path, report.facts.size_bytes)
+
+
 class Pingan:
-    """One running bot. `start()` returns once long polling has begun; `stop()` undoes it all."""
+    """One running bot. `start()` returns once updates are coming in (long polling or the webhook
+    server); `stop()` undoes it all."""
 
     def __init__(self, config: Settings, clock: Clock | None = None, *, poll_timeout: int = 10) -> None:
         self.config = config
@@ -137,26 +155,41 @@ class Pingan:
         self.poll_timeout = poll_timeout
         self.services: Services | None = None
         self.application: Application | None = None
+        self.health: HealthServer | None = None
+        self._lock: RunLock | None = None
 
     async def start(self) -> None:
-        self.application = build_application(self.config)
-        self.services = await open_services(self.config, self.clock, TelegramSender(self.application.bot),
-                                            TelegramReportBoard(self.application))
-        self.application.bot_data["services"] = self.services
+        # One bot per database: a second one, or a restore, must wait for this one to stop.
+        self._lock = RunLock(self.config.storage.path)
+        self._lock.acquire()
         try:
+            self.application = build_application(self.config)
+            self.services = await open_services(self.config, self.clock, TelegramSender(self.application.bot),
+                                                TelegramReportBoard(self.application))
+            self.application.bot_data["services"] = self.services
             await self.application.initialize()
             await self.application.start()
-            await self.application.updater.start_polling(
-                poll_interval=0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
-            )
+            await start_receiving(self.application, self.config, self.services.db, self.services.clock,
+                                  poll_timeout=self.poll_timeout)
             await arm_jobs(self.application)
             await resume_deliveries(self.application)
+            await self._start_health()
         except BaseException:
             await self.stop()
             raise
         # Menus are nice to have, not needed to answer: publish them without delaying start-up.
         self.application.create_task(self._publish_menus(), name="publish_menus")
         logger.info("Pingan is running as @%s", self.application.bot.username)
+
+    async def _start_health(self) -> None:
+        if self.config.health.port is None:
+            return
+        updater = self.application.updater
+        check = HealthCheck(self.services.db, self.services.clock, self.application.metrics,
+                            poll_timeout=self.poll_timeout,
+                            webhook_running=(lambda: updater.running) if self.config.telegram.webhook.enabled else None)
+        self.health = HealthServer(check, self.application.metrics, self.config.health.listen, self.config.health.port)
+        await self.health.start()
 
     async def _publish_menus(self) -> None:
         try:
@@ -165,23 +198,39 @@ class Pingan:
             logger.exception("could not publish the command menus")
 
     async def stop(self) -> None:
+        """Stops taking updates, lets the sends in flight finish (at most SHUTDOWN_GRACE seconds),
+        leaves the rest queued for the next start, and closes the database."""
         app = self.application
         if self.services is not None:
             self.services.notices.dispatcher.stop()  # no new sends: a broadcast must not delay shutdown
         if app is not None:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.shutdown()
+            try:
+                await asyncio.wait_for(self._stop_application(app), SHUTDOWN_GRACE)
+            except TimeoutError:
+                # Rows still `sending` are settled at the next start (bot/services/outbox.py recover).
+                logger.warning("sends still in flight after %d s; leaving them for the next start", SHUTDOWN_GRACE)
             self.application = None
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
         if self.services is not None:
             await self.services.db.close()
             self.services = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    @staticmethod
+    async def _stop_application(app: Application) -> None:
+        if app.running:
+            await app.stop()  # waits for the updates being handled and the jobs running now
+        await app.shutdown()
 
 
 async def run_bot(config: Settings, stop: asyncio.Event) -> None:
-    """`pingan run`: poll Telegram until asked to stop."""
+    """`pingan run`: take updates from Telegram until asked to stop."""
     bot = Pingan(config)
     await bot.start()
     try:

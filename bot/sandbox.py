@@ -108,6 +108,8 @@ def sandbox_config(config: Settings, api_url: str) -> Settings:
         "admins": sorted({*config.admins, *(p.user_id for p in PERSONAS if p.role is Role.ADMIN)}),
         "groups": declared,
         "reports": reports,
+        # A demo's database needs no nightly copies (and the demo clock would take them daily).
+        "backup": config.backup.model_copy(update={"cron": None}),
     })
 
 

@@ -145,8 +145,10 @@ async def read_params(request: web.Request) -> dict[str, Any]:
 
 
 def _loggable(params: dict) -> dict:
-    # The call log stays JSON-serialisable: uploads are summarised, not kept twice.
-    return {k: (v.to_json() if isinstance(v, Upload) else v) for k, v in params.items()}
+    # The call log stays JSON-serialisable: uploads are summarised, not kept twice; a webhook's
+    # secret token is a secret.
+    return {k: (v.to_json() if isinstance(v, Upload) else "<secret>" if k == "secret_token" else v)
+            for k, v in params.items()}
 
 
 def _json_response(status: int, body: Any) -> web.Response:
@@ -411,20 +413,47 @@ class BotApi:
 
     @api_method("deleteWebhook")
     def delete_webhook(self, params: dict) -> bool:
+        self.world.delete_webhook()
         if params.get("drop_pending_updates"):
             self.world.drop_pending_updates()
         return True
 
     @api_method("setWebhook")
     def set_webhook(self, params: dict) -> bool:
-        raise bad_request("webhooks are not supported by the emulator; use getUpdates")
+        url = str(params.get("url") or "")
+        if not url:  # Telegram: an empty url removes the webhook
+            return self.delete_webhook(params)
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        if allowed is not None:
+            if not isinstance(allowed, list):
+                raise bad_request("can't parse allowed updates JSON object")
+            self.world.set_allowed_updates([str(a) for a in allowed])
+        if params.get("drop_pending_updates"):
+            self.world.drop_pending_updates()
+        self.world.set_webhook(url, None if secret is None else str(secret))
+        return True
 
     @api_method("getWebhookInfo")
     def get_webhook_info(self, params: dict) -> dict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": self.world.pending_update_count}
+        hook = self.world.webhook or {}
+        info = {"url": hook.get("url", ""), "has_custom_certificate": False, "max_connections": 40,
+                "pending_update_count": self.world.pending_update_count}
+        if hook.get("last_error_date"):
+            info.update(last_error_date=hook["last_error_date"], last_error_message=hook["last_error_message"])
+        if self.world.allowed_updates is not None:
+            info["allowed_updates"] = sorted(self.world.allowed_updates)
+        return info
 
     @api_method("getUpdates")
     async def get_updates(self, params: dict) -> list[dict]:
+        if self.world.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
+                                "to delete the webhook first")
         offset = params.get("offset")
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = min(max(int(params.get("timeout") or 0), 0), 50)

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.emulator.botapi import BotApi
 from bot.emulator.control import ControlApi
+from bot.emulator.webhook import WebhookDelivery
 from bot.emulator.world import World
 
 logger = logging.getLogger("pingan.emulator")
@@ -43,6 +44,7 @@ class Emulator(World):
         self._runner: web.AppRunner | None = None
         self.botapi = BotApi(self)
         self.control = ControlApi(self)
+        self.webhook_delivery = WebhookDelivery(self)
 
     @property
     def base_url(self) -> str:
@@ -78,6 +80,7 @@ class Emulator(World):
         await web.SockSite(runner, sock).start()
         self._runner = runner
         self.host, self.port = host, sock.getsockname()[1]
+        self.webhook_delivery.start()
         logger.info("Telegram emulator listening on %s (bot @%s)", self.base_url, self.bot_user["username"])
 
     async def stop(self) -> None:
@@ -85,6 +88,7 @@ class Emulator(World):
         if self._runner is None:
             return
         self.close()
+        await self.webhook_delivery.stop()
         runner, self._runner = self._runner, None
         await runner.cleanup()
         logger.info("Telegram emulator stopped")

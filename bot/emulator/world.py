@@ -250,6 +250,9 @@ class World:
         self._seq = 0
         self._next_update_id = 1
         self._counter = 0
+        # The bot's webhook ({url, secret_token}) is the bot's, not the world's: reset() keeps it.
+        self.webhook: dict | None = None
+        self.webhook_attempts: list[dict] = []
         self._init_state()
 
     def _init_state(self) -> None:
@@ -921,6 +924,34 @@ class World:
     @property
     def pending_update_count(self) -> int:
         return len(self._updates)
+
+    # ------------------------------------------------------------------ the webhook
+
+    def set_webhook(self, url: str, secret_token: str | None) -> None:
+        self.webhook = {"url": url, "secret_token": secret_token, "last_error_date": None,
+                        "last_error_message": None}
+        self._changed()
+
+    def delete_webhook(self) -> None:
+        self.webhook = None
+        self._changed()
+
+    def next_webhook_update(self) -> dict | None:
+        """The oldest queued update, while a webhook is set (delivered one at a time, in order)."""
+        return self._updates[0] if self.webhook is not None and self._updates else None
+
+    def webhook_attempted(self, update_id: int, status: int | None, error: str | None) -> None:
+        """Records one delivery; a 2xx one takes the update off the queue."""
+        self.webhook_attempts.append({"update_id": update_id, "status": status, "at": time.time()})
+        if error is None:
+            self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        elif self.webhook is not None:
+            self.webhook.update(last_error_date=int(time.time()), last_error_message=error)
+        self._changed()
+
+    def webhook_statuses(self, update_id: int) -> list[int | None]:
+        """The HTTP status of each delivery of one update (None: no answer), in order."""
+        return [a["status"] for a in self.webhook_attempts if a["update_id"] == update_id]
 
     # ------------------------------------------------------------------ files
 

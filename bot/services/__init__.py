@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.alerts import AlertService
 from bot.services.audit_trail import AuditTrail
+from bot.services.backups import BackupService
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
@@ -66,3 +67,4 @@ class Services:
     personal_data: PersonalDataExport
     retention: RetentionService
     audit_trail: AuditTrail
+    backups: BackupService
