@@ -27,6 +27,7 @@ from bot.config_notices import (
     validate_declared_groups,
 )
 from bot.config_reports import ReportSettings
+from bot.config_scam import ScamCheckSettings
 from bot.config_stats import BriefingSettings
 
 CONFIG_ENV_VAR = "PINGAN_CONFIG"
@@ -131,6 +132,7 @@ class Settings(BaseSettings):
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
+    scam_check: ScamCheckSettings = Field(default_factory=ScamCheckSettings)
 
     @field_validator("groups")
     @classmethod

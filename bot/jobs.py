@@ -13,6 +13,7 @@ from bot.notice_jobs import start_notices
 from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
 from handlers.private import sweep_dialogues
+from handlers.scam_check import purge_checks
 from handlers.stats import send_briefing_if_due
 
 #: Job names: tests find the jobs by them and run them with a controlled clock.
@@ -20,6 +21,7 @@ DIALOGUE_SWEEP_JOB = "dialogues:sweep"  # reminders and expiry of every dialogue
 CASE_ALARMS_JOB = "cases:alarms"  # time limits, unread reminders, follow-up visits
 ALERT_EXPIRY_JOB = "alerts:expiry"  # ask to extend an alert about to expire; close expired ones
 BRIEFING_JOB = "briefing:weekly"  # the weekly figures to the staff chat
+SCAM_PURGE_JOB = "scam_checks:purge"  # forget checked texts past the retention, checkers past the window
 
 
 async def arm_jobs(application: Application) -> None:
@@ -30,3 +32,6 @@ async def arm_jobs(application: Application) -> None:
     job_queue.run_repeating(process_alarms, interval=60, first=5, name=CASE_ALARMS_JOB)
     job_queue.run_repeating(alert_expiry, interval=60, first=60, name=ALERT_EXPIRY_JOB)
     job_queue.run_repeating(send_briefing_if_due, interval=60, first=60, name=BRIEFING_JOB)
+    # Daily, and once soon after each start: what is past its time is found by comparing stored
+    # times with the clock, so a restart (or a missed day) only makes the next run catch up.
+    job_queue.run_repeating(purge_checks, interval=24 * 60 * 60, first=60, name=SCAM_PURGE_JOB)

@@ -29,6 +29,7 @@ from handlers import (
     report,
     report_edits,
     scam_check,
+    scam_rule_dialogue,
     schedule_dialogue,
 )
 from handlers.dialogue import EDIT_NOT_TAKEN
@@ -66,6 +67,7 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.TIP: DialogueRoutes(alert_tips.claim, alert_tips.cancel, expired=alert_tips.expired),
     DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.claim, schedule_dialogue.cancel),
     DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
+    DialogueName.SCAM_RULE: DialogueRoutes(scam_rule_dialogue.claim, scam_rule_dialogue.cancel),
 }
 
 

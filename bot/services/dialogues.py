@@ -34,6 +34,7 @@ class DialogueName(StrEnum):
     TIP = "tip"  # a resident answering an alert ("I have information")
     SCHEDULE = "schedule"  # an officer adding a notice schedule
     SCAM_CHECK = "scam_check"  # a resident about to paste a message to check
+    SCAM_RULE = "scam_rule"  # an officer adding a phrase or signal to the scam rules (/scamrules)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def default_policies(config: Any) -> dict[DialogueName, TimeoutPolicy]:
         DialogueName.SCHEDULE: TimeoutPolicy(expires_after=timedelta(minutes=15), tell_when_timed_out=True),
         # Waiting for one pasted message: after half an hour, a message is not the one asked for.
         DialogueName.SCAM_CHECK: TimeoutPolicy(expires_after=timedelta(minutes=30)),
+        DialogueName.SCAM_RULE: TimeoutPolicy(expires_after=timedelta(minutes=30)),
     }
 
 

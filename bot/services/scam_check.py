@@ -173,6 +173,23 @@ def defang(text: str) -> str:
     return re.sub(r"(?i)^http", "hxxp", text).replace(".", "[.]")
 
 
+def defang_links(text: str) -> str:
+    """A whole text with every link in it made unclickable (a sample shown to officers)."""
+    return _LINK.sub(lambda match: defang(match.group(0)), text)
+
+
+def normalised_phone(number: str) -> str:
+    """A number as compared: digits only, without China's +86."""
+    digits = re.sub(r"\D", "", number)
+    return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
+
+
+def normalised_link(link: str) -> str:
+    """A link as compared: its host, lower-case, without www. (the path changes from victim to victim)."""
+    host = re.sub(r"(?i)^(?:https?://)?", "", link).split("/", 1)[0].split("?", 1)[0].lower()
+    return host.removeprefix("www.")
+
+
 class ScamChecker:
     """Checks messages against one rule library (the shipped one unless given)."""
 
