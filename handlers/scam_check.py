@@ -158,9 +158,9 @@ async def answer_check(message: Message, context: PinganContext, text: str) -> N
     ])
     # As a reply to the message checked: the verdict says which one, and "Report it" finds its text.
     # Kept before the answer goes, so that whoever reads the answer can count on the check in the figures.
-    clusters = await context.services.scam_clusters.record(message.chat_id, text, verdict)
+    cluster = await context.services.scam_clusters.record(message.chat_id, text, verdict)
     await message.reply_text(verdict_text(checker, verdict, current_locale.get()), reply_markup=markup, do_quote=True)
-    await announce(context, clusters)
+    await announce(context, cluster)
 
 
 def verdict_text(checker: ScamChecker, verdict: Verdict, locale: str) -> str:

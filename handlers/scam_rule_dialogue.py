@@ -207,7 +207,7 @@ async def ask_type(context: PinganContext, draft: Draft) -> Prompt:
 async def ask_signal(context: PinganContext, draft: Draft) -> Prompt:
     rules = context.services.scam_rules
     type_id = draft.data["type_id"]
-    rows = [[_button(rules.checker.signal_text(sid, context.locale)[:40], "sig", sid)]
+    rows = [[_button(rules.checker.signal_text(sid, context.locale), "sig", sid)]
             for sid in rules.library.types[type_id].signals]
     rows.append([_button(_("➕ A new signal"), "new")])
     return Prompt(html.escape(_("{kind}: which sign of it does the phrase show? Or add a new signal.").format(

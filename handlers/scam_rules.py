@@ -128,11 +128,11 @@ async def on_button(update: Update, context: PinganContext) -> None:
     except RuleProblem as problem:
         await query.answer(problem_text(problem.code), show_alert=True)
         return
-    await query.answer(_("Removed."))
     added = await rules.added()
     text = _("Removed #{id} “{phrase}”. It is no longer used from the next check on.").format(
         id=edit.id, phrase=edit.phrase)
     try:
         await query.edit_message_text(html.escape(text), reply_markup=_removal_list(added) if added else None)
-    except BadRequest:  # the list is old or unchanged: the popup said it
+    except BadRequest:  # the list is old or unchanged: the popup says it
         pass
+    await query.answer(_("Removed."))

@@ -31,18 +31,19 @@ class ScamWarnButton(CallbackData, prefix="swarn"):
     cluster_id: int
 
 
-async def announce(context: PinganContext, clusters: list[ScamCluster]) -> None:
-    """Each new cluster to its area's officers, privately, in their language (all officers when
-    the area has none of its own); the area's staff chat when no officer can be reached."""
-    for cluster in clusters:
-        reached = 0
-        for officer_id in await context.services.cases.officers_for(cluster.area):
-            with using_locale(await locale_of(context, officer_id)):
-                reached += await _send_alert(context, officer_id, cluster)
-        staff_chat = context.services.config.staff_chat_for(cluster.area)
-        if not reached and staff_chat is not None:
-            with using_locale(context.services.config.default_language):
-                await _send_alert(context, staff_chat, cluster)
+async def announce(context: PinganContext, cluster: ScamCluster | None) -> None:
+    """A new cluster to its area's officers, privately, in their language (all officers when the
+    area has none of its own); the area's staff chat when no officer can be reached."""
+    if cluster is None:
+        return
+    reached = 0
+    for officer_id in await context.services.cases.officers_for(cluster.area):
+        with using_locale(await locale_of(context, officer_id)):
+            reached += await _send_alert(context, officer_id, cluster)
+    staff_chat = context.services.config.staff_chat_for(cluster.area)
+    if not reached and staff_chat is not None:
+        with using_locale(context.services.config.default_language):
+            await _send_alert(context, staff_chat, cluster)
 
 
 async def _send_alert(context: PinganContext, chat_id: int, cluster: ScamCluster) -> bool:
@@ -81,6 +82,11 @@ def alert_text(context: PinganContext, cluster: ScamCluster) -> str:
              html.escape(what.format(count=cluster.residents, area=cluster.area, kind=kind, value=value, hours=hours))]
     if cluster.kind != "type" and fraud is not None:
         lines.append(html.escape(_("Type found: {kind}").format(kind=kind)))
+    for also_kind, also_value in cluster.also:
+        if also_kind == "phone":
+            lines.append(html.escape(_("The number in them: {value}").format(value=also_value)))
+        elif also_kind == "link":
+            lines.append(html.escape(_("The link in them: {value}").format(value=defang(also_value))))
     if cluster.sample:
         lines += ["", html.escape(_("A message checked (who checked it is never shown):")),
                   f"<blockquote>{html.escape(cluster.sample)}</blockquote>"]
@@ -116,12 +122,13 @@ async def on_button(update: Update, context: PinganContext) -> None:
                            show_alert=True)
         return
     await arm(context.application)  # the notice timer sends the rows, paced
+    done = ngettext("📣 Warning on its way to {count} group of {area}.",
+                    "📣 Warning on its way to {count} groups of {area}.", pushed.queued).format(
+        count=pushed.queued, area=pushed.cluster.area)
+    try:
+        await query.edit_message_text(f"{query.message.text_html}\n\n<b>{html.escape(done)}</b>", reply_markup=None)
+    except TelegramError as exc:  # the alert is old or was changed: the popup says it
+        logger.debug("scam cluster alert not updated: %s", exc)
     await query.answer(ngettext("The warning is on its way to {count} group.",
                                 "The warning is on its way to {count} groups.", pushed.queued).format(
         count=pushed.queued))
-    done = ngettext("📣 Warning sent to {count} group of {area}.", "📣 Warning sent to {count} groups of {area}.",
-                    pushed.queued).format(count=pushed.queued, area=pushed.cluster.area)
-    try:
-        await query.edit_message_text(f"{query.message.text_html}\n\n<b>{html.escape(done)}</b>", reply_markup=None)
-    except TelegramError as exc:  # the alert is old or was changed: the popup said it
-        logger.debug("scam cluster alert not updated: %s", exc)

@@ -32,6 +32,7 @@ class ScamCluster(_Record):
     area: str
     kind: str  # type | phone | link
     value: str
+    also: list[tuple[str, str]]  # the other keys crossed by the same check
     type_id: str | None
     residents: int
     sample: str | None
@@ -128,15 +129,22 @@ class ScamClusterRepo:
         self._db = db
 
     async def raised_since(self, area: str, kind: str, value: str, since: datetime) -> bool:
+        """Whether a cluster of the area with this key (first or among `also`) was raised since then."""
         return bool(await self._db.fetch_value(
-            "SELECT count(*) FROM scam_clusters WHERE area = ? AND kind = ? AND value = ? AND raised_at >= ?",
-            (area, kind, value, to_db(since))))
+            """SELECT count(*) FROM scam_clusters WHERE area = ? AND raised_at >= ? AND (
+                   (kind = ? AND value = ?) OR EXISTS (
+                       SELECT 1 FROM json_each(scam_clusters.also)
+                        WHERE json_extract(json_each.value, '$[0]') = ?
+                          AND json_extract(json_each.value, '$[1]') = ?))""",
+            (area, to_db(since), kind, value, kind, value)))
 
-    async def add(self, now: datetime, area: str, kind: str, value: str, type_id: str | None, residents: int,
+    async def add(self, now: datetime, area: str, keys: list[tuple[str, str]], type_id: str | None, residents: int,
                   sample: str | None) -> int:
+        (kind, value), also = keys[0], keys[1:]
         return await self._db.insert(
-            "INSERT INTO scam_clusters (area, kind, value, type_id, residents, sample, raised_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", (area, kind, value, type_id, residents, sample, to_db(now)))
+            "INSERT INTO scam_clusters (area, kind, value, also, type_id, residents, sample, raised_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (area, kind, value, json.dumps(also, ensure_ascii=False), type_id, residents, sample, to_db(now)))
 
     async def get(self, cluster_id: int) -> ScamCluster | None:
         row = await self._db.fetch_one("SELECT * FROM scam_clusters WHERE id = ?", (cluster_id,))
@@ -205,7 +213,8 @@ def _check(row) -> StoredCheck:
 
 
 def _cluster(row) -> ScamCluster:
-    return ScamCluster(id=row["id"], area=row["area"], kind=row["kind"], value=row["value"], type_id=row["type_id"],
+    return ScamCluster(id=row["id"], area=row["area"], kind=row["kind"], value=row["value"],
+                       also=[tuple(key) for key in json.loads(row["also"])], type_id=row["type_id"],
                        residents=row["residents"], sample=row["sample"], raised_at=from_db(row["raised_at"]),
                        warned_by=row["warned_by"], warned_at=from_db(row["warned_at"]))
 

@@ -76,32 +76,33 @@ class ScamClusters:
     def window(self) -> timedelta:
         return timedelta(hours=self.settings.cluster_window_hours)
 
-    async def record(self, user_id: int, text: str, verdict: Verdict) -> list[ScamCluster]:
-        """Stores the check; returns the clusters it raised (each is raised once per window)."""
+    async def record(self, user_id: int, text: str, verdict: Verdict) -> ScamCluster | None:
+        """Stores the check; returns the cluster it raised, if any: every key (type, number, host)
+        it takes over the threshold, in one wave, each key raised once per window."""
         now = self._clock.now()
         area = await resident_area(self._db, user_id)
         phones = sorted({normalised_phone(p) for p in verdict.phones})
         links = sorted({normalised_link(link) for link in verdict.links} - {""})
-        raised: list[ScamCluster] = []
         async with self._db.transaction():
             await self._checks.add(now, area, verdict.type_id, text, phones, links, user_id)
             if area is None:
-                return raised
+                return None
             since = now - self.window
             keys = [("type", verdict.type_id, {"type_id": verdict.type_id})] if verdict.type_id else []
             keys += [("phone", p, {"phone": p}) for p in phones] + [("link", h, {"link": h}) for h in links]
+            crossed, residents = [], 0
             for kind, value, match in keys:
-                residents = await self._checks.residents_since(area, since, **match)
-                if residents < self.settings.cluster_threshold or \
-                        await self._clusters.raised_since(area, kind, value, since):
-                    continue
-                cluster_id = await self._clusters.add(now, area, kind, value, verdict.type_id, residents,
-                                                      _sample(text))
-                raised.append(await self._clusters.get(cluster_id))
-        for cluster in raised:
-            logger.info("scam cluster %s in %s: %s %s, %d residents", cluster.id, cluster.area, cluster.kind,
-                        cluster.value, cluster.residents)
-        return raised
+                count = await self._checks.residents_since(area, since, **match)
+                if count >= self.settings.cluster_threshold and \
+                        not await self._clusters.raised_since(area, kind, value, since):
+                    crossed.append((kind, value))
+                    residents = max(residents, count)
+            if not crossed:
+                return None
+            cluster_id = await self._clusters.add(now, area, crossed, verdict.type_id, residents, _sample(text))
+        cluster = await self._clusters.get(cluster_id)
+        logger.info("scam cluster %s in %s: %s, %d residents", cluster.id, cluster.area, crossed, residents)
+        return cluster
 
     async def cluster(self, cluster_id: int) -> ScamCluster | None:
         return await self._clusters.get(cluster_id)
@@ -151,12 +152,13 @@ class ScamClusters:
         else:
             lines.append(html.escape(gettext_in(
                 locale, "Several residents of {area} have received suspicious messages.").format(area=cluster.area)))
-        if cluster.kind == "phone":
-            lines.append(html.escape(gettext_in(locale, "Do not answer or call back this number: {number}.").format(
-                number=cluster.value)))
-        elif cluster.kind == "link":
-            lines.append(html.escape(gettext_in(locale, "Do not open this link: {link}.").format(
-                link=defang(cluster.value))))
+        for kind, value in keys_of(cluster):
+            if kind == "phone":
+                lines.append(html.escape(gettext_in(locale, "Do not answer or call back this number: {number}.")
+                                         .format(number=value)))
+            elif kind == "link":
+                lines.append(html.escape(gettext_in(locale, "Do not open this link: {link}.").format(
+                    link=defang(value))))
         if fraud is not None:
             lines += ["", html.escape(fraud.advice.in_locale(locale))]
         lines += [""] + [html.escape(f"• {line}") for line in self._rules.checker.general_advice(locale)]
@@ -174,6 +176,11 @@ class ScamClusters:
             logger.info("scam checks: %d text(s) past the retention forgotten, %d checker(s) past the window",
                         texts, checkers)
         return Purged(texts, checkers)
+
+
+def keys_of(cluster: ScamCluster) -> list[tuple[str, str]]:
+    """Every key of the wave: the first that crossed the threshold, then the others."""
+    return [(cluster.kind, cluster.value), *cluster.also]
 
 
 def _sample(text: str) -> str:

@@ -17,13 +17,15 @@ CREATE TABLE scam_checks (
 CREATE INDEX scam_checks_time ON scam_checks (checked_at);
 CREATE INDEX scam_checks_area ON scam_checks (area, checked_at);
 
--- Several residents of one area checking the same type, number or host within the window. The
--- sample is a check's text, defanged; it is cleared with the texts.
+-- Several residents of one area checking the same type, number or host within the window: one
+-- wave, raised once. `kind`/`value` is the first key that crossed the threshold, `also` the others
+-- the same check crossed at once. The sample is a check's text, defanged; cleared with the texts.
 CREATE TABLE scam_clusters (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     area       TEXT NOT NULL,
     kind       TEXT NOT NULL CHECK (kind IN ('type', 'phone', 'link')),
     value      TEXT NOT NULL,
+    also       TEXT NOT NULL DEFAULT '[]',   -- JSON [[kind, value], ...]
     type_id    TEXT,                         -- the type of the sample (a number's cluster has one too)
     residents  INTEGER NOT NULL,             -- distinct residents when it was raised
     sample     TEXT,

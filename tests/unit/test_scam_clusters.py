@@ -47,21 +47,22 @@ async def test_a_check_is_kept_with_its_type_area_and_normalised_numbers_and_lin
 
 
 async def test_three_residents_of_one_area_raise_one_cluster_per_key_once_in_the_window(services):
-    assert await _check(services, 1, SAFE_ACCOUNT) == []
-    assert await _check(services, 1, SAFE_ACCOUNT) == []  # the same resident again counts once
-    assert await _check(services, 2, SAFE_ACCOUNT) == []
-    raised = await _check(services, 3, SAFE_ACCOUNT)
-    assert {(c.kind, c.value, c.residents) for c in raised} == {("type", "fake_police", 3),
-                                                                ("phone", "13800138000", 3)}
-    assert all(c.area == AREA and "138" in c.sample and c.warned_at is None for c in raised)
-    assert await _check(services, 4, SAFE_ACCOUNT) == []  # raised already within the window
+    assert await _check(services, 1, SAFE_ACCOUNT) is None
+    assert await _check(services, 1, SAFE_ACCOUNT) is None  # the same resident again counts once
+    assert await _check(services, 2, SAFE_ACCOUNT) is None
+    wave = await _check(services, 3, SAFE_ACCOUNT)
+    assert (wave.kind, wave.value, wave.also, wave.residents) == ("type", "fake_police", [("phone", "13800138000")], 3)
+    assert wave.area == AREA and "138" in wave.sample and wave.warned_at is None
+    assert await _check(services, 4, SAFE_ACCOUNT) is None  # raised already within the window
+    # The same number in another kind of message is the same wave: not raised again either.
+    assert await _check(services, 4, "您的快递丢了，理赔请回电 13800138000") is None
     services.clock.advance(timedelta(hours=25))
-    assert await _check(services, 4, SAFE_ACCOUNT) == []  # a new window: one resident so far
+    assert await _check(services, 4, SAFE_ACCOUNT) is None  # a new window: one resident so far
 
 
 async def test_a_resident_without_a_known_area_never_makes_a_cluster(services):
     for _ in range(4):
-        assert await _check(services, 5, SAFE_ACCOUNT) == []
+        assert await _check(services, 5, SAFE_ACCOUNT) is None
 
 
 async def test_texts_are_forgotten_after_the_retention_and_checkers_after_the_window(services):
@@ -87,11 +88,11 @@ async def test_figures_count_checks_per_day_and_area_by_type_share_flagged_and_c
     services.clock.advance(timedelta(days=1))
     await _check(services, 5, LOAN_LINK)
     figures = await services.scam_figures.figures(NOW - timedelta(hours=1), NOW + timedelta(days=2))
-    assert (figures.checks, figures.flagged, figures.clusters) == (5, 4, 2)
+    assert (figures.checks, figures.flagged, figures.clusters) == (5, 4, 1)
     assert figures.share_flagged == pytest.approx(0.8)
     assert figures.by_type == {"fake_police": 3, "fake_loan": 1}
     assert figures.per_day == {date(2026, 3, 2): {AREA: 3, None: 1}, date(2026, 3, 3): {None: 1}}
     local = await services.scam_figures.figures(NOW - timedelta(hours=1), NOW + timedelta(days=2), AREA)
-    assert (local.checks, local.flagged, local.clusters, local.by_type) == (3, 3, 2, {"fake_police": 3})
+    assert (local.checks, local.flagged, local.clusters, local.by_type) == (3, 3, 1, {"fake_police": 3})
     empty = await services.scam_figures.figures(NOW + timedelta(days=5), NOW + timedelta(days=6))
     assert (empty.checks, empty.share_flagged) == (0, None)
