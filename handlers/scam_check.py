@@ -108,11 +108,11 @@ async def take_message(turn: Turn) -> None:
 async def ask_for_message(context: PinganContext, draft: Draft) -> Prompt:
     days = context.services.scam_clusters.settings.retention_days
     text = ngettext("Paste the message you received, or forward it to me. I will tell you at once whether it "
-                    "matches a known kind of fraud. The message is kept for {days} day for the anti-fraud figures, "
-                    "never with your name.",
+                    "matches a known kind of fraud. The message is kept for {days} day for the anti-fraud figures; "
+                    "who sent it is never shown to anyone.",
                     "Paste the message you received, or forward it to me. I will tell you at once whether it "
-                    "matches a known kind of fraud. The message is kept for {days} days for the anti-fraud figures, "
-                    "never with your name.", days).format(days=days)
+                    "matches a known kind of fraud. The message is kept for {days} days for the anti-fraud "
+                    "figures; who sent it is never shown to anyone.", days).format(days=days)
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("✖ Cancel"), callback_data=CheckButton("stop").pack())]])
     return Prompt(html.escape(text), markup)
 

@@ -158,10 +158,10 @@ class Folder:
             out_where += where[last:match.start()]
             canonical = self._words[match.group(0)]
             out.append(canonical)
-            # The canonical word's characters map onto the variant's span, first to last.
-            span = where[match.start():match.end()]
-            out_where += [span[min(i, len(span) - 1)] if i < len(canonical) - 1 else span[-1]
-                          for i in range(len(canonical))]
+            # The canonical word's characters map onto the variant's span, its last onto the span's
+            # last, so that a quote shows the whole variant as written.
+            span, last = where[match.start():match.end()], len(canonical) - 1
+            out_where += [span[-1] if i == last else span[min(i, len(span) - 1)] for i in range(len(canonical))]
             last = match.end()
         out.append(folded[last:])
         out_where += where[last:]

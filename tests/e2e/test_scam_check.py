@@ -35,6 +35,7 @@ async def test_check_then_paste_with_wrong_input_cancel_and_restart(pingan, make
     resident = make_user("张大爷")
     question = await resident.ask("/check")
     assert "粘贴" in question["text"]
+    assert "保存 30 天用于反诈统计，不会向任何人显示是谁发来的" in question["text"]  # what is kept, and how long
     retry = await resident.ask(sticker=True)
     assert "只能查文字" in retry["text"]
     await pingan.restart()
