@@ -65,6 +65,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("alerts", N_("Your urgent alerts: delivery, tips, closing"), roles=rules.ALERT_ISSUERS),
     CommandInfo("library", N_("The notice library: themes, tips, patrol templates, theme calendar"),
                 roles=rules.LIBRARY_EDITOR_ROLES),
+    # "Is this a scam?" (issue 18): officers add to the rules.
+    CommandInfo("scamrules", N_("The scam-check rules: fraud types, and adding or removing phrases"), roles=_STAFF),
 )
 
 

@@ -29,6 +29,7 @@ from bot.config_notices import (
 from bot.config_ops import BackupSettings, HealthSettings, WebhookSettings
 from bot.config_privacy import PrivacySettings
 from bot.config_reports import ReportSettings
+from bot.config_scam import ScamCheckSettings
 from bot.config_stats import BriefingSettings
 
 CONFIG_ENV_VAR = "PINGAN_CONFIG"
@@ -140,6 +141,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    scam_check: ScamCheckSettings = Field(default_factory=ScamCheckSettings)
 
     @field_validator("groups")
     @classmethod

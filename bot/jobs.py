@@ -15,6 +15,7 @@ from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
 from handlers.private import sweep_dialogues
 from handlers.retention import retention_job
+from handlers.scam_check import purge_checks
 from handlers.stats import send_briefing_if_due
 
 #: Job names: tests find the jobs by them and run them with a controlled clock.
@@ -24,6 +25,7 @@ ALERT_EXPIRY_JOB = "alerts:expiry"  # ask to extend an alert about to expire; cl
 BRIEFING_JOB = "briefing:weekly"  # the weekly figures to the staff chat
 RETENTION_JOB = "privacy:retention"  # the daily anonymising run; erasures waiting for their cases to close
 BACKUP_JOB = "backup:scheduled"  # the daily backup of the database (backup.cron), rotated
+SCAM_PURGE_JOB = "scam_checks:purge"  # forget checked texts past the retention, checkers past the window
 
 
 async def arm_jobs(application: Application) -> None:
@@ -36,3 +38,6 @@ async def arm_jobs(application: Application) -> None:
     job_queue.run_repeating(send_briefing_if_due, interval=60, first=60, name=BRIEFING_JOB)
     job_queue.run_repeating(retention_job, interval=60, first=60, name=RETENTION_JOB)
     job_queue.run_repeating(scheduled_backup, interval=60, first=60, name=BACKUP_JOB)
+    # Daily, and once soon after each start: what is past its time is found by comparing stored
+    # times with the clock, so a restart (or a missed day) only makes the next run catch up.
+    job_queue.run_repeating(purge_checks, interval=24 * 60 * 60, first=60, name=SCAM_PURGE_JOB)

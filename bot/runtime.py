@@ -44,7 +44,9 @@ from bot.services.personal_data import PersonalDataExport
 from bot.services.privacy import IdentityAccess
 from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
-from bot.services.scam_check import ScamChecker
+from bot.services.scam_clusters import ScamClusters
+from bot.services.scam_figures import ScamFigures
+from bot.services.scam_rules import ScamRules
 from bot.services.stats import StatsService
 from bot.services.supervision import SupervisionService
 from bot.services.withdrawals import WithdrawalService
@@ -91,9 +93,11 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
     cards = CaseCards(db, clock)
     access = IdentityAccess(db, clock, config.privacy)
     erasure = ErasureService(db, clock, config.privacy, search)
+    scam_rules = ScamRules(db, clock)
     try:
         await erasure.prepare()  # deleted personal data is zeroed in the file, not left in free pages
         await library.load()  # the config's library with the edits made by command
+        await scam_rules.load()  # the shipped scam rules with the officers' additions
         await search.index_missing()  # cases from before the search index existed
         await cards.adopt_unknown_chat(config.staff_chat_id)  # cards from before migration 0015
     except BaseException:
@@ -119,7 +123,9 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
                             staff_chat_ids=config.staff_chat_ids),
         library=library,
         stats=StatsService(db, clock, config.timezone, config.briefing),
-        scam_check=ScamChecker(),
+        scam_rules=scam_rules,
+        scam_clusters=ScamClusters(db, clock, config.scam_check, rules=scam_rules, groups=groups, notices=notices),
+        scam_figures=ScamFigures(db, config.timezone),
         supervision=SupervisionService(db, clock, config.cases, deadlines, workflow),
         corrections=CaseCorrections(db, clock, workflow, config.reports),
         handover=HandoverService(db, clock, workflow),

@@ -63,6 +63,16 @@ def privacy_text(config: Settings) -> str:
         "How long: once your case has been closed for {days} days, what you wrote, your photos and your "
         "contact are removed from it; the case stays only as a number in the statistics.",
         privacy.retention_days).format(days=privacy.retention_days))
+    days = config.scam_check.retention_days
+    paragraphs.append(ngettext(
+        "When you check a message with /check, the message and the numbers and links in it are kept for {days} "
+        "day for the anti-fraud figures; after that only the fraud type, your area and the time stay. Who "
+        "checked is kept at most two days, only to count how many residents received the same scam, and is "
+        "never shown to anyone.",
+        "When you check a message with /check, the message and the numbers and links in it are kept for {days} "
+        "days for the anti-fraud figures; after that only the fraud type, your area and the time stay. Who "
+        "checked is kept at most two days, only to count how many residents received the same scam, and is "
+        "never shown to anyone.", days).format(days=days))
     paragraphs.append(_("Your rights: /mydata sends you everything we hold about you. /erase removes your "
                         "name, username, phone numbers, places, what you wrote and your photos from everything "
                         "we hold, after you confirm. Both work in a private chat with me."))

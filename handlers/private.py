@@ -30,6 +30,7 @@ from handlers import (
     report,
     report_edits,
     scam_check,
+    scam_rule_dialogue,
     schedule_dialogue,
 )
 from handlers.dialogue import EDIT_NOT_TAKEN
@@ -68,6 +69,7 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.claim, schedule_dialogue.cancel),
     DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
     DialogueName.LIBRARY_ENTRY: DialogueRoutes(library_entry.claim, library_entry.cancel),
+    DialogueName.SCAM_RULE: DialogueRoutes(scam_rule_dialogue.claim, scam_rule_dialogue.cancel),
 }
 
 

@@ -1,8 +1,10 @@
 """'Is this a scam?' (反诈查询) in the private chat: `/check <text>`, a forwarded message, or
 `/check` (or the button) and then the pasted message. The answer's first line is the verdict.
 
-The rules are bot/services/scam_check.py's; this module only asks and renders. Nothing the
-resident checks is stored.
+The rules are bot/services/scam_check.py's (in use: bot/services/scam_rules.py's); this module
+only asks and renders. Each check is kept without who made it for the figures and the clusters
+(bot/services/scam_clusters.py); a cluster it raises goes to the area's officers
+(handlers/scam_warning.py).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from telegram.constants import ChatType
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import _, current_locale
+from bot.i18n import _, current_locale, ngettext
 from bot.services.dialogues import DialogueName
 from bot.services.scam_check import ScamChecker, Verdict, defang
 from handlers.dialogue import Dialogue, Prompt, Turn
+from handlers.scam_warning import announce
 from storage.models import Draft
 
 #: The anti-fraud hotline named in every answer.
@@ -103,8 +106,13 @@ async def take_message(turn: Turn) -> None:
 
 
 async def ask_for_message(context: PinganContext, draft: Draft) -> Prompt:
-    text = _("Paste the message you received, or forward it to me. I will tell you at once whether it matches "
-             "a known kind of fraud. Nothing you send is kept.")
+    days = context.services.scam_clusters.settings.retention_days
+    text = ngettext("Paste the message you received, or forward it to me. I will tell you at once whether it "
+                    "matches a known kind of fraud. The message is kept for {days} day for the anti-fraud figures; "
+                    "who sent it is never shown to anyone.",
+                    "Paste the message you received, or forward it to me. I will tell you at once whether it "
+                    "matches a known kind of fraud. The message is kept for {days} days for the anti-fraud "
+                    "figures; who sent it is never shown to anyone.", days).format(days=days)
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("✖ Cancel"), callback_data=CheckButton("stop").pack())]])
     return Prompt(html.escape(text), markup)
 
@@ -139,15 +147,20 @@ DIALOGUE = Dialogue(
 # --- the answer ---------------------------------------------------------------------------------
 
 async def answer_check(message: Message, context: PinganContext, text: str) -> None:
-    """The verdict, why, what to do now, and the message's links and numbers made unclickable."""
-    checker = context.services.scam_check
-    verdict = checker.check(text[:MAX_CHECK_CHARS])
+    """The verdict, why, what to do now, and the message's links and numbers made unclickable; the
+    check is kept (never who made it), and a wave it shows goes to the area's officers."""
+    checker = context.services.scam_rules.checker
+    text = text[:MAX_CHECK_CHARS]
+    verdict = checker.check(text)
     markup = InlineKeyboardMarkup([
         [InlineKeyboardButton(_("📝 Report it to the police"), callback_data=CheckButton("report").pack())],
         [InlineKeyboardButton(_("Check another message"), callback_data=CheckButton("again").pack())],
     ])
     # As a reply to the message checked: the verdict says which one, and "Report it" finds its text.
+    # Kept before the answer goes, so that whoever reads the answer can count on the check in the figures.
+    cluster = await context.services.scam_clusters.record(message.chat_id, text, verdict)
     await message.reply_text(verdict_text(checker, verdict, current_locale.get()), reply_markup=markup, do_quote=True)
+    await announce(context, cluster)
 
 
 def verdict_text(checker: ScamChecker, verdict: Verdict, locale: str) -> str:
@@ -203,3 +216,8 @@ def _command_argument(message: Message) -> str:
     """What follows /check, with its line breaks (context.args would lose them)."""
     parts = (message.text or "").split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def purge_checks(context: PinganContext) -> None:
+    """Job (daily): checked texts past the retention and checkers past the window are forgotten."""
+    await context.services.scam_clusters.purge()

@@ -28,7 +28,9 @@ from bot.services.personal_data import PersonalDataExport
 from bot.services.privacy import IdentityAccess
 from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
-from bot.services.scam_check import ScamChecker
+from bot.services.scam_clusters import ScamClusters
+from bot.services.scam_figures import ScamFigures
+from bot.services.scam_rules import ScamRules
 from bot.services.stats import StatsService
 from bot.services.supervision import SupervisionService
 from bot.services.withdrawals import WithdrawalService
@@ -55,7 +57,9 @@ class Services:
     alerts: AlertService
     library: LibraryService
     stats: StatsService
-    scam_check: ScamChecker
+    scam_rules: ScamRules  # the rules in use (shipped + /scamrules); `.checker` checks a message
+    scam_clusters: ScamClusters
+    scam_figures: ScamFigures
     supervision: SupervisionService
     corrections: CaseCorrections
     handover: HandoverService

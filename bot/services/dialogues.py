@@ -35,6 +35,7 @@ class DialogueName(StrEnum):
     SCHEDULE = "schedule"  # an officer adding a notice schedule
     SCAM_CHECK = "scam_check"  # a resident about to paste a message to check
     LIBRARY_ENTRY = "library_entry"  # an administrator adding a tip or a theme to the notice library
+    SCAM_RULE = "scam_rule"  # an officer adding a phrase or signal to the scam rules (/scamrules)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def default_policies(config: Any) -> dict[DialogueName, TimeoutPolicy]:
         # Waiting for one pasted message: after half an hour, a message is not the one asked for.
         DialogueName.SCAM_CHECK: TimeoutPolicy(expires_after=timedelta(minutes=30)),
         DialogueName.LIBRARY_ENTRY: TimeoutPolicy(expires_after=timedelta(minutes=30), tell_when_timed_out=True),
+        DialogueName.SCAM_RULE: TimeoutPolicy(expires_after=timedelta(minutes=30)),
     }
 
 

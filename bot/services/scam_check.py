@@ -3,8 +3,9 @@ bot/scam_rules.yaml, with the signals found quoted from it and its links and num
 
 Matching is on folded text: full-width forms made half-width, no case, and every space or symbol
 dropped, so "刷 单", "刷*单" and "ＳＨＵＡ单" read as "刷单" (Chinese needs no word boundaries, and
-inserted spaces or symbols are the commonest evasion). Each position of the folded text maps back
-to the original, so a finding is quoted exactly as the resident received it.
+inserted spaces or symbols are the commonest evasion); then the library's evasions are read as
+what they stand for (traditional forms, "薇信" for 微信, "刷dan" for 刷单). Each position of the
+folded text maps back to the original, so a finding is quoted exactly as the resident received it.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class FraudType(BaseModel):
     en: str
     signals: dict[str, int]
     firm: list[FirmRule] = Field(default_factory=list)
+    #: When given, the type is named only if one of these is found too (what the scammer asks for).
+    needs_one_of: list[str] = Field(default_factory=list)
     advice: Texts
 
     def name(self, locale: str) -> str:
@@ -73,6 +76,9 @@ class RuleLibrary(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     threshold: int = 3
     warning_phrases: list[str] = Field(default_factory=list)
+    #: A character → the characters read as it (traditional forms); a word → the words read as it.
+    same_characters: dict[str, str] = Field(default_factory=dict)
+    same_words: dict[str, list[str]] = Field(default_factory=dict)
     signals: dict[str, SignalRule]
     types: dict[str, FraudType]
     general_advice: dict[str, list[str]]
@@ -80,7 +86,7 @@ class RuleLibrary(BaseModel):
     @model_validator(mode="after")
     def _references_exist(self) -> RuleLibrary:
         for type_id, fraud in self.types.items():
-            named = set(fraud.signals) | {s for rule in fraud.firm for s in rule.signals}
+            named = set(fraud.signals) | {s for rule in fraud.firm for s in rule.signals} | set(fraud.needs_one_of)
             unknown = sorted(named - set(self.signals))
             if unknown:
                 raise ValueError(f"type {type_id} names unknown signals {unknown}")
@@ -117,15 +123,49 @@ class Verdict:
         return self.type_id is not None
 
 
-def fold(text: str) -> tuple[str, list[int]]:
-    """The text as matched (see the module docstring), and each folded character's index in it."""
+def fold(text: str, characters: dict[str, str] | None = None) -> tuple[str, list[int]]:
+    """The text as matched (see the module docstring), and each folded character's index in it;
+    `characters` maps a character to the one it is read as."""
     folded, where = [], []
+    characters = characters or {}
     for index, char in enumerate(text):
         for part in unicodedata.normalize("NFKC", char).casefold():
             if part.isalnum() or part == "%":
-                folded.append(part)
+                folded.append(characters.get(part, part))
                 where.append(index)
     return "".join(folded), where
+
+
+class Folder:
+    """Folds texts with one library's evasions: its characters, then its words."""
+
+    def __init__(self, library: RuleLibrary) -> None:
+        self._characters = {variant: canonical for canonical, variants in library.same_characters.items()
+                            for variant in variants}
+        words = {fold(variant, self._characters)[0]: fold(canonical, self._characters)[0]
+                 for canonical, variants in library.same_words.items() for variant in variants}
+        self._words = {variant: canonical for variant, canonical in words.items() if variant and canonical}
+        self._word_pattern = re.compile("|".join(re.escape(w) for w in sorted(self._words, key=len, reverse=True))) \
+            if self._words else None
+
+    def __call__(self, text: str) -> tuple[str, list[int]]:
+        folded, where = fold(text, self._characters)
+        if self._word_pattern is None:
+            return folded, where
+        out, out_where, last = [], [], 0
+        for match in self._word_pattern.finditer(folded):
+            out.append(folded[last:match.start()])
+            out_where += where[last:match.start()]
+            canonical = self._words[match.group(0)]
+            out.append(canonical)
+            # The canonical word's characters map onto the variant's span, its last onto the span's
+            # last, so that a quote shows the whole variant as written.
+            span, last = where[match.start():match.end()], len(canonical) - 1
+            out_where += [span[-1] if i == last else span[min(i, len(span) - 1)] for i in range(len(canonical))]
+            last = match.end()
+        out.append(folded[last:])
+        out_where += where[last:]
+        return "".join(out), out_where
 
 
 def defang(text: str) -> str:
@@ -133,15 +173,34 @@ def defang(text: str) -> str:
     return re.sub(r"(?i)^http", "hxxp", text).replace(".", "[.]")
 
 
+def defang_links(text: str) -> str:
+    """A whole text with every link in it made unclickable (a sample shown to officers)."""
+    return _LINK.sub(lambda match: defang(match.group(0)), text)
+
+
+def normalised_phone(number: str) -> str:
+    """A number as compared: digits only, without China's +86."""
+    digits = re.sub(r"\D", "", number)
+    return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
+
+
+def normalised_link(link: str) -> str:
+    """A link as compared: its host, lower-case, without www. (the path changes from victim to victim)."""
+    host = re.sub(r"(?i)^(?:https?://)?", "", link).split("/", 1)[0].split("?", 1)[0].lower()
+    return host.removeprefix("www.")
+
+
 class ScamChecker:
     """Checks messages against one rule library (the shipped one unless given)."""
 
     def __init__(self, library: RuleLibrary | None = None) -> None:
         self.library = library or RuleLibrary.shipped()
+        self.fold = Folder(self.library)
 
     @cached_property
     def _phrases(self) -> dict[str, list[str]]:
-        return {sid: [f for f in (fold(p)[0] for p in rule.phrases) if f] for sid, rule in self.library.signals.items()}
+        return {sid: [f for f in (self.fold(p)[0] for p in rule.phrases) if f]
+                for sid, rule in self.library.signals.items()}
 
     @cached_property
     def _patterns(self) -> dict[str, list[re.Pattern]]:
@@ -149,10 +208,10 @@ class ScamChecker:
 
     @cached_property
     def _warnings(self) -> list[str]:
-        return [f for f in (fold(p)[0] for p in self.library.warning_phrases) if f]
+        return [f for f in (self.fold(p)[0] for p in self.library.warning_phrases) if f]
 
     def check(self, text: str) -> Verdict:
-        folded, where = fold(text)
+        folded, where = self.fold(text)
         found = self._signals_in(text, folded, where)
         links = tuple(dict.fromkeys(m.group(0) for m in _LINK.finditer(text)))
         phones = tuple(dict.fromkeys(m.group(0) for m in _PHONE.finditer(text)))
@@ -164,6 +223,8 @@ class ScamChecker:
             score = sum(weight for sid, weight in fraud.signals.items() if sid in found)
             firm = next((rule for rule in fraud.firm if all(s in found for s in rule.signals)), None)
             if firm is None and score < self.library.threshold:
+                continue
+            if fraud.needs_one_of and not any(s in found for s in fraud.needs_one_of):
                 continue
             rank = (firm is not None, score, -order)
             if best is None or rank > best:

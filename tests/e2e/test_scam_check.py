@@ -4,6 +4,7 @@ then the paste; the first line is the verdict; links are shown unclickable; noth
 from __future__ import annotations
 
 from bot.services.dialogues import DialogueName
+from tests.flows import submit
 from tests.harness import button_texts
 
 SAFE_ACCOUNT_CALL = ("我是市公安局刑侦支队警官，你涉嫌一起洗钱案，现在要对你的资金进行清查，"
@@ -34,6 +35,7 @@ async def test_check_then_paste_with_wrong_input_cancel_and_restart(pingan, make
     resident = make_user("张大爷")
     question = await resident.ask("/check")
     assert "粘贴" in question["text"]
+    assert "保存 30 天用于反诈统计，不会向任何人显示是谁发来的" in question["text"]  # what is kept, and how long
     retry = await resident.ask(sticker=True)
     assert "只能查文字" in retry["text"]
     await pingan.restart()
@@ -95,3 +97,7 @@ async def test_one_tap_turns_a_check_into_a_fraud_report_with_the_message_kept(p
     review = await resident.reply()
     assert "The message you received: 招聘兼职宝妈" in review["text"]
     assert "Fraud or attempted fraud" in review["text"]
+    ref = await submit(resident, review)
+    [case] = await pingan.services.reports.cases_of(resident.user_id)
+    assert (case.ref, case.category) == (ref, "fraud")
+    assert case.details["received_message"] == BRUSHING_INVITE  # the message checked goes with the case

@@ -70,3 +70,18 @@ def test_the_library_refuses_a_type_naming_an_unknown_signal():
     data["types"]["fake_police"]["signals"]["no_such_signal"] = 1
     with pytest.raises(ValueError, match="no_such_signal"):
         RuleLibrary.model_validate(data)
+
+
+def test_traditional_forms_and_homophones_are_read_as_what_they_stand_for():
+    verdict = CHECKER.check("請把錢轉到安全帳戶")
+    assert verdict.type_id == "fake_police"
+    assert {f.signal: f.quote for f in verdict.findings}["safe_account"] == "安全帳戶"
+    assert CHECKER.fold("加薇信付款")[0] == "加微信付款"
+    assert CHECKER.check("超低价出名表，不走平台，加 威 信 付款").type_id == "fake_shopping"
+
+
+def test_a_real_police_notice_of_a_case_filed_is_not_a_scam():
+    notice = "【城东派出所】您报警的电动车被盗一案已立案，案件编号A2026-1234，如有新线索请联系派出所民警。"
+    assert CHECKER.check(notice).type_id is None
+    # The same words with a demand are the scam.
+    assert CHECKER.check(notice + "请把存款转到安全账户核查。").type_id == "fake_police"
