@@ -209,7 +209,8 @@ async def on_start_button(update: Update, context: PinganContext) -> None:
     query = update.callback_query
     pressed = ReportStartButton.parse(query.data)
     user_id, chat_id = update.effective_user.id, update.effective_chat.id
-    if pressed is None or pressed.action not in ("new", "restart", "resume", "discard"):
+    if pressed is None or pressed.action not in ("new", "restart", "resume", "discard") or (
+            pressed.group_id and await context.services.groups.by_id(pressed.group_id) is None):
         await query.answer(_expired(), show_alert=True)
         return
     if pressed.action == "new":
@@ -279,12 +280,19 @@ async def _act(context: PinganContext, chat_id: int, draft: Draft, pressed: Repo
         outcome = await intake.edit(draft, State(pressed.state))
         note = problem_text(outcome.problem, context.services.config.reports, {}) if outcome.problem else None
         await DIALOGUE.ask(context, chat_id, outcome.draft, note=note)
+    elif pressed.action in ("join", "separate") and not await _was_offered(context, draft, pressed.case_id):
+        return {"text": _expired(), "show_alert": True}
     elif pressed.action in ("submit", "join", "separate") and draft.state == State.REVIEWING:
         await submit(context, chat_id, draft, join_case_id=pressed.case_id if pressed.action == "join" else None,
                      separate_from=pressed.case_id if pressed.action == "separate" else None)
     else:
         return {"text": _expired(), "show_alert": True}
     return {}
+
+
+async def _was_offered(context: PinganContext, draft: Draft, case_id: int) -> bool:
+    """Whether the review offered this case as a possible duplicate (a forged press names another)."""
+    return case_id in {case.id for case in await context.services.reports.possible_duplicates(draft)}
 
 
 async def _strip_pressed(context: PinganContext, query) -> None:
