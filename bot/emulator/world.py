@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot.emulator.faults import Delays
 from bot.emulator.flood import FloodLimiter
 from bot.emulator.formatting import detect_entities
 
@@ -255,6 +256,7 @@ class World:
         self.allowed_updates: frozenset[str] | None = None
         self._calls: deque[Call] = deque(maxlen=20000)
         self._fail_rules: list[FailRule] = []
+        self.delays = Delays()
         self.callbacks: dict[str, CallbackRecord] = {}
         self.command_lists: dict[tuple[str, str], list[dict]] = {}
         self.bot_texts: dict[tuple[str, str], str] = {}  # (name|description|short_description, lang)
