@@ -22,6 +22,7 @@ from bot.services.alerts import AlertService
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
+from bot.services.case_deliveries import CaseDeliveries
 from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
@@ -76,10 +77,12 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
                             default_language=config.default_language, groups=groups, sender=sender)
     library = LibraryService(db, clock, notice_texts)
     cards = CaseCards(db, clock)
+    deliveries = CaseDeliveries(db, clock)
     try:
         await library.load()  # the config's library with the edits made by command
         await search.index_missing()  # cases from before the search index existed
         await cards.adopt_unknown_chat(config.staff_chat_id)  # cards from before migration 0015
+        await deliveries.recover()  # cards and confirmations a crash kept from being recorded
     except BaseException:
         await db.close()
         raise
@@ -108,6 +111,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         handover=HandoverService(db, clock, workflow),
         withdrawals=WithdrawalService(db, clock),
         cards=cards,
+        deliveries=deliveries,
         levels=CaseLevels(db, clock, workflow),
     )
 

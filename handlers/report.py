@@ -22,7 +22,7 @@ from bot.deeplinks import report_payload, start_link
 from bot.i18n import _, ngettext
 from bot.services.intake import Answer, AnswerType, Outcome, Problem, State
 from bot.services.reports import RateLimited
-from handlers import case_card
+from handlers import case_delivery
 from handlers.case_news import alert_leadership
 from handlers.dialogue import give_back, join_split_text, strip_buttons
 from handlers.intake_answers import answer_from, problem_text
@@ -197,7 +197,7 @@ async def _raise_emergency(context: PinganContext, chat_id: int, draft: Draft) -
                       _("I have alerted the duty officers. Please keep answering below: every detail helps them.")])
     await context.bot.send_message(chat_id, html.escape(text))
     case = await services.reports.open_emergency_case(draft, language=context.locale)
-    await case_card.post_case_card(context, case)
+    await case_delivery.owe_card(context, case)
     await alert_leadership(context, case)
     return await services.intake.draft(draft.user_id) or draft
 
@@ -314,8 +314,8 @@ async def expired(context: PinganContext, draft: Draft) -> None:
     closed = await context.services.reports.close_unfinished(draft)
     if closed is None:
         return
-    case, media = closed
-    await case_card.post_case_card(context, case, media)
+    case = closed[0]
+    await case_delivery.owe_card(context, case)
     text = _("We stopped asking about your urgent report {ref}: it is with the duty officers, with what "
              "you had told us. Send /myreports to follow it or to add to it.").format(ref=case.ref)
     try:

@@ -10,6 +10,7 @@ from bot.services.alerts import AlertService
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
+from bot.services.case_deliveries import CaseDeliveries
 from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
@@ -55,4 +56,5 @@ class Services:
     handover: HandoverService
     withdrawals: WithdrawalService
     cards: CaseCards
+    deliveries: CaseDeliveries
     levels: CaseLevels

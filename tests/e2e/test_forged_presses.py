@@ -26,7 +26,8 @@ async def test_a_forged_join_naming_a_case_not_offered_joins_nothing(team, make_
     ref = await team.report()
     case = await team.pingan.services.cases.by_ref(ref)
     intruder = make_user("Mallory", language_code="en")
-    review = await walk_incident(intruder, category="Suspicious person or vehicle", description="A van parked by the gate all night.")
+    review = await walk_incident(intruder, category="Suspicious person or vehicle",
+                                 description="A van parked by the gate all night.")
     assert not [t for t in button_texts(review) if ref in t]  # the bot offered no case to join
     refused = await intruder.forge_press(review, ReportButton("join", case_id=case.id).pack())
     assert refused["text"].startswith("This button has expired")
