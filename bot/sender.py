@@ -35,7 +35,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter
 
-from bot.services.outbox import SendResult, SendStatus, alert_uses_caption
+from bot.services.outbox import SendResult, SendStatus, about_to_send, alert_uses_caption
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +238,9 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 await self._take_interactive_slot(chat_id, weight)
                 taken = self._windows(chat_id)
             try:
+                mark_sending = about_to_send.get()
+                if mark_sending is not None:  # an outbox row: `sending` from now, not while it queued
+                    await mark_sending()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 self.retry_after_seen += 1
