@@ -851,6 +851,7 @@ class World:
         """Give ``payload`` an update_id and queue it, unless the bot's allowed_updates exclude it."""
         update = {"update_id": self._next_update_id, **payload}
         self._next_update_id += 1
+        self.flood.heard_from(_chat_written_in(payload))
         kind = next(k for k in payload if k != "update_id")
         excluded = (self.allowed_updates is not None and kind not in self.allowed_updates) or \
                    (self.allowed_updates is None and kind in DEFAULT_EXCLUDED_UPDATES)
@@ -1083,3 +1084,9 @@ def _describe(predicate: Callable) -> str:
                 break
     source = " ".join(source.split())
     return source if len(source) <= 160 else source[:157] + "..."
+
+
+def _chat_written_in(payload: dict) -> int | None:
+    """The chat a person wrote or pressed a button in, for an update that is one (flood.REPLY_WINDOW)."""
+    message = payload.get("message") or (payload.get("callback_query") or {}).get("message")
+    return (message or {}).get("chat", {}).get("id")
