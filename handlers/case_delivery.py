@@ -36,6 +36,9 @@ async def deliver_owed(context: PinganContext, *, due_or_not: bool = False) -> N
         held_chats: set[int | None] = set()
         for delivery in await deliveries.pending():
             case = await context.services.reports.case(delivery.case_id)
+            if case is None:  # erased meanwhile: nothing left to show anyone
+                await deliveries.delivered(delivery, "case_gone")
+                continue
             chat_id = delivery.user_id if delivery.kind == CONFIRMATION else (
                 await case_card.staff_card_of(context, case))[0]
             if chat_id in held_chats:
@@ -68,7 +71,10 @@ async def _deliver(context: PinganContext, delivery: CaseDelivery, case: Case) -
     try:
         await _send(context, delivery, case)
     except RetryAfter as exc:  # the staff chat's 20 a minute (our limiter's or Telegram's): wait it out
-        await deliveries.retry_later(delivery, "flood limit", retry_seconds(exc))
+        seconds = retry_seconds(exc)
+        await deliveries.retry_later(delivery, "flood limit", seconds)
+        if context.job_queue is not None:  # as soon as the window allows, not at the job's next round
+            context.job_queue.run_once(deliver_owed_job, seconds, name=f"cases:deliveries:{delivery.id}")
         return False
     except (Forbidden, BadRequest) as exc:
         if delivery.kind == CONFIRMATION:  # the resident blocked the bot: the reference is in /myreports
