@@ -27,6 +27,8 @@ import typing
 from typing import Any, ClassVar, Self
 
 MAX_BYTES = 64
+#: SQLite's integers are 64-bit: an id outside that range names nothing stored (and would raise).
+SQLITE_INT_RANGE = range(-(2**63), 2**63)
 _PART = re.compile(r"^[A-Za-z0-9_.\-]*$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9]*$")
 
@@ -114,9 +116,17 @@ def stable_key(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:10]
 
 
+def stored_int(raw: str) -> int | None:
+    """`raw` as an integer that fits an SQLite column (ids typed or pressed), or None."""
+    if not re.fullmatch(r"-?\d+", raw):
+        return None
+    value = int(raw)
+    return value if value in SQLITE_INT_RANGE else None
+
+
 def _convert(raw: str, kind: type) -> str | int | bool | None:
     if kind is int:
-        return int(raw) if re.fullmatch(r"-?\d+", raw) else None
+        return stored_int(raw)
     if kind is bool:
         return {"1": True, "0": False}.get(raw)
     return raw

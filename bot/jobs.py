@@ -13,6 +13,7 @@ from bot.notice_jobs import start_notices
 from bot.ops_jobs import scheduled_backup
 from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
+from handlers.case_delivery import deliver_left_by_stop, deliver_owed_job
 from handlers.private import sweep_dialogues
 from handlers.retention import retention_job
 from handlers.scam_check import purge_checks
@@ -26,6 +27,7 @@ BRIEFING_JOB = "briefing:weekly"  # the weekly figures to the staff chat
 RETENTION_JOB = "privacy:retention"  # the daily anonymising run; erasures waiting for their cases to close
 BACKUP_JOB = "backup:scheduled"  # the daily backup of the database (backup.cron), rotated
 SCAM_PURGE_JOB = "scam_checks:purge"  # forget checked texts past the retention, checkers past the window
+CASE_DELIVERIES_JOB = "cases:deliveries"  # cards and confirmations refused for now, or left by a stop
 
 
 async def arm_jobs(application: Application) -> None:
@@ -41,3 +43,5 @@ async def arm_jobs(application: Application) -> None:
     # Daily, and once soon after each start: what is past its time is found by comparing stored
     # times with the clock, so a restart (or a missed day) only makes the next run catch up.
     job_queue.run_repeating(purge_checks, interval=24 * 60 * 60, first=60, name=SCAM_PURGE_JOB)
+    job_queue.run_once(deliver_left_by_stop, when=0, name=f"{CASE_DELIVERIES_JOB}:start")
+    job_queue.run_repeating(deliver_owed_job, interval=15, first=15, name=CASE_DELIVERIES_JOB)

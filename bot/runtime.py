@@ -26,6 +26,7 @@ from bot.services.backups import BackupService
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
+from bot.services.case_deliveries import CaseDeliveries
 from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
@@ -94,12 +95,14 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
     access = IdentityAccess(db, clock, config.privacy)
     erasure = ErasureService(db, clock, config.privacy, search)
     scam_rules = ScamRules(db, clock)
+    deliveries = CaseDeliveries(db, clock)
     try:
         await erasure.prepare()  # deleted personal data is zeroed in the file, not left in free pages
         await library.load()  # the config's library with the edits made by command
         await scam_rules.load()  # the shipped scam rules with the officers' additions
         await search.index_missing()  # cases from before the search index existed
         await cards.adopt_unknown_chat(config.staff_chat_id)  # cards from before migration 0015
+        await deliveries.recover()  # cards and confirmations a crash kept from being recorded
     except BaseException:
         await db.close()
         raise
@@ -131,6 +134,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         handover=HandoverService(db, clock, workflow),
         withdrawals=WithdrawalService(db, clock),
         cards=cards,
+        deliveries=deliveries,
         levels=CaseLevels(db, clock, workflow),
         access=access,
         erasure=erasure,

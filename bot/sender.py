@@ -1,19 +1,20 @@
 """Telegram's side of broadcasts: the `Sender` the outbox uses, and the rate limiter that keeps
 bulk sends within Telegram's limits without making people wait behind them.
 
-Pacing design. Telegram allows about 30 messages a second per bot and 20 a minute per group.
-All of the bot's calls go through one `PacedRateLimiter`:
+Pacing design. Telegram allows about 30 messages a second per bot for bulk notifications, and
+20 a minute per group. A reply to someone who just wrote is not a bulk notification: it is limited
+per chat only (about one a second in a private chat, 20 a minute in a group). All of the bot's
+calls go through one `PacedRateLimiter`:
 
-* *Interactive* calls (replies to people; everything not marked bulk) are never queued behind a
-  broadcast. A send takes the next free slot of the global window at once; only if the window
-  is full does it wait for the next slot (at most one bulk interval, ~34 ms), and while it waits
-  the bulk lane steps aside.
+* *Interactive* calls (replies to people; everything not marked bulk) go out at once. They take no
+  slot of the global window; a reply to a group respects that group's 20-per-minute window (see
+  `INTERACTIVE_GROUP_MAX_WAIT`).
 * *Bulk* sends are marked with `rate_limit_args={"bulk": True}`. They go one at a time through a
-  lane, spaced evenly (1.02/30 s: a 2% margin, so the window never holds a burst), they count
-  the interactive sends in the same window, they respect each group's 20-per-minute window, and
-  they step aside whenever an interactive send is waiting for a slot.
-* A `RetryAfter` from Telegram pauses the bulk lane for `retry_after` and the call is tried again
-  (up to `max_retries`); the outbox records anything that still fails.
+  lane, spaced evenly (1.02/30 s: a 2% margin, so the window never holds a burst), and they respect
+  each group's 20-per-minute window.
+* A `RetryAfter` from Telegram (whatever it throttled) pauses the bulk lane for `retry_after`, and
+  the call is tried again after it (up to `max_retries`); the outbox records anything that still
+  fails.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter
 
-from bot.services.outbox import SendResult, SendStatus, alert_uses_caption
+from bot.services.outbox import SendResult, SendStatus, about_to_send, alert_uses_caption
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +47,6 @@ SEND_METHODS = frozenset({
     "sendVenue", "sendPoll", "sendDice", "sendVideoNote",
 })
 BULK = {"bulk": True}
-#: Seconds after a person's reply during which broadcasts leave them a free slot.
-INTERACTIVE_RECENT = 3.0
 #: A bulk send this late (the event loop's wake-up jitter) still counts at its scheduled time.
 STAMP_SLACK = 0.003
 #: A reply to a group that has had its 20 messages this minute is dropped rather than waited for:
@@ -78,13 +77,12 @@ class _Window:
         self.answered: list[float] = []  # sorted
         self.in_flight = 0
 
-    def wait_needed(self, now: float, reserve: int = 0, weight: int = 1) -> float:
-        """Seconds until `weight` more sends fit, keeping `reserve` slots free."""
+    def wait_needed(self, now: float, weight: int = 1) -> float:
+        """Seconds until `weight` more sends fit."""
         expired = bisect.bisect_right(self.answered, now - self.period)
         if expired:
             del self.answered[:expired]
-        limit = max(weight, self.limit - reserve)
-        excess = len(self.answered) + self.in_flight + weight - limit
+        excess = len(self.answered) + self.in_flight + weight - max(weight, self.limit)
         if excess <= 0:
             return 0.0
         if excess > len(self.answered):  # the window is all requests still in flight
@@ -104,10 +102,8 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
     """Global and per-group limits, with interactive calls ahead of bulk ones (see module doc)."""
 
     def __init__(self, per_second: int = 30, per_group_per_minute: int = 20, margin: float = 0.02,
-                 max_retries: int = 3, people_reserve: int = 0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 max_retries: int = 3, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._people_reserve = people_reserve
         self._margin = margin
         # Bulk sends are spaced with the margin; the window itself is Telegram's own second, since
         # it counts sends when their answers arrive (see `_Window`).
@@ -118,9 +114,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         self._max_retries = max_retries
         self._bulk_lane = asyncio.Lock()
         self._next_bulk_at = float("-inf")
-        self._last_interactive = float("-inf")
         self._bulk_paused_until = 0.0
-        self._interactive_waiting = 0
         self._urgent_waiting = 0
         self._routine_held_until = float("-inf")
         self.retry_after_seen = 0
@@ -146,25 +140,21 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         group = self._group_window(chat_id)
         return (self._global, group) if group else (self._global,)
 
-    async def _take_interactive_slot(self, chat_id: Any, weight: int) -> None:
+    async def _take_interactive_slot(self, chat_id: Any, weight: int) -> tuple[_Window, ...]:
+        """A reply's slot: none to take in a private chat; in a group, a place in its 20 a minute.
+        Returns the windows taken."""
         group = self._group_window(chat_id)
+        if group is None:
+            return ()
         while True:
-            now = self._clock()
-            self._last_interactive = now
-            group_wait = group.wait_needed(now, weight=weight) if group else 0.0
-            wait = max(self._global.wait_needed(now, weight=weight), group_wait)
+            wait = group.wait_needed(self._clock(), weight=weight)
             if wait <= 0:
-                for window in self._windows(chat_id):
-                    window.start(weight)
-                return
-            if group_wait > INTERACTIVE_GROUP_MAX_WAIT:
+                group.start(weight)
+                return (group,)
+            if wait > INTERACTIVE_GROUP_MAX_WAIT:
                 # As Telegram itself would answer; the handler's update ends here, the others go on.
-                raise RetryAfter(math.ceil(group_wait))
-            self._interactive_waiting += 1
-            try:
-                await asyncio.sleep(wait)
-            finally:
-                self._interactive_waiting -= 1
+                raise RetryAfter(math.ceil(wait))
+            await asyncio.sleep(wait)
 
     def hold_routine(self, seconds: float) -> None:
         """Routine bulk sends wait up to `seconds` (0: no longer): an urgent broadcast is being queued."""
@@ -197,16 +187,12 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                     return False
                 now = self._clock()
                 due = max(self._next_bulk_at, self._bulk_paused_until)
-                # Optionally keep slots of the window free while people are talking to the bot. The
-                # default is none: a reply waits at most one bulk interval anyway (the lane steps
-                # aside for it), and a reserved slot costs the broadcast ~3% of its speed.
-                reserve = self._people_reserve if now - self._last_interactive < INTERACTIVE_RECENT else 0
                 wait = max(
                     due - now,
-                    self._global.wait_needed(now, reserve, weight),
+                    self._global.wait_needed(now, weight=weight),
                     group.wait_needed(now, weight=weight) if group else 0.0,
                 )
-                if wait <= 0 and self._interactive_waiting == 0:
+                if wait <= 0:
                     # Sends are stamped on an even schedule, so that sleeping a millisecond too
                     # long does not add up over a thousand sends (the margin covers the difference).
                     stamp = due if now - due < STAMP_SLACK else now
@@ -235,9 +221,11 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 await self._take_bulk_slot(chat_id, weight, bool(rate_limit_args.get("urgent")))
                 taken = self._windows(chat_id)
             elif counted:
-                await self._take_interactive_slot(chat_id, weight)
-                taken = self._windows(chat_id)
+                taken = await self._take_interactive_slot(chat_id, weight)
             try:
+                mark_sending = about_to_send.get()
+                if mark_sending is not None:  # an outbox row: `sending` from now, not while it queued
+                    await mark_sending()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 self.retry_after_seen += 1

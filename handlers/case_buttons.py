@@ -178,8 +178,13 @@ async def _send_history(context: PinganContext, case_id: int, actor: int) -> str
     case = await workflow.case(case_id)
     tz = context.services.config.tzinfo
     lines = [_("History of {ref}:").format(ref=case.ref)]
+    # A reporter who chose anonymity is never named to staff, here as on the contact button.
+    anonymous = {r.user_id for r in await context.services.reports.reporters(case_id) if r.anonymous}
     for entry in entries:
-        who = await person_name(context, entry.actor_id) if entry.actor_id else _("system")
+        if entry.actor_id in anonymous:
+            who = _("anonymous reporter")
+        else:
+            who = await person_name(context, entry.actor_id) if entry.actor_id else _("system")
         what = ACTION_LABELS[entry.action].translated() if entry.action in ACTION_LABELS else entry.action
         lines.append(f"{entry.at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} · {who} · {what}")
     for note in await workflow.notes(case_id):

@@ -288,45 +288,42 @@ async def send_card(context: PinganContext, chat_id: int, case: Case) -> None:
     await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
-async def post_case_card(context: PinganContext, case: Case, media: list[CaseMedia] | None = None) -> None:
-    """Posts the card of a new case in its area's staff chat (or updates an emergency card once
-    the report is complete)."""
+async def post_case_card(context: PinganContext, case: Case) -> None:
+    """Posts the card of a new case in its area's staff chat, with the report's photos, voice notes
+    and location (or updates an urgent case's card, with its media, once the report is complete).
+    Raises what Telegram raised: handlers/case_delivery.py keeps the card owed and tries again."""
     services = context.services
     staff_chat, card_id = await staff_card_of(context, case)
-    if staff_chat is None:
-        logger.warning("case %s has no staff chat to go to (staff_chat_id is not set)", case.ref)
-        return
     case = await services.reports.case(case.id) or case
     sensitive = services.access.is_sensitive(case)
-    if sensitive:
-        media = None  # photos, voice notes and the map pin go to those who may read the details
+    # A sensitive case's photos, voice notes and map pin go only to those who may read its details.
+    media = [] if sensitive else [m for m in await services.reports.media_of(case.id) if m.addition_id is None]
     with using_locale(services.config.default_language):
         text, markup = await card_text(context, case), card_markup(
             case, overdue=is_overdue(case, context.services.clock.now()))
-    try:
-        photos = [m.file_id for m in media or [] if m.media_type == "photo"]
-        if len(photos) > 1:
-            await context.bot.send_media_group(staff_chat, [InputMediaPhoto(p) for p in photos[:10]])
-        elif photos:
-            await context.bot.send_photo(staff_chat, photos[0])
-        if card_id is not None:
+    photos = [m.file_id for m in media if m.media_type == "photo"]
+    if len(photos) > 1:
+        await context.bot.send_media_group(staff_chat, [InputMediaPhoto(p) for p in photos[:10]])
+    elif photos:
+        await context.bot.send_photo(staff_chat, photos[0])
+    if card_id is not None:
+        try:
             await context.bot.edit_message_text(text, staff_chat, card_id, reply_markup=markup)
-        else:
-            message = await context.bot.send_message(staff_chat, text, reply_markup=markup)
-            card_id = message.message_id
-            await services.cards.record(case.id, staff_chat, card_id, STAFF_CARD)
-            if sensitive:
-                await tell_detail_readers(context, case)
-        for item in media or []:
-            if item.media_type == "voice":
-                await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=card_id)
-        where = {} if sensitive else case.details.get("where") or {}
-        if "latitude" in where:
-            await context.bot.send_location(staff_chat, where["latitude"], where["longitude"],
-                                            reply_to_message_id=card_id)
-    except TelegramError:
-        # The case is stored whatever happens here; staff find it with /case. Log for the operator.
-        logger.exception("could not post the card of case %s to the staff chat", case.ref)
+        except BadRequest as exc:  # "message is not modified": it shows this already
+            logger.debug("card of %s not edited: %s", case.ref, exc)
+    else:
+        message = await context.bot.send_message(staff_chat, text, reply_markup=markup)
+        card_id = message.message_id
+        await services.cards.record(case.id, staff_chat, card_id, STAFF_CARD)
+        if sensitive:
+            await tell_detail_readers(context, case)
+    for item in media:
+        if item.media_type == "voice":
+            await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=card_id)
+    where = {} if sensitive else case.details.get("where") or {}
+    if "latitude" in where:
+        await context.bot.send_location(staff_chat, where["latitude"], where["longitude"],
+                                        reply_to_message_id=card_id)
 
 
 async def post_level_card(context: PinganContext, case: Case) -> None:
@@ -349,6 +346,15 @@ async def post_level_card(context: PinganContext, case: Case) -> None:
 async def post_addition(context: PinganContext, case: Case, user_id: int, media: list[CaseMedia], *,
                         text: str, joined: bool) -> None:
     """New information from a reporter, as a reply to the case's card in its staff chat."""
+    try:
+        await send_addition(context, case, media, text=text, joined=joined)
+    except TelegramError:
+        logger.exception("could not post new information on case %s to the staff chat", case.ref)
+
+
+async def send_addition(context: PinganContext, case: Case, media: list[CaseMedia], *, text: str,
+                        joined: bool) -> None:
+    """`post_addition`, raising what Telegram raised (a joined report's notice is kept owed)."""
     services = context.services
     staff_chat, reply_to = await staff_card_of(context, case)
     if staff_chat is None:
@@ -360,15 +366,12 @@ async def post_addition(context: PinganContext, case: Case, user_id: int, media:
         with using_locale(services.config.default_language):
             text, media = sensitive_addition_line(), []
     body = html.escape("\n\n".join(filter(None, [header, shorten(text)])))
-    try:
-        await context.bot.send_message(staff_chat, body, reply_to_message_id=reply_to)
-        for item in media:
-            if item.media_type == "photo":
-                await context.bot.send_photo(staff_chat, item.file_id, reply_to_message_id=reply_to)
-            else:
-                await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=reply_to)
-    except TelegramError:
-        logger.exception("could not post new information on case %s to the staff chat", case.ref)
+    await context.bot.send_message(staff_chat, body, reply_to_message_id=reply_to)
+    for item in media:
+        if item.media_type == "photo":
+            await context.bot.send_photo(staff_chat, item.file_id, reply_to_message_id=reply_to)
+        else:
+            await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=reply_to)
 
 
 async def show_contact(update: Update, context: PinganContext) -> None:

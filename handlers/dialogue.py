@@ -17,6 +17,7 @@ See docs/dialogues.md for adding one.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -26,8 +27,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from telegram import ForceReply, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.error import BadRequest
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest, TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
@@ -238,11 +239,27 @@ async def give_back(context: PinganContext, chat_id: int, intro: str | None, tex
         await context.bot.send_message(chat_id, html.escape(part))
 
 
+#: How long a step waits for the previous question's buttons to go before it asks the next one.
+#: Usually the edit is answered well within it, so the old buttons are gone before the new question
+#: appears; a hanging edit goes on in the background instead of holding the resident (and, since
+#: updates are handled one at a time, everyone else) for the client's 5-second read timeout.
+STRIP_WAIT_SECONDS = 0.5
+
+
 async def strip_buttons(context: PinganContext, chat_id: int, message_id: int | None) -> None:
-    """Takes the inline buttons off an earlier question (it is answered, or stale)."""
+    """Takes the inline buttons off an earlier question (it is answered, or stale). Cosmetic: a
+    failure is logged and never stops the dialogue, and a slow edit is not waited for."""
     if message_id is None:
         return
+    task = context.application.create_task(_remove_markup(context.bot, chat_id, message_id),
+                                           name=f"strip_buttons:{chat_id}:{message_id}")
+    await asyncio.wait({task}, timeout=STRIP_WAIT_SECONDS)
+
+
+async def _remove_markup(bot: Bot, chat_id: int, message_id: int) -> None:
     try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except BadRequest:  # already without buttons, or too old to edit: nothing to tidy
         pass
+    except TelegramError as exc:  # a 5xx or a timeout: the buttons stay, the dialogue goes on
+        logger.info("buttons of message %s in %s not removed: %s", message_id, chat_id, exc)

@@ -19,6 +19,7 @@ from bot.context import PinganContext
 from bot.i18n import _, current_locale
 from bot.roles import may_manage_groups
 from bot.services.errors import NotAllowed
+from handlers.guards import edit_pressed
 from handlers.labels import GROUP_NOTICES_LABELS, GROUP_PANEL_STATE_LABELS, LANGUAGE_NAMES, kind_label, label
 from storage.models import Group, GroupKind
 
@@ -162,9 +163,9 @@ async def panel_pressed(update: Update, context: PinganContext) -> None:
     views = {"kinds": lambda: _kinds(group), "langs": lambda: _languages(group),
              "quiets": lambda: _quiet_hours(group), "show": lambda: panel(group, context)}
     if pressed.action in views:
-        await query.edit_message_text(**views[pressed.action]())
+        await edit_pressed(query, **views[pressed.action]())
     elif pressed.action == "areas":
-        await query.edit_message_text(**await _areas(context, group, private))
+        await edit_pressed(query, **await _areas(context, group, private))
     elif pressed.action == "areatype" and private:
         await query.answer()
         await _ask_for_area(update, context, group)
@@ -211,7 +212,7 @@ async def _apply(update: Update, context: PinganContext, group: Group, change: d
         # The group now reads another language: the panel answers in it at once.
         context.locale = group.language
         current_locale.set(group.language)
-    await query.edit_message_text(**panel(group, context))
+    await edit_pressed(query, **panel(group, context))
     await query.answer(_("Saved."))
 
 

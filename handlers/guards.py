@@ -1,9 +1,11 @@
-"""Runs first for every update: who is calling, and in which language to answer."""
+"""Runs first for every update: who is calling, and in which language to answer. Also the checks a
+button handler makes on the message pressed."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import PinganContext
@@ -39,3 +41,20 @@ async def identify_caller(update: Update, context: PinganContext) -> None:
 async def ignore_edited_command(update: Update, context: PinganContext) -> None:
     """An edit of a message that was a command: nothing runs again."""
     raise ApplicationHandlerStop
+
+
+def pressed_in_own_private_chat(query: CallbackQuery) -> bool:
+    """The press came on a message in the presser's own private chat with the bot: one made for them.
+    A button meant for that chat, forged onto a group's alert or a case card, must change nothing."""
+    message = query.message
+    return message is not None and message.chat.type == ChatType.PRIVATE and message.chat.id == query.from_user.id
+
+
+async def edit_pressed(query: CallbackQuery, text: str, **kwargs) -> None:
+    """Rewrites the pressed message. A double tap's second edit changes nothing, and Telegram says
+    "message is not modified": that is the result wanted, not an error."""
+    try:
+        await query.edit_message_text(text, **kwargs)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise

@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import SUPPORTED_LOCALES, _, current_locale, normalise_language_code
+from handlers.guards import edit_pressed, pressed_in_own_private_chat
 from handlers.labels import LANGUAGE_NAMES
 from handlers.menu import refresh_private_commands
 
@@ -58,11 +59,12 @@ async def choose_language(update: Update, context: PinganContext) -> None:
     """Saves the language pressed and answers in it."""
     query = update.callback_query
     choice = LanguageButton.parse(query.data)
-    if choice is None or choice.action != "set" or choice.code not in SUPPORTED_LOCALES:
+    if (choice is None or choice.action != "set" or choice.code not in SUPPORTED_LOCALES
+            or not pressed_in_own_private_chat(query)):
         await query.answer(_("This button has expired. Please send /language again."), show_alert=True)
         return
     await _save_language(update, context, choice.code)
-    await query.edit_message_text(html.escape(language_saved_text()))
+    await edit_pressed(query, html.escape(language_saved_text()))
     await query.answer(language_saved_text())
 
 

@@ -13,6 +13,7 @@ from bot.context import PinganContext
 from bot.i18n import N_, _
 from bot.services.errors import NotAllowed
 from handlers import addition
+from handlers.guards import edit_pressed, pressed_in_own_private_chat
 from handlers.report_labels import KIND_NAMES, category_label, shorten, status_label
 from handlers.withdraw import withdraw_button
 from storage.models import CLOSED_STATUSES, Case
@@ -67,12 +68,12 @@ async def on_button(update: Update, context: PinganContext) -> None:
     query = update.callback_query
     pressed = MyReportsButton.parse(query.data)
     user_id = update.effective_user.id
-    if pressed is None or pressed.action not in ("show", "add", "list"):
+    if pressed is None or pressed.action not in ("show", "add", "list") or not pressed_in_own_private_chat(query):
         await query.answer(_("This button has expired. Please send /myreports again."), show_alert=True)
         return
     if pressed.action == "list":
         text, markup = await _listing(context, user_id)
-        await query.edit_message_text(text, reply_markup=markup)
+        await edit_pressed(query, text, reply_markup=markup)
         await query.answer()
         return
     try:
@@ -84,8 +85,8 @@ async def on_button(update: Update, context: PinganContext) -> None:
         await addition.begin(context, user_id, case)
     else:
         may_withdraw = await context.services.withdrawals.may_withdraw(case, user_id)
-        await query.edit_message_text(await _details(context, case, user_id),
-                                      reply_markup=_details_markup(case, may_withdraw=may_withdraw))
+        await edit_pressed(query, await _details(context, case, user_id),
+                           reply_markup=_details_markup(case, may_withdraw=may_withdraw))
     await query.answer()
 
 

@@ -22,7 +22,7 @@ from bot.deeplinks import report_payload, start_link
 from bot.i18n import _, ngettext
 from bot.services.intake import Answer, AnswerType, Outcome, Problem, State
 from bot.services.reports import RateLimited
-from handlers import case_card
+from handlers import case_delivery
 from handlers.case_news import alert_leadership
 from handlers.dialogue import give_back, join_split_text, strip_buttons
 from handlers.intake_answers import answer_from, problem_text
@@ -197,7 +197,7 @@ async def _raise_emergency(context: PinganContext, chat_id: int, draft: Draft) -
                       _("I have alerted the duty officers. Please keep answering below: every detail helps them.")])
     await context.bot.send_message(chat_id, html.escape(text))
     case = await services.reports.open_emergency_case(draft, language=context.locale)
-    await case_card.post_case_card(context, case)
+    await case_delivery.owe_card(context, case)
     await alert_leadership(context, case)
     return await services.intake.draft(draft.user_id) or draft
 
@@ -209,7 +209,8 @@ async def on_start_button(update: Update, context: PinganContext) -> None:
     query = update.callback_query
     pressed = ReportStartButton.parse(query.data)
     user_id, chat_id = update.effective_user.id, update.effective_chat.id
-    if pressed is None or pressed.action not in ("new", "restart", "resume", "discard"):
+    if pressed is None or pressed.action not in ("new", "restart", "resume", "discard") or (
+            pressed.group_id and await context.services.groups.by_id(pressed.group_id) is None):
         await query.answer(_expired(), show_alert=True)
         return
     if pressed.action == "new":
@@ -279,12 +280,19 @@ async def _act(context: PinganContext, chat_id: int, draft: Draft, pressed: Repo
         outcome = await intake.edit(draft, State(pressed.state))
         note = problem_text(outcome.problem, context.services.config.reports, {}) if outcome.problem else None
         await DIALOGUE.ask(context, chat_id, outcome.draft, note=note)
+    elif pressed.action in ("join", "separate") and not await _was_offered(context, draft, pressed.case_id):
+        return {"text": _expired(), "show_alert": True}
     elif pressed.action in ("submit", "join", "separate") and draft.state == State.REVIEWING:
         await submit(context, chat_id, draft, join_case_id=pressed.case_id if pressed.action == "join" else None,
                      separate_from=pressed.case_id if pressed.action == "separate" else None)
     else:
         return {"text": _expired(), "show_alert": True}
     return {}
+
+
+async def _was_offered(context: PinganContext, draft: Draft, case_id: int) -> bool:
+    """Whether the review offered this case as a possible duplicate (a forged press names another)."""
+    return case_id in {case.id for case in await context.services.reports.possible_duplicates(draft)}
 
 
 async def _strip_pressed(context: PinganContext, query) -> None:
@@ -306,8 +314,8 @@ async def expired(context: PinganContext, draft: Draft) -> None:
     closed = await context.services.reports.close_unfinished(draft)
     if closed is None:
         return
-    case, media = closed
-    await case_card.post_case_card(context, case, media)
+    case = closed[0]
+    await case_delivery.owe_card(context, case)
     text = _("We stopped asking about your urgent report {ref}: it is with the duty officers, with what "
              "you had told us. Send /myreports to follow it or to add to it.").format(ref=case.ref)
     try:

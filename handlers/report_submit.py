@@ -6,15 +6,16 @@ import html
 
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
-from bot.services.reports import CaseClosed, RateLimited, SubmittedReport
-from handlers import case_card
+from bot.services.reports import CaseClosed, RateLimited
+from handlers import case_delivery
 from handlers.dialogue import strip_buttons
 from storage.models import Draft
 
 
 async def submit(context: PinganContext, chat_id: int, draft: Draft, *, join_case_id: int | None = None,
                  separate_from: int | None = None) -> None:
-    """Stores the reviewed report as a case (or adds it to a possible duplicate) and confirms it."""
+    """Stores the reviewed report as a case (or adds it to a possible duplicate), then confirms it
+    and posts its card: each recorded as owed first, so neither is lost to a refusal or a crash."""
     services = context.services
     try:
         result = await services.reports.submit(draft, context.locale, join_case_id=join_case_id,
@@ -27,13 +28,9 @@ async def submit(context: PinganContext, chat_id: int, draft: Draft, *, join_cas
     except CaseClosed:
         # The case closed while they were deciding: theirs becomes a case of its own.
         result = await services.reports.submit(draft, context.locale, separate_from_case_id=join_case_id)
+    await context.services.deliveries.owe_report(result.case.id, draft.user_id, joined=result.joined_existing)
     await strip_buttons(context, chat_id, draft.prompt_message_id)
-    await context.bot.send_message(chat_id, html.escape(confirmation_text(context, result)))
-    if result.joined_existing:
-        await case_card.post_addition(context, result.case, draft.user_id, result.media,
-                                      text=draft.data.get("description", ""), joined=True)
-    else:
-        await case_card.post_case_card(context, result.case, result.media)
+    await case_delivery.deliver_owed(context)
 
 
 async def end_report(context: PinganContext, draft: Draft) -> str:
@@ -43,8 +40,8 @@ async def end_report(context: PinganContext, draft: Draft) -> str:
     if closed is None:
         await context.services.intake.discard(draft.user_id)
         return _("Cancelled. Nothing was sent.")
-    case, media = closed
-    await case_card.post_case_card(context, case, media)
+    case = closed[0]
+    await case_delivery.owe_card(context, case)
     return _("Stopped. Your urgent report {ref} had already reached the duty officers, so it stays with them "
              "with what you told us. Send /myreports to follow it or to add to it.").format(ref=case.ref)
 
@@ -58,31 +55,3 @@ def rate_limited_text(context: PinganContext, limit: int) -> str:
         "If something dangerous is happening, call {police} now.",
         limit,
     ).format(limit=limit, police=police)
-
-
-def confirmation_text(context: PinganContext, result: SubmittedReport) -> str:
-    """What the reporter is told on sending (plain text): the reference and what happens next."""
-    case = result.case
-    if result.joined_existing:
-        return _("Thank you. Your information has been added to report {ref}, which staff are already "
-                 "handling. You can follow it with /myreports.").format(ref=case.ref)
-    first = context.services.config.reports.first_response
-    minutes = (first.emergency_minutes if case.emergency else
-               first.dispute_minutes if case.kind == "dispute" else first.incident_minutes)
-    who = _("a mediator") if case.kind == "dispute" else _("a community officer")
-    return "\n\n".join([
-        _("Thank you. Your report has been received.\nReference: {ref}").format(ref=case.ref),
-        _("What happens next: {who} will look at it within {time} and may contact you. You will get a "
-          "message here when something changes.").format(who=who, time=duration_text(minutes)),
-        _("Send /myreports to see your reports or to add information."),
-    ])
-
-
-def duration_text(minutes: int) -> str:
-    if minutes % (24 * 60) == 0:
-        days = minutes // (24 * 60)
-        return ngettext("{n} day", "{n} days", days).format(n=days)
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
-    return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)

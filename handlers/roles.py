@@ -8,12 +8,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot import roles as rules
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, stored_int
 from bot.context import PinganContext
 from bot.deeplinks import invite_payload, start_link
 from bot.i18n import _, gettext_in, ngettext
 from bot.services.errors import NotAllowed, RevokeProblem
 from handlers import handover
+from handlers.guards import edit_pressed, pressed_in_own_private_chat
 from handlers.labels import ROLE_LABELS, parse_role, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
@@ -167,7 +168,7 @@ async def revoke(update: Update, context: PinganContext) -> None:
     if update.effective_chat.type != ChatType.PRIVATE:
         await message.reply_text(html.escape(_("Please manage roles in a private chat with me.")))
         return
-    only_user = int(context.args[0]) if len(context.args or []) == 1 and context.args[0].isdigit() else None
+    only_user = stored_int(context.args[0]) if len(context.args or []) == 1 else None
     if context.args and only_user is None:
         target = _parse_revoke_args(context.args)
         if target is None:
@@ -193,10 +194,11 @@ async def revoke(update: Update, context: PinganContext) -> None:
 
 
 def _parse_revoke_args(args: list[str]) -> tuple[int, Role] | None:
-    if len(args) < 2 or not args[0].lstrip("-").isdigit():
+    user_id = stored_int(args[0]) if len(args) >= 2 else None
+    if user_id is None:
         return None
     role = parse_role(" ".join(args[1:]))
-    return None if role is None else (int(args[0]), role)
+    return None if role is None else (user_id, role)
 
 
 async def _name_of(context: PinganContext, user_id: int) -> str:
@@ -228,9 +230,9 @@ async def _confirm_content(context: PinganContext, user_id: int, role: Role, nam
 async def revoke_pressed(update: Update, context: PinganContext) -> None:
     """Handles the revoke list's buttons: ask → confirm → done. Roles re-checked by the service."""
     query = update.callback_query
-    pressed = RevokeButton.parse(query.data)
+    pressed = RevokeButton.parse(query.data) if pressed_in_own_private_chat(query) else None
     if pressed is not None and pressed.action == "no":
-        await query.edit_message_text(html.escape(_("Cancelled: nothing was changed.")))
+        await edit_pressed(query, html.escape(_("Cancelled: nothing was changed.")))
         await query.answer()
         return
     role = parse_role(pressed.role) if pressed is not None and pressed.action in ("ask", "do") else None
@@ -238,11 +240,14 @@ async def revoke_pressed(update: Update, context: PinganContext) -> None:
         await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
         return
     user_id = pressed.user_id
-    name = await _name_of(context, user_id)
     if pressed.action == "ask":
-        await query.edit_message_text(**await _confirm_content(context, user_id, role, name))
+        if not await _may_revoke(context, update.effective_user.id, user_id, role):
+            await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
+            return
+        await edit_pressed(query, **await _confirm_content(context, user_id, role, await _name_of(context, user_id)))
         await query.answer()
         return
+    name = await _name_of(context, user_id)
     try:
         await context.services.people.revoke_role(update.effective_user.id, user_id, role)
     except NotAllowed:
@@ -258,6 +263,12 @@ async def revoke_pressed(update: Update, context: PinganContext) -> None:
     await refresh_private_commands(context, user_id)
     await _tell_revoked(context, user_id, role)
     await query.answer()
+
+
+async def _may_revoke(context: PinganContext, actor_id: int, user_id: int, role: Role) -> bool:
+    """Whether the actor may remove this role from this person (the grants /revoke would list)."""
+    grants = await context.services.people.revocable_grants(actor_id)
+    return any(g.user_id == user_id and g.role is role for g in grants)
 
 
 async def _hand_over_after_revoke(context: PinganContext, actor: int, user_id: int, to_id: int | None) -> str:

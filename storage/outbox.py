@@ -71,8 +71,12 @@ class OutboxRepo:
         rows = await self._db.fetch_all("SELECT * FROM notice_outbox WHERE state = 'sending' ORDER BY id")
         return [_entry(r) for r in rows]
 
+    async def is_pending(self, entry_id: int) -> bool:
+        return await self._db.fetch_value("SELECT state = 'pending' FROM notice_outbox WHERE id = ?",
+                                          (entry_id,)) == 1
+
     async def claim(self, entry_id: int, now: datetime) -> bool:
-        """pending → sending, committed before the send. False if someone else took it."""
+        """pending → sending, committed just before the request leaves. False if someone else took it."""
         changed = await self._db.execute(
             """UPDATE notice_outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
                WHERE id = ? AND state = 'pending'""",

@@ -9,6 +9,7 @@ server (BadRequest, Forbidden, RetryAfter, ChatMigrated, InvalidToken...).
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -198,6 +199,9 @@ class BotApi:
             if handler is None:
                 logger.warning("unsupported Bot API method %s", method)
                 raise ApiError(404, "Not Found")
+            held = self.world.delays.take(method, params)
+            if held:
+                await asyncio.sleep(held)
             failure = self.world.take_failure(method, params)
             if failure is not None:
                 raise failure

@@ -4,6 +4,9 @@ Telegram documents (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-
 about 30 messages per second overall, 20 per minute in one group and about one per second in
 one private chat. The real server enforces these loosely; the emulator enforces them exactly
 (when enabled) so that a bot's handling of 429 / ``retry_after`` can be exercised.
+
+The 30 a second is for bulk notifications: a reply to a chat that wrote to the bot within the last
+``REPLY_WINDOW`` seconds counts only against that chat's own limit.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+#: Seconds after a chat wrote to the bot during which the bot's sends there are replies.
+REPLY_WINDOW = 60.0
 
 
 @dataclass
@@ -54,6 +60,12 @@ class FloodLimiter:
         self._private_per_second = private_per_second
         self._global = SlidingWindow(global_per_second, 1.0)
         self._chats: dict[int | str, SlidingWindow] = {}
+        self._heard_at: dict[int | str, float] = {}
+
+    def heard_from(self, chat_id: int | str | None) -> None:
+        """Someone wrote (or pressed a button) in this chat: the bot's next sends there are replies."""
+        if chat_id is not None:
+            self._heard_at[chat_id] = self._clock()
 
     def acquire(self, chat_id: int | str, private: bool, weight: int = 1) -> int | None:
         """Record ``weight`` sends to ``chat_id``, or return the ``retry_after`` (whole seconds)
@@ -66,10 +78,12 @@ class FloodLimiter:
             chat = (SlidingWindow(self._private_per_second, 1.0) if private
                     else SlidingWindow(self._per_chat_per_minute, 60.0))
             self._chats[chat_id] = chat
-        wait = max(self._global.wait_needed(now, weight), chat.wait_needed(now, weight))
+        reply = now - self._heard_at.get(chat_id, float("-inf")) < REPLY_WINDOW
+        wait = max(0.0 if reply else self._global.wait_needed(now, weight), chat.wait_needed(now, weight))
         if wait > 0:
             # Telegram's retry_after is a whole number of seconds, never 0.
             return max(1, math.ceil(wait))
-        self._global.add(now, weight)
+        if not reply:
+            self._global.add(now, weight)
         chat.add(now, weight)
         return None

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot.emulator.faults import Delays
 from bot.emulator.flood import FloodLimiter
 from bot.emulator.formatting import detect_entities
 
@@ -264,6 +265,7 @@ class World:
         self.allowed_updates: frozenset[str] | None = None
         self._calls: deque[Call] = deque(maxlen=20000)
         self._fail_rules: list[FailRule] = []
+        self.delays = Delays()
         self.callbacks: dict[str, CallbackRecord] = {}
         self.command_lists: dict[tuple[str, str], list[dict]] = {}
         self.bot_texts: dict[tuple[str, str], str] = {}  # (name|description|short_description, lang)
@@ -858,6 +860,7 @@ class World:
         """Give ``payload`` an update_id and queue it, unless the bot's allowed_updates exclude it."""
         update = {"update_id": self._next_update_id, **payload}
         self._next_update_id += 1
+        self.flood.heard_from(_chat_written_in(payload))
         kind = next(k for k in payload if k != "update_id")
         excluded = (self.allowed_updates is not None and kind not in self.allowed_updates) or \
                    (self.allowed_updates is None and kind in DEFAULT_EXCLUDED_UPDATES)
@@ -1140,3 +1143,9 @@ def _describe(predicate: Callable) -> str:
                 break
     source = " ".join(source.split())
     return source if len(source) <= 160 else source[:157] + "..."
+
+
+def _chat_written_in(payload: dict) -> int | None:
+    """The chat a person wrote or pressed a button in, for an update that is one (flood.REPLY_WINDOW)."""
+    message = payload.get("message") or (payload.get("callback_query") or {}).get("message")
+    return (message or {}).get("chat", {}).get("id")

@@ -12,6 +12,7 @@ from bot.services.backups import BackupService
 from bot.services.case_cards import CaseCards
 from bot.services.case_conversation import CaseConversation
 from bot.services.case_corrections import CaseCorrections
+from bot.services.case_deliveries import CaseDeliveries
 from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
@@ -65,6 +66,7 @@ class Services:
     handover: HandoverService
     withdrawals: WithdrawalService
     cards: CaseCards
+    deliveries: CaseDeliveries
     levels: CaseLevels
     access: IdentityAccess
     erasure: ErasureService

@@ -1,7 +1,8 @@
 """Delivering the notice outbox through a `Sender`, once, within Telegram's limits.
 
 Delivery policy (README, "Delivery"): a row is written (pending) before anything is sent, marked
-`sending` and committed just before the send, and marked with the outcome after it. A crash
+`sending` and committed when its request is about to leave (after the rate limiter gave it a slot:
+`about_to_send`), and marked with the outcome after it. A crash
 between the write and the send leaves it pending: it is sent after the restart (if still
 within the grace window). A crash between the send and the mark leaves it `sending`: Telegram may
 or may not have the message and has no idempotency key, so routine notices are *at most once* —
@@ -15,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -56,6 +58,15 @@ class SendResult:
 
 #: Told about a row once its outcome is recorded.
 RowHook = Callable[[OutboxEntry], Awaitable[None]]
+#: Set by the dispatcher around a send: the Sender awaits it once, right before the request leaves
+#: (bot/sender.py's rate limiter does, once the send has its slot), so that a row is `sending` only
+#: when Telegram may get it; a crash while it waits for a slot leaves it pending. It raises
+#: `NotClaimed` when the send must not go out after all (stopping, or another run has the row).
+about_to_send: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("pingan_about_to_send", default=None)
+
+
+class NotClaimed(Exception):
+    """The row was not marked `sending`: its send is dropped before any request leaves."""
 
 
 class Sender(Protocol):
@@ -232,8 +243,8 @@ class OutboxDispatcher:
             await self._end(entry, OutboxState.SKIPPED, "group_paused_or_inactive", report)
             report.skipped += 1
             return
-        if self._stopping or not await self._outbox.claim(entry.id, self._clock.now()):
-            return  # shutting down, or another run has it
+        if self._stopping or not await self._outbox.is_pending(entry.id) or entry.id in self._in_flight:
+            return  # shutting down, or another run has it (or had it)
         recorded = asyncio.Event()
         self._in_flight[entry.id] = (getattr(entry, "alert_id", None), recorded)
         try:
@@ -248,23 +259,41 @@ class OutboxDispatcher:
         chat_id = entry.chat_id
         events: set[str] = set()
         payload = getattr(entry, "payload", None)
-        for _hop in range(3):  # a migrated group is followed, but not around a loop
-            try:
-                if payload is not None:
-                    result = await self.sender.send_alert(chat_id, entry.text, payload)
-                else:
-                    result = await self.sender.send_notice(chat_id, entry.text, entry.image)
-            except Exception as exc:  # noqa: BLE001 - a sender bug must leave a recorded outcome
-                logger.exception("outbox %s: the sender failed", entry.key)
-                result = SendResult(SendStatus.UNCERTAIN, detail=type(exc).__name__)
-            events |= result.events
-            if result.status is not SendStatus.MIGRATED:
-                break
-            report.migrated += 1
-            events.add("migrated")
-            if self._on_migrated is not None:
-                await self._on_migrated(chat_id, result.new_chat_id)
-            chat_id = result.new_chat_id
+        claimed = False
+
+        async def mark_sending() -> None:
+            nonlocal claimed
+            if claimed:
+                return
+            if self._stopping or not await self._outbox.claim(entry.id, self._clock.now()):
+                raise NotClaimed(entry.key)
+            claimed = True
+
+        token = about_to_send.set(mark_sending)
+        try:
+            for _hop in range(3):  # a migrated group is followed, but not around a loop
+                try:
+                    if payload is not None:
+                        result = await self.sender.send_alert(chat_id, entry.text, payload)
+                    else:
+                        result = await self.sender.send_notice(chat_id, entry.text, entry.image)
+                except NotClaimed:
+                    return  # nothing left: the row stays as it is (pending, or another run's)
+                except Exception as exc:  # noqa: BLE001 - a sender bug must leave a recorded outcome
+                    logger.exception("outbox %s: the sender failed", entry.key)
+                    result = SendResult(SendStatus.UNCERTAIN, detail=type(exc).__name__)
+                events |= result.events
+                if result.status is not SendStatus.MIGRATED:
+                    break
+                report.migrated += 1
+                events.add("migrated")
+                if self._on_migrated is not None:
+                    await self._on_migrated(chat_id, result.new_chat_id)
+                chat_id = result.new_chat_id
+        finally:
+            about_to_send.reset(token)
+        if not claimed:  # a Sender that never said when its request left: the row was sent all the same
+            await self._outbox.claim(entry.id, self._clock.now())
         await self._record(entry, result, report, events, on_recorded)
 
     async def _record(self, entry: OutboxEntry, result: SendResult, report: DeliveryReport,

@@ -32,9 +32,11 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 async def spawn(*args: str, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    # The DEBUG log of a start-up is a few hundred kilobytes: a reader with asyncio's default 64 KiB
+    # limit stops reading at twice that, the pipe fills and the process blocks on its next log line.
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=2**24,
     )
 
 

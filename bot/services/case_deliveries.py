@@ -1,0 +1,84 @@
+"""What a new case owes, kept until delivered: its card in the staff chat, the reporter's
+confirmation, and the staff's notice of a report added to another case (at least once each).
+
+The case is stored first and what it owes recorded right after; a crash in between is caught at
+the next start (`recover`), and a crash after the recording leaves rows pending, sent after the
+restart. A message Telegram refused for now (a staff chat past its 20 a minute, a 5xx) stays
+pending and is tried again; later cards for the same chat wait behind it, so cards keep their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from bot.clock import Clock
+from storage.case_deliveries import CARD, CONFIRMATION, JOINED, CaseDelivery, CaseDeliveryRepo
+from storage.db import Database
+from storage.models import CaseMedia
+from storage.reports import CaseRepo
+
+logger = logging.getLogger(__name__)
+
+RETRY_BASE = timedelta(seconds=5)
+RETRY_CAP = timedelta(minutes=5)
+
+
+class CaseDeliveries:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._repo = CaseDeliveryRepo(db)
+        self._cases = CaseRepo(db)
+        #: Held by the one run sending what is owed (a report's and the job's must not both send it).
+        self.running = asyncio.Lock()
+
+    async def owe_report(self, case_id: int, user_id: int, *, joined: bool) -> None:
+        """A report was sent: the reporter's confirmation, and the card (or, joined to another case,
+        the notice under its card)."""
+        now = self._clock.now()
+        async with self._db.transaction():
+            await self._repo.owe(case_id, CONFIRMATION, user_id, now)
+            if joined:
+                await self._repo.owe(case_id, JOINED, user_id, now)
+            else:
+                await self._repo.owe(case_id, CARD, 0, now)
+
+    async def owe_card(self, case_id: int) -> None:
+        """The case's card is to be posted, or brought up to date with its media."""
+        await self._repo.owe(case_id, CARD, 0, self._clock.now())
+
+    async def recover(self) -> int:
+        """At start: records what a crash kept from being recorded; returns how many."""
+        added = await self._repo.owe_missing(self._clock.now())
+        if added:
+            logger.warning("%d case deliveries were not recorded before a stop; they are sent now", added)
+        return added
+
+    async def pending(self) -> list[CaseDelivery]:
+        return await self._repo.pending()
+
+    def is_due(self, delivery: CaseDelivery) -> bool:
+        return delivery.not_before <= self._clock.now()
+
+    async def delivered(self, delivery: CaseDelivery, outcome: str = "sent") -> None:
+        await self._repo.delivered(delivery, outcome, self._clock.now())
+
+    async def retry_later(self, delivery: CaseDelivery, reason: str, retry_after: float | None = None) -> None:
+        """Not delivered now: after `retry_after` seconds, else an exponential backoff (never given up)."""
+        delay = timedelta(seconds=retry_after) if retry_after else min(
+            RETRY_CAP, RETRY_BASE * 2 ** min(delivery.attempts, 10))
+        now = self._clock.now()
+        await self._repo.retry_later(delivery, now + delay, reason, now)
+        logger.info("case %s %s for %s not delivered (%s); again in %ss", delivery.case_id, delivery.kind,
+                    delivery.user_id or "staff", reason, delay.total_seconds())
+
+    async def joined_report(self, case_id: int, user_id: int) -> tuple[str, list[CaseMedia]]:
+        """What a resident who joined the case added on joining: their words and media."""
+        additions = [a for a in await self._cases.additions(case_id) if a.user_id == user_id]
+        if not additions:
+            return "", []
+        first = additions[0]
+        media = [m for m in await self._cases.media(case_id) if m.addition_id == first.id]
+        return first.text, media

@@ -1,0 +1,132 @@
+"""Sending what new cases owe (bot/services/case_deliveries.py): the card in the staff chat, the
+reporter's confirmation with the reference, the notice of a report added to another case. Run
+right after a report is sent, at start and by a job; whatever Telegram refuses for now is tried
+again later, never dropped, and a staff chat's cards go out in the order their cases came."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.context import PinganContext
+from bot.i18n import _, ngettext, using_locale
+from bot.sender import retry_seconds
+from handlers import case_card
+from handlers.notify import locale_of
+from storage.case_deliveries import CARD, CONFIRMATION, CaseDelivery
+from storage.models import Case
+
+logger = logging.getLogger(__name__)
+
+
+async def owe_card(context: PinganContext, case: Case) -> None:
+    """The case's card is to be posted (or updated once an urgent report is complete), then sends it."""
+    await context.services.deliveries.owe_card(case.id)
+    await deliver_owed(context)
+
+
+async def deliver_owed(context: PinganContext, *, due_or_not: bool = False) -> None:
+    """Sends everything owed that is due (with `due_or_not`, at start: all of it), oldest first; one
+    run at a time (a job and a report may both start one). A chat that refused a message gets
+    nothing more in this run, so that a later card never overtakes an earlier one."""
+    deliveries = context.services.deliveries
+    async with deliveries.running:
+        held_chats: set[int | None] = set()
+        for delivery in await deliveries.pending():
+            case = await context.services.reports.case(delivery.case_id)
+            if case is None:  # erased meanwhile: nothing left to show anyone
+                await deliveries.delivered(delivery, "case_gone")
+                continue
+            chat_id = delivery.user_id if delivery.kind == CONFIRMATION else (
+                await case_card.staff_card_of(context, case))[0]
+            if chat_id in held_chats:
+                continue
+            if not (due_or_not or deliveries.is_due(delivery)):
+                held_chats.add(chat_id)
+                continue
+            if chat_id is None:
+                logger.warning("case %s has no staff chat to go to (staff_chat_id is not set)", case.ref)
+                await deliveries.delivered(delivery, "no_staff_chat")
+                continue
+            if not await _deliver(context, delivery, case):
+                held_chats.add(chat_id)
+
+
+async def deliver_owed_job(context: PinganContext) -> None:
+    """Job: what is owed and due now (a retry after a refusal)."""
+    await deliver_owed(context)
+
+
+async def deliver_left_by_stop(context: PinganContext) -> None:
+    """Job, once at start: everything a stop or crash left owed, whatever wait it had been given
+    (the refusals it waited out were the previous process's)."""
+    await deliver_owed(context, due_or_not=True)
+
+
+async def _deliver(context: PinganContext, delivery: CaseDelivery, case: Case) -> bool:
+    """One delivery; False when it must wait (its chat then gets nothing more in this run)."""
+    deliveries = context.services.deliveries
+    try:
+        await _send(context, delivery, case)
+    except RetryAfter as exc:  # the staff chat's 20 a minute (our limiter's or Telegram's): wait it out
+        seconds = retry_seconds(exc)
+        await deliveries.retry_later(delivery, "flood limit", seconds)
+        if context.job_queue is not None:  # as soon as the window allows, not at the job's next round
+            context.job_queue.run_once(deliver_owed_job, seconds, name=f"cases:deliveries:{delivery.id}")
+        return False
+    except (Forbidden, BadRequest) as exc:
+        if delivery.kind == CONFIRMATION:  # the resident blocked the bot: the reference is in /myreports
+            logger.info("confirmation of %s not delivered to %s: %s", case.ref, delivery.user_id, exc)
+            await deliveries.delivered(delivery, f"refused: {exc}"[:200])
+            return True
+        logger.error("case %s: the staff chat refused its %s (%s); trying again later", case.ref, delivery.kind, exc)
+        await deliveries.retry_later(delivery, str(exc))
+        return False
+    except TelegramError as exc:  # 5xx, timeouts, connection failures
+        await deliveries.retry_later(delivery, f"{type(exc).__name__}: {exc}")
+        return False
+    await deliveries.delivered(delivery)
+    return True
+
+
+async def _send(context: PinganContext, delivery: CaseDelivery, case: Case) -> None:
+    if delivery.kind == CARD:
+        await case_card.post_case_card(context, case)
+    elif delivery.kind == CONFIRMATION:
+        joined = not any(r.is_primary and r.user_id == delivery.user_id
+                         for r in await context.services.reports.reporters(case.id))
+        with using_locale(await locale_of(context, delivery.user_id)):
+            text = confirmation_text(context, case, joined=joined)
+        await context.bot.send_message(delivery.user_id, html.escape(text))
+    else:
+        text, media = await context.services.deliveries.joined_report(case.id, delivery.user_id)
+        await case_card.send_addition(context, case, media, text=text, joined=True)
+
+
+def confirmation_text(context: PinganContext, case: Case, *, joined: bool) -> str:
+    """What the reporter is told on sending (plain text): the reference and what happens next."""
+    if joined:
+        return _("Thank you. Your information has been added to report {ref}, which staff are already "
+                 "handling. You can follow it with /myreports.").format(ref=case.ref)
+    first = context.services.config.reports.first_response
+    minutes = (first.emergency_minutes if case.emergency else
+               first.dispute_minutes if case.kind == "dispute" else first.incident_minutes)
+    who = _("a mediator") if case.kind == "dispute" else _("a community officer")
+    return "\n\n".join([
+        _("Thank you. Your report has been received.\nReference: {ref}").format(ref=case.ref),
+        _("What happens next: {who} will look at it within {time} and may contact you. You will get a "
+          "message here when something changes.").format(who=who, time=duration_text(minutes)),
+        _("Send /myreports to see your reports or to add information."),
+    ])
+
+
+def duration_text(minutes: int) -> str:
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("{n} day", "{n} days", days).format(n=days)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
+    return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
