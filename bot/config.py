@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot.config_alerts import AlertSettings
 from bot.config_cases import CaseSettings
 from bot.config_chats import StaffChat, staff_chat_for, validate_staff_chats
+from bot.config_mediation import MediationSettings
 from bot.config_notices import (
     GroupDeclaration,
     KeyedProblems,
@@ -131,6 +132,7 @@ class Settings(BaseSettings):
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
+    mediation: MediationSettings = Field(default_factory=MediationSettings)
 
     @field_validator("groups")
     @classmethod

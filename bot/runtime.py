@@ -31,6 +31,7 @@ from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
+from bot.services.mediation import MediationService
 from bot.services.notice_texts import NoticeTexts
 from bot.services.notices import NoticeService
 from bot.services.outbox import Sender
@@ -109,6 +110,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         withdrawals=WithdrawalService(db, clock),
         cards=cards,
         levels=CaseLevels(db, clock, workflow),
+        mediation=MediationService(db, clock, config.mediation),
     )
 
 

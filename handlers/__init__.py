@@ -28,6 +28,11 @@ from handlers import (
     group_panel,
     handover,
     language,
+    mediation_account,
+    mediation_consent,
+    mediation_decline,
+    mediation_summary,
+    mediation_take,
     myreports,
     notice_preview,
     privacy,
@@ -49,6 +54,7 @@ from handlers.case_card import CaseButton
 from handlers.errors import on_error
 from handlers.followup import FollowupButton
 from handlers.guards import identify_caller, ignore_edited_command
+from handlers.mediation_buttons import ConsentButton, MediateButton, PartyButton
 from handlers.myreports import MyReportsButton
 from handlers.report_prompts import ReportButton, ReportStartButton
 
@@ -102,6 +108,11 @@ def register(application: Application) -> None:
         CallbackQueryHandler(case_buttons.on_button, pattern=CaseButton.pattern()),
         CallbackQueryHandler(followup.followup_button, pattern=FollowupButton.pattern()),
         CallbackQueryHandler(case_supervise.on_press, pattern=case_supervise.SuperviseButton.pattern()),
+        CallbackQueryHandler(mediation_take.on_button, pattern=MediateButton.pattern()),
+        CallbackQueryHandler(mediation_summary.on_button, pattern=mediation_summary.SummaryButton.pattern()),
+        CallbackQueryHandler(mediation_consent.on_button, pattern=ConsentButton.pattern()),
+        CallbackQueryHandler(mediation_decline.on_button, pattern=mediation_decline.DeclineButton.pattern()),
+        CallbackQueryHandler(mediation_account.on_button, pattern=PartyButton.pattern()),
         CommandHandler("setup", groups_.setup),
         CommandHandler("groups", groups_.list_groups),
         CommandHandler("schedules", schedules.list_schedules),

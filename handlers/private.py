@@ -26,6 +26,9 @@ from handlers import (
     case_text,
     fallback,
     group_area,
+    mediation_account,
+    mediation_decline,
+    mediation_summary,
     report,
     report_edits,
     scam_check,
@@ -66,6 +69,9 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.TIP: DialogueRoutes(alert_tips.claim, alert_tips.cancel, expired=alert_tips.expired),
     DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.claim, schedule_dialogue.cancel),
     DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
+    DialogueName.MEDIATION_SUMMARY: DialogueRoutes(mediation_summary.claim, mediation_summary.cancel),
+    DialogueName.MEDIATION_DECLINE: DialogueRoutes(mediation_decline.claim, mediation_decline.cancel),
+    DialogueName.MEDIATION_ACCOUNT: DialogueRoutes(mediation_account.claim, mediation_account.cancel),
 }
 
 

@@ -19,6 +19,7 @@ from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
+from bot.services.mediation import MediationService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
@@ -56,3 +57,4 @@ class Services:
     withdrawals: WithdrawalService
     cards: CaseCards
     levels: CaseLevels
+    mediation: MediationService

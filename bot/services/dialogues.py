@@ -34,6 +34,9 @@ class DialogueName(StrEnum):
     TIP = "tip"  # a resident answering an alert ("I have information")
     SCHEDULE = "schedule"  # an officer adding a notice schedule
     SCAM_CHECK = "scam_check"  # a resident about to paste a message to check
+    MEDIATION_SUMMARY = "mediation_summary"  # a mediator writing the summary for the other party
+    MEDIATION_DECLINE = "mediation_decline"  # the other party saying why they declined (optional)
+    MEDIATION_ACCOUNT = "mediation_account"  # a party telling the mediator their side
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,10 @@ def default_policies(config: Any) -> dict[DialogueName, TimeoutPolicy]:
         DialogueName.SCHEDULE: TimeoutPolicy(expires_after=timedelta(minutes=15), tell_when_timed_out=True),
         # Waiting for one pasted message: after half an hour, a message is not the one asked for.
         DialogueName.SCAM_CHECK: TimeoutPolicy(expires_after=timedelta(minutes=30)),
+        # Mediation: what was already sent is kept; an untouched question simply lapses after a day.
+        DialogueName.MEDIATION_SUMMARY: TimeoutPolicy(expires_after=timedelta(hours=24)),
+        DialogueName.MEDIATION_DECLINE: TimeoutPolicy(expires_after=timedelta(hours=24)),
+        DialogueName.MEDIATION_ACCOUNT: TimeoutPolicy(expires_after=timedelta(hours=24)),
     }
 
 

@@ -1,0 +1,55 @@
+-- Mediation with both parties (issue 17, 枫桥经验): a dispute case taken by a mediator, the other
+-- party brought in through a single-use link, and each party's own account kept apart.
+
+-- One mediation per case: the first staff member to take it is its mediator (UNIQUE case_id).
+-- `status`: taken → invited → joined | declined (later steps add their own states).
+CREATE TABLE mediations (
+    id             INTEGER PRIMARY KEY,
+    case_id        INTEGER NOT NULL UNIQUE REFERENCES cases (id),
+    mediator_id    INTEGER NOT NULL,
+    status         TEXT NOT NULL,
+    summary        TEXT,              -- the mediator's neutral summary, shown to the other party
+    other_party_id INTEGER,           -- set when the other party joins
+    decline_reason TEXT,
+    started_at     TEXT NOT NULL,
+    joined_at      TEXT,
+    declined_at    TEXT,
+    closed_at      TEXT
+);
+CREATE INDEX mediations_other_party ON mediations (other_party_id) WHERE other_party_id IS NOT NULL;
+
+-- The invitation links (`/start med_<token>`): single-use, expiring. A new link replaces none:
+-- each is checked on its own, and a used or expired one is refused politely.
+CREATE TABLE mediation_invites (
+    token        TEXT PRIMARY KEY,
+    mediation_id INTEGER NOT NULL REFERENCES mediations (id),
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    used_by      INTEGER,
+    used_at      TEXT
+);
+
+-- Dispute cases offered to mediators in private: the area's mediators first (`offered_at`), the
+-- others once nobody took it in time (`widened_at`).
+CREATE TABLE mediation_offers (
+    case_id    INTEGER PRIMARY KEY REFERENCES cases (id),
+    offered_at TEXT NOT NULL,
+    widened_at TEXT
+);
+-- Disputes from before mediation existed are not offered all at once on the first start.
+INSERT INTO mediation_offers (case_id, offered_at, widened_at)
+SELECT id, created_at, created_at FROM cases WHERE kind = 'dispute';
+
+-- Each party's own account (text, photo or document): seen by its author and the mediator only.
+-- `side`: 'reporter' or 'other'.
+CREATE TABLE mediation_accounts (
+    id           INTEGER PRIMARY KEY,
+    mediation_id INTEGER NOT NULL REFERENCES mediations (id),
+    user_id      INTEGER NOT NULL,
+    side         TEXT NOT NULL CHECK (side IN ('reporter', 'other')),
+    kind         TEXT NOT NULL CHECK (kind IN ('text', 'photo', 'document')),
+    text         TEXT NOT NULL DEFAULT '',
+    file_id      TEXT,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX mediation_accounts_of ON mediation_accounts (mediation_id, user_id);
