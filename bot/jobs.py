@@ -12,6 +12,7 @@ from telegram.ext import Application
 from bot.notice_jobs import start_notices
 from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
+from handlers.mediation_picks import meeting_jobs
 from handlers.mediation_take import offer_disputes
 from handlers.private import sweep_dialogues
 from handlers.stats import send_briefing_if_due
@@ -22,6 +23,7 @@ CASE_ALARMS_JOB = "cases:alarms"  # time limits, unread reminders, follow-up vis
 ALERT_EXPIRY_JOB = "alerts:expiry"  # ask to extend an alert about to expire; close expired ones
 BRIEFING_JOB = "briefing:weekly"  # the weekly figures to the staff chat
 MEDIATION_OFFERS_JOB = "mediation:offers"  # new disputes offered to mediators, the area's first
+MEDIATION_MEETINGS_JOB = "mediation:meetings"  # meeting reminders (a day, an hour before); who came
 
 
 async def arm_jobs(application: Application) -> None:
@@ -33,3 +35,4 @@ async def arm_jobs(application: Application) -> None:
     job_queue.run_repeating(alert_expiry, interval=60, first=60, name=ALERT_EXPIRY_JOB)
     job_queue.run_repeating(send_briefing_if_due, interval=60, first=60, name=BRIEFING_JOB)
     job_queue.run_repeating(offer_disputes, interval=60, first=60, name=MEDIATION_OFFERS_JOB)
+    job_queue.run_repeating(meeting_jobs, interval=60, first=60, name=MEDIATION_MEETINGS_JOB)

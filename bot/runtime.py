@@ -32,6 +32,7 @@ from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.mediation import MediationService
+from bot.services.mediation_meetings import MeetingService
 from bot.services.notice_texts import NoticeTexts
 from bot.services.notices import NoticeService
 from bot.services.outbox import Sender
@@ -77,6 +78,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
                             default_language=config.default_language, groups=groups, sender=sender)
     library = LibraryService(db, clock, notice_texts)
     cards = CaseCards(db, clock)
+    mediation = MediationService(db, clock, config.mediation)
     try:
         await library.load()  # the config's library with the edits made by command
         await search.index_missing()  # cases from before the search index existed
@@ -110,7 +112,8 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         withdrawals=WithdrawalService(db, clock),
         cards=cards,
         levels=CaseLevels(db, clock, workflow),
-        mediation=MediationService(db, clock, config.mediation),
+        mediation=mediation,
+        meetings=MeetingService(db, clock, mediation),
     )
 
 

@@ -4,7 +4,7 @@ importing them."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CallbackData
 from bot.i18n import _
@@ -13,7 +13,8 @@ from storage.models import OPEN_STATUSES, Case
 
 class MediateButton(CallbackData, prefix="med"):
     """A staff member's mediation button: `take` a dispute (on its card or a private offer), or a
-    mediator's own buttons on their mediation: `newlink` (another invitation link)."""
+    mediator's own buttons on their mediation: `newlink` (another invitation link), `slots` (propose
+    meeting times)."""
 
     action: str
     target_id: int  # the case for `take`, the mediation otherwise
@@ -32,6 +33,12 @@ class PartyButton(CallbackData, prefix="medp"):
 
     action: str
     mediation_id: int
+
+
+def panel_markup(mediation_id: int) -> InlineKeyboardMarkup:
+    """The mediator's buttons on their mediation once the other party joined."""
+    slots = MediateButton("slots", mediation_id).pack()
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("📅 Propose meeting times"), callback_data=slots)]])
 
 
 def mediation_rows(case: Case) -> list[list[InlineKeyboardButton]]:

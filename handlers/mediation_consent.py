@@ -16,7 +16,7 @@ from bot.services.mediation import Invitation, InvitationProblem
 from handlers import mediation_decline
 from handlers.dialogue import strip_buttons
 from handlers.mediation_account import party_markup
-from handlers.mediation_buttons import ConsentButton
+from handlers.mediation_buttons import ConsentButton, panel_markup
 from handlers.notify import locale_of, person_name
 from storage.mediation import Mediation
 
@@ -101,9 +101,9 @@ async def _joined(context: PinganContext, user_id: int, mediation: Mediation) ->
         "Thank you for joining. The mediator will suggest a time to meet. You can tell the mediator your side now: "
         "only the mediator reads it.")), reply_markup=party_markup(mediation.id))
     name = await person_name(context, user_id)
-    await tell_mediator(context, mediation, lambda ref: _("{name} (the other party) joined the mediation of {ref}.")
-                        .format(name=name, ref=ref))
     case = await context.services.mediation.case_of(mediation)
+    await _send(context, mediation.mediator_id, lambda: _("{name} (the other party) joined the mediation of {ref}.")
+                .format(name=name, ref=case.ref), lambda: panel_markup(mediation.id))
     for reporter_id in await context.services.mediation.reporter_ids(mediation):
         await _send(context, reporter_id, lambda: _(
             "Good news about {ref}: the other party agreed to mediation. The mediator will suggest a time to meet."
@@ -119,7 +119,8 @@ async def tell_mediator(context: PinganContext, mediation: Mediation, render) ->
 async def _send(context: PinganContext, user_id: int, render, markup=None) -> None:
     with using_locale(await locale_of(context, user_id)):
         text = render()
+        buttons = markup() if markup is not None else None
     try:
-        await context.bot.send_message(user_id, html.escape(text), reply_markup=markup)
+        await context.bot.send_message(user_id, html.escape(text), reply_markup=buttons)
     except TelegramError as exc:
         logger.info("could not tell %s about a mediation: %s", user_id, exc)

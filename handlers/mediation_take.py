@@ -14,7 +14,7 @@ from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.errors import NotAllowed
 from bot.services.mediation import NotADispute
-from handlers import case_card, mediation_summary
+from handlers import case_card, mediation_slots, mediation_summary
 from handlers.case_card import OPEN_PRIVATE_CHAT
 from handlers.mediation_account import party_markup
 from handlers.mediation_buttons import MediateButton
@@ -31,14 +31,28 @@ async def on_button(update: Update, context: PinganContext) -> None:
     actor = update.effective_user.id
     with using_locale(await locale_of(context, actor)):  # the pop-up is the presser's alone
         pressed = MediateButton.parse(query.data)
-        if pressed is None or pressed.action not in ("take", "newlink"):
+        if pressed is None or pressed.action not in ("take", "newlink", "slots"):
             await query.answer(_("This button has expired."), show_alert=True)
             return
         if pressed.action == "newlink":
             await mediation_summary.new_link(update, context, pressed.target_id)
             return
+        if pressed.action == "slots":
+            await _propose_times(update, context, pressed.target_id)
+            return
         popup = await _take(context, pressed.target_id, actor)
     await query.answer(popup, show_alert=True)
+
+
+async def _propose_times(update: Update, context: PinganContext, mediation_id: int) -> None:
+    """The mediator's "propose meeting times" (anyone else is refused)."""
+    query = update.callback_query
+    try:
+        await mediation_slots.begin(context, update.effective_user.id, mediation_id)
+    except NotAllowed:
+        await query.answer(_("Sorry, only the mediator can do this."), show_alert=True)
+        return
+    await query.answer()
 
 
 async def _take(context: PinganContext, case_id: int, actor: int) -> str:

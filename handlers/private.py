@@ -28,6 +28,7 @@ from handlers import (
     group_area,
     mediation_account,
     mediation_decline,
+    mediation_slots,
     mediation_summary,
     report,
     report_edits,
@@ -72,6 +73,7 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.MEDIATION_SUMMARY: DialogueRoutes(mediation_summary.claim, mediation_summary.cancel),
     DialogueName.MEDIATION_DECLINE: DialogueRoutes(mediation_decline.claim, mediation_decline.cancel),
     DialogueName.MEDIATION_ACCOUNT: DialogueRoutes(mediation_account.claim, mediation_account.cancel),
+    DialogueName.MEDIATION_SLOTS: DialogueRoutes(mediation_slots.claim, mediation_slots.cancel),
 }
 
 

@@ -13,7 +13,8 @@ from storage.models import OPEN_STATUSES
 from storage.timefmt import from_db, to_db
 
 _OPEN_SQL = ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES))
-_FIELDS = ("status", "summary", "other_party_id", "decline_reason", "joined_at", "declined_at", "closed_at")
+_FIELDS = ("status", "summary", "other_party_id", "decline_reason", "meeting_round", "joined_at", "declined_at",
+           "closed_at")
 
 
 class Mediation(BaseModel):
@@ -26,6 +27,7 @@ class Mediation(BaseModel):
     summary: str | None
     other_party_id: int | None
     decline_reason: str | None
+    meeting_round: int = 0
     started_at: datetime
     joined_at: datetime | None
     declined_at: datetime | None

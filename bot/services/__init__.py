@@ -20,6 +20,7 @@ from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.mediation import MediationService
+from bot.services.mediation_meetings import MeetingService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.reports import ReportService
@@ -58,3 +59,4 @@ class Services:
     cards: CaseCards
     levels: CaseLevels
     mediation: MediationService
+    meetings: MeetingService

@@ -37,6 +37,7 @@ class DialogueName(StrEnum):
     MEDIATION_SUMMARY = "mediation_summary"  # a mediator writing the summary for the other party
     MEDIATION_DECLINE = "mediation_decline"  # the other party saying why they declined (optional)
     MEDIATION_ACCOUNT = "mediation_account"  # a party telling the mediator their side
+    MEDIATION_SLOTS = "mediation_slots"  # a mediator proposing meeting times
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def default_policies(config: Any) -> dict[DialogueName, TimeoutPolicy]:
         DialogueName.MEDIATION_SUMMARY: TimeoutPolicy(expires_after=timedelta(hours=24)),
         DialogueName.MEDIATION_DECLINE: TimeoutPolicy(expires_after=timedelta(hours=24)),
         DialogueName.MEDIATION_ACCOUNT: TimeoutPolicy(expires_after=timedelta(hours=24)),
+        DialogueName.MEDIATION_SLOTS: TimeoutPolicy(expires_after=timedelta(hours=24)),
     }
 
 

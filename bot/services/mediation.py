@@ -118,6 +118,13 @@ class MediationService:
         """The case's reporters: the first reporter first."""
         return [r.user_id for r in await self._cases.reporters(mediation.case_id)]
 
+    async def parties(self, mediation: Mediation) -> dict[Side, int]:
+        """The two parties who meet: the first reporter and (once joined) the other party."""
+        parties = {Side.REPORTER: (await self.reporter_ids(mediation))[0]}
+        if mediation.other_party_id is not None:
+            parties[Side.OTHER] = mediation.other_party_id
+        return parties
+
     async def side_of(self, mediation: Mediation, user_id: int) -> Side | None:
         """Which party the person is (None: neither)."""
         if user_id == mediation.other_party_id:

@@ -11,6 +11,7 @@ CREATE TABLE mediations (
     summary        TEXT,              -- the mediator's neutral summary, shown to the other party
     other_party_id INTEGER,           -- set when the other party joins
     decline_reason TEXT,
+    meeting_round  INTEGER NOT NULL DEFAULT 0,  -- the round of meeting times now proposed (0: none yet)
     started_at     TEXT NOT NULL,
     joined_at      TEXT,
     declined_at    TEXT,
@@ -53,3 +54,41 @@ CREATE TABLE mediation_accounts (
     created_at   TEXT NOT NULL
 );
 CREATE INDEX mediation_accounts_of ON mediation_accounts (mediation_id, user_id);
+
+-- Meeting times the mediator proposes, a round at a time (a new round when a party asks for another).
+-- `place`: 'room' (the mediation room), 'site' (on site), 'remote' (by phone or video).
+CREATE TABLE mediation_slots (
+    id           INTEGER PRIMARY KEY,
+    mediation_id INTEGER NOT NULL REFERENCES mediations (id),
+    round        INTEGER NOT NULL,
+    place        TEXT NOT NULL CHECK (place IN ('room', 'site', 'remote')),
+    place_note   TEXT NOT NULL DEFAULT '',
+    starts_at    TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX mediation_slots_round ON mediation_slots (mediation_id, round);
+
+-- Each party's answer in a round: a slot, or NULL for "none of these suit me".
+CREATE TABLE mediation_picks (
+    mediation_id INTEGER NOT NULL REFERENCES mediations (id),
+    round        INTEGER NOT NULL,
+    user_id      INTEGER NOT NULL,
+    slot_id      INTEGER REFERENCES mediation_slots (id),
+    picked_at    TEXT NOT NULL,
+    PRIMARY KEY (mediation_id, round, user_id)
+);
+
+-- The meeting both parties agreed on, its reminders (sent once each) and who came.
+CREATE TABLE mediation_meetings (
+    id                  INTEGER PRIMARY KEY,
+    mediation_id        INTEGER NOT NULL REFERENCES mediations (id),
+    slot_id             INTEGER NOT NULL UNIQUE REFERENCES mediation_slots (id),
+    starts_at           TEXT NOT NULL,
+    agreed_at           TEXT NOT NULL,
+    day_reminded_at     TEXT,
+    hour_reminded_at    TEXT,
+    attendance_asked_at TEXT,
+    reporter_came       INTEGER,   -- NULL: not recorded yet
+    other_came          INTEGER
+);
+CREATE INDEX mediation_meetings_due ON mediation_meetings (starts_at);

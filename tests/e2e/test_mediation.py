@@ -4,9 +4,9 @@ the other party (Bob) and the mediator (Liu), with the officers of the staff tea
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.jobs import MEDIATION_OFFERS_JOB
+from bot.jobs import MEDIATION_MEETINGS_JOB, MEDIATION_OFFERS_JOB
 from handlers.mediation_buttons import ConsentButton, MediateButton, PartyButton
 from handlers.mediation_summary import qr_png
 from storage.models import Role
@@ -237,3 +237,102 @@ async def test_disputes_go_to_the_areas_mediators_first(team, make_user, pingan,
     assert later["text"].startswith(f"🤝 A dispute needs a mediator: {ref}")
     await other.click(later, text="🤝 Mediate")
     assert (await pingan.services.mediation.of_case(case.id)).mediator_id == other.user_id
+
+
+async def joined_mediation(team, make_user):
+    """Up to Bob joining; returns (ref, bob, the mediator's "Bob joined" message with the panel)."""
+    ref = await report_dispute(team)
+    payload = await invitation_link(team, ref)
+    await team.mediator.reply()  # the QR code
+    await team.resident.reply()  # "a mediator is now helping"
+    bob = make_user("Bob", language_code="en")
+    await bob.click(await bob.ask(f"/start {payload}"), text="✅ Join the mediation")
+    await bob.reply()
+    panel = await team.mediator.reply()
+    await team.resident.reply()  # "good news"
+    return ref, bob, panel
+
+
+async def propose(mediator, panel, times):
+    """The mediator proposes (place button, typed time) pairs and sends them."""
+    await mediator.click(panel, text="📅 Propose meeting times")
+    places = await mediator.reply()
+    for place, typed in times:
+        await mediator.click(places, text=place)
+        await mediator.reply()
+        places = await mediator.ask(typed)
+    await mediator.click(places, text="📨 Send to both parties")
+    assert (await mediator.reply())["text"] == "Sent to both parties. I will tell you what they choose."
+
+
+async def test_meeting_times_picked_confirmed_reminded_and_attendance(team, make_user, pingan, clock):
+    ref, bob, panel = await joined_mediation(team, make_user)
+    alice, liu = team.resident, team.mediator
+    await liu.click(panel, text="📅 Propose meeting times")
+    places = await liu.reply()
+    assert button_texts(places)[:3] == ["🏛 Mediation room", "🏠 On site", "📞 Phone or video"]
+    await liu.click(places, text="🏛 Mediation room")
+    await liu.reply()
+    wrong = await liu.ask("tomorrow afternoon")
+    assert wrong["text"].startswith("Please type the date and time like this: 2026-03-05 15:00")
+    past = await liu.ask("2026-03-01 10:00")
+    assert past["text"].startswith("That time has already passed.")
+    places = await liu.ask("２０２６-03-05 15:00 Community centre, room 2")
+    assert "• 2026-03-05 15:00, the mediation room (Community centre, room 2)" in places["text"]
+    await pingan.restart()
+    await liu.click(places, text="📞 Phone or video")
+    await liu.reply()
+    places = await liu.ask("2026-03-06 10:00")
+    await liu.click(places, text="📨 Send to both parties")
+    await liu.reply()
+
+    first_round = await alice.reply()
+    assert first_round["text"].startswith(f"The mediator suggests these times to meet about {ref}.")
+    assert button_texts(first_round) == ["2026-03-05 15:00, the mediation room (Community centre, room 2)",
+                                         "2026-03-06 10:00, by phone or video", "None of these suit me"]
+    bobs_round = await bob.reply()
+    forged = await liu.forge_press(panel, first_round["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+    assert forged["text"] == "Sorry, this button is not for you."
+    await alice.click(first_round, text="2026-03-05 15:00, the mediation room (Community centre, room 2)")
+    assert (await alice.reply())["text"] == "Thank you. I will tell you when the time is agreed."
+    await bob.click(bobs_round, text="None of these suit me")
+    assert (await bob.reply())["text"] == "Thank you. I have asked the mediator for other times."
+    asked = await liu.reply()
+    assert asked["text"] == f"Bob (the other party) asks for other times for {ref}."
+
+    await propose(liu, asked, [("🏠 On site", "2026-03-07 09:30 Building 3 entrance")])
+    second = await alice.reply()
+    stale = await alice.forge_press(second, first_round["reply_markup"]["inline_keyboard"][1][0]["callback_data"])
+    assert stale["text"] == "These times are no longer open. Please use the latest message."
+    await alice.click(second, text="2026-03-07 09:30, on site (Building 3 entrance)")
+    await alice.reply()
+    await bob.click(await bob.reply(), text="2026-03-07 09:30, on site (Building 3 entrance)")
+    agreed = f"The meeting about {ref} is agreed: 2026-03-07 09:30, on site (Building 3 entrance)."
+    for person in (alice, bob, liu):
+        assert (await person.reply())["text"].startswith(agreed)
+
+    app = pingan.bot.application
+    job = app.job_queue.get_jobs_by_name(MEDIATION_MEETINGS_JOB)[0]
+    await job.run(app)
+    assert not alice.pending_replies()
+    clock.set(datetime(2026, 3, 6, 1, 31, tzinfo=UTC))  # 23 hours before 09:30 in Shanghai
+    await job.run(app)
+    await job.run(app)
+    for person in (alice, bob, liu):
+        assert (await person.reply())["text"].startswith(f"Reminder: the meeting about {ref} is tomorrow")
+        assert not person.pending_replies()
+    clock.set(datetime(2026, 3, 7, 0, 45, tzinfo=UTC))
+    await job.run(app)
+    for person in (alice, bob, liu):
+        assert (await person.reply())["text"].startswith(f"Reminder: the meeting about {ref} is in an hour")
+    clock.set(datetime(2026, 3, 7, 1, 35, tzinfo=UTC))
+    await job.run(app)
+    who = await liu.reply()
+    assert who["text"].startswith(f"The meeting about {ref} was at 2026-03-07 09:30")
+    assert not alice.pending_replies() and not bob.pending_replies()
+    forged = await bob.forge_press(bobs_round, who["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+    assert forged["text"] == "Sorry, only the mediator can do this."
+    await liu.click(who, text="The other party did not come")
+    history = await pingan.services.cases.history((await case_of(team, ref)).id, liu.user_id)
+    no_show = next(e for e in history if e.action == "mediation.no_show")
+    assert no_show.detail == {"reporter_came": True, "other_came": False}
