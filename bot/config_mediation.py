@@ -12,3 +12,5 @@ class MediationSettings(BaseModel):
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     #: A dispute is offered to its area's mediators first; nobody took it in this time → to all mediators.
     area_first_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    #: Days after an agreement was kept that both parties are asked whether it still holds (回访).
+    followup_after_days: int = Field(default=30, ge=1, le=365)

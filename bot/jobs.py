@@ -12,6 +12,7 @@ from telegram.ext import Application
 from bot.notice_jobs import start_notices
 from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
+from handlers.mediation_compliance import compliance_jobs
 from handlers.mediation_picks import meeting_jobs
 from handlers.mediation_take import offer_disputes
 from handlers.private import sweep_dialogues
@@ -24,6 +25,7 @@ ALERT_EXPIRY_JOB = "alerts:expiry"  # ask to extend an alert about to expire; cl
 BRIEFING_JOB = "briefing:weekly"  # the weekly figures to the staff chat
 MEDIATION_OFFERS_JOB = "mediation:offers"  # new disputes offered to mediators, the area's first
 MEDIATION_MEETINGS_JOB = "mediation:meetings"  # meeting reminders (a day, an hour before); who came
+MEDIATION_COMPLIANCE_JOB = "mediation:compliance"  # "was it done?" on each term's date; the follow-up visit
 
 
 async def arm_jobs(application: Application) -> None:
@@ -36,3 +38,4 @@ async def arm_jobs(application: Application) -> None:
     job_queue.run_repeating(send_briefing_if_due, interval=60, first=60, name=BRIEFING_JOB)
     job_queue.run_repeating(offer_disputes, interval=60, first=60, name=MEDIATION_OFFERS_JOB)
     job_queue.run_repeating(meeting_jobs, interval=60, first=60, name=MEDIATION_MEETINGS_JOB)
+    job_queue.run_repeating(compliance_jobs, interval=60, first=60, name=MEDIATION_COMPLIANCE_JOB)

@@ -32,6 +32,7 @@ from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.mediation import MediationService
+from bot.services.mediation_agreements import AgreementService
 from bot.services.mediation_meetings import MeetingService
 from bot.services.notice_texts import NoticeTexts
 from bot.services.notices import NoticeService
@@ -114,6 +115,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         levels=CaseLevels(db, clock, workflow),
         mediation=mediation,
         meetings=MeetingService(db, clock, mediation),
+        agreements=AgreementService(db, clock, config.mediation, config.tzinfo, mediation, workflow),
     )
 
 

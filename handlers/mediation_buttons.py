@@ -14,7 +14,7 @@ from storage.models import OPEN_STATUSES, Case
 class MediateButton(CallbackData, prefix="med"):
     """A staff member's mediation button: `take` a dispute (on its card or a private offer), or a
     mediator's own buttons on their mediation: `newlink` (another invitation link), `slots` (propose
-    meeting times)."""
+    meeting times), `outcome` (record the agreement or its absence), `reopen` (after a broken term)."""
 
     action: str
     target_id: int  # the case for `take`, the mediation otherwise
@@ -38,7 +38,9 @@ class PartyButton(CallbackData, prefix="medp"):
 def panel_markup(mediation_id: int) -> InlineKeyboardMarkup:
     """The mediator's buttons on their mediation once the other party joined."""
     slots = MediateButton("slots", mediation_id).pack()
-    return InlineKeyboardMarkup([[InlineKeyboardButton(_("📅 Propose meeting times"), callback_data=slots)]])
+    outcome = MediateButton("outcome", mediation_id).pack()
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("📅 Propose meeting times"), callback_data=slots)],
+                                 [InlineKeyboardButton(_("📝 Record the outcome"), callback_data=outcome)]])
 
 
 def mediation_rows(case: Case) -> list[list[InlineKeyboardButton]]:

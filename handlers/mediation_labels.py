@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.context import PinganContext
 from bot.i18n import N_, _
@@ -23,3 +23,15 @@ def slot_text(context: PinganContext, slot: Slot) -> str:
     if slot.place_note:
         place = _("{place} ({note})").format(place=place, note=slot.place_note)
     return _("{time}, {place}").format(time=when_text(context, slot.starts_at), place=place)
+
+#: Who carries out a term, as the parties read it (roles, never names).
+WHO_LABELS = {"reporter": N_("the reporter"), "other": N_("the other party"), "both": N_("both parties")}
+REFERRAL_LABELS = {"court": N_("The people's court"), "arbitration": N_("Arbitration"),
+                   "labour": N_("The labour inspection"), "agency": N_("Another agency"),
+                   "none": N_("No referral")}
+
+
+def term_line(who: str, text: str, due_on: date) -> str:
+    """One term of an agreement: who, what, by when (plain text)."""
+    return _("{who}: {what} (by {date})").format(who=WHO_LABELS[who].translated(), what=text,
+                                                 date=due_on.isoformat())

@@ -14,10 +14,11 @@ from bot.context import PinganContext
 from bot.i18n import _, using_locale
 from bot.services.errors import NotAllowed
 from bot.services.mediation import NotADispute
-from handlers import case_card, mediation_slots, mediation_summary
+from handlers import case_card, mediation_agreement, mediation_slots, mediation_summary
 from handlers.case_card import OPEN_PRIVATE_CHAT
 from handlers.mediation_account import party_markup
-from handlers.mediation_buttons import MediateButton
+from handlers.mediation_buttons import MediateButton, panel_markup
+from handlers.mediation_picks import send
 from handlers.notify import locale_of, person_name
 from handlers.report_labels import category_label
 from storage.models import Case, CaseStatus
@@ -31,28 +32,45 @@ async def on_button(update: Update, context: PinganContext) -> None:
     actor = update.effective_user.id
     with using_locale(await locale_of(context, actor)):  # the pop-up is the presser's alone
         pressed = MediateButton.parse(query.data)
-        if pressed is None or pressed.action not in ("take", "newlink", "slots"):
+        if pressed is None or pressed.action not in ("take", "newlink", "slots", "outcome", "reopen"):
             await query.answer(_("This button has expired."), show_alert=True)
             return
         if pressed.action == "newlink":
             await mediation_summary.new_link(update, context, pressed.target_id)
             return
-        if pressed.action == "slots":
-            await _propose_times(update, context, pressed.target_id)
+        if pressed.action in ("slots", "outcome", "reopen"):
+            await _mediator_step(update, context, pressed.action, pressed.target_id)
             return
         popup = await _take(context, pressed.target_id, actor)
     await query.answer(popup, show_alert=True)
 
 
-async def _propose_times(update: Update, context: PinganContext, mediation_id: int) -> None:
-    """The mediator's "propose meeting times" (anyone else is refused)."""
+async def _mediator_step(update: Update, context: PinganContext, action: str, mediation_id: int) -> None:
+    """The mediator's own buttons: propose times, record the outcome, reopen (anyone else is refused)."""
     query = update.callback_query
+    actor = update.effective_user.id
     try:
-        await mediation_slots.begin(context, update.effective_user.id, mediation_id)
+        if action == "slots":
+            await mediation_slots.begin(context, actor, mediation_id)
+        elif action == "outcome":
+            await mediation_agreement.begin(context, actor, mediation_id)
+        else:
+            await _reopen(context, actor, mediation_id)
     except NotAllowed:
         await query.answer(_("Sorry, only the mediator can do this."), show_alert=True)
         return
     await query.answer()
+
+
+async def _reopen(context: PinganContext, actor: int, mediation_id: int) -> None:
+    """After a broken term: the mediation is open again; both parties hear it."""
+    mediation = await context.services.agreements.reopen(mediation_id, actor)
+    case = await context.services.mediation.case_of(mediation)
+    await send(context, actor, lambda: _("The mediation of {ref} is open again. What next?").format(ref=case.ref),
+               lambda: panel_markup(mediation.id))
+    for user_id in (await context.services.mediation.parties(mediation)).values():
+        await send(context, user_id, lambda: _("The mediator has taken up {ref} again and will be in touch.").format(
+            ref=case.ref))
 
 
 async def _take(context: PinganContext, case_id: int, actor: int) -> str:

@@ -27,6 +27,7 @@ from handlers import (
     fallback,
     group_area,
     mediation_account,
+    mediation_agreement,
     mediation_decline,
     mediation_slots,
     mediation_summary,
@@ -74,6 +75,7 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.MEDIATION_DECLINE: DialogueRoutes(mediation_decline.claim, mediation_decline.cancel),
     DialogueName.MEDIATION_ACCOUNT: DialogueRoutes(mediation_account.claim, mediation_account.cancel),
     DialogueName.MEDIATION_SLOTS: DialogueRoutes(mediation_slots.claim, mediation_slots.cancel),
+    DialogueName.MEDIATION_AGREEMENT: DialogueRoutes(mediation_agreement.claim, mediation_agreement.cancel),
 }
 
 

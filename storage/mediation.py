@@ -13,8 +13,8 @@ from storage.models import OPEN_STATUSES
 from storage.timefmt import from_db, to_db
 
 _OPEN_SQL = ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES))
-_FIELDS = ("status", "summary", "other_party_id", "decline_reason", "meeting_round", "joined_at", "declined_at",
-           "closed_at")
+_FIELDS = ("status", "summary", "other_party_id", "decline_reason", "meeting_round", "agreement_round",
+           "agreement_photo", "outcome_reason", "referral", "followup_due", "joined_at", "declined_at", "closed_at")
 
 
 class Mediation(BaseModel):
@@ -28,6 +28,11 @@ class Mediation(BaseModel):
     other_party_id: int | None
     decline_reason: str | None
     meeting_round: int = 0
+    agreement_round: int = 0
+    agreement_photo: str | None = None
+    outcome_reason: str | None = None
+    referral: str | None = None
+    followup_due: datetime | None = None
     started_at: datetime
     joined_at: datetime | None
     declined_at: datetime | None
@@ -64,7 +69,7 @@ def _mediation(row: Any) -> Mediation | None:
     if row is None:
         return None
     return Mediation(**{**dict(row), **{k: from_db(row[k]) for k in ("started_at", "joined_at", "declined_at",
-                                                                      "closed_at")}})
+                                                                      "closed_at", "followup_due")}})
 
 
 class MediationRepo:
@@ -97,6 +102,13 @@ class MediationRepo:
             params += list(from_statuses)
         sets = ", ".join(f"{name} = ?" for name in fields)
         return await self._db.execute(f"UPDATE mediations SET {sets} WHERE {where}", (*values, *params)) == 1
+
+    async def followups_due(self, now: datetime) -> list[int]:
+        """Kept mediations whose follow-up visit is due."""
+        rows = await self._db.fetch_all(
+            "SELECT id FROM mediations WHERE status = 'kept' AND followup_due IS NOT NULL AND followup_due <= ?",
+            (to_db(now),))
+        return [r["id"] for r in rows]
 
     # --- invitation links -----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
 from bot.services.mediation import MediationService
+from bot.services.mediation_agreements import AgreementService
 from bot.services.mediation_meetings import MeetingService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
@@ -60,3 +61,4 @@ class Services:
     levels: CaseLevels
     mediation: MediationService
     meetings: MeetingService
+    agreements: AgreementService

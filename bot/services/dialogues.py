@@ -38,6 +38,7 @@ class DialogueName(StrEnum):
     MEDIATION_DECLINE = "mediation_decline"  # the other party saying why they declined (optional)
     MEDIATION_ACCOUNT = "mediation_account"  # a party telling the mediator their side
     MEDIATION_SLOTS = "mediation_slots"  # a mediator proposing meeting times
+    MEDIATION_AGREEMENT = "mediation_agreement"  # a mediator recording the outcome
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def default_policies(config: Any) -> dict[DialogueName, TimeoutPolicy]:
         DialogueName.MEDIATION_DECLINE: TimeoutPolicy(expires_after=timedelta(hours=24)),
         DialogueName.MEDIATION_ACCOUNT: TimeoutPolicy(expires_after=timedelta(hours=24)),
         DialogueName.MEDIATION_SLOTS: TimeoutPolicy(expires_after=timedelta(hours=24)),
+        DialogueName.MEDIATION_AGREEMENT: TimeoutPolicy(expires_after=timedelta(hours=24)),
     }
 
 

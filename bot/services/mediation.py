@@ -35,10 +35,15 @@ class Status(StrEnum):
     INVITED = "invited"  # a link for the other party exists
     JOINED = "joined"  # the other party joined
     DECLINED = "declined"  # the other party declined
+    PROPOSED = "proposed"  # an agreement recorded, waiting for both parties to confirm it
+    AGREED = "agreed"  # both parties confirmed the agreement: its terms are being carried out
+    BROKEN = "broken"  # a party said a term was not done (the mediator may reopen)
+    KEPT = "kept"  # every term was kept: mediated and kept
+    FAILED = "failed"  # no agreement (with a reason and a referral)
 
 
 #: While these hold, the parties may still tell the mediator their side.
-ACTIVE = frozenset({Status.TAKEN, Status.INVITED, Status.JOINED})
+ACTIVE = frozenset({Status.TAKEN, Status.INVITED, Status.JOINED, Status.PROPOSED, Status.AGREED, Status.BROKEN})
 
 
 class Side(StrEnum):

@@ -2,7 +2,8 @@
 -- party brought in through a single-use link, and each party's own account kept apart.
 
 -- One mediation per case: the first staff member to take it is its mediator (UNIQUE case_id).
--- `status`: taken → invited → joined | declined (later steps add their own states).
+-- `status`: taken → invited → joined | declined; joined → proposed (an agreement to confirm) →
+-- agreed → kept | broken; or failed (no agreement).
 CREATE TABLE mediations (
     id             INTEGER PRIMARY KEY,
     case_id        INTEGER NOT NULL UNIQUE REFERENCES cases (id),
@@ -12,6 +13,11 @@ CREATE TABLE mediations (
     other_party_id INTEGER,           -- set when the other party joins
     decline_reason TEXT,
     meeting_round  INTEGER NOT NULL DEFAULT 0,  -- the round of meeting times now proposed (0: none yet)
+    agreement_round INTEGER NOT NULL DEFAULT 0, -- the agreement now recorded (0: none yet)
+    agreement_photo TEXT,             -- Telegram file id of the signed paper, if photographed
+    outcome_reason TEXT,              -- no agreement: why
+    referral       TEXT,              -- no agreement: court | arbitration | labour | agency | none
+    followup_due   TEXT,              -- when both parties are visited after a kept agreement
     started_at     TEXT NOT NULL,
     joined_at      TEXT,
     declined_at    TEXT,
@@ -92,3 +98,39 @@ CREATE TABLE mediation_meetings (
     other_came          INTEGER
 );
 CREATE INDEX mediation_meetings_due ON mediation_meetings (starts_at);
+
+-- The agreement: terms (who does what by when), a round at a time (a party who says "not what was
+-- agreed" sends it back to the mediator, who records it again). `who`: 'reporter', 'other', 'both'.
+-- `kept`: the compliance check on `due_on` (NULL: not asked or not answered yet).
+CREATE TABLE mediation_terms (
+    id           INTEGER PRIMARY KEY,
+    mediation_id INTEGER NOT NULL REFERENCES mediations (id),
+    round        INTEGER NOT NULL,
+    position     INTEGER NOT NULL,
+    who          TEXT NOT NULL CHECK (who IN ('reporter', 'other', 'both')),
+    text         TEXT NOT NULL,
+    due_on       TEXT NOT NULL,     -- YYYY-MM-DD, in the deployment's time zone
+    asked_at     TEXT,
+    kept         INTEGER,
+    answered_at  TEXT
+);
+CREATE INDEX mediation_terms_round ON mediation_terms (mediation_id, round);
+
+-- Each party's answer to an agreement round: 'confirmed' or 'disputed'.
+CREATE TABLE mediation_confirmations (
+    mediation_id INTEGER NOT NULL REFERENCES mediations (id),
+    round        INTEGER NOT NULL,
+    user_id      INTEGER NOT NULL,
+    answer       TEXT NOT NULL CHECK (answer IN ('confirmed', 'disputed')),
+    at           TEXT NOT NULL,
+    PRIMARY KEY (mediation_id, round, user_id)
+);
+
+-- Each party's answer to "was it done?" for a term (the term is kept when both say yes).
+CREATE TABLE mediation_checks (
+    term_id  INTEGER NOT NULL REFERENCES mediation_terms (id),
+    user_id  INTEGER NOT NULL,
+    kept     INTEGER NOT NULL,
+    at       TEXT NOT NULL,
+    PRIMARY KEY (term_id, user_id)
+);

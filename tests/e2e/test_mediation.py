@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.jobs import MEDIATION_MEETINGS_JOB, MEDIATION_OFFERS_JOB
+from bot.jobs import MEDIATION_COMPLIANCE_JOB, MEDIATION_MEETINGS_JOB, MEDIATION_OFFERS_JOB
 from handlers.mediation_buttons import ConsentButton, MediateButton, PartyButton
 from handlers.mediation_summary import qr_png
 from storage.models import Role
@@ -336,3 +336,159 @@ async def test_meeting_times_picked_confirmed_reminded_and_attendance(team, make
     history = await pingan.services.cases.history((await case_of(team, ref)).id, liu.user_id)
     no_show = next(e for e in history if e.action == "mediation.no_show")
     assert no_show.detail == {"reporter_came": True, "other_came": False}
+
+
+async def record_agreement(liu, panel, terms, photo=False):
+    """The mediator records (who button, what, by when) terms and sends them to both parties."""
+    await liu.click(panel, text="📝 Record the outcome")
+    await liu.click(await liu.reply(), text="🤝 An agreement")
+    review = None
+    for n, (who, what, due) in enumerate(terms):
+        if n:
+            await liu.click(review, text="➕ Add a term")
+        await liu.click(await liu.reply(), text=who)
+        await liu.reply()
+        await liu.ask(what)
+        review = await liu.ask(due)
+    if photo:
+        await liu.click(review, text="📷 Add a photo of the signed paper")
+        await liu.reply()
+        review = await liu.ask(None, photo=b"signed-agreement")
+        assert "With a photo of the signed paper." in review["text"]
+    await liu.click(review, text="📨 Send to both parties to confirm")
+    assert (await liu.reply())["text"] == "Sent to both parties to confirm. I will tell you their answers."
+
+
+async def test_agreement_confirmed_kept_closes_the_case_and_follow_up_visit(team, make_user, pingan, clock):
+    ref, bob, panel = await joined_mediation(team, make_user)
+    alice, liu = team.resident, team.mediator
+    await liu.click(panel, text="📝 Record the outcome")
+    await liu.click(await liu.reply(), text="🤝 An agreement")
+    await liu.click(await liu.reply(), text="The other party")
+    await liu.reply()
+    await liu.ask("No loud music after 22:00")
+    refused = await liu.ask("next week")
+    assert refused["text"].startswith("Please type a date from today on, like this: 2026-03-20")
+    review = await liu.ask("2026-03-10")
+    assert "1. the other party: No loud music after 22:00 (by 2026-03-10)" in review["text"]
+    await pingan.restart()
+    await liu.click(review, text="➕ Add a term")
+    await liu.click(await liu.reply(), text="The reporter")
+    await liu.reply()
+    await liu.ask("Knock on the door first, before calling anyone")
+    review = await liu.ask("2026-03-12")
+    await liu.click(review, text="📷 Add a photo of the signed paper")
+    await liu.reply()
+    review = await liu.ask(None, photo=b"signed-agreement")
+    await liu.click(review, text="📨 Send to both parties to confirm")
+    await liu.reply()
+
+    for party in (alice, bob):
+        assert "photo" in await party.reply()
+    to_alice, to_bob = await alice.reply(), await bob.reply()
+    assert "2. the reporter: Knock on the door first, before calling anyone (by 2026-03-12)" in to_alice["text"]
+    forged = await liu.forge_press(panel, to_alice["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+    assert forged["text"] == "Sorry, this button is not for you."
+    await alice.click(to_alice, text="✅ Yes, this is what we agreed")
+    assert (await alice.reply())["text"] == "Thank you. I will tell you when the other party has confirmed too."
+    await bob.click(to_bob, text="✅ Yes, this is what we agreed")
+    for person in (alice, bob, liu):
+        assert (await person.reply())["text"].startswith(f"Both parties confirmed the agreement about {ref}.")
+
+    app = pingan.bot.application
+    job = app.job_queue.get_jobs_by_name(MEDIATION_COMPLIANCE_JOB)[0]
+    await job.run(app)
+    assert not alice.pending_replies()
+    clock.set(datetime(2026, 3, 10, 1, 0, tzinfo=UTC))
+    await job.run(app)
+    await job.run(app)
+    asks = [await alice.reply(), await bob.reply()]
+    assert all("No loud music after 22:00" in a["text"] and a["text"].endswith("Was it done?") for a in asks)
+    assert not alice.pending_replies()
+    for party, ask in zip((alice, bob), asks, strict=True):
+        await party.click(ask, text="✅ Yes, it was done")
+        assert (await party.reply())["text"] == "Thank you for telling me."
+    clock.set(datetime(2026, 3, 12, 1, 0, tzinfo=UTC))
+    await job.run(app)
+    for party in (alice, bob):
+        await party.click(await party.reply(), text="✅ Yes, it was done")
+        await party.reply()
+    for person in (alice, bob, liu):
+        assert (await person.reply())["text"] == (f"Every part of the agreement about {ref} was kept. The case is "
+                                                  "closed as mediated. Thank you!")
+    case = await case_of(team, ref)
+    assert case.status == "resolved" and case.outcome == "mediated"
+
+    clock.advance(timedelta(days=30))
+    await job.run(app)
+    await job.run(app)
+    visit_alice, visit_bob = await alice.reply(), await bob.reply()
+    assert visit_alice["text"].startswith(f"Some time has passed since the agreement about {ref}.")
+    assert not bob.pending_replies()
+    await alice.click(visit_alice, text="Yes, all is well")
+    await alice.reply()
+    await bob.click(visit_bob, text="No, there are problems again")
+    await bob.reply()
+    told = await liu.reply()
+    assert told["text"] == f"Follow-up visit: Bob (the other party) says there are problems again about {ref}."
+
+
+async def test_disputed_agreement_goes_back_then_no_agreement_with_a_referral(team, make_user, pingan):
+    ref, bob, panel = await joined_mediation(team, make_user)
+    alice, liu = team.resident, team.mediator
+    await record_agreement(liu, panel, [("Both parties", "Talk once a week", "2026-03-20")])
+    to_alice, to_bob = await alice.reply(), await bob.reply()
+    await bob.click(to_bob, text="✖ No, this is not what we agreed")
+    assert (await bob.reply())["text"] == "Thank you. I have told the mediator, who will talk with you."
+    back = await liu.reply()
+    assert back["text"].startswith(f"Bob (the other party) says the agreement about {ref} is not what was agreed.")
+    stale = await alice.click(to_alice, text="✅ Yes, this is what we agreed")
+    assert stale["text"] == "This agreement is no longer waiting for your answer."
+
+    await liu.click(back, text="📝 Record the outcome")
+    await liu.click(await liu.reply(), text="No agreement")
+    await liu.reply()
+    referral = await liu.ask("They could not agree on the hours.")
+    assert button_texts(referral) == ["The people's court", "Arbitration", "The labour inspection", "Another agency",
+                                      "No referral"]
+    await liu.click(referral, text="The people's court")
+    assert (await liu.reply())["text"] == "Recorded: no agreement. Both parties have been told."
+    for party in (alice, bob):
+        assert (await party.reply())["text"] == (f"The mediation about {ref} ended without an agreement. Thank you "
+                                                 "for taking part. You can take the matter to the people's court.")
+    case = await case_of(team, ref)
+    assert case.status == "resolved" and case.outcome == "referred"
+    history = await pingan.services.cases.history(case.id, liu.user_id)
+    assert {"mediation.agreement_disputed", "mediation.no_agreement"} <= {e.action for e in history}
+
+
+async def test_a_broken_term_goes_to_the_mediator_who_reopens(team, make_user, pingan, clock):
+    ref, bob, panel = await joined_mediation(team, make_user)
+    alice, liu = team.resident, team.mediator
+    await record_agreement(liu, panel, [("The other party", "Fix the leaking pipe", "2026-03-05")], photo=True)
+    for party in (alice, bob):
+        await party.reply()  # the photo of the signed paper
+        await party.click(await party.reply(), text="✅ Yes, this is what we agreed")
+        await party.reply()
+    await alice.reply()  # both confirmed (Alice had first heard "when the other party has confirmed too")
+    await liu.reply()
+    clock.set(datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    app = pingan.bot.application
+    await app.job_queue.get_jobs_by_name(MEDIATION_COMPLIANCE_JOB)[0].run(app)
+    ask_alice = await alice.reply()
+    await bob.reply()
+    await alice.click(ask_alice, text="✖ No, it was not done")
+    await alice.reply()
+    broken = await liu.reply()
+    assert broken["text"] == (f"Alice (the reporter) says this part of the agreement about {ref} was not done:\n"
+                              "the other party: Fix the leaking pipe (by 2026-03-05)")
+    forged = await alice.forge_press(ask_alice, broken["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+    assert forged["text"] == "Sorry, only the mediator can do this."
+    await liu.click(broken, text="↩ Reopen the mediation")
+    again = await liu.reply()
+    assert again["text"] == f"The mediation of {ref} is open again. What next?"
+    assert "📅 Propose meeting times" in button_texts(again)
+    for party in (alice, bob):
+        assert (await party.reply())["text"] == f"The mediator has taken up {ref} again and will be in touch."
+    mediation = await pingan.services.mediation.of_case((await case_of(team, ref)).id)
+    assert mediation.status == "joined"
