@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
@@ -18,6 +18,7 @@ from bot.services.errors import NotAllowed, ServiceError
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.mediation import AccountItem, Mediation, MediationInvite, MediationRepo
+from storage.mediation_figures import MediationFigures, mediation_figures
 from storage.models import OPEN_STATUSES, Case, Role
 from storage.people import PeopleRepo
 from storage.reports import CaseRepo
@@ -258,6 +259,13 @@ class MediationService:
         if await self.side_of(mediation, user_id) is None:
             raise NotAllowed("not a party")
         return await self._repo.account_of(mediation_id, user_id)
+
+    # --- figures -------------------------------------------------------------------------------
+
+    async def figures(self, start: datetime, end: datetime, area: str | None = None) -> MediationFigures:
+        """Mediations started, other party joined / declined, meetings held, agreements, kept / broken
+        and the success rate, for [start, end) and one area (None: all), for /stats and the briefing."""
+        return await mediation_figures(self._db, start, end, area)
 
     # --- offering disputes to mediators ---------------------------------------------------------
 

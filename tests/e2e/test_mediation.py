@@ -15,6 +15,7 @@ from tests.flows import submit, walk_dispute
 from tests.harness import button_texts
 
 SUMMARY = "A disagreement between two neighbouring flats about noise late at night."
+MARCH = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
 LINK = re.compile(r"https://t\.me/\w+\?start=(med_[A-Za-z0-9_-]+)")
 
 
@@ -126,6 +127,8 @@ async def test_decline_with_a_reason_reaches_the_mediator(team, make_user):
     assert reason["text"] == f"The other party of {ref} gave this reason for declining: 我们已经自己谈好了"
     mediation = await team.pingan.services.mediation.of_case((await case_of(team, ref)).id)
     assert mediation.status == "declined" and mediation.decline_reason == "我们已经自己谈好了"
+    figures = await team.pingan.services.mediation.figures(*MARCH)
+    assert (figures.started, figures.joined, figures.declined, figures.success_rate) == (1, 0, 1, None)
 
 
 async def test_link_expired_or_opened_by_the_reporter_is_refused(team, make_user, clock):
@@ -336,6 +339,13 @@ async def test_meeting_times_picked_confirmed_reminded_and_attendance(team, make
     history = await pingan.services.cases.history((await case_of(team, ref)).id, liu.user_id)
     no_show = next(e for e in history if e.action == "mediation.no_show")
     assert no_show.detail == {"reporter_came": True, "other_came": False}
+    figures = await pingan.services.mediation.figures(*MARCH)
+    assert (figures.meetings_held, figures.no_shows) == (0, 1)
+    # The mediator corrects it (Bob came after all): the meeting now counts as held.
+    both = who["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    assert (await liu.forge_press(who, both)).get("text") is None
+    figures = await pingan.services.mediation.figures(*MARCH)
+    assert (figures.meetings_held, figures.no_shows) == (1, 0)
 
 
 async def record_agreement(liu, panel, terms, photo=False):
@@ -431,6 +441,11 @@ async def test_agreement_confirmed_kept_closes_the_case_and_follow_up_visit(team
     await bob.reply()
     told = await liu.reply()
     assert told["text"] == f"Follow-up visit: Bob (the other party) says there are problems again about {ref}."
+    figures = await pingan.services.mediation.figures(*MARCH)
+    assert (figures.started, figures.joined, figures.agreements, figures.kept, figures.broken) == (1, 1, 1, 1, 0)
+    assert figures.success_rate == 1.0
+    assert (await pingan.services.mediation.figures(*MARCH, area="幸福小区")).started == 0
+    assert (await pingan.services.mediation.figures(datetime(2026, 2, 1, tzinfo=UTC), MARCH[0])).started == 0
 
 
 async def test_disputed_agreement_goes_back_then_no_agreement_with_a_referral(team, make_user, pingan):
@@ -460,6 +475,8 @@ async def test_disputed_agreement_goes_back_then_no_agreement_with_a_referral(te
     assert case.status == "resolved" and case.outcome == "referred"
     history = await pingan.services.cases.history(case.id, liu.user_id)
     assert {"mediation.agreement_disputed", "mediation.no_agreement"} <= {e.action for e in history}
+    figures = await pingan.services.mediation.figures(*MARCH)
+    assert (figures.agreements, figures.no_agreement, figures.success_rate) == (0, 1, 0.0)
 
 
 async def test_a_broken_term_goes_to_the_mediator_who_reopens(team, make_user, pingan, clock):
@@ -492,3 +509,5 @@ async def test_a_broken_term_goes_to_the_mediator_who_reopens(team, make_user, p
         assert (await party.reply())["text"] == f"The mediator has taken up {ref} again and will be in touch."
     mediation = await pingan.services.mediation.of_case((await case_of(team, ref)).id)
     assert mediation.status == "joined"
+    figures = await pingan.services.mediation.figures(*MARCH)
+    assert (figures.agreements, figures.broken, figures.kept) == (1, 1, 0)
