@@ -18,7 +18,7 @@ from bot.services.mediation_agreements import Stale
 from handlers.dialogue import strip_buttons
 from handlers.mediation_buttons import MediateButton, panel_markup
 from handlers.mediation_labels import term_line
-from handlers.mediation_picks import send
+from handlers.mediation_notify import send
 from handlers.notify import locale_of, person_name
 from storage.mediation import Mediation
 from storage.mediation_agreements import Term

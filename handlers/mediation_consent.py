@@ -5,22 +5,19 @@ mediator only); Join or Decline. A used, expired or mistaken link is refused pol
 from __future__ import annotations
 
 import html
-import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from bot.context import PinganContext
-from bot.i18n import _, using_locale
+from bot.i18n import _
 from bot.services.mediation import Invitation, InvitationProblem
 from handlers import mediation_decline
 from handlers.dialogue import strip_buttons
 from handlers.mediation_account import party_markup
 from handlers.mediation_buttons import ConsentButton, panel_markup
-from handlers.notify import locale_of, person_name
+from handlers.mediation_notify import send
+from handlers.notify import person_name
 from storage.mediation import Mediation
-
-logger = logging.getLogger(__name__)
 
 
 def problem_text(problem: InvitationProblem) -> str:
@@ -102,10 +99,10 @@ async def _joined(context: PinganContext, user_id: int, mediation: Mediation) ->
         "only the mediator reads it.")), reply_markup=party_markup(mediation.id))
     name = await person_name(context, user_id)
     case = await context.services.mediation.case_of(mediation)
-    await _send(context, mediation.mediator_id, lambda: _("{name} (the other party) joined the mediation of {ref}.")
+    await send(context, mediation.mediator_id, lambda: _("{name} (the other party) joined the mediation of {ref}.")
                 .format(name=name, ref=case.ref), lambda: panel_markup(mediation.id))
     for reporter_id in await context.services.mediation.reporter_ids(mediation):
-        await _send(context, reporter_id, lambda: _(
+        await send(context, reporter_id, lambda: _(
             "Good news about {ref}: the other party agreed to mediation. The mediator will suggest a time to meet."
         ).format(ref=case.ref))
 
@@ -113,14 +110,4 @@ async def _joined(context: PinganContext, user_id: int, mediation: Mediation) ->
 async def tell_mediator(context: PinganContext, mediation: Mediation, render) -> None:
     """`render(ref)` (plain text, using `_`) to the mediator, in their language."""
     case = await context.services.mediation.case_of(mediation)
-    await _send(context, mediation.mediator_id, lambda: render(case.ref))
-
-
-async def _send(context: PinganContext, user_id: int, render, markup=None) -> None:
-    with using_locale(await locale_of(context, user_id)):
-        text = render()
-        buttons = markup() if markup is not None else None
-    try:
-        await context.bot.send_message(user_id, html.escape(text), reply_markup=buttons)
-    except TelegramError as exc:
-        logger.info("could not tell %s about a mediation: %s", user_id, exc)
+    await send(context, mediation.mediator_id, lambda: render(case.ref))

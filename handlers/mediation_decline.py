@@ -4,25 +4,22 @@ A dialogue of one state on the kernel, drawn in mediation_decline.mmd."""
 from __future__ import annotations
 
 import html
-import logging
 from enum import StrEnum
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import _, using_locale
+from bot.i18n import _
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from handlers.dialogue import Dialogue, Prompt, Turn, strip_buttons
+from handlers.mediation_notify import send
 from handlers.mediation_turns import take_message, take_press
-from handlers.notify import locale_of
 from storage.mediation import Mediation
 from storage.models import Draft
 
-logger = logging.getLogger(__name__)
 MAX_REASON_CHARS = 1000
 
 
@@ -64,13 +61,8 @@ async def take_reason(turn: Turn) -> None:
 
 async def _tell_mediator_reason(context: PinganContext, mediation: Mediation, reason: str) -> None:
     case = await context.services.mediation.case_of(mediation)
-    with using_locale(await locale_of(context, mediation.mediator_id)):
-        text = _("The other party of {ref} gave this reason for declining: {reason}").format(ref=case.ref,
-                                                                                            reason=reason)
-    try:
-        await context.bot.send_message(mediation.mediator_id, html.escape(text))
-    except TelegramError as exc:
-        logger.info("could not pass a decline reason to mediator %s: %s", mediation.mediator_id, exc)
+    await send(context, mediation.mediator_id, lambda: _(
+        "The other party of {ref} gave this reason for declining: {reason}").format(ref=case.ref, reason=reason))
 
 
 async def ask_reason(context: PinganContext, draft: Draft) -> Prompt:

@@ -5,22 +5,21 @@ mediator records who came."""
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import _, using_locale
+from bot.i18n import _
 from bot.services.errors import NotAllowed
 from bot.services.mediation import Side
 from bot.services.mediation_meetings import Picked, Reminder, RoundClosed
 from handlers.dialogue import strip_buttons
 from handlers.mediation_buttons import panel_markup
 from handlers.mediation_labels import slot_text
-from handlers.notify import locale_of, person_name
+from handlers.mediation_notify import send
+from handlers.notify import person_name
 from storage.mediation import Mediation
 from storage.mediation_meetings import Meeting
 
@@ -41,17 +40,6 @@ class AttendanceButton(CallbackData, prefix="meda"):
     meeting_id: int
     reporter_came: bool
     other_came: bool
-
-
-async def send(context: PinganContext, user_id: int, render, markup=None) -> None:
-    """`render()` (plain text, using `_`) to the person in their language; `markup` is built inside too."""
-    with using_locale(await locale_of(context, user_id)):
-        text = render()
-        buttons = markup() if markup is not None else None
-    try:
-        await context.bot.send_message(user_id, html.escape(text), reply_markup=buttons)
-    except TelegramError as exc:
-        logger.info("could not send a mediation message to %s: %s", user_id, exc)
 
 
 async def offer_times(context: PinganContext, mediation: Mediation) -> None:

@@ -18,7 +18,7 @@ from handlers import case_card, mediation_agreement, mediation_slots, mediation_
 from handlers.case_card import OPEN_PRIVATE_CHAT
 from handlers.mediation_account import party_markup
 from handlers.mediation_buttons import MediateButton, panel_markup
-from handlers.mediation_picks import send
+from handlers.mediation_notify import send
 from handlers.notify import locale_of, person_name
 from handlers.report_labels import category_label
 from storage.models import Case, CaseStatus
@@ -121,14 +121,10 @@ async def _own_and_show(context: PinganContext, case: Case, mediator_id: int) ->
 async def _tell_reporters(context: PinganContext, case: Case, mediation_id: int) -> None:
     """The reporters hear that a mediator helps now, with their own buttons to tell their side."""
     for reporter in await context.services.reports.reporters(case.id):
-        with using_locale(await locale_of(context, reporter.user_id)):
-            text = _("A mediator is now helping with your dispute {ref}. The mediator may invite the other party to "
-                     "talk. You can tell the mediator your side here: only the mediator reads it.").format(ref=case.ref)
-            markup = party_markup(mediation_id)
-        try:
-            await context.bot.send_message(reporter.user_id, html.escape(text), reply_markup=markup)
-        except TelegramError as exc:
-            logger.info("could not tell reporter %s about the mediation of %s: %s", reporter.user_id, case.ref, exc)
+        await send(context, reporter.user_id, lambda: _(
+            "A mediator is now helping with your dispute {ref}. The mediator may invite the other party to talk. You "
+            "can tell the mediator your side here: only the mediator reads it.").format(ref=case.ref),
+            lambda: party_markup(mediation_id))
 
 
 async def offer_disputes(context: PinganContext) -> None:
@@ -142,13 +138,7 @@ async def offer_disputes(context: PinganContext) -> None:
 async def _offer(context: PinganContext, case: Case, mediator_id: int) -> None:
     """One private offer: the case's reference, kind and area (never the reporter's details)."""
     settings = context.services.config.reports
-    with using_locale(await locale_of(context, mediator_id)):
-        text = _("🤝 A dispute needs a mediator: {ref} · {category} · {area}.").format(
-            ref=case.ref, category=category_label(settings, case.kind, case.category),
-            area=case.area or _("area not known"))
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            _("🤝 Mediate"), callback_data=MediateButton("take", case.id).pack())]])
-    try:
-        await context.bot.send_message(mediator_id, html.escape(text), reply_markup=markup)
-    except TelegramError as exc:
-        logger.info("could not offer %s to mediator %s: %s", case.ref, mediator_id, exc)
+    await send(context, mediator_id, lambda: _("🤝 A dispute needs a mediator: {ref} · {category} · {area}.").format(
+        ref=case.ref, category=category_label(settings, case.kind, case.category),
+        area=case.area or _("area not known")), lambda: InlineKeyboardMarkup([[InlineKeyboardButton(
+            _("🤝 Mediate"), callback_data=MediateButton("take", case.id).pack())]]))
