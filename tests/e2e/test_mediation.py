@@ -271,6 +271,14 @@ async def propose(mediator, panel, times):
 async def test_meeting_times_picked_confirmed_reminded_and_attendance(team, make_user, pingan, clock):
     ref, bob, panel = await joined_mediation(team, make_user)
     alice, liu = team.resident, team.mediator
+    mediation = await pingan.services.mediation.of_case((await case_of(team, ref)).id)
+    anything_of_bobs = team.emulator.bot_messages(bob.user_id)[-1]
+    for action in ("slots", "outcome", "reopen", "newlink"):  # the mediator's buttons, forged by a party
+        forged = await bob.forge_press(anything_of_bobs, MediateButton(action, mediation.id).pack())
+        assert forged["text"].startswith("Sorry, only the mediator can do this")
+    forged = await bob.forge_press(anything_of_bobs, "medt:1:send")
+    assert forged["text"] == "This question is no longer open."
+    assert not bob.pending_replies() and not alice.pending_replies()
     await liu.click(panel, text="📅 Propose meeting times")
     places = await liu.reply()
     assert button_texts(places)[:3] == ["🏛 Mediation room", "🏠 On site", "📞 Phone or video"]
