@@ -1,5 +1,12 @@
 """Repository for mediations (issue 17): the mediation of a case, its invitation links, the
-offers to mediators and each party's own account."""
+offers to mediators and each party's own account (migration 0016_mediation.sql).
+
+`mediations` has one row per case (UNIQUE case_id: the first to take it is its mediator); its
+`status` is bot/services/mediation.py's `Status`; `meeting_round` and `agreement_round` number the
+times proposed and the agreement recorded now (0: none yet). `mediation_invites` are the
+single-use, expiring links; `mediation_offers` the disputes offered privately, to the area's
+mediators (`offered_at`) and then to all (`widened_at`); `mediation_accounts` what each party told
+the mediator, by `side` ('reporter' or 'other')."""
 
 from __future__ import annotations
 
