@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot.config_alerts import AlertSettings
 from bot.config_cases import CaseSettings
 from bot.config_chats import StaffChat, staff_chat_for, validate_staff_chats
+from bot.config_mediation import MediationSettings
 from bot.config_notices import (
     GroupDeclaration,
     KeyedProblems,
@@ -142,6 +143,7 @@ class Settings(BaseSettings):
     backup: BackupSettings = Field(default_factory=BackupSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
     scam_check: ScamCheckSettings = Field(default_factory=ScamCheckSettings)
+    mediation: MediationSettings = Field(default_factory=MediationSettings)
 
     @field_validator("groups")
     @classmethod

@@ -15,6 +15,7 @@ INVITE_PREFIX = "inv_"
 REPORT_PREFIX = "rep_"
 REPORT_PLAIN = "report"
 ALERT_PREFIX = "alr_"
+MEDIATION_PREFIX = "med_"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class AlertPayload:
     ref: str
 
 
+@dataclass(frozen=True)
+class MediationPayload:
+    """Answer an invitation to a mediation; `token` names the single-use link."""
+
+    token: str
+
+
 def start_link(bot_username: str, payload: str) -> str:
     if not _PAYLOAD_SHAPE.match(payload):
         raise ValueError(f"invalid deep-link payload {payload!r}")
@@ -54,7 +62,11 @@ def alert_payload(ref: str) -> str:
     return ALERT_PREFIX + ref
 
 
-def parse_payload(payload: str) -> InvitePayload | ReportPayload | AlertPayload | None:
+def mediation_payload(token: str) -> str:
+    return MEDIATION_PREFIX + token
+
+
+def parse_payload(payload: str) -> InvitePayload | ReportPayload | AlertPayload | MediationPayload | None:
     """What a /start payload asks for, or None if it is not one we recognise."""
     if not _PAYLOAD_SHAPE.match(payload):
         return None
@@ -62,6 +74,8 @@ def parse_payload(payload: str) -> InvitePayload | ReportPayload | AlertPayload 
         return InvitePayload(code=payload[len(INVITE_PREFIX):])
     if payload.startswith(ALERT_PREFIX) and len(payload) > len(ALERT_PREFIX):
         return AlertPayload(ref=payload[len(ALERT_PREFIX):])
+    if payload.startswith(MEDIATION_PREFIX) and len(payload) > len(MEDIATION_PREFIX):
+        return MediationPayload(token=payload[len(MEDIATION_PREFIX):])
     if payload == REPORT_PLAIN:
         return ReportPayload(group_ref=None)
     if payload.startswith(REPORT_PREFIX) and len(payload) > len(REPORT_PREFIX):

@@ -14,6 +14,9 @@ from bot.ops_jobs import scheduled_backup
 from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
 from handlers.case_delivery import deliver_left_by_stop, deliver_owed_job
+from handlers.mediation_compliance import compliance_jobs
+from handlers.mediation_picks import meeting_jobs
+from handlers.mediation_take import offer_disputes
 from handlers.private import sweep_dialogues
 from handlers.retention import retention_job
 from handlers.scam_check import purge_checks
@@ -28,6 +31,9 @@ RETENTION_JOB = "privacy:retention"  # the daily anonymising run; erasures waiti
 BACKUP_JOB = "backup:scheduled"  # the daily backup of the database (backup.cron), rotated
 SCAM_PURGE_JOB = "scam_checks:purge"  # forget checked texts past the retention, checkers past the window
 CASE_DELIVERIES_JOB = "cases:deliveries"  # cards and confirmations refused for now, or left by a stop
+MEDIATION_OFFERS_JOB = "mediation:offers"  # new disputes offered to mediators, the area's first
+MEDIATION_MEETINGS_JOB = "mediation:meetings"  # meeting reminders (a day, an hour before); who came
+MEDIATION_COMPLIANCE_JOB = "mediation:compliance"  # "was it done?" on each term's date; the follow-up visit
 
 
 async def arm_jobs(application: Application) -> None:
@@ -45,3 +51,6 @@ async def arm_jobs(application: Application) -> None:
     job_queue.run_repeating(purge_checks, interval=24 * 60 * 60, first=60, name=SCAM_PURGE_JOB)
     job_queue.run_once(deliver_left_by_stop, when=0, name=f"{CASE_DELIVERIES_JOB}:start")
     job_queue.run_repeating(deliver_owed_job, interval=15, first=15, name=CASE_DELIVERIES_JOB)
+    job_queue.run_repeating(offer_disputes, interval=60, first=60, name=MEDIATION_OFFERS_JOB)
+    job_queue.run_repeating(meeting_jobs, interval=60, first=60, name=MEDIATION_MEETINGS_JOB)
+    job_queue.run_repeating(compliance_jobs, interval=60, first=60, name=MEDIATION_COMPLIANCE_JOB)

@@ -37,6 +37,9 @@ from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
+from bot.services.mediation import MediationService
+from bot.services.mediation_agreements import AgreementService
+from bot.services.mediation_meetings import MeetingService
 from bot.services.notice_texts import NoticeTexts
 from bot.services.notices import NoticeService
 from bot.services.outbox import Sender
@@ -96,6 +99,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
     erasure = ErasureService(db, clock, config.privacy, search)
     scam_rules = ScamRules(db, clock)
     deliveries = CaseDeliveries(db, clock)
+    mediation = MediationService(db, clock, config.mediation)
     try:
         await erasure.prepare()  # deleted personal data is zeroed in the file, not left in free pages
         await library.load()  # the config's library with the edits made by command
@@ -144,6 +148,9 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
                                                for name, policy in default_policies(config).items()}),
         audit_trail=AuditTrail(db, clock, config.timezone),
         backups=BackupService(db, clock, config.backup, config.timezone),
+        mediation=mediation,
+        meetings=MeetingService(db, clock, mediation),
+        agreements=AgreementService(db, clock, config.mediation, config.tzinfo, mediation, workflow),
     )
 
 

@@ -31,6 +31,15 @@ from handlers import (
     handover,
     language,
     library_entry,
+    mediation_account,
+    mediation_agreement,
+    mediation_compliance,
+    mediation_consent,
+    mediation_decline,
+    mediation_picks,
+    mediation_slots,
+    mediation_summary,
+    mediation_take,
     mydata,
     myreports,
     notice_preview,
@@ -56,6 +65,7 @@ from handlers.case_card import CaseButton
 from handlers.errors import on_error
 from handlers.followup import FollowupButton
 from handlers.guards import identify_caller, ignore_edited_command
+from handlers.mediation_buttons import ConsentButton, MediateButton, PartyButton
 from handlers.myreports import MyReportsButton
 from handlers.report_prompts import ReportButton, ReportStartButton
 
@@ -118,6 +128,18 @@ def register(application: Application) -> None:
         CallbackQueryHandler(case_buttons.on_button, pattern=CaseButton.pattern()),
         CallbackQueryHandler(followup.followup_button, pattern=FollowupButton.pattern()),
         CallbackQueryHandler(case_supervise.on_press, pattern=case_supervise.SuperviseButton.pattern()),
+        CallbackQueryHandler(mediation_take.on_button, pattern=MediateButton.pattern()),
+        CallbackQueryHandler(mediation_summary.on_button, pattern=mediation_summary.SummaryButton.pattern()),
+        CallbackQueryHandler(mediation_consent.on_button, pattern=ConsentButton.pattern()),
+        CallbackQueryHandler(mediation_decline.on_button, pattern=mediation_decline.DeclineButton.pattern()),
+        CallbackQueryHandler(mediation_account.on_button, pattern=PartyButton.pattern()),
+        CallbackQueryHandler(mediation_slots.on_button, pattern=mediation_slots.SlotsButton.pattern()),
+        CallbackQueryHandler(mediation_picks.on_pick, pattern=mediation_picks.PickButton.pattern()),
+        CallbackQueryHandler(mediation_picks.on_attendance, pattern=mediation_picks.AttendanceButton.pattern()),
+        CallbackQueryHandler(mediation_agreement.on_button, pattern=mediation_agreement.AgreementButton.pattern()),
+        CallbackQueryHandler(mediation_compliance.on_confirm, pattern=mediation_compliance.ConfirmButton.pattern()),
+        CallbackQueryHandler(mediation_compliance.on_check, pattern=mediation_compliance.CheckButton.pattern()),
+        CallbackQueryHandler(mediation_compliance.on_followup, pattern=mediation_compliance.FollowButton.pattern()),
         CommandHandler("setup", groups_.setup),
         CommandHandler("groups", groups_.list_groups),
         CommandHandler("schedules", schedules.list_schedules),

@@ -19,6 +19,7 @@ from bot.services.supervision import is_overdue
 from handlers.case_privacy import contact_refusal, sensitive_addition_line, sensitive_card_line, sensitive_notice
 from handlers.case_supervision_view import supervise_row, supervision_line
 from handlers.labels import role_label
+from handlers.mediation_buttons import mediation_rows
 from handlers.notify import locale_of, person_name
 from handlers.report_labels import (
     KIND_NAMES,
@@ -150,6 +151,7 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
         raised = next_level(case.level)
         if raised is not None:  # 四事分办: overdue at its level, it may go one level up
             rows.append([_button(RAISE_LABELS[raised].translated(), "raise", case, raised)])
+    rows += mediation_rows(case)
     rows.append([_button(_("📞 Reporter's contact (staff only)"), "contact", case)])
     return InlineKeyboardMarkup(rows)
 

@@ -27,6 +27,11 @@ from handlers import (
     fallback,
     group_area,
     library_entry,
+    mediation_account,
+    mediation_agreement,
+    mediation_decline,
+    mediation_slots,
+    mediation_summary,
     report,
     report_edits,
     scam_check,
@@ -70,6 +75,11 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
     DialogueName.LIBRARY_ENTRY: DialogueRoutes(library_entry.claim, library_entry.cancel),
     DialogueName.SCAM_RULE: DialogueRoutes(scam_rule_dialogue.claim, scam_rule_dialogue.cancel),
+    DialogueName.MEDIATION_SUMMARY: DialogueRoutes(mediation_summary.claim, mediation_summary.cancel),
+    DialogueName.MEDIATION_DECLINE: DialogueRoutes(mediation_decline.claim, mediation_decline.cancel),
+    DialogueName.MEDIATION_ACCOUNT: DialogueRoutes(mediation_account.claim, mediation_account.cancel),
+    DialogueName.MEDIATION_SLOTS: DialogueRoutes(mediation_slots.claim, mediation_slots.cancel),
+    DialogueName.MEDIATION_AGREEMENT: DialogueRoutes(mediation_agreement.claim, mediation_agreement.cancel),
 }
 
 

@@ -8,11 +8,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.context import PinganContext
-from bot.deeplinks import AlertPayload, InvitePayload, ReportPayload, parse_payload
+from bot.deeplinks import AlertPayload, InvitePayload, MediationPayload, ReportPayload, parse_payload
 from bot.i18n import _, gettext_in
 from bot.roles import is_staff, ordered
 from bot.services.errors import InviteProblem
-from handlers import alert_tips, report
+from handlers import alert_tips, mediation_consent, report
 from handlers.labels import ROLE_LABELS, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
@@ -40,6 +40,9 @@ async def start(update: Update, context: PinganContext) -> None:
             return
         if isinstance(payload, AlertPayload):
             await alert_tips.begin_tip(update, context, payload.ref)
+            return
+        if isinstance(payload, MediationPayload):
+            await mediation_consent.open_link(update, context, payload.token)
             return
         await update.effective_message.reply_text(
             html.escape(_("That link is not valid or has expired. Here is what I can do for you:"))

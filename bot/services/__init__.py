@@ -23,6 +23,9 @@ from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
 from bot.services.intake import IntakeService
 from bot.services.library import LibraryService
+from bot.services.mediation import MediationService
+from bot.services.mediation_agreements import AgreementService
+from bot.services.mediation_meetings import MeetingService
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.personal_data import PersonalDataExport
@@ -74,3 +77,6 @@ class Services:
     retention: RetentionService
     audit_trail: AuditTrail
     backups: BackupService
+    mediation: MediationService
+    meetings: MeetingService
+    agreements: AgreementService

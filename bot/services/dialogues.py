@@ -36,6 +36,11 @@ class DialogueName(StrEnum):
     SCAM_CHECK = "scam_check"  # a resident about to paste a message to check
     LIBRARY_ENTRY = "library_entry"  # an administrator adding a tip or a theme to the notice library
     SCAM_RULE = "scam_rule"  # an officer adding a phrase or signal to the scam rules (/scamrules)
+    MEDIATION_SUMMARY = "mediation_summary"  # a mediator writing the summary for the other party
+    MEDIATION_DECLINE = "mediation_decline"  # the other party saying why they declined (optional)
+    MEDIATION_ACCOUNT = "mediation_account"  # a party telling the mediator their side
+    MEDIATION_SLOTS = "mediation_slots"  # a mediator proposing meeting times
+    MEDIATION_AGREEMENT = "mediation_agreement"  # a mediator recording the outcome
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,12 @@ def default_policies(config: Any) -> dict[DialogueName, TimeoutPolicy]:
         DialogueName.SCAM_CHECK: TimeoutPolicy(expires_after=timedelta(minutes=30)),
         DialogueName.LIBRARY_ENTRY: TimeoutPolicy(expires_after=timedelta(minutes=30), tell_when_timed_out=True),
         DialogueName.SCAM_RULE: TimeoutPolicy(expires_after=timedelta(minutes=30)),
+        # Mediation: what was already sent is kept; an untouched question simply lapses after a day.
+        DialogueName.MEDIATION_SUMMARY: TimeoutPolicy(expires_after=timedelta(hours=24)),
+        DialogueName.MEDIATION_DECLINE: TimeoutPolicy(expires_after=timedelta(hours=24)),
+        DialogueName.MEDIATION_ACCOUNT: TimeoutPolicy(expires_after=timedelta(hours=24)),
+        DialogueName.MEDIATION_SLOTS: TimeoutPolicy(expires_after=timedelta(hours=24)),
+        DialogueName.MEDIATION_AGREEMENT: TimeoutPolicy(expires_after=timedelta(hours=24)),
     }
 
 
