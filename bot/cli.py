@@ -1,4 +1,4 @@
-"""The `pingan` command: run, sandbox, check-config, migrate."""
+"""The `pingan` command: run, sandbox, check-config, migrate, export."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from bot.config import ConfigError, Settings, load_config, resolve_config_path
+from bot.export_cli import add_export_parser, run_export
 from bot.logging_setup import configure_logging
 
 logger = logging.getLogger("pingan")
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply pending storage migrations",
                                   description="Apply pending storage migrations to the configured database.")
     migrate.add_argument("--config", metavar="PATH", help=config_help)
+    add_export_parser(commands)
     return parser
 
 
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(config.logging.level, secrets)
     if args.command == "migrate":
         return asyncio.run(migrate(config))
+    if args.command == "export":
+        return run_export(config, args)
     if args.command == "sandbox" or not config.has_token:
         if args.command == "run":
             print("No Telegram token configured (telegram.token or PINGAN_TELEGRAM__TOKEN): "

@@ -27,7 +27,7 @@ from bot.config_notices import (
     validate_declared_groups,
 )
 from bot.config_reports import ReportSettings
-from bot.config_stats import BriefingSettings
+from bot.config_stats import BriefingSettings, ExportSettings
 
 CONFIG_ENV_VAR = "PINGAN_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -131,6 +131,7 @@ class Settings(BaseSettings):
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
 
     @field_validator("groups")
     @classmethod

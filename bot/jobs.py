@@ -13,7 +13,7 @@ from bot.notice_jobs import start_notices
 from handlers.alert_manage import expiry_job as alert_expiry
 from handlers.case_alarms import process_alarms
 from handlers.private import sweep_dialogues
-from handlers.stats import send_briefing_if_due
+from handlers.stats_briefing import send_briefing_if_due
 
 #: Job names: tests find the jobs by them and run them with a controlled clock.
 DIALOGUE_SWEEP_JOB = "dialogues:sweep"  # reminders and expiry of every dialogue's drafts

@@ -26,6 +26,7 @@ from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore, default_policies
+from bot.services.export import ExportService
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
@@ -43,6 +44,7 @@ from bot.services.withdrawals import WithdrawalService
 from bot.services.working_time import Deadlines, WorkingCalendar
 from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
+from storage.audit import AuditRepo
 from storage.db import Database
 from storage.migrate import apply_migrations
 
@@ -102,6 +104,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
                             staff_chat_ids=config.staff_chat_ids),
         library=library,
         stats=StatsService(db, clock, config.timezone, config.briefing),
+        export=ExportService(db, clock, config.timezone, AuditRepo(db), config.export),
         scam_check=ScamChecker(),
         supervision=SupervisionService(db, clock, config.cases, deadlines, workflow),
         corrections=CaseCorrections(db, clock, workflow, config.reports),

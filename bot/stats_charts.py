@@ -2,12 +2,12 @@
 before as a line, categories (horizontal bars), median time to resolve by grade, and satisfaction.
 Drawn headless (matplotlib's Agg canvas, no pyplot state), large type for a phone, six colours at
 most, labels in the shipped CJK font (bot/fonts/, a subset of Noto Sans CJK SC) so Chinese never
-renders as boxes. The texts come translated from the caller."""
+renders as boxes. The texts come translated from the caller. Imported only when a chart is drawn:
+matplotlib is large, and most processes never draw."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -15,7 +15,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.services.stats import ChartData
+from bot.services.stats import ChartData, ChartTexts
 
 FONT_PATH = Path(__file__).parent / "fonts" / "PinganSansSC-Subset.otf"
 font_manager.fontManager.addfont(str(FONT_PATH))
@@ -33,26 +33,6 @@ _STYLE = {"font.family": [FONT_FAMILY, "DejaVu Sans"], "font.size": 15, "axes.ti
           "axes.labelsize": 15, "xtick.labelsize": 13, "ytick.labelsize": 14, "legend.fontsize": 14}
 # Set once for the process (tick labels are made when drawn, after any rc_context would have ended).
 matplotlib.rcParams.update(_STYLE)
-
-
-@dataclass(frozen=True)
-class ChartTexts:
-    """Every text the charts draw, already in the reader's language."""
-
-    cases_title: str
-    incident: str
-    dispute: str
-    year_before: str
-    categories_title: str
-    other: str
-    resolve_title: str
-    hours: str
-    satisfaction_title: str
-    satisfied_share: str
-    no_data: str
-    bucket_labels: list[str]           # one per bucket of the period
-    category_labels: dict[tuple[str, str], str]
-    grade_labels: dict[str, str]       # "" for not graded
 
 
 def figures(data: ChartData, texts: ChartTexts) -> list[Figure]:

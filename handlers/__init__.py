@@ -39,6 +39,7 @@ from handlers import (
     schedules,
     start,
     stats,
+    stats_export,
     withdraw,
 )
 from handlers import groups as groups_
@@ -90,6 +91,8 @@ def register(application: Application) -> None:
         CallbackQueryHandler(private.check_button, pattern=scam_check.CheckButton.pattern()),
         CommandHandler("stats", stats.stats_command),
         CallbackQueryHandler(stats.stats_pressed, pattern=stats.StatsButton.pattern()),
+        CommandHandler("export", stats_export.export_command),
+        CallbackQueryHandler(stats_export.export_pressed, pattern=stats_export.ExportButton.pattern()),
         CallbackQueryHandler(language.choose_language, pattern=language.LanguageButton.pattern()),
         CallbackQueryHandler(privacy.request_erasure, pattern=privacy.PrivacyButton.pattern()),
         CallbackQueryHandler(roles.invite_pressed, pattern=roles.InviteButton.pattern()),

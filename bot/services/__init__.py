@@ -14,6 +14,7 @@ from bot.services.case_levels import CaseLevels
 from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore
+from bot.services.export import ExportService
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
@@ -49,6 +50,7 @@ class Services:
     alerts: AlertService
     library: LibraryService
     stats: StatsService
+    export: ExportService
     scam_check: ScamChecker
     supervision: SupervisionService
     corrections: CaseCorrections

@@ -101,6 +101,26 @@ class ChartData:
 
 
 @dataclass(frozen=True)
+class ChartTexts:
+    """Every text the charts draw, already in the reader's language."""
+
+    cases_title: str
+    incident: str
+    dispute: str
+    year_before: str
+    categories_title: str
+    other: str
+    resolve_title: str
+    hours: str
+    satisfaction_title: str
+    satisfied_share: str
+    no_data: str
+    bucket_labels: list[str]           # one per bucket of the period
+    category_labels: dict[tuple[str, str], str]
+    grade_labels: dict[str, str]       # "" for not graded
+
+
+@dataclass(frozen=True)
 class Briefing:
     """What one briefing is made of, for one staff chat's areas."""
 

@@ -41,6 +41,7 @@ async def test_staff_see_the_period_and_area_figures(team, clock, pingan, make_u
     assert "Resolved: 2, within the time limit: 2 (100.0%) · rejected: 0 · still open: 1" in text
     assert "Follow-up visits: 2 asked · 1 answered · solved: 1" in text
     assert "Satisfaction: 100.0% gave 4 or 5 stars · average 4.0 stars · rated by 1" in text
+    print(text)
     assert "Most reported: Theft 2 · Neighbours: noise 1" in text
     assert "Open now: 1 · overdue: 1" in text  # not accepted within 24 h
     assert "This month" in button_texts(figures) and not any(b.startswith("My area") for b in button_texts(figures))
