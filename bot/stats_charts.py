@@ -14,6 +14,7 @@ import matplotlib
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.services.stats import ChartData, ChartTexts
 
@@ -68,7 +69,7 @@ def cases_chart(data: ChartData, texts: ChartTexts) -> Figure:
     axes.plot(positions, data.year_before, color=GREY, linewidth=3, marker="o", label=texts.year_before)
     axes.set_title(texts.cases_title)
     _bucket_ticks(axes, texts.bucket_labels)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     figure.legend(loc="outside lower center", ncols=3, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return figure
@@ -89,10 +90,10 @@ def categories_chart(data: ChartData, texts: ChartTexts) -> Figure:
         bars = axes.barh(positions, counts[::-1], color=colours[::-1])
         axes.set_yticks(positions, labels[::-1])
         axes.bar_label(bars, padding=4)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         _no_data(axes, texts)
     axes.set_title(texts.categories_title)
-    axes.xaxis.get_major_locator().set_params(integer=True)
     axes.spines[["top", "right"]].set_visible(False)
     return figure
 

@@ -104,7 +104,8 @@ def briefing_text(context: PinganContext, briefing: Briefing, areas: Areas) -> s
     else:
         lines.append(_("No follow-up visit this week said “not solved”."))
     lines += ["", _("Other periods and areas: /stats · every case: /export")]
-    heading = [f"<b>{html.escape(_('📊 Weekly briefing: last week'))}</b>",
+    title = _("📊 Weekly briefing: last week")
+    heading = [f"<b>{html.escape(title)}</b>",
                html.escape(f"{span(report.period)} · {where}")]
     return "\n".join([*heading, "", *(html.escape(line) for line in lines)])
 

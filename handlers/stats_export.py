@@ -129,7 +129,8 @@ async def _panel(context: PinganContext, user_id: int, period: Period, scope: st
     areas = await resolve_scope(context, user_id, scope)
     if areas is False:
         scope, areas = ALL_AREAS, None
-    lines = [f"<b>{html.escape(_('⬇ Export cases'))}</b>",
+    title = _("⬇ Export cases")
+    lines = [f"<b>{html.escape(title)}</b>",
              html.escape(_("Period: {span} ({name})").format(span=span(period), name=period_name(period))),
              html.escape(_("Areas: {where}").format(where=_where(areas))),
              html.escape(_("Format: {format}").format(format=FORMAT_LABELS[fmt])),
