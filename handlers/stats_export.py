@@ -29,8 +29,6 @@ from handlers.stats import (
 from handlers.stats_labels import PERIOD_BUTTONS, export_labels, period_name, span
 from storage.stats import Areas
 
-#: Kept in memory up to this size, then on disk: memory stays flat for any export.
-SPOOL_BYTES = 4 * 1024 * 1024
 #: The largest file a bot may send; bigger exports are for `pingan export`.
 DOCUMENT_LIMIT = 50 * 1024 * 1024
 FORMAT_LABELS = {"csv": "CSV", "open311": "Open311 JSON"}
@@ -94,10 +92,11 @@ async def export_pressed(update: Update, context: PinganContext) -> None:
 
 
 async def send_export(update: Update, context: PinganContext, period: Period, areas: Areas, fmt: str) -> None:
-    """Writes the export to a spooled file and sends it as a document (audited by the service)."""
+    """Writes the export to a temporary file (rows streamed: memory stays flat) and sends it as a document
+    (audited by the service). Uploading reads the file whole, which the size limit keeps bounded."""
     chat_id = update.effective_chat.id
     request = ExportRequest(format=fmt, since=period.since, until=period.until, areas=areas)
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as file:
+    with tempfile.TemporaryFile() as file:
         count = await context.services.export.write(request, file, export_labels(context.services.config.reports),
                                                     actor_id=update.effective_user.id)
         size = file.tell()
@@ -111,7 +110,8 @@ async def send_export(update: Update, context: PinganContext, period: Period, ar
             count=count, period=span(period), where=_where(areas))
         filename = f"pingan-cases-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}." + \
             ("csv" if fmt == "csv" else "json")
-        await context.bot.send_document(chat_id, InputFile(file, filename=filename), caption=html.escape(caption))
+        await context.bot.send_document(chat_id, InputFile(file.read(), filename=filename),
+                                        caption=html.escape(caption))
 
 
 async def _redraw(query, content: dict) -> None:
