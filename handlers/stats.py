@@ -21,7 +21,7 @@ from bot.services.stats import StatsReport
 from bot.services.stats_periods import PERIOD_KINDS, Period, RangeProblem
 from handlers.group_panel import area_choices
 from handlers.message_text import MESSAGE_LIMIT, utf16_len
-from handlers.stats_labels import PERIOD_BUTTONS, PERIOD_WORDS, chart_texts, period_name, span
+from handlers.stats_labels import PERIOD_BUTTONS, PERIOD_WORDS, areas_text, chart_texts, period_name, span
 from handlers.stats_sections import StatsView, section_lines
 from storage.stats import Areas
 
@@ -70,6 +70,7 @@ def parse_period(context: PinganContext, typed: str) -> Period:
 
 
 def range_problem_text(problem: RangeProblem, command: str = "/stats") -> str:
+    """What to say about a period that cannot be counted, with an example for `command`."""
     if problem.reason == "order":
         return _("That range ends before it begins. Please give the first day first, like "
                  "{command} 2026-10-01..2026-10-31.").format(command=command)
@@ -103,7 +104,7 @@ async def stats_pressed(update: Update, context: PinganContext) -> None:
         if not is_manager(context):
             await query.answer(_("Sorry, only supervisors and admins can choose other areas."), show_alert=True)
             return
-        await _redraw(query, await _area_picker(context, period, pressed.page))
+        await redraw(query, await _area_picker(context, period, pressed.page))
         await query.answer()
         return
     areas = await resolve_scope(context, user_id, pressed.scope)
@@ -112,13 +113,14 @@ async def stats_pressed(update: Update, context: PinganContext) -> None:
         return
     if pressed.action == "charts":
         await query.answer(_("Drawing the charts…"))
-        await send_charts(context, update.effective_chat.id, period, areas, await _where(context, areas))
+        await send_charts(context, update.effective_chat.id, period, areas, areas_text(areas))
         return
-    await _redraw(query, await _content(context, user_id, period, pressed.scope))
+    await redraw(query, await _content(context, user_id, period, pressed.scope))
     await query.answer()
 
 
-async def _redraw(query, content: dict) -> None:
+async def redraw(query, content: dict) -> None:
+    """Edits the pressed message; an unchanged redraw (the same button twice) is no error."""
     try:
         await query.edit_message_text(**content)
     except TelegramError as exc:  # "message is not modified" when the same button is pressed twice
@@ -126,10 +128,12 @@ async def _redraw(query, content: dict) -> None:
 
 
 def is_manager(context: PinganContext) -> bool:
+    """Supervisors and admins: any area, the workload, exports."""
     return any(role in CASE_MANAGER_ROLES for role in context.roles)
 
 
 def may_show_here(update: Update, context: PinganContext) -> bool:
+    """Private chats and staff chats only: the figures are internal."""
     chat = update.effective_chat
     return chat.type == ChatType.PRIVATE or chat.id in context.services.config.staff_chat_ids
 
@@ -153,17 +157,15 @@ async def resolve_scope(context: PinganContext, user_id: int, scope: str) -> Are
     return False
 
 
-async def _where(context: PinganContext, areas: Areas) -> str:
-    return _("all areas") if areas is None else "、".join(areas)
-
 
 async def _content(context: PinganContext, user_id: int, period: Period, scope: str) -> dict:
+    """The figures message with its buttons; a scope no longer valid falls back to all areas."""
     areas = await resolve_scope(context, user_id, scope)
     if areas is False:
         scope, areas = ALL_AREAS, None
     report = await context.services.stats.report(period, areas, with_workload=is_manager(context))
     title = _("📊 Figures: {period}").format(period=period_name(period))
-    text = await figures_text(context, report, title, await _where(context, areas))
+    text = await figures_text(context, report, title, areas_text(areas))
     return {"text": text, "reply_markup": await _buttons(context, user_id, period, scope)}
 
 
@@ -183,6 +185,7 @@ async def figures_text(context: PinganContext, report: StatsReport, title: str, 
 
 
 async def _buttons(context: PinganContext, user_id: int, period: Period, scope: str) -> InlineKeyboardMarkup:
+    """Eight periods, the other scopes this person may choose, and the charts."""
     def period_button(key: str) -> InlineKeyboardButton:
         marker = "• " if key == period.key else ""
         return InlineKeyboardButton(marker + PERIOD_BUTTONS[key].translated(),
@@ -207,6 +210,7 @@ async def _buttons(context: PinganContext, user_id: int, period: Period, scope: 
 
 
 async def _area_picker(context: PinganContext, period: Period, page: int) -> dict:
+    """/stats' area picker: an area shows its figures for the same period."""
     return await area_picker(
         context, page,
         choose=lambda area: StatsButton("show", period.token, "a" + stable_key(area)).pack(),

@@ -16,7 +16,7 @@ from bot.i18n import _, ngettext, using_locale
 from bot.services.stats import Briefing
 from bot.services.stats_periods import Period
 from handlers.report_labels import category_label
-from handlers.stats_labels import chart_texts, span
+from handlers.stats_labels import areas_text, chart_texts, span
 from handlers.stats_sections import counted, shared
 from storage.stats import Areas, CaseLine
 
@@ -70,7 +70,7 @@ def briefing_text(context: PinganContext, briefing: Briefing, areas: Areas) -> s
     report = briefing.report
     now, before, year = report.current, report.previous, report.year_before
     cases = now.cases
-    where = _("all areas") if areas is None else "、".join(areas)
+    where = areas_text(areas)
     lines = [
         _("Reports received: {total} (incidents {incidents}, disputes {disputes})").format(
             total=cases.received, incidents=cases.incidents, disputes=cases.disputes),

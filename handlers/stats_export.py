@@ -9,7 +9,6 @@ import html
 import tempfile
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import TelegramError
 
 from bot.callbacks import CallbackData, stable_key
 from bot.context import PinganContext
@@ -24,9 +23,10 @@ from handlers.stats import (
     may_show_here,
     parse_period,
     range_problem_text,
+    redraw,
     resolve_scope,
 )
-from handlers.stats_labels import PERIOD_BUTTONS, export_labels, period_name, span
+from handlers.stats_labels import PERIOD_BUTTONS, areas_text, export_labels, period_name, span
 from storage.stats import Areas
 
 #: The largest file a bot may send; bigger exports are for `pingan export`.
@@ -76,7 +76,7 @@ async def export_pressed(update: Update, context: PinganContext) -> None:
         return
     user_id = update.effective_user.id
     if pressed.action == "areas":
-        await _redraw(query, await _area_picker(context, period, pressed.fmt, pressed.page))
+        await redraw(query, await _area_picker(context, period, pressed.fmt, pressed.page))
         await query.answer()
         return
     areas = await resolve_scope(context, user_id, pressed.scope)
@@ -84,7 +84,7 @@ async def export_pressed(update: Update, context: PinganContext) -> None:
         await query.answer(_("This button has expired. Please send /export again."), show_alert=True)
         return
     if pressed.action == "show":
-        await _redraw(query, await _panel(context, user_id, period, pressed.scope, pressed.fmt))
+        await redraw(query, await _panel(context, user_id, period, pressed.scope, pressed.fmt))
         await query.answer()
         return
     await query.answer(_("Preparing the file…"))
@@ -107,32 +107,22 @@ async def send_export(update: Update, context: PinganContext, period: Period, ar
             return
         file.seek(0)
         caption = ngettext("{count} case · {period} · {where}", "{count} cases · {period} · {where}", count).format(
-            count=count, period=span(period), where=_where(areas))
+            count=count, period=span(period), where=areas_text(areas))
         filename = f"pingan-cases-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}." + \
             ("csv" if fmt == "csv" else "json")
         await context.bot.send_document(chat_id, InputFile(file.read(), filename=filename),
                                         caption=html.escape(caption))
 
 
-async def _redraw(query, content: dict) -> None:
-    try:
-        await query.edit_message_text(**content)
-    except TelegramError:  # "message is not modified": the same choice pressed twice
-        pass
-
-
-def _where(areas: Areas) -> str:
-    return _("all areas") if areas is None else "、".join(areas)
-
-
 async def _panel(context: PinganContext, user_id: int, period: Period, scope: str, fmt: str) -> dict:
+    """The choices so far, with buttons to change each and to export."""
     areas = await resolve_scope(context, user_id, scope)
     if areas is False:
         scope, areas = ALL_AREAS, None
     title = _("⬇ Export cases")
     lines = [f"<b>{html.escape(title)}</b>",
              html.escape(_("Period: {span} ({name})").format(span=span(period), name=period_name(period))),
-             html.escape(_("Areas: {where}").format(where=_where(areas))),
+             html.escape(_("Areas: {where}").format(where=areas_text(areas))),
              html.escape(_("Format: {format}").format(format=FORMAT_LABELS[fmt])),
              "", html.escape(_("No names, usernames, phones or residents' own words are ever exported."))]
 
@@ -154,6 +144,7 @@ async def _panel(context: PinganContext, user_id: int, period: Period, scope: st
 
 
 async def _area_picker(context: PinganContext, period: Period, fmt: str, page: int) -> dict:
+    """/export's area picker: an area goes back to the panel with it chosen."""
     return await area_picker(
         context, page,
         choose=lambda area: ExportButton("show", period.token, "a" + stable_key(area), fmt).pack(),

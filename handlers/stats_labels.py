@@ -42,11 +42,18 @@ def period_name(period: Period) -> str:
     return PERIOD_BUTTONS[period.key].translated().lower()  # "this month"; Chinese has no case
 
 
+def areas_text(areas: tuple[str, ...] | None) -> str:
+    """"all areas", or the areas named."""
+    return _("all areas") if areas is None else "、".join(areas)
+
+
 def span(period: Period) -> str:
+    """The first and the last day: "2026-10-01 – 2026-10-31"."""
     return f"{period.first_day:%Y-%m-%d} – {period.last_day:%Y-%m-%d}"
 
 
 def percent(value: float | None) -> str:
+    """A share as "12.5%", or "—" when there is none."""
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
@@ -76,18 +83,22 @@ def duration(seconds: float | None) -> str:
 
 
 def grade_name(grade: str) -> str:
+    """A grade's name ("" is not graded)."""
     return GRADE_LABELS[grade].translated() if grade in GRADE_LABELS else NOT_GRADED.translated()
 
 
 def level_name(level: str) -> str:
+    """A handling level's name ("" is none set)."""
     return LEVEL_LABELS[level].translated() if level in LEVEL_LABELS else NO_LEVEL.translated()
 
 
 def outcome_name(outcome: str) -> str:
+    """A resolution's outcome as staff read it."""
     return OUTCOME_LABELS[outcome].translated() if outcome in OUTCOME_LABELS else (outcome or _("no outcome given"))
 
 
 def kind_name(kind: str) -> str:
+    """Incident or dispute."""
     return KIND_NAMES[kind].translated() if kind in KIND_NAMES else kind
 
 

@@ -5,7 +5,6 @@ rows, read in batches by id so that memory stays flat however many cases there a
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +15,25 @@ _DONE = "status IN ('resolved', 'followed_up', 'closed')"
 _OPEN = "status IN ('new', 'accepted', 'in_progress', 'reopened')"
 _OVERDUE = "((owner_id IS NULL AND accept_due <= :now) OR resolve_due <= :now)"
 _SECONDS = "(julianday({end}) - julianday({start})) * 86400.0"
+
+GRADES = ("red", "orange", "yellow", "green", "")        # "" not graded
+LEVELS = ("grid", "community", "township", "county", "")  # "" no level set
+OUTCOMES = ("resolved", "mediated", "mediation_failed", "referred", "not_police")
+_DONE_DISPUTE = f"kind = 'dispute' AND {_DONE}"
+#: CaseCounts' plain counts, each a sum over the period's cases.
+_SCALARS = {
+    "received": "1", "incidents": "kind = 'incident'", "disputes": "kind = 'dispute'", "urgent": "emergency = 1",
+    "resolved": _DONE, "resolved_on_time": f"{_DONE} AND resolve_due IS NOT NULL AND resolved_at <= resolve_due",
+    "rejected": "status = 'rejected'", "still_open": _OPEN, "mediated": f"{_DONE_DISPUTE} AND outcome = 'mediated'",
+    "mediation_failed": f"{_DONE_DISPUTE} AND outcome = 'mediation_failed'", "withdrawn": "status = 'withdrawn'",
+    "accepted": "accepted_at IS NOT NULL", "accepted_on_time": "accepted_at <= accept_due",
+}
+_COUNTS = {
+    **_SCALARS,
+    **{f"grade_{g or 'none'}": f"grade = '{g}'" if g else "grade IS NULL" for g in GRADES},
+    **{f"level_{v or 'none'}": f"level = '{v}'" if v else "level IS NULL" for v in LEVELS},
+    **{f"outcome_{o}": f"{_DONE} AND outcome = '{o}'" for o in OUTCOMES},
+}
 
 #: Areas to count: None for all, else the cases of these areas only.
 Areas = tuple[str, ...] | None
@@ -135,52 +153,55 @@ class StatsRepo:
         self._db = db
 
     async def case_counts(self, since: datetime, until: datetime, areas: Areas) -> CaseCounts:
-        """One grouped scan of the period's cases, folded into the counts."""
+        """One scan of the period's cases summing every count (no GROUP BY: sorting the period's rows
+        would cost more than the scan), and one small grouping by category."""
         where, params = _window("created_at", since, until, areas)
-        rows = await self._db.fetch_all(
-            f"""SELECT kind, category, coalesce(grade, '') AS grade, coalesce(level, '') AS level, status,
-                   coalesce(outcome, '') AS outcome, emergency, count(*) AS n,
-                   coalesce(sum(accepted_at IS NOT NULL), 0) AS accepted,
-                   coalesce(sum(accepted_at <= accept_due), 0) AS accepted_on_time,
-                   coalesce(sum(resolve_due IS NOT NULL AND resolved_at <= resolve_due), 0) AS resolved_on_time
-                FROM cases WHERE complete = 1 AND {where}
-                GROUP BY kind, category, grade, level, status, outcome, emergency""",
-            params,
+        sums = ",\n".join(f"coalesce(sum({condition}), 0) AS {name}" for name, condition in _COUNTS.items())
+        row = dict(await self._db.fetch_one(f"SELECT {sums} FROM cases WHERE complete = 1 AND {where}", params))
+        categories = await self._db.fetch_all(
+            f"""SELECT kind, category, count(*) AS n FROM cases WHERE complete = 1 AND {where}
+                GROUP BY kind, category ORDER BY n DESC, kind, category""", params)
+        by_outcome = {outcome: row.pop(f"outcome_{outcome}") for outcome in OUTCOMES}
+        by_outcome["other"] = row["resolved"] - sum(by_outcome.values())
+        return CaseCounts(
+            **{name: row.pop(name) for name in _SCALARS},
+            by_category={(r["kind"], r["category"]): r["n"] for r in categories},
+            by_grade={grade: n for grade in GRADES if (n := row.pop(f"grade_{grade or 'none'}"))},
+            by_level={level: n for level in LEVELS if (n := row.pop(f"level_{level or 'none'}"))},
+            by_outcome=dict(sorted(((k, n) for k, n in by_outcome.items() if n), key=lambda item: -item[1])),
         )
-        return _fold_counts(rows)
 
-    async def durations(self, since: datetime, until: datetime, areas: Areas) -> Durations:
-        """Time to accept and to resolve for the period's cases; to resolve also by grade."""
+    async def durations(self, since: datetime, until: datetime, areas: Areas, by_grade: bool = False) -> Durations:
+        """Time to accept and to resolve for the period's cases (to resolve also by grade, if asked)."""
         where, params = _window("created_at", since, until, areas)
-        accept = await self._spreads(_SECONDS.format(end="accepted_at", start="created_at"),
-                                     f"complete = 1 AND accepted_at IS NOT NULL AND {where}", params, by_grade=False)
-        resolve_where = f"complete = 1 AND {_DONE} AND resolved_at IS NOT NULL AND {where}"
+        accept = await self._spread(_SECONDS.format(end="accepted_at", start="created_at"),
+                                    f"complete = 1 AND accepted_at IS NOT NULL AND {where}", params)
         resolve_seconds = _SECONDS.format(end="resolved_at", start="created_at")
-        resolve = await self._spreads(resolve_seconds, resolve_where, params, by_grade=False)
-        by_grade = await self._spreads(resolve_seconds, resolve_where, params, by_grade=True)
-        return Durations(to_accept=accept.get("", Spread(0, None, None)),
-                         to_resolve=resolve.get("", Spread(0, None, None)), to_resolve_by_grade=by_grade)
+        resolve_where = f"complete = 1 AND {_DONE} AND resolved_at IS NOT NULL AND {where}"
+        grades = {}
+        if by_grade:
+            for grade in GRADES:
+                clause = f"grade = '{grade}'" if grade else "grade IS NULL"
+                spread = await self._spread(resolve_seconds, f"{resolve_where} AND {clause}", params)
+                if spread.count:
+                    grades[grade] = spread
+        return Durations(to_accept=accept, to_resolve=await self._spread(resolve_seconds, resolve_where, params),
+                         to_resolve_by_grade=grades)
 
-    async def _spreads(self, seconds: str, where: str, params: dict, by_grade: bool) -> dict[str, Spread]:
-        """Median and p90 by nearest rank (window functions: the rows are ranked inside SQLite)."""
-        group = "coalesce(grade, '')" if by_grade else "''"
-        rows = await self._db.fetch_all(
-            f"""SELECT g, n, rn, s FROM (
-                   SELECT {group} AS g, {seconds} AS s,
-                          row_number() OVER (PARTITION BY {group} ORDER BY {seconds}) AS rn,
-                          count(*) OVER (PARTITION BY {group}) AS n
-                   FROM cases WHERE {where})
-                WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 90 + 99) / 100""",
-            params,
-        )
-        found: dict[str, dict] = {}
-        for row in rows:
-            entry = found.setdefault(row["g"], {"n": row["n"]})
-            if row["rn"] == (row["n"] * 50 + 99) // 100:
-                entry["median"] = max(0.0, row["s"])
-            if row["rn"] == (row["n"] * 90 + 99) // 100:
-                entry["p90"] = max(0.0, row["s"])
-        return {g: Spread(e["n"], e.get("median"), e.get("p90")) for g, e in found.items()}
+    async def _spread(self, seconds: str, where: str, params: dict) -> Spread:
+        """Median and p90 by nearest rank, each the one row at its rank: SQLite keeps a heap of the
+        rows up to it instead of ranking them all (window functions would)."""
+        count = await self._db.fetch_value(f"SELECT count(*) FROM cases WHERE {where}", params)
+        if not count:
+            return Spread(0, None, None)
+        median_rank, p90_rank = (count * 50 + 99) // 100, (count * 90 + 99) // 100
+        median = await self._db.fetch_value(
+            f"SELECT {seconds} AS s FROM cases WHERE {where} ORDER BY s LIMIT 1 OFFSET :rank",
+            {**params, "rank": median_rank - 1})
+        p90 = await self._db.fetch_value(  # counted from the top: a heap of a tenth of the rows
+            f"SELECT {seconds} AS s FROM cases WHERE {where} ORDER BY s DESC LIMIT 1 OFFSET :rank",
+            {**params, "rank": count - p90_rank})
+        return Spread(count, max(0.0, median), max(0.0, p90))
 
     async def followup_counts(self, since: datetime, until: datetime, areas: Areas) -> FollowupCounts:
         where, params = _window("f.asked_at", since, until, areas, area_column="c.area")
@@ -189,7 +210,7 @@ class StatsRepo:
                    coalesce(sum(f.solved = 1), 0) AS solved, count(f.stars) AS rated,
                    coalesce(sum(f.stars >= 4), 0) AS satisfied, avg(f.stars) AS average_stars,
                    coalesce(sum(f.no_response = 1), 0) AS no_response
-                FROM case_followups f JOIN cases c ON c.id = f.case_id WHERE {where}""",
+                FROM case_followups f {_cases_join(areas)} WHERE {where}""",
             params,
         )
         return FollowupCounts(**dict(row))
@@ -231,28 +252,32 @@ class StatsRepo:
         rows = await self._db.fetch_all(
             f"""SELECT CAST((julianday(f.asked_at) - julianday(:since)) / :days AS INTEGER) AS bucket,
                    count(f.stars) AS rated, coalesce(sum(f.stars >= 4), 0) AS satisfied
-                FROM case_followups f JOIN cases c ON c.id = f.case_id WHERE {where} GROUP BY bucket""",
+                FROM case_followups f {_cases_join(areas)} WHERE {where} GROUP BY bucket""",
             {**params, "days": bucket_days},
         )
         return {r["bucket"]: (r["rated"], r["satisfied"]) for r in rows}
 
     async def workload(self, since: datetime, until: datetime, now: datetime, areas: Areas) -> list[Workload]:
-        """Every case owner with open cases now or cases resolved in the period, busiest first."""
-        area_clause, area_params = _area_clause("c.area", areas)
+        """Every case owner with open cases now or cases resolved in the period, busiest first: the open
+        ones and the resolved ones each found by their own index, then added up by owner."""
+        area_clause, area_params = _area_clause("area", areas)
         params = {"now": to_db(now), "since": to_db(since), "until": to_db(until), **area_params}
         rows = await self._db.fetch_all(
-            f"""SELECT c.owner_id, coalesce(u.first_name, '') AS name,
-                   coalesce(sum(c.{_OPEN}), 0) AS open,
-                   coalesce(sum(c.{_OPEN} AND {_OVERDUE}), 0) AS overdue,
-                   coalesce(sum(c.{_DONE} AND c.resolved_at >= :since AND c.resolved_at < :until), 0) AS resolved
-                FROM cases c LEFT JOIN users u ON u.user_id = c.owner_id
-                WHERE c.owner_id IS NOT NULL AND c.complete = 1 {area_clause}
-                  AND (c.{_OPEN} OR (c.resolved_at >= :since AND c.resolved_at < :until))
-                GROUP BY c.owner_id ORDER BY open DESC, resolved DESC, c.owner_id""",
+            f"""SELECT w.owner_id, coalesce(u.first_name, '') AS name, sum(w.open) AS open,
+                   sum(w.overdue) AS overdue, sum(w.resolved) AS resolved
+                FROM (SELECT owner_id, count(*) AS open, coalesce(sum({_OVERDUE}), 0) AS overdue, 0 AS resolved
+                      FROM cases WHERE complete = 1 AND {_OPEN} AND owner_id IS NOT NULL {area_clause}
+                      GROUP BY owner_id
+                      UNION ALL
+                      SELECT owner_id, 0, 0, count(*) FROM cases
+                      WHERE resolved_at >= :since AND resolved_at < :until AND complete = 1 AND {_DONE}
+                        AND owner_id IS NOT NULL {area_clause}
+                      GROUP BY owner_id) AS w
+                LEFT JOIN users u ON u.user_id = w.owner_id
+                GROUP BY w.owner_id ORDER BY open DESC, resolved DESC, w.owner_id""",
             params,
         )
-        return [Workload(r["owner_id"], r["name"], r["open"], r["overdue"], r["resolved"]) for r in rows
-                if r["open"] or r["resolved"]]
+        return [Workload(r["owner_id"], r["name"], r["open"], r["overdue"], r["resolved"]) for r in rows]
 
     async def overdue_cases(self, now: datetime, areas: Areas, limit: int) -> tuple[list[CaseLine], int]:
         """The open cases past a time limit now, most overdue first (up to `limit`), and how many in all."""
@@ -318,42 +343,6 @@ class StatsRepo:
         ) > 0
 
 
-def _fold_counts(rows) -> CaseCounts:
-    """Adds up the grouped rows (a few hundred at most: kinds × categories × grades × …)."""
-    total: Counter = Counter()
-    by_category: Counter = Counter()
-    by_grade: Counter = Counter()
-    by_level: Counter = Counter()
-    by_outcome: Counter = Counter()
-    for r in rows:
-        n, status, done = r["n"], r["status"], r["status"] in ("resolved", "followed_up", "closed")
-        total["received"] += n
-        total[r["kind"]] += n
-        total["urgent"] += n if r["emergency"] else 0
-        total["accepted"] += r["accepted"]
-        total["accepted_on_time"] += r["accepted_on_time"]
-        total["open"] += n if status in ("new", "accepted", "in_progress", "reopened") else 0
-        total["rejected"] += n if status == "rejected" else 0
-        total["withdrawn"] += n if status == "withdrawn" else 0
-        by_category[(r["kind"], r["category"])] += n
-        by_grade[r["grade"]] += n
-        by_level[r["level"]] += n
-        if done:
-            total["resolved"] += n
-            total["resolved_on_time"] += r["resolved_on_time"]
-            by_outcome[r["outcome"]] += n
-            if r["kind"] == "dispute" and r["outcome"] in ("mediated", "mediation_failed"):
-                total[r["outcome"]] += n
-    return CaseCounts(
-        received=total["received"], incidents=total["incident"], disputes=total["dispute"], urgent=total["urgent"],
-        resolved=total["resolved"], resolved_on_time=total["resolved_on_time"], rejected=total["rejected"],
-        still_open=total["open"], mediated=total["mediated"], mediation_failed=total["mediation_failed"],
-        withdrawn=total["withdrawn"], accepted=total["accepted"], accepted_on_time=total["accepted_on_time"],
-        by_category=dict(by_category.most_common()), by_grade=dict(by_grade), by_level=dict(by_level),
-        by_outcome=dict(by_outcome.most_common()),
-    )
-
-
 def _case_line(row) -> CaseLine:
     return CaseLine(row["ref"], row["kind"], row["category"], row["owner_name"], from_db(row["due_at"]))
 
@@ -365,6 +354,11 @@ def _export_row(row) -> ExportRow:
     values["followup_solved"] = None if row["followup_solved"] is None else bool(row["followup_solved"])
     values["followup_no_response"] = bool(row["followup_no_response"])
     return ExportRow(**values)
+
+
+def _cases_join(areas: Areas) -> str:
+    """Follow-ups need their cases only to filter by area."""
+    return "" if areas is None else "JOIN cases c ON c.id = f.case_id"
 
 
 def _area_clause(column: str, areas: Areas) -> tuple[str, dict]:

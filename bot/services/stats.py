@@ -44,6 +44,11 @@ class Figures:
     supervised: int
 
     @property
+    def top_categories(self) -> list[tuple[str, str, int]]:
+        """(kind, category, count) of the five most reported categories."""
+        return [(kind, category, n) for (kind, category), n in list(self.cases.by_category.items())[:5]]
+
+    @property
     def mediation_success(self) -> float | None:
         """Disputes settled with an agreement per dispute screened (the seeds' success rate)."""
         return share(self.cases.mediated, self.cases.disputes)
@@ -158,8 +163,13 @@ class StatsService:
     def year_before(self, period: Period) -> Period:
         return self.periods.year_before(period)
 
-    async def figures(self, period: Period, areas: Areas = None) -> Figures:
-        """One period's figures (no comparisons)."""
+    async def figures(self, period: Period | str, areas: Areas = None, area: str | None = None) -> Figures:
+        """One period's figures (no comparisons); `period` may be a PERIOD_KINDS key (as of now), and
+        `area` names one area instead of `areas`."""
+        if isinstance(period, str):
+            period = self.period(period)
+        if area is not None:
+            areas = (area,)
         since, until = period.since, period.until
         return Figures(
             period=period,
@@ -189,7 +199,7 @@ class StatsService:
         year_before = await self._repo.cases_by_bucket(before.since, before.until, areas, days)
         rated = await self._repo.satisfaction_by_bucket(period.since, period.until, areas, days)
         counts = await self._repo.case_counts(period.since, period.until, areas)
-        durations = await self._repo.durations(period.since, period.until, areas)
+        durations = await self._repo.durations(period.since, period.until, areas, by_grade=True)
         return ChartData(
             period=period,
             bucket_days=days,
