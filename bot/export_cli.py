@@ -21,7 +21,7 @@ def add_export_parser(commands) -> None:
     export.add_argument("--from", dest="first_day", type=_day, metavar="DATE",
                         help="first day, YYYY-MM-DD in the deployment's time zone (default: the first case)")
     export.add_argument("--to", dest="last_day", type=_day, metavar="DATE",
-                        help="last day, included (default: today)")
+                        help="last day, included (default: the latest case)")
     export.add_argument("--area", metavar="NAME", help="only the cases of this area")
     export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 

@@ -182,11 +182,14 @@ class StatsService:
     async def report(self, period: Period, areas: Areas = None, with_workload: bool = False) -> StatsReport:
         """The period's figures with the period before and the same period a year before."""
         now = self._clock.now()
+        before, year_before = self.previous(period), self.year_before(period)
+        previous = await self.figures(before, areas)
         return StatsReport(
             areas=areas,
             current=await self.figures(period, areas),
-            previous=await self.figures(self.previous(period), areas),
-            year_before=await self.figures(self.year_before(period), areas),
+            previous=previous,
+            # A year's period before is the year before: counted once.
+            year_before=previous if year_before == before else await self.figures(year_before, areas),
             open_now=await self._repo.open_counts(now, areas),
             workload=(await self._repo.workload(period.since, period.until, now, areas)) if with_workload else [],
         )

@@ -46,7 +46,7 @@ async def test_staff_see_the_period_and_area_figures(team, clock, pingan, make_u
     assert "Follow-up visits: 2 asked · 1 answered · solved: 1" in text
     assert "Satisfaction: 100.0% gave 4 or 5 stars · average 4.0 stars · rated by 1" in text
     assert "By category:\n  Theft: 2 · before: 0 · a year before: 0\n  Neighbours: noise: 1" in text
-    assert "Resolved by outcome: Mediated, with an agreement 1 · Resolved 1" in text
+    assert "Resolved by outcome: Resolved 1 · Mediated, with an agreement 1" in text
     assert "Open now: 1 · overdue: 1" in text  # not accepted within 24 h
     assert "Workload" not in text  # supervisors' only
     buttons = button_texts(figures)
