@@ -1,4 +1,4 @@
-"""The `pingan` command: run, sandbox, check-config, migrate, backup, restore, health."""
+"""The `pingan` command: run, sandbox, check-config, migrate, backup, restore, health, export."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from bot.config import ConfigError, Settings, load_config, resolve_config_path
+from bot.export_cli import add_export_parser, run_export
 from bot.logging_setup import configure_logging
 
 logger = logging.getLogger("pingan")
@@ -62,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="GET /healthz of the running bot (health.listen, health.port). "
                                              "Exit 0 when healthy, 1 listing the failing parts.")
     health.add_argument("--config", metavar="PATH", help=config_help)
+
+    add_export_parser(commands)
     return parser
 
 
@@ -88,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.health_cli import health
 
         return health(config)
+    if args.command == "export":
+        return run_export(config, args)
     if args.command == "sandbox" or not config.has_token:
         if args.command == "run":
             print("No Telegram token configured (telegram.token or PINGAN_TELEGRAM__TOKEN): "

@@ -31,7 +31,7 @@ from bot.config_ops import BackupSettings, HealthSettings, WebhookSettings
 from bot.config_privacy import PrivacySettings
 from bot.config_reports import ReportSettings
 from bot.config_scam import ScamCheckSettings
-from bot.config_stats import BriefingSettings
+from bot.config_stats import BriefingSettings, ExportSettings
 
 CONFIG_ENV_VAR = "PINGAN_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -144,6 +144,7 @@ class Settings(BaseSettings):
     health: HealthSettings = Field(default_factory=HealthSettings)
     scam_check: ScamCheckSettings = Field(default_factory=ScamCheckSettings)
     mediation: MediationSettings = Field(default_factory=MediationSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
 
     @field_validator("groups")
     @classmethod

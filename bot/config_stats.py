@@ -1,4 +1,5 @@
-"""The `briefing:` section of the configuration: the weekly figures posted to the staff chat."""
+"""The `briefing:` and `export:` sections of the configuration: the weekly figures posted to the staff
+chats, and what exports of cases contain."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ class BriefingSettings(BaseModel):
         if problem:
             raise ValueError(problem)
         return " ".join(value.split())
+
+
+class ExportSettings(BaseModel):
+    """The `export:` section: what /export and `pingan export` put in an Open311 file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: `agency_responsible` in Open311 exports (e.g. the station's name); empty: each case's handling level.
+    agency: str = ""
+    #: Decimals kept of a reported location in Open311 exports: 3 is about 100 m, 2 about 1 km; null
+    #: leaves locations out. Never finer than 100 m: a resident's door must not be findable.
+    location_decimals: int | None = Field(default=3, ge=0, le=3)

@@ -20,7 +20,7 @@ from handlers.mediation_take import offer_disputes
 from handlers.private import sweep_dialogues
 from handlers.retention import retention_job
 from handlers.scam_check import purge_checks
-from handlers.stats import send_briefing_if_due
+from handlers.stats_briefing import send_briefing_if_due
 
 #: Job names: tests find the jobs by them and run them with a controlled clock.
 DIALOGUE_SWEEP_JOB = "dialogues:sweep"  # reminders and expiry of every dialogue's drafts

@@ -32,6 +32,7 @@ from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore, default_policies
 from bot.services.erasure import ErasureService
+from bot.services.export import ExportService
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
@@ -58,6 +59,7 @@ from bot.services.working_time import Deadlines, WorkingCalendar
 from bot.webhook import start_receiving
 from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
+from storage.audit import AuditRepo
 from storage.db import Database
 from storage.migrate import apply_migrations, current_version
 
@@ -133,6 +135,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         scam_rules=scam_rules,
         scam_clusters=ScamClusters(db, clock, config.scam_check, rules=scam_rules, groups=groups, notices=notices),
         scam_figures=ScamFigures(db, config.timezone),
+        export=ExportService(db, clock, config.timezone, AuditRepo(db), config.export),
         supervision=SupervisionService(db, clock, config.cases, deadlines, workflow),
         corrections=CaseCorrections(db, clock, workflow, config.reports),
         handover=HandoverService(db, clock, workflow),

@@ -55,6 +55,7 @@ from handlers import (
     schedules,
     start,
     stats,
+    stats_export,
     withdraw,
 )
 from handlers import groups as groups_
@@ -117,6 +118,8 @@ def register(application: Application) -> None:
         CallbackQueryHandler(scam_warning.on_button, pattern=scam_warning.ScamWarnButton.pattern()),
         CommandHandler("stats", stats.stats_command),
         CallbackQueryHandler(stats.stats_pressed, pattern=stats.StatsButton.pattern()),
+        CommandHandler("export", stats_export.export_command),
+        CallbackQueryHandler(stats_export.export_pressed, pattern=stats_export.ExportButton.pattern()),
         CallbackQueryHandler(language.choose_language, pattern=language.LanguageButton.pattern()),
         CallbackQueryHandler(roles.invite_pressed, pattern=roles.InviteButton.pattern()),
         CallbackQueryHandler(roles.revoke_pressed, pattern=roles.RevokeButton.pattern()),

@@ -1,162 +1,256 @@
-"""/stats for staff, and the weekly briefing to the staff chat: reports received, disputes mediated,
-time limits met, follow-up satisfaction — for this week, month or year, in all areas or one's own."""
+"""/stats for staff: the figures of a period (this or last week, month, quarter, year, or a typed
+range) for all areas, one area or one's own, each with the period before and the same period a
+year before; the charts as photos on request. The sections are handlers/stats_sections.py's."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+from collections.abc import Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, stable_key
 from bot.context import PinganContext
-from bot.i18n import _, ngettext, using_locale
-from bot.roles import is_staff
-from bot.services.stats import PERIODS, Figures
-from handlers.labels import PERIOD_LABELS, label
-from handlers.report_prompts import category_label
+from bot.i18n import _
+from bot.roles import CASE_MANAGER_ROLES, is_staff
+from bot.services.stats import StatsReport
+from bot.services.stats_periods import PERIOD_KINDS, Period, RangeProblem
+from handlers.group_panel import area_choices
+from handlers.message_text import MESSAGE_LIMIT, utf16_len
+from handlers.stats_labels import PERIOD_BUTTONS, PERIOD_WORDS, areas_text, chart_texts, period_name, span
+from handlers.stats_sections import StatsView, section_lines
+from storage.stats import Areas
 
 logger = logging.getLogger(__name__)
 
-#: What `/stats month` and the like accept, in either language.
-PERIOD_WORDS = {"week": "week", "w": "week", "周": "week", "本周": "week",
-                "month": "month", "m": "month", "月": "month", "本月": "month",
-                "year": "year", "y": "year", "年": "year", "今年": "year"}
 ALL_AREAS, MY_AREA = "all", "mine"
+#: Areas per page of the area picker.
+AREAS_PER_PAGE = 8
 
 
 class StatsButton(CallbackData, prefix="st"):
-    """A period (week, month, year) and an area scope (all, mine) to show."""
+    """`show` a period (PERIOD_KINDS key or a range token) for a scope (all, mine, or `a` + an
+    area's stable key); `areas`: the area picker's page; `charts`: send the charts."""
 
     action: str
     period: str
     scope: str
+    page: int = 0
 
 
 async def stats_command(update: Update, context: PinganContext) -> None:
-    """/stats [week|month|year]: the figures, with buttons for the period and the area."""
+    """/stats [period or range]: the figures, with buttons for the period, the area and the charts."""
     message = update.effective_message
     if not is_staff(context.roles):
         await message.reply_text(html.escape(_("Sorry, only staff can see the figures.")))
         return
-    if not _may_show_here(update, context):
+    if not may_show_here(update, context):
         await message.reply_text(html.escape(_("Figures are shown in a private chat with me or in the staff chat.")))
         return
-    word = (context.args[0].lower() if context.args else "week")
-    period = PERIOD_WORDS.get(word)
-    if period is None:
-        await message.reply_text(html.escape(_("Please choose a period: /stats week, /stats month or /stats year.")))
+    try:
+        period = parse_period(context, " ".join(context.args or []))
+    except RangeProblem as problem:
+        await message.reply_text(html.escape(range_problem_text(problem)))
         return
-    await message.reply_text(**await _content(context, update.effective_user.id, period, ALL_AREAS))
+    scope = await default_scope(context, update.effective_user.id)
+    await message.reply_text(**await _content(context, update.effective_user.id, period, scope))
+
+
+def parse_period(context: PinganContext, typed: str) -> Period:
+    """A period word in either language, or a typed range; RangeProblem otherwise."""
+    words = " ".join(typed.lower().split()) or "week"
+    stats = context.services.stats
+    if words in PERIOD_WORDS:
+        return stats.period(PERIOD_WORDS[words])
+    return stats.periods.parse_range(words)
+
+
+def range_problem_text(problem: RangeProblem, command: str = "/stats") -> str:
+    """What to say about a period that cannot be counted, with an example for `command`."""
+    if problem.reason == "order":
+        return _("That range ends before it begins. Please give the first day first, like "
+                 "{command} 2026-10-01..2026-10-31.").format(command=command)
+    if problem.reason == "length":
+        return _("Please choose a range of at most three years.")
+    return _("Please choose a period: {command} week, last week, month, last month, quarter, last quarter, year, "
+             "last year, or a range of days like {command} 2026-10-01..2026-10-31.").format(command=command)
+
+
+async def default_scope(context: PinganContext, user_id: int) -> str:
+    """Supervisors and admins start with all areas; others with their own beat, if they have one."""
+    if is_manager(context):
+        return ALL_AREAS
+    return MY_AREA if await context.services.people.area_of(user_id) else ALL_AREAS
 
 
 async def stats_pressed(update: Update, context: PinganContext) -> None:
-    """A period or area button: the same message, redrawn."""
+    """A period, area or charts button: re-authorised, then the message redrawn (or charts sent)."""
     query = update.callback_query
     pressed = StatsButton.parse(query.data)
-    if (pressed is None or pressed.action != "show" or pressed.period not in PERIODS
-            or pressed.scope not in (ALL_AREAS, MY_AREA)):
+    period = context.services.stats.periods.from_token(pressed.period, context.services.clock.now()) \
+        if pressed is not None else None
+    if pressed is None or period is None or pressed.action not in ("show", "areas", "charts"):
         await query.answer(_("This button has expired. Please send /stats again."), show_alert=True)
         return
     if not is_staff(context.roles):  # the button identifies; it does not authorise
         await query.answer(_("Sorry, only staff can see the figures."), show_alert=True)
         return
-    try:
-        await query.edit_message_text(**await _content(context, update.effective_user.id, pressed.period,
-                                                       pressed.scope))
-    except TelegramError as exc:  # "message is not modified" when the same button is pressed twice
-        logger.debug("stats not redrawn: %s", exc)
+    user_id = update.effective_user.id
+    if pressed.action == "areas":
+        if not is_manager(context):
+            await query.answer(_("Sorry, only supervisors and admins can choose other areas."), show_alert=True)
+            return
+        await redraw(query, await _area_picker(context, period, pressed.page))
+        await query.answer()
+        return
+    areas = await resolve_scope(context, user_id, pressed.scope)
+    if areas is False:
+        await query.answer(_("This button has expired. Please send /stats again."), show_alert=True)
+        return
+    if pressed.action == "charts":
+        await query.answer(_("Drawing the charts…"))
+        await send_charts(context, update.effective_chat.id, period, areas, areas_text(areas))
+        return
+    await redraw(query, await _content(context, user_id, period, pressed.scope))
     await query.answer()
 
 
-def _may_show_here(update: Update, context: PinganContext) -> bool:
+async def redraw(query, content: dict) -> None:
+    """Edits the pressed message; an unchanged redraw (the same button twice) is no error."""
+    try:
+        await query.edit_message_text(**content)
+    except TelegramError as exc:  # "message is not modified" when the same button is pressed twice
+        logger.debug("stats not redrawn: %s", exc)
+
+
+def is_manager(context: PinganContext) -> bool:
+    """Supervisors and admins: any area, the workload, exports."""
+    return any(role in CASE_MANAGER_ROLES for role in context.roles)
+
+
+def may_show_here(update: Update, context: PinganContext) -> bool:
+    """Private chats and staff chats only: the figures are internal."""
     chat = update.effective_chat
     return chat.type == ChatType.PRIVATE or chat.id in context.services.config.staff_chat_ids
 
 
-async def _content(context: PinganContext, user_id: int, period: str, scope: str) -> dict:
-    own_area = await context.services.people.area_of(user_id)
-    area = own_area if scope == MY_AREA else None
-    figures = await context.services.stats.figures(period, area)
-    title = _("📊 Figures: {period}").format(period=label(PERIOD_LABELS, period).lower())
-    period_buttons = [
-        InlineKeyboardButton(("• " if key == period else "") + label(PERIOD_LABELS, key),
-                             callback_data=StatsButton("show", key, scope).pack())
-        for key in PERIODS
-    ]
-    rows = [period_buttons]
-    if own_area:
-        other = ALL_AREAS if scope == MY_AREA else MY_AREA
-        scope_name = _("All areas") if other == ALL_AREAS else _("My area: {area}").format(area=own_area)
-        rows.append([InlineKeyboardButton(scope_name, callback_data=StatsButton("show", period, other).pack())])
-    return {"text": figures_text(context, figures, title), "reply_markup": InlineKeyboardMarkup(rows)}
+async def known_areas(context: PinganContext) -> list[str]:
+    """Configured compounds, groups' areas, then every area a case was filed under."""
+    areas = [*await area_choices(context, limit=10_000), *await context.services.stats.areas()]
+    return list(dict.fromkeys(areas))
 
 
-def figures_text(context: PinganContext, figures: Figures, title: str) -> str:
-    """The figures as one message (HTML), in the current locale."""
-    cases, followups, period = figures.cases, figures.followups, figures.period
-    settings = context.services.config.reports
-    span = f"{period.first_day:%Y-%m-%d} – {period.last_day:%Y-%m-%d}"
-    where = figures.area or _("all areas")
-    lines = [_("Reports received: {total} (incidents {incidents}, disputes {disputes})").format(
-        total=cases.received, incidents=cases.incidents, disputes=cases.disputes)]
-    lines.append(_("The period before (same length): {count}").format(count=figures.previous_received))
-    if cases.urgent:
-        lines.append(_("Reported as happening now: {count}").format(count=cases.urgent))
-    if figures.top_categories:
-        top = " · ".join(f"{category_label(settings, kind, category)} {count}"
-                         for kind, category, count in figures.top_categories)
-        lines.append(_("Most reported: {list}").format(list=top))
-    lines += ["", _("Disputes screened: {screened} · settled by mediation: {mediated} ({rate}) · "
-                    "mediation failed: {failed}").format(
-        screened=cases.disputes, mediated=cases.mediated, rate=_percent(figures.mediation_success),
-        failed=cases.mediation_failed)]
-    lines.append(_("Resolved: {resolved}, within the time limit: {on_time} ({rate}) · rejected: {rejected} · "
-                   "still open: {open}").format(
-        resolved=cases.resolved, on_time=cases.resolved_on_time, rate=_percent(figures.on_time),
-        rejected=cases.rejected, open=cases.still_open))
-    if cases.withdrawn:
-        lines.append(ngettext("Withdrawn by the reporter: {count}", "Withdrawn by the reporter: {count}",
-                              cases.withdrawn).format(count=cases.withdrawn))
-    lines += ["", _("Follow-up visits: {asked} asked · {answered} answered · solved: {solved} · "
-                    "no answer: {silent}").format(
-        asked=followups.asked, answered=followups.answered, solved=followups.solved, silent=followups.no_response)]
-    if followups.rated:
-        satisfaction = _("Satisfaction: {rate} gave 4 or 5 stars · average {average} stars · rated by {count}")
-        lines.append(satisfaction.format(rate=_percent(figures.satisfaction), average=f"{followups.average_stars:.1f}",
-                                         count=followups.rated))
-    lines += ["", _("Open now: {open} · overdue: {overdue}").format(open=figures.open_now.open,
-                                                                  overdue=figures.open_now.overdue)]
-    if figures.supervised:
-        lines.append(ngettext("Supervised (new deadline set): {count} case",
-                              "Supervised (new deadline set): {count} cases", figures.supervised).format(
-            count=figures.supervised))
-    heading = [f"<b>{html.escape(title)}</b>", html.escape(f"{span} · {where}"), ""]
-    return "\n".join(heading + [html.escape(line) for line in lines])
+async def resolve_scope(context: PinganContext, user_id: int, scope: str) -> Areas | bool:
+    """The areas a scope names (None: all), or False when it names none this person may see."""
+    if scope == ALL_AREAS:
+        return None
+    if scope == MY_AREA:
+        own = await context.services.people.area_of(user_id)
+        return (own,) if own else False
+    if scope.startswith("a") and is_manager(context):
+        found = [area for area in await known_areas(context) if stable_key(area) == scope[1:]]
+        return (found[0],) if found else False
+    return False
 
 
-def _percent(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.1f}%"
+
+async def _content(context: PinganContext, user_id: int, period: Period, scope: str) -> dict:
+    """The figures message with its buttons; a scope no longer valid falls back to all areas."""
+    areas = await resolve_scope(context, user_id, scope)
+    if areas is False:
+        scope, areas = ALL_AREAS, None
+    report = await context.services.stats.report(period, areas, with_workload=is_manager(context))
+    title = _("📊 Figures: {period}").format(period=period_name(period))
+    text = await figures_text(context, report, title, areas_text(areas))
+    return {"text": text, "reply_markup": await _buttons(context, user_id, period, scope)}
 
 
-# --- the weekly briefing ---------------------------------------------------------------------
+async def figures_text(context: PinganContext, report: StatsReport, title: str, where: str) -> str:
+    """The figures as one message (HTML), in the current locale; cut short with a note if too long."""
+    heading = [f"<b>{html.escape(title)}</b>", html.escape(f"{span(report.period)} · {where}"),
+               html.escape(_("Compared with the period before ({before}) and a year before ({year}).").format(
+                   before=span(report.previous.period), year=span(report.year_before.period)))]
+    view = StatsView(report=report, roles=context.roles)
+    body = ["\n".join(html.escape(line) for line in lines) for lines in await section_lines(context, view)]
+    text = "\n\n".join(["\n".join(heading), *body])
+    if utf16_len(text) <= MESSAGE_LIMIT:
+        return text
+    note = "\n…\n" + html.escape(_("The figures go on: /export has every case of the period."))
+    kept = text[:MESSAGE_LIMIT - utf16_len(note) - 200]
+    return kept[:kept.rfind("\n")] + note
 
-async def send_briefing_if_due(context: PinganContext) -> None:
-    """Job: last week's figures to the staff chat, once per scheduled time."""
-    services = context.services
-    staff_chat = services.config.staff_chat_id
-    if staff_chat is None:
-        return
-    figures = await services.stats.briefing_due()
-    if figures is None:
-        return
-    with using_locale(services.config.default_language):
-        text = figures_text(context, figures, _("📊 Weekly briefing: last week"))
-        text += "\n\n" + html.escape(_("Other periods: /stats"))
-    try:
-        await context.bot.send_message(staff_chat, text)
-    except TelegramError:
-        # Claimed before sending (at most once); the figures stay one /stats away.
-        logger.exception("the weekly briefing could not be posted to the staff chat")
+
+async def _buttons(context: PinganContext, user_id: int, period: Period, scope: str) -> InlineKeyboardMarkup:
+    """Eight periods, the other scopes this person may choose, and the charts."""
+    def period_button(key: str) -> InlineKeyboardButton:
+        marker = "• " if key == period.key else ""
+        return InlineKeyboardButton(marker + PERIOD_BUTTONS[key].translated(),
+                                    callback_data=StatsButton("show", key, scope).pack())
+
+    rows = [[period_button(key) for key in PERIOD_KINDS[:4]], [period_button(key) for key in PERIOD_KINDS[4:]]]
+    scopes = []
+    if scope != ALL_AREAS:
+        scopes.append(InlineKeyboardButton(_("All areas"), callback_data=StatsButton("show", period.token,
+                                                                                     ALL_AREAS).pack()))
+    own = await context.services.people.area_of(user_id)
+    if own and scope != MY_AREA:
+        scopes.append(InlineKeyboardButton(_("My area: {area}").format(area=own),
+                                           callback_data=StatsButton("show", period.token, MY_AREA).pack()))
+    if is_manager(context):
+        scopes.append(InlineKeyboardButton(_("📍 Choose an area"),
+                                           callback_data=StatsButton("areas", period.token, scope).pack()))
+    if scopes:
+        rows.append(scopes)
+    rows.append([InlineKeyboardButton(_("📈 Charts"), callback_data=StatsButton("charts", period.token, scope).pack())])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _area_picker(context: PinganContext, period: Period, page: int) -> dict:
+    """/stats' area picker: an area shows its figures for the same period."""
+    return await area_picker(
+        context, page,
+        choose=lambda area: StatsButton("show", period.token, "a" + stable_key(area)).pack(),
+        turn=lambda target: StatsButton("areas", period.token, ALL_AREAS, target).pack(),
+        everywhere=StatsButton("show", period.token, ALL_AREAS).pack())
+
+
+async def area_picker(context: PinganContext, page: int, choose: Callable[[str], str], turn: Callable[[int], str],
+                      everywhere: str) -> dict:
+    """A page of the known areas, two a row, with Previous / Next and All areas; the callables give
+    the buttons' data (an area chosen, another page)."""
+    areas = await known_areas(context)
+    pages = max(1, -(-len(areas) // AREAS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    buttons = [InlineKeyboardButton(area, callback_data=choose(area))
+               for area in areas[page * AREAS_PER_PAGE:(page + 1) * AREAS_PER_PAGE]]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    paging = [InlineKeyboardButton(text, callback_data=turn(target))
+              for text, target, shown in ((_("◀ Previous"), page - 1, page > 0),
+                                          (_("Next ▶"), page + 1, page < pages - 1)) if shown]
+    if paging:
+        rows.append(paging)
+    rows.append([InlineKeyboardButton(_("All areas"), callback_data=everywhere)])
+    text = _("Which area? (page {page} of {pages})").format(page=page + 1, pages=pages) if areas else \
+        _("No areas are known yet: cases, groups and the configuration name none.")
+    return {"text": html.escape(text), "reply_markup": InlineKeyboardMarkup(rows)}
+
+
+async def render_charts(context: PinganContext, period: Period, areas: Areas) -> list[bytes]:
+    """The period's four charts as PNG, drawn off the event loop, labels in the current locale."""
+    data = await context.services.stats.chart_data(period, areas)
+    texts = chart_texts(data, context.services.config.reports)
+    from bot import stats_charts  # matplotlib, loaded the first time a chart is drawn
+
+    return await asyncio.to_thread(stats_charts.render, data, texts)
+
+
+async def send_charts(context: PinganContext, chat_id: int, period: Period, areas: Areas, where: str) -> None:
+    """The charts as one album, the first captioned with the period and the areas."""
+    pngs = await render_charts(context, period, areas)
+    caption = html.escape(_("📈 Charts: {period} · {where}").format(period=span(period), where=where))
+    media = [InputMediaPhoto(png, caption=caption if i == 0 else None) for i, png in enumerate(pngs)]
+    await context.bot.send_media_group(chat_id, media)

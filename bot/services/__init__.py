@@ -18,6 +18,7 @@ from bot.services.case_search import CaseSearch
 from bot.services.cases import CaseWorkflow
 from bot.services.dialogues import DialogueStore
 from bot.services.erasure import ErasureService
+from bot.services.export import ExportService
 from bot.services.followups import FollowUpService
 from bot.services.groups import GroupService
 from bot.services.handover import HandoverService
@@ -64,6 +65,7 @@ class Services:
     scam_rules: ScamRules  # the rules in use (shipped + /scamrules); `.checker` checks a message
     scam_clusters: ScamClusters
     scam_figures: ScamFigures
+    export: ExportService
     supervision: SupervisionService
     corrections: CaseCorrections
     handover: HandoverService
