@@ -65,6 +65,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("alerts", N_("Your urgent alerts: delivery, tips, closing"), roles=rules.ALERT_ISSUERS),
     CommandInfo("library", N_("The notice library: themes, tips, patrol templates, theme calendar"),
                 roles=rules.LIBRARY_EDITOR_ROLES),
+    CommandInfo("export", N_("Export cases as CSV or Open311 (no personal data)"), roles=rules.CASE_MANAGER_ROLES),
     # "Is this a scam?" (issue 18): officers add to the rules.
     CommandInfo("scamrules", N_("The scam-check rules: fraud types, and adding or removing phrases"), roles=_STAFF),
 )

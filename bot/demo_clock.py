@@ -12,11 +12,11 @@ import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.interval import IntervalTrigger
 from telegram.ext import Application
 
 from bot.clock import ShiftedClock
 from bot.emulator import Emulator
-from bot.notice_jobs import JOB_NAME as NOTICE_JOB
 from bot.notice_jobs import arm as arm_notices
 
 logger = logging.getLogger("pingan.sandbox")
@@ -76,7 +76,9 @@ class DemoClock:
     async def run_due(self) -> None:
         """Every repeating job now, then the notice timer re-armed for the new time."""
         for job in self._application.job_queue.jobs():
-            if job.name == NOTICE_JOB:
+            # The repeating jobs look for what fell due; a one-off (a retry, the notice timer) is
+            # armed for its own moment and re-armed below.
+            if not isinstance(job.job.trigger, IntervalTrigger):
                 continue
             try:
                 await job.run(self._application)

@@ -56,6 +56,7 @@ from handlers import (
     start,
     stats,
     stats_export,
+    stats_feature_sections,
     withdraw,
 )
 from handlers import groups as groups_
@@ -80,6 +81,7 @@ def register(application: Application) -> None:
     # /report must not start another report. Edited text goes on to the router, which corrects.
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.COMMAND, ignore_edited_command),
                             group=EDITED_COMMAND_GROUP)
+    stats_feature_sections.register()  # mediation and scam-check figures in /stats and the briefing
     application.add_handlers([
         ChatMemberHandler(group_membership.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, group_membership.group_migrated),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from collections.abc import Sequence
 
 from telegram.error import TelegramError
 
@@ -16,8 +17,9 @@ from bot.i18n import _, ngettext, using_locale
 from bot.services.stats import Briefing
 from bot.services.stats_periods import Period
 from handlers.report_labels import category_label
+from handlers.stats_feature_sections import FEATURE_SECTIONS
 from handlers.stats_labels import areas_text, chart_texts, span
-from handlers.stats_sections import counted, shared
+from handlers.stats_sections import StatsView, counted, shared
 from storage.stats import Areas, CaseLine
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,9 @@ async def _send_briefing(context: PinganContext, chat_id: int, week: Period, are
     language = (group.language if group is not None and group.language else None) or services.config.default_language
     briefing = await services.stats.briefing(week, areas)
     with using_locale(language):
-        text = briefing_text(context, briefing, areas)
+        view = StatsView(briefing.report, frozenset())
+        features = [line for provider in FEATURE_SECTIONS for line in await provider(context, view)]
+        text = briefing_text(context, briefing, areas, features)
         texts = chart_texts(briefing.charts, services.config.reports)
         caption = html.escape(_("📈 Cases of the week, with the same week a year before."))
     await context.bot.send_message(chat_id, text)
@@ -65,8 +69,9 @@ async def _send_briefing(context: PinganContext, chat_id: int, week: Period, are
     await context.bot.send_photo(chat_id, chart, caption=caption)
 
 
-def briefing_text(context: PinganContext, briefing: Briefing, areas: Areas) -> str:
-    """The briefing's text (HTML), in the current locale."""
+def briefing_text(context: PinganContext, briefing: Briefing, areas: Areas, features: Sequence[str] = ()) -> str:
+    """The briefing's text (HTML), in the current locale; `features` are the lines of the features'
+    own figures (mediation with both parties, scam checks)."""
     report = briefing.report
     now, before, year = report.current, report.previous, report.year_before
     cases = now.cases
@@ -83,6 +88,7 @@ def briefing_text(context: PinganContext, briefing: Briefing, areas: Areas) -> s
             figures=shared(now.mediation_success, before.mediation_success, year.mediation_success)),
         _("Satisfaction compared: {figures}").format(
             figures=shared(now.satisfaction, before.satisfaction, year.satisfaction)),
+        *features,
         _("Open now: {open} · overdue: {overdue}").format(open=report.open_now.open, overdue=report.open_now.overdue),
         "",
     ]

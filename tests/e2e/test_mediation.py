@@ -64,6 +64,8 @@ async def test_first_taker_mediates_and_the_card_shows_it(team):
     assert second["text"] == "Liu is already the mediator of this case."
     history = await team.pingan.services.cases.history((await case_of(team, ref)).id, team.mediator.user_id)
     assert [e.action for e in history if e.action.startswith("mediation.")] == ["mediation.taken"]
+    await team.press(team.mediator, ref, text="📜 记录")  # sent privately, in the mediator's language
+    assert "Liu · mediation: a mediator took the case" in (await team.mediator.reply())["text"]
 
 
 async def test_only_mediators_and_officers_take_a_dispute_and_never_their_own(team, make_user):
@@ -454,6 +456,10 @@ async def test_agreement_confirmed_kept_closes_the_case_and_follow_up_visit(team
     assert figures.success_rate == 1.0
     assert (await pingan.services.mediation.figures(*MARCH, area="幸福小区")).started == 0
     assert (await pingan.services.mediation.figures(datetime(2026, 2, 1, tzinfo=UTC), MARCH[0])).started == 0
+    stats = await team.admin.ask("/stats 2026-03-01..2026-03-31")
+    assert ("Mediation with both parties: 1 started · the other party joined 1, declined 0 · meetings held 0 "
+            "(no-shows 0) · agreements 1: kept 1, broken 0 · no agreement 0") in stats["text"]
+    assert "Agreements kept, of mediations finished: 100" in stats["text"]
 
 
 async def test_disputed_agreement_goes_back_then_no_agreement_with_a_referral(team, make_user, pingan):

@@ -101,3 +101,11 @@ async def test_one_tap_turns_a_check_into_a_fraud_report_with_the_message_kept(p
     [case] = await pingan.services.reports.cases_of(resident.user_id)
     assert (case.ref, case.category) == (ref, "fraud")
     assert case.details["received_message"] == BRUSHING_INVITE  # the message checked goes with the case
+
+
+async def test_checks_are_counted_in_the_stations_figures(pingan, make_user, admin):
+    for name, text in (("王阿姨", SAFE_ACCOUNT_CALL), ("李叔", BRUSHING_INVITE), ("张姐", "今晚七点小区广场有电影放映。")):
+        await make_user(name).ask(f"/check {text}")
+    stats = await admin.ask("/stats")
+    assert "Scam checks: 3 · a known fraud pattern in 2 (66.7%) · waves raised: 0" in stats["text"]
+    assert "Most seen: " in stats["text"] and "Fake police, procurators or courts" in stats["text"]

@@ -150,6 +150,7 @@ async def test_the_weekly_briefing_is_posted_once_per_week_with_its_chart(team, 
 
     clock.advance(timedelta(days=7))  # Monday 9 March: a report that week, never accepted
     ref = await team.report()
+    await team.resident.ask("/check 把钱转到安全账户，此事保密不要告诉家人，我是公安局的警官")
     clock.set(datetime(2026, 3, 16, 1, 0, tzinfo=UTC))  # the next Monday, 09:00 in Asia/Shanghai
     await run_job()
     posted = briefings()
@@ -159,6 +160,7 @@ async def test_the_weekly_briefing_is_posted_once_per_week_with_its_chart(team, 
     assert received.format(total=1, incidents=1, disputes=0) in posted[0]["text"]
     assert "上期：0 · 去年同期：0" in posted[0]["text"]
     assert f"{ref} · " in posted[0]["text"] and "承办人：暂无" in posted[0]["text"]  # overdue, with its owner
+    assert "反诈查询：1 次 · 符合已知诈骗手法 1 次（100.0%）" in posted[0]["text"]  # the features' figures too
     assert len(charts()) == 1
     assert emulator.file_bytes(charts()[0]["photo"][-1]["file_id"]).startswith(PNG_SIGNATURE)
     await run_job()
