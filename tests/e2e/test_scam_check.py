@@ -104,7 +104,8 @@ async def test_one_tap_turns_a_check_into_a_fraud_report_with_the_message_kept(p
 
 
 async def test_checks_are_counted_in_the_stations_figures(pingan, make_user, admin):
-    for name, text in (("王阿姨", SAFE_ACCOUNT_CALL), ("李叔", BRUSHING_INVITE), ("张姐", "今晚七点小区广场有电影放映。")):
+    harmless = "今晚七点小区广场有电影放映。"
+    for name, text in (("王阿姨", SAFE_ACCOUNT_CALL), ("李叔", BRUSHING_INVITE), ("张姐", harmless)):
         await make_user(name).ask(f"/check {text}")
     stats = await admin.ask("/stats")
     assert "Scam checks: 3 · a known fraud pattern in 2 (66.7%) · waves raised: 0" in stats["text"]
