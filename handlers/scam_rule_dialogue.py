@@ -17,15 +17,15 @@ from enum import StrEnum
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, ngettext
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.scam_rules import MAX_MEANING_CHARS, WEIGHTS, RuleAddition, RuleProblem, may_edit_rules
 from handlers.dialogue import Dialogue, Prompt, Turn, strip_buttons
+from handlers.dialogue_form import Form, FormTexts
 from storage.models import Draft
 
 _SEPARATOR = re.compile(r"\s*[|｜]\s*")
@@ -74,32 +74,14 @@ def problem_text(code: str) -> str:
     return texts.get(code, _("Sorry, that did not work."))
 
 
-# --- moving on ----------------------------------------------------------------------------------
-
-async def _advance(turn: Turn, state: State, **answers) -> None:
-    """Saves the answer and asks the next question (the state left is kept for Back)."""
-    draft = await turn.services.dialogues.save(turn.draft, state=str(state), data={**turn.draft.data, **answers},
-                                               history=(*turn.draft.history, turn.draft.state))
-    await DIALOGUE.ask(turn.context, turn.chat_id, draft)
-
-
-async def _ask_again(turn: Turn, why: str) -> None:
-    draft = await turn.services.dialogues.save(turn.draft)
-    await DIALOGUE.ask(turn.context, turn.chat_id, draft, note=why)
-
-
-async def _expired(turn: Turn) -> None:
-    await turn.answer(_("This button has expired. Please send /scamrules again."), alert=True)
-
-
 # --- the steps: one per state -------------------------------------------------------------------
 
 async def choose_type(turn: Turn) -> None:
     """Stores the fraud type; asks which of its signals the phrase belongs to."""
     if turn.pressed.action != "type" or turn.pressed.key not in turn.services.scam_rules.library.types:
-        await _expired(turn)
+        await FORM.expired(turn)
         return
-    await _advance(turn, State.CHOOSING_SIGNAL, type_id=turn.pressed.key)
+    await FORM.advance(turn, State.CHOOSING_SIGNAL, type_id=turn.pressed.key)
 
 
 async def choose_signal(turn: Turn) -> None:
@@ -107,53 +89,53 @@ async def choose_signal(turn: Turn) -> None:
     fraud = turn.services.scam_rules.library.types.get(turn.draft.data["type_id"])
     press = turn.pressed
     if press.action == "sig" and fraud is not None and press.key in fraud.signals:
-        await _advance(turn, State.TYPING_PHRASE, signal_id=press.key)
+        await FORM.advance(turn, State.TYPING_PHRASE, signal_id=press.key)
     elif press.action == "new" and fraud is not None:
-        await _advance(turn, State.TYPING_PHRASE, signal_id=None)
+        await FORM.advance(turn, State.TYPING_PHRASE, signal_id=None)
     else:
-        await _expired(turn)
+        await FORM.expired(turn)
 
 
 async def type_phrase(turn: Turn) -> None:
     """Checks the phrase; asks for a new signal's meaning, else shows the preview."""
     phrase = " ".join((turn.text or "").split())
     if not phrase:
-        await _ask_again(turn, _("Please send the phrase as text."))
+        await FORM.ask_again(turn, _("Please send the phrase as text."))
         return
     data = {**turn.draft.data, "phrase": phrase}
     new_signal = data.get("signal_id") is None
     problem = turn.services.scam_rules.problem(addition_of({**data, "say_zh": "-", "say_en": "-", "weight": 1}))
     if problem is not None:
-        await _ask_again(turn, problem_text(problem))
+        await FORM.ask_again(turn, problem_text(problem))
         return
-    await _advance(turn, State.TYPING_MEANING if new_signal else State.CONFIRMING, phrase=phrase)
+    await FORM.advance(turn, State.TYPING_MEANING if new_signal else State.CONFIRMING, phrase=phrase)
 
 
 async def type_meaning(turn: Turn) -> None:
     """Stores what the new signal means, Chinese | English; asks for its weight."""
     parts = _SEPARATOR.split((turn.text or "").strip(), maxsplit=1)
     if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-        await _ask_again(turn, _("Please give the meaning in both languages, Chinese first, separated by |."))
+        await FORM.ask_again(turn, _("Please give the meaning in both languages, Chinese first, separated by |."))
         return
     if max(len(parts[0]), len(parts[1])) > MAX_MEANING_CHARS:
-        await _ask_again(turn, _("That is too long: at most {limit} characters per language.").format(
+        await FORM.ask_again(turn, _("That is too long: at most {limit} characters per language.").format(
             limit=MAX_MEANING_CHARS))
         return
-    await _advance(turn, State.CHOOSING_WEIGHT, say_zh=parts[0].strip(), say_en=parts[1].strip())
+    await FORM.advance(turn, State.CHOOSING_WEIGHT, say_zh=parts[0].strip(), say_en=parts[1].strip())
 
 
 async def choose_weight(turn: Turn) -> None:
     """Stores the new signal's weight; shows the preview."""
     if turn.pressed.action != "w" or not turn.pressed.key.isdigit() or int(turn.pressed.key) not in WEIGHTS:
-        await _expired(turn)
+        await FORM.expired(turn)
         return
-    await _advance(turn, State.CONFIRMING, weight=int(turn.pressed.key))
+    await FORM.advance(turn, State.CONFIRMING, weight=int(turn.pressed.key))
 
 
 async def confirm(turn: Turn) -> None:
     """Saves the addition (re-checked by the service): in use from the next check."""
     if turn.pressed.action != "save" or "phrase" not in turn.draft.data:
-        await _expired(turn)
+        await FORM.expired(turn)
         return
     await turn.services.dialogues.drop(turn.user_id, DialogueName.SCAM_RULE)
     await strip_buttons(turn.context, turn.chat_id, turn.draft.prompt_message_id)
@@ -172,25 +154,10 @@ async def confirm(turn: Turn) -> None:
         id=edit_id)))
 
 
-async def go_back(turn: Turn) -> None:
-    """Asks the previous question again."""
-    if not turn.draft.history:
-        await _expired(turn)
-        return
-    draft = await turn.services.dialogues.save(turn.draft, state=turn.draft.history[-1],
-                                               history=turn.draft.history[:-1])
-    await DIALOGUE.ask(turn.context, turn.chat_id, draft)
-
-
 # --- the render table ---------------------------------------------------------------------------
 
 def _button(text: str, action: str, key: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=ScamRuleButton(action, key).pack())
-
-
-def _back_cancel(draft: Draft) -> list[InlineKeyboardButton]:
-    row = [_button(_("Back"), "back")] if draft.history else []
-    return [*row, _button(_("Cancel"), "cancel")]
 
 
 def _type_name(context: PinganContext, type_id: str) -> str:
@@ -201,7 +168,7 @@ async def ask_type(context: PinganContext, draft: Draft) -> Prompt:
     types = context.services.scam_rules.library.types
     rows = [[_button(fraud.name(context.locale), "type", type_id)] for type_id, fraud in types.items()]
     return Prompt(html.escape(_("Which kind of fraud is it? The phrase you add will count for it.")),
-                  InlineKeyboardMarkup([*rows, _back_cancel(draft)]))
+                  InlineKeyboardMarkup([*rows, FORM.back_cancel_row(draft)]))
 
 
 async def ask_signal(context: PinganContext, draft: Draft) -> Prompt:
@@ -211,20 +178,20 @@ async def ask_signal(context: PinganContext, draft: Draft) -> Prompt:
             for sid in rules.library.types[type_id].signals]
     rows.append([_button(_("➕ A new signal"), "new")])
     return Prompt(html.escape(_("{kind}: which sign of it does the phrase show? Or add a new signal.").format(
-        kind=_type_name(context, type_id))), InlineKeyboardMarkup([*rows, _back_cancel(draft)]))
+        kind=_type_name(context, type_id))), InlineKeyboardMarkup([*rows, FORM.back_cancel_row(draft)]))
 
 
 async def ask_phrase(context: PinganContext, draft: Draft) -> Prompt:
     return Prompt(html.escape(_(
         "Send the phrase, as scammers write it (e.g. 安全账户). Spaces, symbols and full-width forms are ignored "
-        "when matching, so write it plainly.")), InlineKeyboardMarkup([_back_cancel(draft)]))
+        "when matching, so write it plainly.")), InlineKeyboardMarkup([FORM.back_cancel_row(draft)]))
 
 
 async def ask_meaning(context: PinganContext, draft: Draft) -> Prompt:
     return Prompt(html.escape(_(
         "What does the new signal mean, as residents will read it under “Why”? Chinese first, then English, "
         "separated by |, e.g. 要求下载陌生软件 | asks you to install an unknown app")),
-        InlineKeyboardMarkup([_back_cancel(draft)]))
+        InlineKeyboardMarkup([FORM.back_cancel_row(draft)]))
 
 
 async def ask_weight(context: PinganContext, draft: Draft) -> Prompt:
@@ -234,7 +201,7 @@ async def ask_weight(context: PinganContext, draft: Draft) -> Prompt:
                     "How much does it weigh? A message is named as the type when its signals weigh {threshold} "
                     "points together.", threshold).format(threshold=threshold)
     weights = [_button(str(weight), "w", str(weight)) for weight in WEIGHTS]
-    return Prompt(html.escape(text), InlineKeyboardMarkup([weights, _back_cancel(draft)]))
+    return Prompt(html.escape(text), InlineKeyboardMarkup([weights, FORM.back_cancel_row(draft)]))
 
 
 async def ask_to_confirm(context: PinganContext, draft: Draft) -> Prompt:
@@ -252,73 +219,20 @@ async def ask_to_confirm(context: PinganContext, draft: Draft) -> Prompt:
         preview.looked_at).format(looked=preview.looked_at, matched=preview.matched, newly=preview.newly_named)))
     for sample in preview.samples:
         lines.append(f"<blockquote>{html.escape(sample)}</blockquote>")
-    markup = InlineKeyboardMarkup([[_button(_("✅ Save"), "save")], _back_cancel(draft)])
+    markup = InlineKeyboardMarkup([[_button(_("✅ Save"), "save")], FORM.back_cancel_row(draft)])
     return Prompt("\n".join(lines), markup)
 
 
-# --- entry, presses, typed answers, /cancel -----------------------------------------------------
+# --- entry and presses (the rest of the routing is the Form's) ---------------------------------
 
 async def start_add(update: Update, context: PinganContext) -> None:
     """Asks for the fraud type (a new draft replaces an unfinished one)."""
-    chat_id, dialogues = update.effective_chat.id, context.services.dialogues
-    earlier = await dialogues.get(update.effective_user.id, DialogueName.SCAM_RULE)
-    if earlier is not None:
-        await strip_buttons(context, chat_id, earlier.prompt_message_id)
-    draft = await dialogues.start(update.effective_user.id, DialogueName.SCAM_RULE, State.CHOOSING_TYPE)
-    await DIALOGUE.ask(context, chat_id, draft)
+    await FORM.start(update, context, State.CHOOSING_TYPE)
 
 
 async def on_button(update: Update, context: PinganContext) -> None:
-    """A button of the dialogue: Cancel and Back on any question, else the step of the draft's state."""
-    query = update.callback_query
-    press = ScamRuleButton.parse(query.data)
-    if not may_edit_rules(context.roles) or update.effective_chat.type != ChatType.PRIVATE:
-        await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
-        return
-    draft = await context.services.dialogues.get(update.effective_user.id, DialogueName.SCAM_RULE)
-    if press is None or draft is None or DIALOGUE.state_of(draft) is None:
-        await query.answer(_("This button has expired. Please send /scamrules again."), show_alert=True)
-        return
-    if draft.prompt_message_id is not None and query.message.message_id != draft.prompt_message_id:
-        await query.answer(_("That question was already answered. Please use the latest message."), show_alert=True)
-        return
-    turn = Turn(update, context, draft, pressed=press)
-    if press.action == "cancel":
-        await context.services.dialogues.drop(draft.user_id, DialogueName.SCAM_RULE)
-        await strip_buttons(context, turn.chat_id, draft.prompt_message_id)
-        await turn.answer(_("Cancelled: nothing was saved."))
-    elif press.action == "back":
-        await go_back(turn)
-    elif DIALOGUE.state_of(draft) in TYPED:
-        await turn.answer(_("Please type your answer, or use Back or Cancel."), alert=True)
-    else:
-        await DIALOGUE.step_for(draft)(turn)
-    await turn.answer()
-
-
-async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
-    """A private text: the answer to this officer's addition (True), else False."""
-    message = update.effective_message
-    if not may_edit_rules(context.roles):
-        return False
-    state = DIALOGUE.state_of(draft)
-    if state is None:  # stored by a version with other states: nothing to carry on from
-        await context.services.dialogues.drop(draft.user_id, DialogueName.SCAM_RULE)
-        await message.reply_text(html.escape(_("Sorry, this addition cannot be continued. Send /scamrules to start "
-                                               "again.")))
-        return True
-    if state not in TYPED:
-        await message.reply_text(html.escape(_("Please choose with the buttons above, or send /cancel.")))
-        return True
-    await DIALOGUE.step_for(draft)(Turn(update, context, draft, text=message.text))
-    return True
-
-
-async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
-    """/cancel: drops the officer's addition."""
-    await context.services.dialogues.drop(draft.user_id, DialogueName.SCAM_RULE)
-    await strip_buttons(context, update.effective_chat.id, draft.prompt_message_id)
-    await update.effective_message.reply_text(html.escape(_("Cancelled: nothing was saved.")))
+    """A button of the dialogue (Cancel and Back on any question, else the draft's step)."""
+    await FORM.on_press(update, context, ScamRuleButton.parse(update.callback_query.data))
 
 
 DIALOGUE = Dialogue(
@@ -341,4 +255,12 @@ DIALOGUE = Dialogue(
         State.CONFIRMING: ask_to_confirm,
     },
     diagram=Path(__file__).with_suffix(".mmd"),
+)
+
+FORM = Form(
+    DIALOGUE, ScamRuleButton, typed=TYPED, allowed=may_edit_rules,
+    texts=FormTexts(
+        expired=N_("This button has expired. Please send /scamrules again."),
+        cannot_continue=N_("Sorry, this addition cannot be continued. Send /scamrules to start again."),
+    ),
 )
