@@ -342,24 +342,21 @@ async def _send_card_media(context: PinganContext, case: Case, chat_id: int, car
     """The report's photos (albums of up to 10) and voice notes under its card, those not sent yet."""
     cards = context.services.cards
     sent = await cards.sent_items(case.id, chat_id)
-    media = [m for m in await context.services.reports.media_of(case.id) if m.addition_id is None]
+    media = [m for m in await context.services.reports.media_of(case.id)
+             if m.addition_id is None and f"media:{m.id}" not in sent]
     photos = [m for m in media if m.media_type == "photo"]
     for start in range(0, len(photos), ALBUM_SIZE):
         album = photos[start:start + ALBUM_SIZE]
-        item = f"album:{album[0].id}"
-        if item in sent:
-            continue
         if len(album) == 1:
             await context.bot.send_photo(chat_id, album[0].file_id, reply_to_message_id=card_id)
         else:
             await context.bot.send_media_group(chat_id, [InputMediaPhoto(m.file_id) for m in album],
                                                reply_to_message_id=card_id)
-        await cards.record_sent_item(case.id, chat_id, item)
+        for photo in album:
+            await cards.record_sent_item(case.id, chat_id, f"media:{photo.id}")
     for voice in (m for m in media if m.media_type == "voice"):
-        item = f"media:{voice.id}"
-        if item not in sent:
-            await context.bot.send_voice(chat_id, voice.file_id, reply_to_message_id=card_id)
-            await cards.record_sent_item(case.id, chat_id, item)
+        await context.bot.send_voice(chat_id, voice.file_id, reply_to_message_id=card_id)
+        await cards.record_sent_item(case.id, chat_id, f"media:{voice.id}")
 
 
 async def post_level_card(context: PinganContext, case: Case) -> None:

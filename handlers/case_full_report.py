@@ -20,7 +20,7 @@ from bot.services.errors import NotAllowed
 from bot.services.intake import State
 from bot.services.privacy import SensitiveDetails
 from bot.services.reports import FullReport, ReportPart
-from handlers.case_card import OPEN_PRIVATE_CHAT, media_counts
+from handlers.case_card import ALBUM_SIZE, OPEN_PRIVATE_CHAT, media_counts
 from handlers.case_privacy import full_report_refusal
 from handlers.message_text import MESSAGE_LIMIT, split_plain, utf16_len
 from handlers.moments import moment_words
@@ -31,9 +31,6 @@ from storage.models import CaseMedia
 
 logger = logging.getLogger(__name__)
 
-#: Telegram's limit of one message, in UTF-16 code units of the text as shown.
-#: Telegram's largest album.
-ALBUM_SIZE = 10
 
 
 async def send_full_report(context: PinganContext, case_id: int, actor: int) -> str | None:

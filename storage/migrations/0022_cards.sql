@@ -1,7 +1,7 @@
 -- What was sent under a case's card in a chat (issue 16): its photo album, each voice note. Posting
 -- a card is tried again until it has all gone out (handlers/case_delivery.py); each part is
 -- recorded once sent, so a retry sends only what is still missing and never a photo twice.
--- `item`: 'album:<first media id>' for an album (or a single photo), 'media:<id>' for a voice note.
+-- `item`: 'media:<case_media id>' for each photo (an album records each of its photos) and voice note.
 CREATE TABLE case_card_media (
     case_id INTEGER NOT NULL REFERENCES cases (id),
     chat_id INTEGER NOT NULL,
