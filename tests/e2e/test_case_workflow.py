@@ -328,8 +328,8 @@ async def test_a_reopened_case_is_escalated_again_at_its_new_deadline(team, cloc
         team.officer.chat_id) or {}).get("text", ""))
     await team.officer.send("Handled.")
     await team.officer.reply()  # resolved, the reporter told
-    await team.emulator.wait_for(lambda: "↩ 重新启动" in button_texts(team.card(ref)))
-    await team.press(team.officer, ref, text="↩ 重新启动")
+    await team.emulator.wait_for(lambda: "↩ 重新办理" in button_texts(team.card(ref)))
+    await team.press(team.officer, ref, text="↩ 重新办理")
     assert (await team.officer.reply())["text"].startswith(f"Write why {ref} is reopened")
     confirmation = await team.officer.ask("The bikes are gone again.")
     await team.officer.click(confirmation, text="↩ Yes, reopen it")
