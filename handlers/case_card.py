@@ -172,7 +172,7 @@ async def card_text(context: PinganContext, case: Case, *, snapshot: bool = Fals
                                "(they may have blocked the bot).")]
     if not sensitive:
         lines += await _media_lines(context, case)
-    lines += outcome_lines(case)
+    lines += outcome_lines(case, with_text=not sensitive)
     if sensitive:
         lines += ["", sensitive_card_line()]
     elif case.complete and case.description:
@@ -215,8 +215,9 @@ def media_counts(media: list[CaseMedia]) -> list[str]:
     return lines
 
 
-def outcome_lines(case: Case) -> list[str]:
-    """A finished case's outcome and the text its reporter was given (plain text)."""
+def outcome_lines(case: Case, *, with_text: bool) -> list[str]:
+    """A finished case's outcome and (`with_text`: not for a sensitive case, whose details stay out
+    of the chat) the text its reporter was given (plain text)."""
     if case.status not in CLOSED_STATUSES or not case.outcome:
         return []
     outcome = case.outcome.removeprefix("rejected_")
@@ -226,7 +227,7 @@ def outcome_lines(case: Case) -> list[str]:
         lines = ["", _("Not taken up: {reason}").format(reason=REJECTION_LABELS[outcome].translated())]
     else:
         return []
-    if case.outcome_note:
+    if with_text and case.outcome_note:
         lines.append(_("Told to the reporter: {text}").format(text=shorten(case.outcome_note)))
     return lines
 

@@ -32,7 +32,6 @@ from storage.models import CaseMedia
 logger = logging.getLogger(__name__)
 
 
-
 async def send_full_report(context: PinganContext, case_id: int, actor: int) -> str | None:
     """Sends the full report to `actor` privately, in their language. Returns a pop-up text when
     the presser must be told something (refused, or no private chat), else None."""
