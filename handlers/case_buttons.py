@@ -1,12 +1,13 @@
-"""The case card's buttons: accept, grade, assign, level, the pickers, history, the full report
-(handlers/case_full_report.py), and the buttons that ask the presser privately for a text (note,
-question, resolution, rejection reason)."""
+"""The case card's buttons: accept, grade, assign, level, the pickers, History
+(handlers/case_history.py), the full report (handlers/case_full_report.py), and the buttons that
+ask the presser privately for a text (note, question, resolution, rejection reason, why a case is
+reopened — a reopening is then confirmed)."""
 
 from __future__ import annotations
 
 import html
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden
 
 from bot.context import PinganContext
@@ -15,8 +16,9 @@ from bot.services.case_states import IllegalTransition
 from bot.services.cases import GRADES, LEVELS, OUTCOMES, REJECTIONS, CaseNotFound, Change, OwnReport
 from bot.services.errors import NotAllowed
 from bot.services.supervision import NotOverdue
-from handlers import case_card, case_corrections, case_full_report
-from handlers.case_card import ACTION_LABELS, OPEN_PRIVATE_CHAT, CaseButton
+from handlers import case_card, case_contact, case_corrections, case_full_report, case_history
+from handlers.case_card import OPEN_PRIVATE_CHAT, CaseButton
+from handlers.case_labels import outcome_fits
 from handlers.case_news import route_grade, tell_new_owner, tell_reporters
 from handlers.notify import locale_of, person_name
 from handlers.report_labels import status_label
@@ -25,7 +27,9 @@ from storage.models import Case, CaseStatus
 #: The card's pickers: views of its buttons that choose one value.
 VIEWS = ("main", "assign", "level", "resolve", "reject")
 #: The buttons that ask for a text, and what the text is for (bot/services/cases.py `await_text`).
-TEXT_PURPOSES = {"note": "note", "ask": "ask", "resolveto": "resolve", "rejectto": "reject"}
+TEXT_PURPOSES = {"note": "note", "ask": "ask", "resolveto": "resolve", "rejectto": "reject", "reopen": "reopen"}
+#: The staff_inputs purpose of a reopening: its detail holds the reason until it is confirmed.
+REOPEN = "reopen"
 
 
 async def on_button(update: Update, context: PinganContext) -> None:
@@ -36,7 +40,7 @@ async def on_button(update: Update, context: PinganContext) -> None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     if pressed.action == "contact":
-        await case_card.show_contact(update, context)
+        await case_contact.show_contact(update, context)
         return
     actor = update.effective_user.id
     # Pop-ups are read by the presser alone: their language. Cards and messages to others set
@@ -102,7 +106,7 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
         await _after_level(context, query, change)
         return None
     if action == "history":
-        return await _send_history(context, case_id, actor)
+        return await case_history.send_history(context, case_id, actor)
     if action == "full":
         return await case_full_report.send_full_report(context, case_id, actor) or _(
             "I have sent you the full report privately.")
@@ -114,12 +118,39 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
         return await case_corrections.act(context, query, pressed, actor)
     if action in TEXT_PURPOSES:
         return await _ask_for_text(context, query, case_id, actor, TEXT_PURPOSES[action], arg)
-    if action == "reopen":
-        change = await workflow.reopen(case_id, actor, reason="staff")
-        if change.changed:
-            return await _after_change(context, query, change, tell=CaseStatus.REOPENED)
+    if action == "reopenyes":
+        return await _confirm_reopen(context, query, case_id, actor)
+    if action == "reopenno":
+        pending = await workflow.pending_text(actor)
+        if pending is not None and (pending.purpose, pending.case_id) == (REOPEN, case_id):
+            await workflow.drop_pending_text(actor)
+        case = await workflow.case(case_id)
+        await query.edit_message_text(html.escape(_("{ref} stays as it was: not reopened.").format(ref=case.ref)))
         return None
     return _("This button has expired.")
+
+
+def reopen_confirmation(case: Case) -> InlineKeyboardMarkup:
+    """Yes or no to reopening, once the reason is written."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(_("↩ Yes, reopen it"), callback_data=CaseButton("reopenyes", case.id).pack()),
+        InlineKeyboardButton(_("No, leave it closed"), callback_data=CaseButton("reopenno", case.id).pack()),
+    ]])
+
+
+async def _confirm_reopen(context: PinganContext, query, case_id: int, actor: int) -> str | None:
+    """Reopens the case with the reason the presser wrote; every card and the reporters follow."""
+    workflow = context.services.cases
+    pending = await workflow.pending_text(actor)
+    if pending is None or (pending.purpose, pending.case_id) != (REOPEN, case_id) or not pending.detail:
+        return _("This button has expired.")
+    await workflow.drop_pending_text(actor)
+    change = await workflow.reopen(case_id, actor, reason="staff", note=pending.detail)
+    if not change.changed:
+        return _("This case is {status} now, so that is not possible.").format(
+            status=status_label(change.case.status))
+    await query.edit_message_text(html.escape(_("{ref} is reopened.").format(ref=change.case.ref)))
+    return await _after_change(context, None, change, tell=CaseStatus.REOPENED)
 
 
 async def _after_change(context: PinganContext, query, change: Change, *,
@@ -145,6 +176,8 @@ async def _ask_for_text(context: PinganContext, query, case_id: int, actor: int,
     workflow = context.services.cases
     if purpose == "resolve" and detail not in OUTCOMES or purpose == "reject" and detail not in REJECTIONS:
         return _("This button has expired.")
+    if purpose == "resolve" and not outcome_fits(await workflow.case(case_id), detail):
+        return _("Mediation outcomes are for disputes only: please choose another outcome.")
     case = await workflow.await_text(case_id, actor, purpose, detail)
     if not await _ask_privately(context, actor, case, purpose):
         await workflow.drop_pending_text(actor)
@@ -163,45 +196,11 @@ async def _ask_privately(context: PinganContext, actor: int, case: Case, purpose
                         "/cancel to stop."),
             "ask": _("Write your question for the reporter of {ref}. It is passed on without your name. "
                      "/cancel to stop."),
+            "reopen": _("Write why {ref} is reopened, in a few words: it is kept in its History, and you "
+                        "confirm before anything changes. /cancel to stop."),
         }[purpose].format(ref=case.ref)
     try:
         await context.bot.send_message(actor, html.escape(text))
     except Forbidden:
         return False
     return True
-
-
-async def _send_history(context: PinganContext, case_id: int, actor: int) -> str:
-    """The whole timeline, as a private message to the presser (a pop-up holds 200 characters)."""
-    workflow = context.services.cases
-    entries = await workflow.history(case_id, actor)
-    case = await workflow.case(case_id)
-    tz = context.services.config.tzinfo
-    lines = [_("History of {ref}:").format(ref=case.ref)]
-    # A reporter who chose anonymity is never named to staff, here as on the contact button.
-    anonymous = {r.user_id for r in await context.services.reports.reporters(case_id) if r.anonymous}
-    for entry in entries:
-        if entry.actor_id in anonymous:
-            who = _("anonymous reporter")
-        else:
-            who = await person_name(context, entry.actor_id) if entry.actor_id else _("system")
-        what = ACTION_LABELS[entry.action].translated() if entry.action in ACTION_LABELS else entry.action
-        lines.append(f"{entry.at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} · {who} · {what}")
-    for note in await workflow.notes(case_id):
-        lines.append(_("Note by {name}, {time}: {text}").format(
-            name=await person_name(context, note.author_id),
-            time=note.created_at.astimezone(tz).strftime("%m-%d %H:%M"), text=note.text))
-    try:
-        await context.bot.send_message(actor, escaped_within("\n".join(lines)))
-    except Forbidden:
-        return OPEN_PRIVATE_CHAT.translated()
-    return _("I have sent you the history privately.")
-
-
-def escaped_within(plain: str, limit: int = 4000) -> str:
-    """`plain` escaped for HTML, cut before escaping (so no entity is split) to fit one message."""
-    text = html.escape(plain)
-    while len(text) > limit:
-        plain = plain[: len(plain) - (len(text) - limit)]
-        text = html.escape(plain)
-    return text

@@ -1,12 +1,13 @@
-"""The case card in the staff chat (its text, buttons, posting and refreshing), new information
-posted under it, and the staff-only button that shows a reporter's contact."""
+"""The case card in the staff chat (its text, buttons, posting and refreshing), what is posted
+under it (the report's photos and voice notes, new information), and the private notice of a
+sensitive case. The contact button is handlers/case_contact.py."""
 
 from __future__ import annotations
 
 import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest, TelegramError
 
 from bot.callbacks import CallbackData
@@ -14,12 +15,27 @@ from bot.config_chats import next_level
 from bot.context import PinganContext
 from bot.i18n import N_, _, ngettext, using_locale
 from bot.services.case_cards import LEVEL_CARD, STAFF_CARD
-from bot.services.errors import NotAllowed
 from bot.services.supervision import is_overdue
-from handlers.case_privacy import contact_refusal, sensitive_addition_line, sensitive_card_line, sensitive_notice
+from handlers.case_labels import (
+    ACTION_LABELS,
+    GRADE_BUTTON_WORDS,
+    GRADE_ICONS,
+    LEVEL_LABELS,
+    LEVEL_SENT,
+    OUTCOME_LABELS,
+    RAISE_LABELS,
+    REJECTION_LABELS,
+    grade_text,
+    outcome_fits,
+)
+
+# Kept importable from here, where the card's other modules have always found it.
+from handlers.case_labels import GRADE_LABELS as GRADE_LABELS
+from handlers.case_privacy import sensitive_addition_line, sensitive_card_line, sensitive_notice
 from handlers.case_supervision_view import supervise_row, supervision_line
 from handlers.labels import role_label
 from handlers.mediation_buttons import mediation_rows
+from handlers.moments import moment_words
 from handlers.notify import locale_of, person_name
 from handlers.report_labels import (
     KIND_NAMES,
@@ -28,9 +44,8 @@ from handlers.report_labels import (
     shorten,
     status_label,
     when_text,
-    where_text,
 )
-from storage.models import OPEN_STATUSES, Case, CaseMedia, CaseStatus
+from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseMedia, CaseStatus
 
 logger = logging.getLogger(__name__)
 
@@ -45,85 +60,10 @@ class CaseButton(CallbackData, prefix="case", legacy=True):
     arg: str = ""
 
 
+#: Telegram's largest album.
+ALBUM_SIZE = 10
 #: Said when a text must go to the presser privately and they have no private chat with the bot.
 OPEN_PRIVATE_CHAT = N_("Please open a private chat with me first (tap my name, then Start), and press again.")
-GRADE_ICONS = {"red": "🔴", "orange": "🟠", "yellow": "🟡", "green": "🟢"}
-GRADE_LABELS = {"red": N_("red"), "orange": N_("orange"), "yellow": N_("yellow"), "green": N_("green")}
-LEVEL_LABELS = {"grid": N_("grid"), "community": N_("community"), "township": N_("township"),
-                "county": N_("county")}
-#: The card's line saying which level's chat the case was sent to (四事分办).
-LEVEL_SENT = {"grid": N_("🏛 Sent to the grid chat."), "community": N_("🏛 Sent to the community chat."),
-              "township": N_("🏛 Sent to the township chat."), "county": N_("🏛 Sent to the county chat.")}
-#: The button raising an overdue case to the next level.
-RAISE_LABELS = {"community": N_("⬆ Raise to community"), "township": N_("⬆ Raise to township"),
-                "county": N_("⬆ Raise to county")}
-OUTCOME_LABELS = {
-    "resolved": N_("Resolved"),
-    "mediated": N_("Mediated, with an agreement"),
-    "mediation_failed": N_("Mediation failed"),
-    "referred": N_("Referred elsewhere"),
-    "not_police": N_("Not a police matter"),
-}
-REJECTION_LABELS = {"duplicate": N_("Duplicate"), "invalid": N_("Invalid")}
-ACTION_LABELS = {
-    "case.accepted": N_("accepted"),
-    "case.graded": N_("graded"),
-    "case.assigned": N_("assigned"),
-    "case.level_set": N_("level set"),
-    "case.level_raised": N_("raised a level (overdue)"),
-    "case.note_added": N_("note added"),
-    "case.reporter_asked": N_("reporter asked"),
-    "case.reporter_answered": N_("reporter answered"),
-    "case.resolved": N_("resolved"),
-    "case.rejected": N_("rejected"),
-    "case.reopened": N_("reopened"),
-    "case.followed_up": N_("followed up"),
-    "case.closed": N_("closed after the follow-up visit"),
-    "case.followup_no_response": N_("closed: no answer to the follow-up visit"),
-    "case.reported": N_("reported"),
-    "case.emergency_opened": N_("opened at once: happening now"),
-    "case.report_unfinished": N_("the reporter stopped before finishing"),
-    "case.joined": N_("another resident added their report"),
-    "case.info_added": N_("the reporter added information"),
-    "case.contact_viewed": N_("contact viewed"),
-    "case.full_report_viewed": N_("full report read"),
-    "case.reporter_unreachable": N_("the reporter could not be reached"),
-    "case.reporter_reachable": N_("the reporter can be reached again"),
-    "case.followup_asked": N_("follow-up visit: questions sent"),
-    "case.followup_answered": N_("follow-up visit: answered whether it is solved"),
-    "case.followup_rated": N_("follow-up visit: rated"),
-    "case.followup_commented": N_("follow-up visit: comment"),
-    "case.supervised": N_("supervised (new deadline)"),
-    "case.duplicate_merged": N_("a duplicate was merged into it"),
-    "case.recategorised": N_("category changed"),
-    "case.handed_over": N_("handed over"),
-    "case.withdrawn": N_("withdrawn by the reporter"),
-    "case.contact_refused": N_("contact refused (not handling the case)"),
-    # Mediation with both parties (handlers/mediation_*).
-    "mediation.taken": N_("mediation: a mediator took the case"),
-    "mediation.invited": N_("mediation: invitation link made for the other party"),
-    "mediation.joined": N_("mediation: the other party joined"),
-    "mediation.declined": N_("mediation: the other party declined"),
-    "mediation.decline_reason": N_("mediation: the other party gave a reason"),
-    "mediation.account_added": N_("mediation: a party added to their account"),
-    "mediation.times_proposed": N_("mediation: meeting times proposed"),
-    "mediation.time_picked": N_("mediation: a party picked a time"),
-    "mediation.time_refused": N_("mediation: a party asked for other times"),
-    "mediation.meeting_agreed": N_("mediation: meeting time agreed"),
-    "mediation.meeting_held": N_("mediation: meeting held"),
-    "mediation.no_show": N_("mediation: a party did not come"),
-    "mediation.agreement_recorded": N_("mediation: agreement recorded"),
-    "mediation.agreement_confirmed": N_("mediation: a party confirmed the agreement"),
-    "mediation.agreement_disputed": N_("mediation: a party disputed the agreement"),
-    "mediation.agreed": N_("mediation: both parties confirmed the agreement"),
-    "mediation.no_agreement": N_("mediation: no agreement (referred)"),
-    "mediation.term_kept": N_("mediation: a term was kept"),
-    "mediation.term_broken": N_("mediation: a term was not kept"),
-    "mediation.reopened": N_("mediation: reopened"),
-    "mediation.kept": N_("mediation: every term kept"),
-    "mediation.followup_asked": N_("mediation: follow-up visit sent to both parties"),
-    "mediation.followup_answered": N_("mediation: a party answered the follow-up visit"),
-}
 
 
 def _button(text: str, action: str, case: Case, arg: object = "") -> InlineKeyboardButton:
@@ -142,7 +82,8 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
         buttons = [_button(LEVEL_LABELS[level].translated(), "levelto", case, level) for level in LEVEL_LABELS]
         return InlineKeyboardMarkup([buttons[:2], buttons[2:], back])
     if view == "resolve":
-        rows = [[_button(label.translated(), "resolveto", case, key)] for key, label in OUTCOME_LABELS.items()]
+        rows = [[_button(label.translated(), "resolveto", case, key)] for key, label in OUTCOME_LABELS.items()
+                if outcome_fits(case, key)]
         return InlineKeyboardMarkup([*rows, back])
     if view == "reject":
         # A duplicate first asks which case it repeats (handlers/case_corrections.py).
@@ -154,8 +95,8 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
         rows.append([_button(_("✋ Accept"), "accept", case)])
     open_case = case.status in OPEN_STATUSES
     if open_case:  # a finished case keeps its grade; reopening it makes it gradable again
-        rows.append([_button(("✓" if case.grade == g else "") + icon, "grade", case, g)
-                     for g, icon in GRADE_ICONS.items()])
+        rows.append([_button(("✓" if case.grade == g else "") + f"{icon} {GRADE_BUTTON_WORDS[g].translated()}",
+                             "grade", case, g) for g, icon in GRADE_ICONS.items()])
     if open_case:
         rows.append([_button(_("👤 Assign"), "view", case, "assign"), _button(_("🏛 Level"), "view", case, "level"),
                      _button(_("🏷 Category"), "cat", case)])
@@ -181,13 +122,13 @@ def card_markup(case: Case, view: str = "main", *, staff: list[tuple[int, str]] 
     return InlineKeyboardMarkup(rows)
 
 
-async def card_text(context: PinganContext, case: Case) -> str:
+async def card_text(context: PinganContext, case: Case, *, snapshot: bool = False) -> str:
     """The card (HTML, every stored text escaped), in the staff chat's language (the deployment
-    default)."""
+    default). A `snapshot` (a /case copy, which no change edits) says when it was made."""
     services = context.services
     settings = services.config.reports
     group = await services.groups.by_id(case.origin_group_id) if case.origin_group_id else None
-    reported = case.created_at.astimezone(services.config.tzinfo).strftime("%Y-%m-%d %H:%M")
+    reported = moment_words(context, case.created_at)
     if case.emergency and case.status == CaseStatus.NEW:
         header = _("🔴 URGENT: happening now · {ref}").format(ref=case.ref)
     elif case.status == CaseStatus.NEW:
@@ -211,7 +152,7 @@ async def card_text(context: PinganContext, case: Case) -> str:
         lines.append(_("From group: {title}").format(title=group.title))
     lines.append(_("Reported: {time}").format(time=reported))
     if case.kind == "incident" and details.get("where"):
-        lines.append(_("Where: {where}").format(where=where_text(details["where"])))
+        lines.append(card_where_line(details["where"]))
     if case.kind == "incident" and details.get("when"):
         lines.append(_("When: {when}").format(when=when_text(details["when"])))
     if case.kind == "dispute":
@@ -229,6 +170,9 @@ async def card_text(context: PinganContext, case: Case) -> str:
     if any(r.unreachable_since is not None for r in reporters):
         lines += ["", "⚠️ " + _("The reporter cannot be reached: Telegram refuses our messages to them "
                                "(they may have blocked the bot).")]
+    if not sensitive:
+        lines += await _media_lines(context, case)
+    lines += outcome_lines(case, with_text=not sensitive)
     if sensitive:
         lines += ["", sensitive_card_line()]
     elif case.complete and case.description:
@@ -238,7 +182,54 @@ async def card_text(context: PinganContext, case: Case) -> str:
             lines.append(ngettext("(Shortened: {count} character in all. Press Full report to read everything.)",
                                   "(Shortened: {count} characters in all. Press Full report to read everything.)",
                                   length).format(count=length))
+    if snapshot:
+        lines += ["", _("Snapshot of {time}: changes since are not shown here. Press any button, or send "
+                        "/case {ref} again, to see the case as it is now.").format(
+            time=moment_words(context, services.clock.now()), ref=case.ref)]
     return "\n".join([f"<b>{html.escape(header)}</b>", *(html.escape(line) for line in lines)])
+
+
+def card_where_line(where: dict) -> str:
+    """Where it happened, as the staff chat may read it: the compound, never the exact address or
+    map pin (those identify the reporter: the contact button and the Full report show them to
+    those who may see identity)."""
+    if where.get("area"):
+        return _("Where: {where}").format(where=where["area"])
+    return _("Where: an exact place was given (shown with the reporter's contact, to those who may see it)")
+
+
+async def _media_lines(context: PinganContext, case: Case) -> list[str]:
+    """How many photos and voice messages the report has (they follow the card, in reply to it)."""
+    return media_counts([m for m in await context.services.reports.media_of(case.id) if m.addition_id is None])
+
+
+def media_counts(media: list[CaseMedia]) -> list[str]:
+    """"Photos: 2", "Voice messages: 1" (照片：2 张), for the kinds there are (plain text)."""
+    photos = sum(m.media_type == "photo" for m in media)
+    voices = len(media) - photos
+    lines = []
+    if photos:
+        lines.append(ngettext("Photos: {count}", "Photos: {count}", photos).format(count=photos))
+    if voices:
+        lines.append(ngettext("Voice messages: {count}", "Voice messages: {count}", voices).format(count=voices))
+    return lines
+
+
+def outcome_lines(case: Case, *, with_text: bool) -> list[str]:
+    """A finished case's outcome and (`with_text`: not for a sensitive case, whose details stay out
+    of the chat) the text its reporter was given (plain text)."""
+    if case.status not in CLOSED_STATUSES or not case.outcome:
+        return []
+    outcome = case.outcome.removeprefix("rejected_")
+    if case.outcome in OUTCOME_LABELS:
+        lines = ["", _("Outcome: {outcome}").format(outcome=OUTCOME_LABELS[case.outcome].translated())]
+    elif case.outcome.startswith("rejected_") and outcome in REJECTION_LABELS:
+        lines = ["", _("Not taken up: {reason}").format(reason=REJECTION_LABELS[outcome].translated())]
+    else:
+        return []
+    if with_text and case.outcome_note:
+        lines.append(_("Told to the reporter: {text}").format(text=shorten(case.outcome_note)))
+    return lines
 
 
 async def _merge_lines(context: PinganContext, case: Case, reporters: int) -> list[str]:
@@ -255,17 +246,15 @@ async def _merge_lines(context: PinganContext, case: Case, reporters: int) -> li
 
 async def workflow_line(context: PinganContext, case: Case) -> str:
     """Status · grade · owner · level · deadline · last action, on one line (plain text)."""
-    tz = context.services.config.tzinfo
     parts = [_("Status: {status}").format(status=status_label(case.status))]
-    parts.append(_("Grade: {grade}").format(
-        grade=GRADE_LABELS[case.grade].translated() if case.grade else _("not graded")))
+    parts.append(_("Grade: {grade}").format(grade=grade_text(case.grade) if case.grade else _("not graded")))
     if case.owner_id is not None:
         parts.append(_("Owner: {name}").format(name=await person_name(context, case.owner_id)))
     if case.level:
         parts.append(_("Level: {level}").format(level=LEVEL_LABELS[case.level].translated()))
     due = case.accept_due if case.owner_id is None else case.resolve_due
     if due is not None and case.status in OPEN_STATUSES:
-        parts.append(_("Due: {time}").format(time=due.astimezone(tz).strftime("%m-%d %H:%M")))
+        parts.append(_("Due: {time}").format(time=moment_words(context, due)))
     if case.last_action in ACTION_LABELS:
         parts.append(_("Last: {action}").format(action=ACTION_LABELS[case.last_action].translated()))
     return " · ".join(parts)
@@ -273,16 +262,19 @@ async def workflow_line(context: PinganContext, case: Case) -> str:
 
 async def refresh_card(context: PinganContext, case: Case, *, also_message=None, view: str = "main") -> None:
     """Edits every posted copy of the card (staff chat, level chats) and the copy the button was
-    pressed on (e.g. one opened with /case in private) to the case's state."""
+    pressed on (a /case snapshot: it becomes a snapshot of now) to the case's state."""
     services = context.services
     with using_locale(services.config.default_language):
         text = await card_text(context, case)
         markup = card_markup(case, view, staff=await _staff_choices(context, case) if view == "assign" else None,
                              overdue=is_overdue(case, services.clock.now()))
-    targets = [(card.chat_id, card.message_id) for card in await services.cards.posted(case.id)]
-    if also_message is not None and (also_message.chat_id, also_message.message_id) not in targets:
-        targets.append((also_message.chat_id, also_message.message_id))
-    for chat_id, message_id in targets:
+    targets = [(card.chat_id, card.message_id, text) for card in await services.cards.posted(case.id)]
+    if also_message is not None and not any((also_message.chat_id, also_message.message_id) == target[:2]
+                                            for target in targets):
+        with using_locale(services.config.default_language):
+            snapshot = await card_text(context, case, snapshot=True)
+        targets.append((also_message.chat_id, also_message.message_id, snapshot))
+    for chat_id, message_id, text in targets:
         try:
             await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
         except BadRequest as exc:  # "message is not modified" when nothing visible changed
@@ -308,31 +300,28 @@ async def _staff_choices(context: PinganContext, case: Case) -> list[tuple[int, 
 
 
 async def send_card(context: PinganContext, chat_id: int, case: Case) -> None:
-    """A copy of the card with working buttons, anywhere (/case PA-…)."""
+    """A copy of the card with working buttons, anywhere (/case PA-…). It is a snapshot that says
+    when it was made: only the recorded cards (staff chat, level chats) follow every change, so a
+    change never fans out to every chat someone once opened the case in (nor to someone who has
+    since lost their role); a press on the copy brings it up to date."""
     with using_locale(context.services.config.default_language):
-        text, markup = await card_text(context, case), card_markup(
+        text, markup = await card_text(context, case, snapshot=True), card_markup(
             case, overdue=is_overdue(case, context.services.clock.now()))
     await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 async def post_case_card(context: PinganContext, case: Case) -> None:
-    """Posts the card of a new case in its area's staff chat, with the report's photos, voice notes
-    and location (or updates an urgent case's card, with its media, once the report is complete).
-    Raises what Telegram raised: handlers/case_delivery.py keeps the card owed and tries again."""
+    """Posts the card of a new case in its area's staff chat (or updates an urgent case's card once
+    the report is complete), then its photos as an album and its voice notes, each in reply to the
+    card. Each part is recorded once sent, so a retry sends only what is missing. Raises what
+    Telegram raised: handlers/case_delivery.py keeps the card owed and tries again."""
     services = context.services
     staff_chat, card_id = await staff_card_of(context, case)
     case = await services.reports.case(case.id) or case
     sensitive = services.access.is_sensitive(case)
-    # A sensitive case's photos, voice notes and map pin go only to those who may read its details.
-    media = [] if sensitive else [m for m in await services.reports.media_of(case.id) if m.addition_id is None]
     with using_locale(services.config.default_language):
         text, markup = await card_text(context, case), card_markup(
             case, overdue=is_overdue(case, context.services.clock.now()))
-    photos = [m.file_id for m in media if m.media_type == "photo"]
-    if len(photos) > 1:
-        await context.bot.send_media_group(staff_chat, [InputMediaPhoto(p) for p in photos[:10]])
-    elif photos:
-        await context.bot.send_photo(staff_chat, photos[0])
     if card_id is not None:
         try:
             await context.bot.edit_message_text(text, staff_chat, card_id, reply_markup=markup)
@@ -344,13 +333,31 @@ async def post_case_card(context: PinganContext, case: Case) -> None:
         await services.cards.record(case.id, staff_chat, card_id, STAFF_CARD)
         if sensitive:
             await tell_detail_readers(context, case)
-    for item in media:
-        if item.media_type == "voice":
-            await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=card_id)
-    where = {} if sensitive else case.details.get("where") or {}
-    if "latitude" in where:
-        await context.bot.send_location(staff_chat, where["latitude"], where["longitude"],
-                                        reply_to_message_id=card_id)
+    # A sensitive case's photos and voice notes go only to those who may read its details; no
+    # case's map pin goes to the staff chat (an exact place identifies the reporter).
+    if not sensitive:
+        await _send_card_media(context, case, staff_chat, card_id)
+
+
+async def _send_card_media(context: PinganContext, case: Case, chat_id: int, card_id: int) -> None:
+    """The report's photos (albums of up to 10) and voice notes under its card, those not sent yet."""
+    cards = context.services.cards
+    sent = await cards.sent_items(case.id, chat_id)
+    media = [m for m in await context.services.reports.media_of(case.id)
+             if m.addition_id is None and f"media:{m.id}" not in sent]
+    photos = [m for m in media if m.media_type == "photo"]
+    for start in range(0, len(photos), ALBUM_SIZE):
+        album = photos[start:start + ALBUM_SIZE]
+        if len(album) == 1:
+            await context.bot.send_photo(chat_id, album[0].file_id, reply_to_message_id=card_id)
+        else:
+            await context.bot.send_media_group(chat_id, [InputMediaPhoto(m.file_id) for m in album],
+                                               reply_to_message_id=card_id)
+        for photo in album:
+            await cards.record_sent_item(case.id, chat_id, f"media:{photo.id}")
+    for voice in (m for m in media if m.media_type == "voice"):
+        await context.bot.send_voice(chat_id, voice.file_id, reply_to_message_id=card_id)
+        await cards.record_sent_item(case.id, chat_id, f"media:{voice.id}")
 
 
 async def post_level_card(context: PinganContext, case: Case) -> None:
@@ -399,36 +406,6 @@ async def send_addition(context: PinganContext, case: Case, media: list[CaseMedi
             await context.bot.send_photo(staff_chat, item.file_id, reply_to_message_id=reply_to)
         else:
             await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=reply_to)
-
-
-async def show_contact(update: Update, context: PinganContext) -> None:
-    """Staff only: the reporters' contact in a private pop-up; every look is audited."""
-    # The pop-up is read by the presser alone: their language, not the staff chat's.
-    with using_locale(await locale_of(context, update.effective_user.id)):
-        await _show_contact(update, context)
-
-
-async def _show_contact(update: Update, context: PinganContext) -> None:
-    query = update.callback_query
-    pressed = CaseButton.parse(query.data)
-    if pressed is None or pressed.action != "contact":
-        await query.answer(_("This button has expired."), show_alert=True)
-        return
-    try:
-        cards = await context.services.reports.view_contact(pressed.case_id, update.effective_user.id)
-    except NotAllowed:
-        await query.answer(contact_refusal(context.services.access.relations)[:200], show_alert=True)
-        return
-    lines = []
-    for card in cards:
-        who = card.first_name + (f" @{card.username}" if card.username else "")
-        role = _("reporter") if card.is_primary else _("also reported")
-        if card.anonymous:
-            lines.append(_("{role}: chose to stay anonymous").format(role=role))
-        else:
-            phone = card.phone or _("no phone given")
-            lines.append(f"{role}: {who}, {phone}")
-    await query.answer("\n".join(lines)[:200] or _("No reporter on record."), show_alert=True)
 
 
 async def tell_detail_readers(context: PinganContext, case: Case) -> None:

@@ -1,7 +1,9 @@
 """Sending what new cases owe (bot/services/case_deliveries.py): the card in the staff chat, the
 reporter's confirmation with the reference, the notice of a report added to another case. Run
 right after a report is sent, at start and by a job; whatever Telegram refuses for now is tried
-again later, never dropped, and a staff chat's cards go out in the order their cases came."""
+again later, never dropped (what of a card already went out — the card, each photo and voice note —
+is recorded and not sent again: handlers/case_card.py), and a staff chat's cards go out in the
+order their cases came."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from bot.services.case_search import parse_query
 from bot.services.errors import NotAllowed
 from handlers import case_card, case_full_report
 from handlers.case_find import FindButton
+from handlers.case_labels import grade_text
 from handlers.report_labels import status_label
 from storage.models import Case
 
@@ -60,8 +61,8 @@ async def list_cases(update: Update, context: PinganContext) -> None:
 
 
 def _case_line(case: Case) -> str:
-    icon = case_card.GRADE_ICONS.get(case.grade or "", "⚪")
-    return f"{icon} /case_{case.ref.replace('-', '_')} · {status_label(case.status)}"
+    grade = grade_text(case.grade) if case.grade else "⚪"
+    return f"{grade} /case_{case.ref.replace('-', '_')} · {status_label(case.status)}"
 
 
 async def open_case(update: Update, context: PinganContext) -> None:

@@ -26,14 +26,31 @@ REPORTER_TEXTS: dict[CaseStatus, Callable[[Case], str]] = {
     CaseStatus.ACCEPTED: lambda case: _("Your report {ref} has been accepted by the community police.").format(
         ref=case.ref),
     CaseStatus.IN_PROGRESS: lambda case: _("Someone is now handling your report {ref}.").format(ref=case.ref),
-    CaseStatus.RESOLVED: lambda case: _("Your report {ref} has been resolved: {note}").format(
-        ref=case.ref, note=case.outcome_note or ""),
+    CaseStatus.RESOLVED: lambda case: finished_text(case),
     CaseStatus.REJECTED: lambda case: _(
         "We could not take up your report {ref}.\nReason: {note}\nThank you for telling us.").format(
         ref=case.ref, note=case.outcome_note or ""),
     CaseStatus.REOPENED: lambda case: _("Your report {ref} has been reopened and is being looked at again.").format(
         ref=case.ref),
 }
+
+#: What a reporter is told when their case is closed with an outcome that did not solve it:
+#: "resolved" would tell them something that is not so.
+UNRESOLVED_TEXTS: dict[str, Callable[[Case], str]] = {
+    "referred": lambda case: _("Your report {ref} has been passed on to the office responsible for it: "
+                               "{note}").format(ref=case.ref, note=case.outcome_note or ""),
+    "not_police": lambda case: _("Your report {ref} is not a matter for the police: {note}").format(
+        ref=case.ref, note=case.outcome_note or ""),
+    "mediation_failed": lambda case: _("The mediation of your report {ref} ended without an agreement: "
+                                       "{note}").format(ref=case.ref, note=case.outcome_note or ""),
+}
+
+
+def finished_text(case: Case) -> str:
+    """What the reporter hears when staff finish the case: resolved, or what happened instead."""
+    if case.outcome in UNRESOLVED_TEXTS:
+        return UNRESOLVED_TEXTS[case.outcome](case)
+    return _("Your report {ref} has been resolved: {note}").format(ref=case.ref, note=case.outcome_note or "")
 
 
 async def tell_reporters(context: PinganContext, case: Case, status: CaseStatus) -> int:

@@ -1,5 +1,6 @@
 """The text a case card's button asked a staff member for (a note, a question for the reporter, a
-resolution, a rejection reason), taken from their next private message; /cancel drops it."""
+resolution, a rejection reason, why a case is reopened), taken from their next private message;
+/cancel drops it. A reopening's reason is kept until the staff member confirms it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.services.case_states import IllegalTransition
 from bot.services.errors import NotAllowed
 from bot.services.supervision import SUPERVISE
 from handlers import case_card, case_corrections, case_supervise
+from handlers.case_buttons import REOPEN, reopen_confirmation
 from handlers.case_news import tell_reporters
 from handlers.case_relay import relay_question
 from storage.models import CaseStatus
@@ -64,6 +66,9 @@ async def staff_text(update: Update, context: PinganContext) -> bool:
     if pending.purpose == SUPERVISE:  # a supervisor's note (督办) is the supervision module's
         await case_supervise.take_note(update, context, text)
         return True
+    if pending.purpose == REOPEN:
+        await _confirm_reopening(update, context, pending.case_id, text)
+        return True
     try:
         _pending, change = await workflow.take_text(actor, text)
     except (NotAllowed, IllegalTransition):
@@ -78,3 +83,16 @@ async def staff_text(update: Update, context: PinganContext) -> bool:
     done = DONE_TEXTS if reached else UNREACHED_TEXTS
     await message.reply_text(html.escape(done[pending.purpose].translated().format(ref=change.case.ref)))
     return True
+
+
+async def _confirm_reopening(update: Update, context: PinganContext, case_id: int, reason: str) -> None:
+    """Keeps the reason (a new message replaces it) and asks to confirm the reopening."""
+    message = update.effective_message
+    try:
+        case = await context.services.cases.await_text(case_id, update.effective_user.id, REOPEN, reason)
+    except (NotAllowed, IllegalTransition):
+        await context.services.cases.drop_pending_text(update.effective_user.id)
+        await message.reply_text(html.escape(_("That is no longer possible: the case has changed meanwhile.")))
+        return
+    await message.reply_text(html.escape(_("Reopen {ref}?\nReason: {reason}").format(ref=case.ref, reason=reason)),
+                             reply_markup=reopen_confirmation(case))

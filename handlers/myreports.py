@@ -14,9 +14,10 @@ from bot.i18n import N_, _
 from bot.services.errors import NotAllowed
 from handlers import addition
 from handlers.guards import edit_pressed, pressed_in_own_private_chat
+from handlers.moments import moment_words
 from handlers.report_labels import KIND_NAMES, category_label, shorten, status_label
 from handlers.withdraw import withdraw_button
-from storage.models import CLOSED_STATUSES, Case
+from storage.models import CLOSED_STATUSES, AuditEntry, Case, CaseStatus
 
 #: The timeline entries a reporter sees (bot/services/reports.py chooses which), as they read them.
 TIMELINE_TEXTS = {
@@ -33,6 +34,32 @@ TIMELINE_TEXTS = {
     "case.reopened": N_("Reopened"),
     "case.withdrawn": N_("You withdrew it"),
 }
+#: A case finished with an outcome that did not solve it, as its reporter reads its status and the
+#: timeline's step: never "resolved".
+UNRESOLVED_STATUS = {
+    "referred": N_("passed on to the office responsible"),
+    "not_police": N_("not a matter for the police"),
+    "mediation_failed": N_("mediation ended without an agreement"),
+}
+UNRESOLVED_STEPS = {
+    "referred": N_("Passed on to the office responsible"),
+    "not_police": N_("Closed: not a matter for the police"),
+    "mediation_failed": N_("Mediation ended without an agreement"),
+}
+
+
+def reporter_status(case: Case) -> str:
+    """The case's status as its reporter reads it."""
+    if case.status == CaseStatus.RESOLVED and case.outcome in UNRESOLVED_STATUS:
+        return UNRESOLVED_STATUS[case.outcome].translated()
+    return status_label(case.status)
+
+
+def timeline_step(entry: AuditEntry) -> str:
+    """A timeline step as its reporter reads it."""
+    if entry.action == "case.resolved" and entry.detail.get("outcome") in UNRESOLVED_STEPS:
+        return UNRESOLVED_STEPS[entry.detail["outcome"]].translated()
+    return TIMELINE_TEXTS[entry.action].translated()
 
 
 class MyReportsButton(CallbackData, prefix="my"):
@@ -58,7 +85,7 @@ async def _listing(context: PinganContext, user_id: int) -> tuple[str, InlineKey
         return html.escape(_("You have not sent any reports yet. Send /report to make one.")), None
     settings = context.services.config.reports
     rows = [[_button(f"{case.ref} · {category_label(settings, case.kind, case.category)} · "
-                     f"{status_label(case.status)}", "show", case.id)] for case in cases]
+                     f"{reporter_status(case)}", "show", case.id)] for case in cases]
     return (html.escape(_("Your reports (newest first). Tap one to see it or to add information:")),
             InlineKeyboardMarkup(rows))
 
@@ -93,11 +120,10 @@ async def on_button(update: Update, context: PinganContext) -> None:
 async def _details(context: PinganContext, case: Case, user_id: int) -> str:
     """The case as this reporter sees it (HTML, stored texts escaped): status, what they wrote,
     result, timeline."""
-    tz = context.services.config.tzinfo
     settings = context.services.config.reports
     lines = [
         f"{KIND_NAMES[case.kind].translated()} · {category_label(settings, case.kind, case.category)}",
-        _("Status: {status}").format(status=status_label(case.status)),
+        _("Status: {status}").format(status=reporter_status(case)),
     ]
     own_words = await context.services.reports.own_words(case.id, user_id)  # never another reporter's
     if own_words:
@@ -110,8 +136,7 @@ async def _details(context: PinganContext, case: Case, user_id: int) -> str:
             ref=original.ref)]
     lines += ["", _("Timeline:")]
     for entry in await context.services.reports.reporter_timeline(case.id, user_id):
-        when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        lines.append(f"• {when} — {TIMELINE_TEXTS[entry.action].translated()}")
+        lines.append(f"• {moment_words(context, entry.at)} — {timeline_step(entry)}")
     return "\n".join([f"<b>{html.escape(case.ref)}</b>", *(html.escape(line) for line in lines)])
 
 

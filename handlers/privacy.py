@@ -48,8 +48,9 @@ def privacy_text(config: Settings) -> str:
           "give it; and a record of what staff did with your case."),
         _("Why: so that community police and mediators can handle your report, keep you informed and follow "
           "up with you afterwards."),
-        _("Who sees your name and phone number: only {who}. Other staff see your report without them, and "
-          "every look at your contact is recorded.").format(who=who),
+        _("Who sees your name, your phone number and the exact place you give (a typed address or a map "
+          "pin): only {who}. Other staff, and the staff chat, see your report without them (of the place, only "
+          "the compound or area), and every look at your contact is recorded.").format(who=who),
     ]
     sensitive = _sensitive_names(config)
     if sensitive:

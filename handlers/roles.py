@@ -209,11 +209,13 @@ async def _name_of(context: PinganContext, user_id: int) -> str:
 async def _confirm_content(context: PinganContext, user_id: int, role: Role, name: str) -> dict:
     """Are you sure? And, if the person would leave open cases behind, who takes them over."""
     question = _("Remove the role “{role}” from {name}?").format(role=role_label(role), name=name)
-    cancel = InlineKeyboardButton(_("Cancel"), callback_data=RevokeButton("no").pack())
+    # The buttons say what they do: the confirmation is read in a hurry.
+    cancel = InlineKeyboardButton(_("Keep the role"), callback_data=RevokeButton("no").pack())
     cases = await context.services.handover.cases_left_by(user_id, role)
     if not cases:
         return {"text": html.escape(question), "reply_markup": InlineKeyboardMarkup([[
-            InlineKeyboardButton(_("Yes, remove it"), callback_data=RevokeButton("do", user_id, role.value).pack()),
+            InlineKeyboardButton(_("Yes, remove the role"),
+                                 callback_data=RevokeButton("do", user_id, role.value).pack()),
             cancel,
         ]])}
     question += "\n" + ngettext("They own {count} open case. Who should take it over?",

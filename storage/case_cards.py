@@ -1,4 +1,5 @@
-"""Repository for the posted copies of case cards: which message in which chat shows a case."""
+"""Repository for the posted copies of case cards: which message in which chat shows a case, and
+what was already sent under it (its photos, voice notes)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,14 @@ class CaseCardRepo:
         """Cards from before this table (chat unknown) are in `chat_id`; returns how many."""
         return await self._db.execute(
             "UPDATE OR IGNORE case_cards SET chat_id = ? WHERE chat_id IS NULL", (chat_id,))
+
+    async def sent_items(self, case_id: int, chat_id: int) -> set[str]:
+        """The parts already sent under the case's card in this chat."""
+        rows = await self._db.fetch_all(
+            "SELECT item FROM case_card_media WHERE case_id = ? AND chat_id = ?", (case_id, chat_id))
+        return {r["item"] for r in rows}
+
+    async def add_sent_item(self, case_id: int, chat_id: int, item: str, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO case_card_media (case_id, chat_id, item, sent_at) VALUES (?, ?, ?, ?)",
+            (case_id, chat_id, item, to_db(now)))

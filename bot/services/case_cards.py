@@ -1,5 +1,6 @@
 """Where a case's card is shown: every posted copy (the case's staff chat, the chats of the
-levels it was sent to), so that each change edits them all."""
+levels it was sent to), so that each change edits them all; and what was sent under a card, so
+that posting it again sends nothing twice."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ class CaseCards:
 
     async def record(self, case_id: int, chat_id: int, message_id: int, kind: str) -> None:
         await self._repo.add(case_id, chat_id, message_id, kind, self._clock.now())
+
+    async def sent_items(self, case_id: int, chat_id: int) -> set[str]:
+        """The parts (album, voice notes) already sent under the case's card in this chat."""
+        return await self._repo.sent_items(case_id, chat_id)
+
+    async def record_sent_item(self, case_id: int, chat_id: int, item: str) -> None:
+        await self._repo.add_sent_item(case_id, chat_id, item, self._clock.now())
 
     async def adopt_unknown_chat(self, staff_chat_id: int | None) -> None:
         """Cards posted before several chats existed were in the default staff chat."""

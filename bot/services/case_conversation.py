@@ -68,7 +68,7 @@ class CaseConversation:
             await self._cases.add_addition(case_id, reporter_id, text, now)
             readers = dict.fromkeys(filter(None, [asker_id, case.owner_id]))
             inbox_ids = {reader: await self._inbox(case_id, reader, "answer", text, now) for reader in readers}
-            await self._audit.record(now, reporter_id, "case.reporter_answered", "case", case_id)
+            await self._audit.record(now, reporter_id, "case.reporter_answered", "case", case_id, {"text": text})
         return ReporterAnswer(await self.case(case_id), asker_id, inbox_ids)
 
     async def awaiting_reply(self, reporter_id: int) -> int | None:

@@ -241,7 +241,8 @@ class CaseWorkflow:
         return Change(await self.case(case_id), True)
 
     async def await_text(self, case_id: int, actor_id: int, purpose: str, detail: str = "") -> Case:
-        """The actor's next private message is the note / resolution / rejection reason / question."""
+        """The actor's next private message is the note / resolution / rejection reason / question /
+        why a case is reopened."""
         if purpose == "note":
             await self._require_staff(actor_id)
             case = await self.case(case_id)
@@ -251,7 +252,7 @@ class CaseWorkflow:
                 raise IllegalTransition(Action.ASSIGN, case.status)
         else:
             case = await self._managed_case(case_id, actor_id)
-            action = Action.RESOLVE if purpose == "resolve" else Action.REJECT
+            action = {"resolve": Action.RESOLVE, "reopen": Action.REOPEN}.get(purpose, Action.REJECT)
             next_status(action, case.status)
         await self._repo.set_staff_input(actor_id, case_id, purpose, detail, self._clock.now())
         return case
@@ -274,7 +275,8 @@ class CaseWorkflow:
             await self._managed_case(pending.case_id, actor_id)
             now = self._clock.now()
             await self._repo.change(pending.case_id, now, last_action="case.reporter_asked")
-            await self._audit.record(now, actor_id, "case.reporter_asked", "case", pending.case_id)
+            # The question itself, for the History (the retention run scrubs "text" with the case).
+            await self._audit.record(now, actor_id, "case.reporter_asked", "case", pending.case_id, {"text": text})
             change = Change(await self.case(pending.case_id), True, detail={"question": text})
         elif pending.purpose == "resolve":
             change = await self.resolve(pending.case_id, actor_id, pending.detail, text)
@@ -307,7 +309,7 @@ class CaseWorkflow:
                 due = now + timedelta(days=self._settings.followup_after_days)
                 await self._repo.replace_alarms(case_id, ("followup_ask",), {("followup_ask", "due"): due})
                 await self._audit.record(now, actor_id, "case.resolved", "case", case_id,
-                                         {"outcome": outcome, "spot_check": spot_check})
+                                         {"outcome": outcome, "spot_check": spot_check, "text": note})
         return Change(await self.case(case_id), won, detail={"previous_status": case.status})
 
     async def reject(self, case_id: int, actor_id: int, reason: str, note: str) -> Change:
@@ -321,11 +323,13 @@ class CaseWorkflow:
                                           outcome_note=note, last_action="case.rejected")
             if won:
                 await self._repo.drop_alarms(case_id, ("accept", "resolve"))
-                await self._audit.record(now, actor_id, "case.rejected", "case", case_id, {"reason": reason})
+                await self._audit.record(now, actor_id, "case.rejected", "case", case_id,
+                                         {"reason": reason, "text": note})
         return Change(await self.case(case_id), won)
 
-    async def reopen(self, case_id: int, actor_id: int | None, reason: str = "") -> Change:
-        """Back to work (by a manager, or by the reporter's "not solved" at the follow-up)."""
+    async def reopen(self, case_id: int, actor_id: int | None, reason: str = "", note: str = "") -> Change:
+        """Back to work (by a manager, with why in `note`, or by the reporter's "not solved" at the
+        follow-up)."""
         now = self._clock.now()
         async with self._db.transaction():
             case = await self.case(case_id) if actor_id is None else await self._managed_case(case_id, actor_id)
@@ -337,7 +341,8 @@ class CaseWorkflow:
                 plan = alarm_plan(self._settings, self._deadlines, case.grade, now, accepted=True)
                 await self._repo.replace_alarms(case_id, ("resolve",), plan)
                 await self._repo.change(case_id, now, resolve_due=plan[("resolve", "overdue")])
-                await self._audit.record(now, actor_id, "case.reopened", "case", case_id, {"reason": reason})
+                await self._audit.record(now, actor_id, "case.reopened", "case", case_id,
+                                         {"reason": reason, **({"text": note} if note else {})})
         return Change(await self.case(case_id), won, previous_owner=case.owner_id)
 
     # --- time: alarms (the follow-up visit is asked and expired here) ---------------------------

@@ -106,10 +106,10 @@ async def test_setting_the_level_posts_the_card_in_that_levels_chat(chats_team, 
     assert "镇街" in township_card["text"]
     assert not has_card(emulator, COMMUNITY_CHAT, ref)
     # Staff act on it in the township chat; both copies show the change.
-    await team.supervisor.in_chat(TOWNSHIP_CHAT).click(township_card, text="🟠")
+    await team.supervisor.in_chat(TOWNSHIP_CHAT).click(township_card, text="🟠 橙")
     assert "橙" in card_in(emulator, TOWNSHIP_CHAT, ref)["text"] and "橙" in team.card(ref)["text"]
     # The next change, from the staff chat, edits both copies too.
-    await team.press(team.officer, ref, text="🟢")
+    await team.press(team.officer, ref, text="🟢 绿")
     assert "绿" in card_in(emulator, TOWNSHIP_CHAT, ref)["text"] and "绿" in team.card(ref)["text"]
     cards = await pingan.services.cards.posted((await pingan.services.cases.by_ref(ref)).id)
     assert [(c.chat_id, c.kind) for c in cards] == [(STAFF_CHAT_ID, "staff"), (TOWNSHIP_CHAT, "level")]

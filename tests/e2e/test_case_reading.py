@@ -51,6 +51,7 @@ async def test_a_long_report_reaches_staff_whole_through_full_report(team):
     assert description not in card["text"]
     more = ["第二次补充：" + "保安说监控拍到一个穿红衣服的人。" * 110, "第三次补充：" + "车棚的锁坏了很久。" * 200]
     await add_information(resident, ref, {"text": more[0]}, {"text": more[1]}, {"voice": b"voice note"})
+    await team.press(officer, ref, text="✋ 接单")  # the owner: the map pin identifies, they may see it
     answer = await team.press(officer, ref, text=FULL_REPORT)
     assert answer["text"] == "I have sent you the full report privately."
     messages = await all_replies(officer)

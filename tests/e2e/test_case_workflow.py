@@ -21,7 +21,7 @@ async def test_the_closed_loop_from_report_to_follow_up(team, clock):
     late = await team.officer2.in_chat(STAFF_CHAT_ID).forge_press(team.card(ref),
                                                                   f"case:accept:{(await case_of(team, ref)).id}")
     assert late["text"] == "Already accepted by Wang."
-    await team.press(team.officer, ref, text="🟠")
+    await team.press(team.officer, ref, text="🟠 橙")
     assert "橙" in team.card(ref)["text"]
     await team.press(team.officer, ref, text="👤 指派")
     assert any("Liu" in b for b in button_texts(team.card(ref)))
@@ -141,7 +141,7 @@ async def test_overdue_escalation_once_each_and_across_a_restart(team, clock, pi
 
 async def test_not_solved_at_follow_up_reopens_and_tells_owner_and_supervisor(team, clock):
     ref = await team.report()
-    await team.resolve(ref, outcome="调解成功，达成协议", text="Both sides agreed to quiet hours.")
+    await team.resolve(ref, outcome="已解决", text="Both sides agreed to quiet hours.")
     assert "has been accepted" in (await team.resident.reply())["text"]
     assert "has been resolved" in (await team.resident.reply())["text"]
     clock.advance(timedelta(days=3, minutes=1))
@@ -256,7 +256,7 @@ async def test_orange_cases_go_to_the_areas_officer_and_assign_lists_them_first(
     reply = await team.officer2.ask("/area Riverside")
     assert reply["text"] == "Your area is now Riverside."
     ref = await submit(team.resident, await walk_incident(team.resident, where_button="Riverside"))
-    await team.press(team.officer, ref, text="🟠")
+    await team.press(team.officer, ref, text="🟠 橙")
     told = await team.officer2.reply()
     assert told["text"].startswith(f"Case {ref} was graded orange.")
     assert team.officer.pending_replies() == []  # Wang has no beat there
@@ -327,8 +327,12 @@ async def test_a_reopened_case_is_escalated_again_at_its_new_deadline(team, cloc
     await team.emulator.wait_for(lambda: "Write what was done" in (team.emulator.last_bot_message(
         team.officer.chat_id) or {}).get("text", ""))
     await team.officer.send("Handled.")
-    await team.emulator.wait_for(lambda: "↩ 重新启动" in button_texts(team.card(ref)))
-    await team.press(team.officer, ref, text="↩ 重新启动")
+    await team.officer.reply()  # resolved, the reporter told
+    await team.emulator.wait_for(lambda: "↩ 重新办理" in button_texts(team.card(ref)))
+    await team.press(team.officer, ref, text="↩ 重新办理")
+    assert (await team.officer.reply())["text"].startswith(f"Write why {ref} is reopened")
+    confirmation = await team.officer.ask("The bikes are gone again.")
+    await team.officer.click(confirmation, text="↩ Yes, reopen it")
     clock.advance(timedelta(days=7, hours=1))  # the reopened case's own limit has passed too
     await team.run_alarms()
     await team.emulator.wait_for(lambda: overdue_notices() == 2)

@@ -33,7 +33,7 @@ def staff_chat_since(team, count):
 async def test_a_working_day_deadline_waits_out_the_weekend(team, clock):
     clock.set(at(3, 6, 16))  # Friday 16:00: a day to accept means Monday 16:00
     ref = await team.report()
-    assert "03-09 16:00" in team.card(ref)["text"]
+    assert "3月9日 16:00" in team.card(ref)["text"]
     before = len(team.emulator.bot_messages(STAFF_CHAT_ID))
     clock.set(at(3, 7, 16, 1))  # 24 wall-clock hours later: nothing, it is Saturday
     await team.run_alarms()
@@ -57,10 +57,10 @@ async def test_a_working_day_deadline_waits_out_the_weekend(team, clock):
 async def test_a_working_day_deadline_skips_national_day_and_counts_the_adjusted_saturday(team, clock):
     clock.set(at(9, 30, 10))  # the day before 国庆: 1–7 October off, Saturday 10 October worked
     ref = await team.report()
-    assert "10-08 10:00" in team.card(ref)["text"]  # one working day to accept
+    assert "10月8日 10:00" in team.card(ref)["text"]  # one working day to accept
     await team.press(team.officer, ref, text="✋ 接单")
     # Seven working days to resolve: 8, 9, 10 (Saturday), 12, 13, 14, 15 October.
-    assert "10-15 10:00" in team.card(ref)["text"]
+    assert "10月15日 10:00" in team.card(ref)["text"]
     case = await team.pingan.services.cases.by_ref(ref)
     assert case.resolve_due == at(10, 15, 10)
     # The owner's reminder at 80 % of 63 working hours: Tuesday 13 October, 15:24.
@@ -75,7 +75,7 @@ async def test_a_working_day_deadline_skips_national_day_and_counts_the_adjusted
 async def test_a_red_case_keeps_wall_clock_limits(team, clock):
     clock.set(at(3, 6, 16))  # Friday 16:00
     ref = await team.report()
-    await team.press(team.officer, ref, text="🔴")
+    await team.press(team.officer, ref, text="🔴 红")
     case = await team.pingan.services.cases.by_ref(ref)
     assert case.accept_due == at(3, 6, 16, 15)
     assert case.resolve_due == at(3, 7, 16)  # Saturday: red counts every hour

@@ -118,7 +118,7 @@ async def test_double_taps_do_not_get_the_apology(team):
     listing = await team.admin.ask(f"/revoke {team.officer.user_id}")
     assert not _apologised(await _double_tap(team.admin, listing, text=button_texts(listing)[0]))
     assert team.admin.current(listing)["text"].startswith("Remove the role")
-    assert not _apologised(await _double_tap(team.admin, listing, text="Cancel"))
+    assert not _apologised(await _double_tap(team.admin, listing, text="Keep the role"))
 
     in_group = await join_group(team.officer2, "Sunny Garden")
     panel = await in_group.ask("/setup")

@@ -185,7 +185,9 @@ async def test_emergency_alerts_staff_at_once_and_completes_the_case(pingan, mak
     card = await emulator.wait_for(
         lambda: [m for m in emulator.bot_messages(staff_chat) if case_ref_in(m) and "Smoke" in m["text"]])
     assert card[0]["message_id"] == alert[0]["message_id"]  # the same card, edited in place
-    assert any("location" in m for m in emulator.chat_messages(staff_chat))
+    # The map pin identifies the reporter: never in the staff chat (the Full report has it, for the
+    # staff who may see identity).
+    assert not any("location" in m for m in emulator.chat_messages(staff_chat))
 
 
 # Staff cards are in the deployment's language (zh here).
@@ -443,7 +445,8 @@ async def test_markup_typed_by_the_resident_is_shown_literally(pingan, make_user
     ref = await submit(resident, review)
     card = await emulator.wait_for(
         lambda: [m for m in emulator.bot_messages(staff_chat) if ref in (m.get("text") or "")])
-    assert typed in card[0]["text"] and "Block <3> & shed" in card[0]["text"]
+    # The typed address identifies the reporter: the staff chat's card leaves it out.
+    assert typed in card[0]["text"] and "Block <3> & shed" not in card[0]["text"]
     listing = await resident.ask("/myreports")
     await resident.click(listing, text=kb(listing)[0])
     assert typed in resident.current(listing)["text"]

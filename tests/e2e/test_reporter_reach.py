@@ -37,7 +37,10 @@ async def test_a_blocked_reporter_marks_the_case_and_the_asker_is_told(team):
     assert sorted(during) == ["blocked", "news", "question"]
     # Unblocked, the reporter hears the next news, and the card no longer says they cannot be reached.
     team.emulator.unblock_bot(team.resident.user_id)
-    reopened = await team.press(team.officer, ref, text="↩ 重新启动")
+    await team.press(team.officer, ref, text="↩ 重新办理")
+    await team.officer.reply()  # why is it reopened?
+    confirmation = await team.officer.ask("The shed was opened again.")
+    reopened = await team.officer.click(confirmation, text="↩ Yes, reopen it")
     assert not reopened.get("text")  # reached: nothing to warn about
     assert "reopened" in (await team.resident.reply())["text"]
     assert UNREACHABLE_ON_CARD not in team.card(ref)["text"]

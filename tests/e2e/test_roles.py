@@ -100,8 +100,8 @@ async def test_revoke_with_confirmation(pingan, admin, make_user):
     listing = await admin.ask("/revoke")
     assert button_texts(listing) == ["Zhao — safety steward"]
     await admin.click(listing, text="Zhao — safety steward")
-    assert button_texts(admin.current(listing)) == ["Yes, remove it", "Cancel"]
-    await admin.click(listing, text="Yes, remove it")
+    assert button_texts(admin.current(listing)) == ["Yes, remove the role", "Keep the role"]
+    await admin.click(listing, text="Yes, remove the role")
     assert admin.current(listing)["text"] == "Done: Zhao is no longer a safety steward."
     notice = await steward.reply()
     assert "has been removed" in notice["text"]
@@ -114,7 +114,7 @@ async def test_config_admin_cannot_be_revoked(pingan, admin):
     from tests.conftest import ADMIN_ID
 
     reply = await admin.ask(f"/revoke {ADMIN_ID} admin")
-    await admin.click(reply, text="Yes, remove it")
+    await admin.click(reply, text="Yes, remove the role")
     assert "configuration file" in admin.current(reply)["text"]
     assert Role.ADMIN in await pingan.services.people.roles_of(ADMIN_ID)
 

@@ -33,7 +33,7 @@ async def riverside_report(team) -> str:
 async def test_red_and_overdue_go_to_the_areas_supervisor_first(area_team, clock):
     team = area_team
     ref = await riverside_report(team)
-    await team.press(team.officer, ref, text="🔴")
+    await team.press(team.officer, ref, text="🔴 红")
     assert (await team.riverside_chief.reply())["text"].startswith(f"Case {ref} was graded red.")
     clock.advance(timedelta(minutes=16))
     await team.run_alarms()
@@ -41,7 +41,7 @@ async def test_red_and_overdue_go_to_the_areas_supervisor_first(area_team, clock
     assert team.supervisor.pending_replies() == []  # Chief Sun has no beat in Riverside
     # A case from an area without its own supervisor goes to every supervisor.
     elsewhere = await team.report()
-    await team.press(team.officer, elsewhere, text="🔴")
+    await team.press(team.officer, elsewhere, text="🔴 红")
     assert (await team.supervisor.reply())["text"].startswith(f"Case {elsewhere} was graded red.")
     assert (await team.riverside_chief.reply())["text"].startswith(f"Case {elsewhere} was graded red.")
 
