@@ -14,6 +14,7 @@ from bot.services.cases import AlarmDue
 from handlers import case_card
 from handlers.case_card import OUTCOME_LABELS
 from handlers.followup import ask_followup
+from handlers.moments import moment_words
 from handlers.notify import tell_each
 from storage.models import Case, Role
 
@@ -65,7 +66,7 @@ async def _remind(context: PinganContext, case: Case, kind: str) -> None:
 
     def render() -> str:
         due = case.accept_due if kind == "accept" else case.resolve_due
-        time = due.astimezone(context.services.config.tzinfo).strftime("%m-%d %H:%M") if due else "?"
+        time = moment_words(context, due) if due else "?"
         if kind == "accept":
             return _("Reminder: {ref} must be accepted by {time}.").format(ref=case.ref, time=time)
         return _("Reminder: {ref} must be resolved by {time}.").format(ref=case.ref, time=time)

@@ -17,6 +17,7 @@ from bot.services.cases import CaseNotFound
 from handlers import case_card
 from handlers.case_card import OPEN_PRIVATE_CHAT, CaseButton
 from handlers.case_news import reporter_reached, reporter_unreachable
+from handlers.moments import moment_words
 from handlers.notify import locale_of
 from handlers.report_labels import category_label
 from storage.models import Case, StaffInput
@@ -59,11 +60,10 @@ async def act(context: PinganContext, query, pressed: CaseButton, actor: int) ->
 def _duplicate_markup(context: PinganContext, case: Case, candidates: list[Case]) -> InlineKeyboardMarkup:
     """The cases this one may repeat, a way to type another's reference, and Back."""
     settings = context.services.config.reports
-    tz = context.services.config.tzinfo
     with using_locale(context.services.config.default_language):
         rows = [[_button(_("Same as {ref} · {category} · {time}").format(
             ref=other.ref, category=category_label(settings, other.kind, other.category),
-            time=other.created_at.astimezone(tz).strftime("%m-%d %H:%M")), "dupof", case, other.id)]
+            time=moment_words(context, other.created_at)), "dupof", case, other.id)]
             for other in candidates]
         rows.append([_button(_("✏️ Type the reference of the original"), "dupref", case)])
         rows.append([_button(_("« Back"), "view", case, "reject")])

@@ -17,6 +17,7 @@ from bot.services.case_search import QueryProblem, SearchPage, parse_query
 from bot.services.errors import NotAllowed
 from handlers import case_card
 from handlers.group_panel import area_choices
+from handlers.moments import moment_words
 from handlers.report_labels import category_label, status_label
 from storage.models import Case, GroupKind
 
@@ -145,7 +146,7 @@ def _page_text(context: PinganContext, query_text: str, found: SearchPage) -> st
 
 def _row(context: PinganContext, case: Case) -> str:
     settings = context.services.config.reports
-    day = case.created_at.astimezone(context.services.config.tzinfo).strftime("%Y-%m-%d")
+    day = moment_words(context, case.created_at)
     icon = case_card.GRADE_ICONS.get(case.grade or "", "⚪")
     row = _("{icon} /case_{ref} · {category} · {area} · {status} · {day}").format(
         icon=icon, ref=case.ref.replace("-", "_"), category=category_label(settings, case.kind, case.category),

@@ -17,6 +17,7 @@ from bot.services.supervision import EXTENSIONS, NotOverdue
 from handlers import case_card
 from handlers.case_card import OPEN_PRIVATE_CHAT
 from handlers.case_supervision_view import SuperviseButton, extension_label, picker_markup
+from handlers.moments import moment_words
 from handlers.notify import locale_of, person_name, tell_each
 from storage.models import Case
 
@@ -123,4 +124,4 @@ async def _tell_owner(context: PinganContext, case: Case, supervisor_id: int, un
 
 
 def _local(context: PinganContext, moment) -> str:
-    return moment.astimezone(context.services.config.tzinfo).strftime("%m-%d %H:%M")
+    return moment_words(context, moment)

@@ -10,6 +10,7 @@ from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
 from bot.services.supervision import EXTENSIONS
+from handlers.moments import moment_words
 from handlers.notify import person_name
 from storage.models import OPEN_STATUSES, Case
 
@@ -57,6 +58,6 @@ async def supervision_line(context: PinganContext, case: Case) -> str | None:
     supervision = await context.services.supervision.latest(case.id)
     if supervision is None:
         return None
-    until = supervision.due_at.astimezone(context.services.config.tzinfo).strftime("%m-%d %H:%M")
+    until = moment_words(context, supervision.due_at)
     return _("⏰ Supervised by {name} until {time}").format(
         name=await person_name(context, supervision.supervisor_id), time=until)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from bot.context import PinganContext
 from bot.i18n import N_, _
+from handlers.moments import moment_words
 from storage.mediation_meetings import Slot
 
 PLACE_LABELS = {"room": N_("the mediation room"), "site": N_("on site"), "remote": N_("by phone or video")}
@@ -13,8 +14,8 @@ PLACE_BUTTONS = {"room": N_("🏛 Mediation room"), "site": N_("🏠 On site"), 
 
 
 def when_text(context: PinganContext, moment: datetime) -> str:
-    """A meeting's time in the deployment's time zone: 2026-03-05 15:00."""
-    return moment.astimezone(context.services.config.tzinfo).strftime("%Y-%m-%d %H:%M")
+    """A meeting's time in the deployment's time zone, as the reader writes it: 3月5日 15:00."""
+    return moment_words(context, moment)
 
 
 def slot_text(context: PinganContext, slot: Slot) -> str:

@@ -22,6 +22,7 @@ from bot.services.mediation import Status
 from handlers.dialogue import Dialogue, Prompt, Turn, give_back, strip_buttons
 from handlers.mediation_buttons import MediateButton
 from handlers.mediation_turns import take_message, take_press
+from handlers.moments import moment_words
 from handlers.report_labels import category_label
 from storage.mediation import Mediation, MediationInvite
 from storage.models import Draft
@@ -162,7 +163,7 @@ async def send_link(context: PinganContext, chat_id: int, invite: MediationInvit
     mediation = await context.services.mediation.get(invite.mediation_id)
     case = await context.services.mediation.case_of(mediation)
     link = start_link(context.bot.username, mediation_payload(invite.token))
-    until = invite.expires_at.astimezone(context.services.config.tzinfo).strftime("%Y-%m-%d %H:%M")
+    until = moment_words(context, invite.expires_at)
     text = "\n\n".join([
         html.escape(_("Here is the invitation for the other party of {ref}. It works once, until {time}. Pass it on "
                       "by phone, SMS or in person; the picture below is the same link as a QR code.").format(

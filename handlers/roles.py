@@ -17,6 +17,7 @@ from handlers import handover
 from handlers.guards import edit_pressed, pressed_in_own_private_chat
 from handlers.labels import ROLE_LABELS, parse_role, role_label, role_labels
 from handlers.menu import refresh_private_commands
+from handlers.moments import moment_words
 from handlers.notify import tell_person
 from storage.models import Role
 
@@ -92,7 +93,7 @@ async def invite_pressed(update: Update, context: PinganContext) -> None:
 async def _invite_message(context: PinganContext, actor_id: int, role: Role) -> dict:
     invite = await context.services.people.create_invite(actor_id, role)
     link = start_link(context.bot.username, invite_payload(invite.code))
-    expires = invite.expires_at.astimezone(context.services.config.tzinfo).strftime("%Y-%m-%d %H:%M")
+    expires = moment_words(context, invite.expires_at)
     text = _(
         "Invitation for the role “{role}”. Send this link to the person you are inviting. "
         "It works once and expires at {expires}.\n\n{link}"

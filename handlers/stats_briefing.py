@@ -16,6 +16,7 @@ from bot.context import PinganContext
 from bot.i18n import _, ngettext, using_locale
 from bot.services.stats import Briefing
 from bot.services.stats_periods import Period
+from handlers.moments import moment_words
 from handlers.report_labels import category_label
 from handlers.stats_feature_sections import FEATURE_SECTIONS
 from handlers.stats_labels import areas_text, chart_texts, span
@@ -122,6 +123,5 @@ def _case_line(context: PinganContext, case: CaseLine) -> str:
     owner = case.owner_name or _("nobody yet")
     line = _("{ref} · {category} · owner: {owner}").format(ref=case.ref, category=category, owner=owner)
     if case.due_at is not None:
-        local = case.due_at.astimezone(context.services.config.tzinfo)
-        line += " · " + _("due {time}").format(time=f"{local:%m-%d %H:%M}")
+        line += " · " + _("due {time}").format(time=moment_words(context, case.due_at))
     return line

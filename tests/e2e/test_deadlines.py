@@ -48,7 +48,7 @@ async def test_a_working_day_deadline_waits_out_the_weekend(team, clock):
     clock.set(at(3, 9, 14, 12))
     await team.run_alarms()
     reminder = staff_chat_since(team, before)
-    assert len(reminder) == 1 and ref in reminder[0] and "03-09 16:00" in reminder[0]
+    assert len(reminder) == 1 and ref in reminder[0] and "3月9日 16:00" in reminder[0]
     clock.set(at(3, 9, 16))
     await team.run_alarms()
     assert (await team.supervisor.reply())["text"].startswith(f"Overdue: {ref} was not accepted in time.")
@@ -69,7 +69,7 @@ async def test_a_working_day_deadline_skips_national_day_and_counts_the_adjusted
     assert team.officer.pending_replies() == []
     clock.set(at(10, 13, 15, 24))
     await team.run_alarms()
-    assert (await team.officer.reply())["text"] == f"Reminder: {ref} must be resolved by 10-15 10:00."
+    assert (await team.officer.reply())["text"] == f"Reminder: {ref} must be resolved by 15 Oct 10:00."
 
 
 async def test_a_red_case_keeps_wall_clock_limits(team, clock):

@@ -291,7 +291,7 @@ async def test_meeting_times_picked_confirmed_reminded_and_attendance(team, make
     past = await liu.ask("2026-03-01 10:00")
     assert past["text"].startswith("That time has already passed.")
     places = await liu.ask("２０２６-03-05 15:00 Community centre, room 2")
-    assert "• 2026-03-05 15:00, the mediation room (Community centre, room 2)" in places["text"]
+    assert "• 5 Mar 15:00, the mediation room (Community centre, room 2)" in places["text"]
     await pingan.restart()
     await liu.click(places, text="📞 Phone or video")
     await liu.reply()
@@ -301,12 +301,12 @@ async def test_meeting_times_picked_confirmed_reminded_and_attendance(team, make
 
     first_round = await alice.reply()
     assert first_round["text"].startswith(f"The mediator suggests these times to meet about {ref}.")
-    assert button_texts(first_round) == ["2026-03-05 15:00, the mediation room (Community centre, room 2)",
-                                         "2026-03-06 10:00, by phone or video", "None of these suit me"]
+    assert button_texts(first_round) == ["5 Mar 15:00, the mediation room (Community centre, room 2)",
+                                         "6 Mar 10:00, by phone or video", "None of these suit me"]
     bobs_round = await bob.reply()
     forged = await liu.forge_press(panel, first_round["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
     assert forged["text"] == "Sorry, this button is not for you."
-    await alice.click(first_round, text="2026-03-05 15:00, the mediation room (Community centre, room 2)")
+    await alice.click(first_round, text="5 Mar 15:00, the mediation room (Community centre, room 2)")
     assert (await alice.reply())["text"] == "Thank you. I will tell you when the time is agreed."
     await bob.click(bobs_round, text="None of these suit me")
     assert (await bob.reply())["text"] == "Thank you. I have asked the mediator for other times."
@@ -317,10 +317,10 @@ async def test_meeting_times_picked_confirmed_reminded_and_attendance(team, make
     second = await alice.reply()
     stale = await alice.forge_press(second, first_round["reply_markup"]["inline_keyboard"][1][0]["callback_data"])
     assert stale["text"] == "These times are no longer open. Please use the latest message."
-    await alice.click(second, text="2026-03-07 09:30, on site (Building 3 entrance)")
+    await alice.click(second, text="7 Mar 09:30, on site (Building 3 entrance)")
     await alice.reply()
-    await bob.click(await bob.reply(), text="2026-03-07 09:30, on site (Building 3 entrance)")
-    agreed = f"The meeting about {ref} is agreed: 2026-03-07 09:30, on site (Building 3 entrance)."
+    await bob.click(await bob.reply(), text="7 Mar 09:30, on site (Building 3 entrance)")
+    agreed = f"The meeting about {ref} is agreed: 7 Mar 09:30, on site (Building 3 entrance)."
     for person in (alice, bob, liu):
         assert (await person.reply())["text"].startswith(agreed)
 
@@ -341,7 +341,7 @@ async def test_meeting_times_picked_confirmed_reminded_and_attendance(team, make
     clock.set(datetime(2026, 3, 7, 1, 35, tzinfo=UTC))
     await job.run(app)
     who = await liu.reply()
-    assert who["text"].startswith(f"The meeting about {ref} was at 2026-03-07 09:30")
+    assert who["text"].startswith(f"The meeting about {ref} was at 7 Mar 09:30")
     assert not alice.pending_replies() and not bob.pending_replies()
     forged = await bob.forge_press(bobs_round, who["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
     assert forged["text"] == "Sorry, only the mediator can do this."

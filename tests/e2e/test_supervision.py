@@ -66,13 +66,13 @@ async def test_supervise_an_overdue_case_with_a_new_deadline_and_a_note(team, cl
     assert "(+1 day)" in prompt["text"]
     done = await team.supervisor.ask("Visit <b>Mrs Li</b> & report back")
     new_due = (clock.now() + timedelta(days=1)).astimezone(team.pingan.services.config.tzinfo)
-    assert done["text"] == (f"{ref} is supervised: the new deadline is {new_due:%m-%d %H:%M}. "
+    assert done["text"] == (f"{ref} is supervised: the new deadline is {new_due.day} {new_due:%b %H:%M}. "
                             "The one handling it has been told.")
     told = await team.officer.reply()
-    assert told["text"] == (f"Supervision: Chief Sun set {ref} a new deadline, {new_due:%m-%d %H:%M}.\n"
+    assert told["text"] == (f"Supervision: Chief Sun set {ref} a new deadline, {new_due.day} {new_due:%b %H:%M}.\n"
                             f"Note: Visit <b>Mrs Li</b> & report back\n/case {ref}")
     card = team.card(ref)["text"]
-    assert f"⏰ 已由 Chief Sun 督办，限 {new_due:%m-%d %H:%M} 前办结" in card
+    assert f"⏰ 已由 Chief Sun 督办，限 {new_due.month}月{new_due.day}日 {new_due:%H:%M} 前办结" in card
     assert "⏰ 督办" not in button_texts(team.card(ref))  # no longer overdue
     entries = await team.pingan.services.cases.history(
         (await team.pingan.services.cases.by_ref(ref)).id, team.supervisor.user_id)
