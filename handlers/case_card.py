@@ -210,7 +210,7 @@ async def card_text(context: PinganContext, case: Case) -> str:
     if group is not None:
         lines.append(_("From group: {title}").format(title=group.title))
     lines.append(_("Reported: {time}").format(time=reported))
-    if case.kind == "incident" and details.get("where"):
+    if details.get("where"):
         lines.append(_("Where: {where}").format(where=where_text(details["where"])))
     if case.kind == "incident" and details.get("when"):
         lines.append(_("When: {when}").format(when=when_text(details["when"])))
