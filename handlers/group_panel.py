@@ -241,8 +241,7 @@ async def panel_pressed(update: Update, context: PinganContext) -> None:
              "qstart": lambda: _quiet_starts(group), "tzs": lambda: _timezones(group, default_timezone)}
     if pressed.action in views:
         await edit_pressed(query, **views[pressed.action]())
-    elif pressed.action == "qend" and pressed.value[:4].isdigit() and f"{pressed.value[:2]}:{pressed.value[2:]}" \
-            in QUIET_STARTS:
+    elif pressed.action == "qend" and f"{pressed.value[:2]}:{pressed.value[2:]}" in QUIET_STARTS:
         await edit_pressed(query, **_quiet_ends(group, pressed.value))
     elif pressed.action == "tztype":
         await query.answer(_type_zone_hint(group, private), show_alert=True)
