@@ -42,6 +42,7 @@ from bot.services.mediation import MediationService
 from bot.services.mediation_agreements import AgreementService
 from bot.services.mediation_meetings import MeetingService
 from bot.services.notice_texts import NoticeTexts
+from bot.services.notice_trials import NoticeTrials
 from bot.services.notices import NoticeService
 from bot.services.outbox import Sender
 from bot.services.people import PeopleService
@@ -123,6 +124,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         conversation=CaseConversation(db, clock, config.cases),
         followups=FollowUpService(db, clock, workflow),
         notices=notices,
+        notice_trials=NoticeTrials(db, clock, notices, groups, sender),
         # Alerts share the notices' outbox dispatcher: one queue, alerts first.
         alerts=AlertService(db, clock, config.alerts, dispatcher=notices.dispatcher, dialogues=dialogues,
                             delivery=AlertDelivery(db, clock, dispatcher=notices.dispatcher, board=report_board,

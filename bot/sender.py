@@ -323,6 +323,22 @@ class TelegramSender:
                 logger.info("alert message %s in %s not unpinned: %s", message_id, chat_id, exc)
         return True
 
+    async def replace_alert(self, chat_id: int, message_id: int, html_text: str, *, unpin: bool) -> bool:
+        """Deletes a delivered alert photo (deleting unpins it too) and posts the closed alert as text;
+        False if the text could not be posted."""
+        try:
+            await self._bot.delete_message(chat_id, message_id, rate_limit_args=BULK)
+        except TelegramError as exc:  # older than 48 hours, or no right to delete: the caption is edited instead
+            logger.info("alert photo %s in %s not deleted: %s", message_id, chat_id, exc)
+            return await self.edit_alert(chat_id, message_id, html_text, caption=True, unpin=unpin)
+        try:
+            await self._bot.send_message(chat_id, html_text, parse_mode=ParseMode.HTML, disable_web_page_preview=True,
+                                         rate_limit_args=BULK)
+        except TelegramError as exc:
+            logger.info("closed alert not posted in %s: %s", chat_id, exc)
+            return False
+        return True
+
     async def _attempt(self, send: Callable[[], Awaitable[Any]]) -> tuple[SendResult, Any]:
         """Runs one send; Telegram's errors become outcomes. Notes a RetryAfter the limiter waited out."""
         waited: list[float] = []

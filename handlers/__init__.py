@@ -52,6 +52,7 @@ from handlers import (
     scam_rules,
     scam_warning,
     schedule_dialogue,
+    schedule_try,
     schedules,
     start,
     stats,
@@ -159,6 +160,7 @@ def register(application: Application) -> None:
         CallbackQueryHandler(library_entry.dialogue_pressed, pattern=library_entry.LibraryEntryButton.pattern()),
         CallbackQueryHandler(group_panel.panel_pressed, pattern=group_panel.GroupButton.pattern()),
         CallbackQueryHandler(schedules.schedule_pressed, pattern=schedules.ScheduleButton.pattern()),
+        CallbackQueryHandler(schedules.try_pressed, pattern=schedule_try.TryButton.pattern()),
         CallbackQueryHandler(schedule_dialogue.dialogue_pressed, pattern=schedule_dialogue.NewScheduleButton.pattern()),
         # Catch-alls, last.
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command),

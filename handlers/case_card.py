@@ -151,7 +151,7 @@ async def card_text(context: PinganContext, case: Case, *, snapshot: bool = Fals
     if group is not None:
         lines.append(_("From group: {title}").format(title=group.title))
     lines.append(_("Reported: {time}").format(time=reported))
-    if case.kind == "incident" and details.get("where"):
+    if details.get("where"):
         lines.append(card_where_line(details["where"]))
     if case.kind == "incident" and details.get("when"):
         lines.append(_("When: {when}").format(when=when_text(details["when"])))

@@ -28,8 +28,8 @@ async def relay_question(context: PinganContext, case: Case, asker: int, questio
     reached = 0
     for reporter in await context.services.reports.reporters(case.id):
         with using_locale(await locale_of(context, reporter.user_id)):
-            text = _("A question about your report {ref}:\n\n{question}\n\nPlease reply to this message to "
-                     "answer.").format(ref=case.ref, question=question)
+            text = _("A question about your report {ref}:\n\n{question}\n\nJust type your answer here: there is "
+                     "no need to reply to this message.").format(ref=case.ref, question=question)
             markup = ForceReply(input_field_placeholder=_("Your answer"))
         sent = await reach_reporter(context, case, reporter, "question", context.bot.send_message(
             reporter.user_id, html.escape(text), reply_markup=markup))

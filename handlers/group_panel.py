@@ -26,6 +26,12 @@ from storage.models import Group, GroupKind
 logger = logging.getLogger(__name__)
 
 QUIET_PRESETS = ("22:00-07:00", "21:00-07:00", "23:00-06:00")
+#: The starts and ends offered when quiet hours are picked one end at a time.
+QUIET_STARTS = ("20:00", "21:00", "21:30", "22:00", "22:30", "23:00", "00:00")
+QUIET_ENDS = ("05:00", "06:00", "06:30", "07:00", "07:30", "08:00")
+#: Time zones offered as buttons, the ones Chinese stations use first; any other is typed.
+COMMON_ZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Macau", "Asia/Singapore",
+                "Asia/Tokyo", "Europe/London")
 
 
 class GroupButton(CallbackData, prefix="grp", legacy=True):
@@ -34,8 +40,8 @@ class GroupButton(CallbackData, prefix="grp", legacy=True):
 
     action: str
     group_id: int
-    #: A kind, a language code, a quiet-hours preset (2200-0700 or off), 1/0 to pause or resume
-    #: notices, or an area's key (`stable_key`).
+    #: A kind, a language code, a quiet-hours preset (2200-0700 or off) or start (2200), 1/0 to
+    #: pause or resume notices, an area's key (`stable_key`), a time zone, or a proposed area's id.
     value: str = ""
 
 
@@ -95,7 +101,8 @@ def _panel_keyboard(group: Group) -> InlineKeyboardMarkup:
         [InlineKeyboardButton(_("Kind"), callback_data=GroupButton("kinds", gid).pack()),
          InlineKeyboardButton(_("Language"), callback_data=GroupButton("langs", gid).pack())],
         [InlineKeyboardButton(_("Quiet hours"), callback_data=GroupButton("quiets", gid).pack()), pause],
-        [InlineKeyboardButton(_("Area"), callback_data=GroupButton("areas", gid).pack())],
+        [InlineKeyboardButton(_("Area"), callback_data=GroupButton("areas", gid).pack()),
+         InlineKeyboardButton(_("Time zone"), callback_data=GroupButton("tzs", gid).pack())],
     ])
 
 
@@ -121,16 +128,84 @@ def _quiet_hours(group: Group) -> dict:
     rows = [[InlineKeyboardButton(preset.replace("-", "–"),
                                   callback_data=GroupButton("quiet", group.id, preset.replace(":", "")).pack())]
             for preset in QUIET_PRESETS]
+    rows.append([InlineKeyboardButton(_("Choose start and end"), callback_data=GroupButton("qstart", group.id).pack())])
     rows.append([InlineKeyboardButton(_("Use the deployment default"),
                                       callback_data=GroupButton("quiet", group.id, "off").pack())])
     text = _("Quiet hours for “{title}”: notices due then wait until they end.").format(title=group.title)
     return {"text": html.escape(text), "reply_markup": InlineKeyboardMarkup([*rows, _back(group)])}
 
 
+def _quiet_starts(group: Group) -> dict:
+    """The first half of picking quiet hours: when they start."""
+    buttons = [InlineKeyboardButton(start, callback_data=GroupButton("qend", group.id, start.replace(":", "")).pack())
+               for start in QUIET_STARTS]
+    back = [InlineKeyboardButton(_("Back"), callback_data=GroupButton("quiets", group.id).pack())]
+    return {"text": html.escape(_("When should quiet hours start in “{title}”?").format(title=group.title)),
+            "reply_markup": InlineKeyboardMarkup([buttons[:4], buttons[4:], back])}
+
+
+def _quiet_ends(group: Group, start: str) -> dict:
+    """The second half: when quiet hours that start at `start` (HHMM) end."""
+    buttons = [InlineKeyboardButton(end, callback_data=GroupButton("quiet", group.id,
+                                                                   f"{start}-{end.replace(':', '')}").pack())
+               for end in QUIET_ENDS]
+    back = [InlineKeyboardButton(_("Back"), callback_data=GroupButton("qstart", group.id).pack())]
+    text = _("Quiet hours in “{title}” start at {start}. When should they end?").format(
+        title=group.title, start=f"{start[:2]}:{start[2:]}")
+    return {"text": html.escape(text), "reply_markup": InlineKeyboardMarkup([buttons[:3], buttons[3:], back])}
+
+
+def _timezones(group: Group, default_timezone: str) -> dict:
+    """The common time zones as buttons, the deployment's default, and how to type another."""
+    buttons = [InlineKeyboardButton(("✅ " if zone == group.timezone else "") + zone,
+                                    callback_data=GroupButton("tz", group.id, zone.replace("/", ".")).pack())
+               for zone in COMMON_ZONES]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([InlineKeyboardButton(_("Use the deployment default ({timezone})").format(timezone=default_timezone),
+                                      callback_data=GroupButton("tz", group.id, "off").pack())])
+    rows.append([InlineKeyboardButton(_("Type another zone"), callback_data=GroupButton("tztype", group.id).pack())])
+    text = _("Which time zone should schedules and quiet hours of “{title}” follow?").format(title=group.title)
+    return {"text": html.escape(text), "reply_markup": InlineKeyboardMarkup([*rows, _back(group)])}
+
+
+def _type_zone_hint(group: Group, private: bool) -> str:
+    """How to type a zone that has no button (a popup: plain text)."""
+    if private:
+        return _("Send /groups tz {ref} followed by the zone's IANA name, e.g. /groups tz {ref} Europe/Berlin.").format(
+            ref=group.ref)
+    return _("Send /setup tz followed by the zone's IANA name, e.g. /setup tz Europe/Berlin.")
+
+
+def area_confirmation(group: Group, area: str, proposal_id: int) -> dict:
+    """Asks before an area nobody uses yet is created (a typo would otherwise make a new area)."""
+    text = _("No group, staff member or setting uses the area “{area}” yet. Create it as the area of “{title}”?")
+    return {"text": html.escape(text.format(area=area, title=group.title)),
+            "reply_markup": InlineKeyboardMarkup([
+                [InlineKeyboardButton(_("Yes, create it"),
+                                      callback_data=GroupButton("areanew", group.id, str(proposal_id)).pack())],
+                [InlineKeyboardButton(_("No, choose from the list"),
+                                      callback_data=GroupButton("areas", group.id).pack())]])}
+
+
+async def known_areas(context: PinganContext) -> list[str]:
+    """Every area Pingan knows: the configured compounds and staff chats' areas, then those groups
+    and staff members have."""
+    config = context.services.config
+    staff = [member.area for member in await context.services.people.staff_and_stewards() if member.area]
+    areas = [*config.reports.areas, *(area for chat in config.staff_chats for area in chat.areas),
+             *await context.services.groups.known_areas(), *staff]
+    return list(dict.fromkeys(areas))
+
+
+async def known_area(context: PinganContext, typed: str) -> str | None:
+    """The known area `typed` names (letter case and spaces aside), spelt as it is known; None if new."""
+    wanted = " ".join(typed.split()).casefold()
+    return next((area for area in await known_areas(context) if " ".join(area.split()).casefold() == wanted), None)
+
+
 async def area_choices(context: PinganContext, limit: int = 12) -> list[str]:
-    """Areas offered as buttons: the configured compounds, then those other groups have."""
-    areas = [*context.services.config.reports.areas, *await context.services.groups.known_areas()]
-    return list(dict.fromkeys(areas))[:limit]
+    """Areas offered as buttons: the first known ones."""
+    return (await known_areas(context))[:limit]
 
 
 async def _areas(context: PinganContext, group: Group, private: bool) -> dict:
@@ -160,10 +235,20 @@ async def panel_pressed(update: Update, context: PinganContext) -> None:
         await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
         return
     private = update.effective_chat.type == ChatType.PRIVATE
+    default_timezone = context.services.config.timezone
     views = {"kinds": lambda: _kinds(group), "langs": lambda: _languages(group),
-             "quiets": lambda: _quiet_hours(group), "show": lambda: panel(group, context)}
+             "quiets": lambda: _quiet_hours(group), "show": lambda: panel(group, context),
+             "qstart": lambda: _quiet_starts(group), "tzs": lambda: _timezones(group, default_timezone)}
     if pressed.action in views:
         await edit_pressed(query, **views[pressed.action]())
+    elif pressed.action == "qend" and f"{pressed.value[:2]}:{pressed.value[2:]}" in QUIET_STARTS:
+        await edit_pressed(query, **_quiet_ends(group, pressed.value))
+    elif pressed.action == "tztype":
+        await query.answer(_type_zone_hint(group, private), show_alert=True)
+        return
+    elif pressed.action == "areanew":
+        await _confirm_new_area(update, context, group, pressed.value)
+        return
     elif pressed.action == "areas":
         await edit_pressed(query, **await _areas(context, group, private))
     elif pressed.action == "areatype" and private:
@@ -191,6 +276,10 @@ async def _change_pressed(context: PinganContext, pressed: GroupButton) -> dict 
         return {"quiet_start": None, "quiet_end": None}
     if action == "quiet" and len(value) == 9 and value[4] == "-":
         return {"quiet_start": f"{value[:2]}:{value[2:4]}", "quiet_end": f"{value[5:7]}:{value[7:]}"}
+    if action == "tz" and value == "off":
+        return {"timezone": None}
+    if action == "tz" and value.replace(".", "/") in COMMON_ZONES:  # "/" may not appear in callback data
+        return {"timezone": value.replace(".", "/")}
     if action == "pause" and value in ("0", "1"):
         return {"notices_paused": value == "1"}
     if action == "area":
@@ -214,6 +303,23 @@ async def _apply(update: Update, context: PinganContext, group: Group, change: d
         current_locale.set(group.language)
     await edit_pressed(query, **panel(group, context))
     await query.answer(_("Saved."))
+
+
+async def _confirm_new_area(update: Update, context: PinganContext, group: Group, proposal: str) -> None:
+    """The press that creates a proposed area: set, or "expired" when it was confirmed already."""
+    query = update.callback_query
+    try:
+        changed = await context.services.groups.confirm_area(group.id, int(proposal) if proposal.isdigit() else 0,
+                                                             update.effective_user.id, context.roles,
+                                                             telegram_admin=True)
+    except NotAllowed:
+        await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
+        return
+    if changed is None:
+        await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
+        return
+    await edit_pressed(query, **panel(changed, context))
+    await query.answer(_("Area set to “{area}”.").format(area=changed.area))
 
 
 async def _ask_for_area(update: Update, context: PinganContext, group: Group) -> None:

@@ -1,6 +1,7 @@
 """/setup in a group and /groups in private: the entry points to a group's settings panel
 (handlers/group_panel.py), and the settings given as arguments (`/setup area <name>`,
-`/setup quiet 22:30-06:30`, `/setup tz Asia/Urumqi`, `/groups area <ref> <name>`)."""
+`/setup quiet 22:30-06:30`, `/setup tz Asia/Urumqi`, `/groups area <ref> <name>`,
+`/groups tz <ref> <zone>`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.context import PinganContext
 from bot.i18n import _, ngettext
 from bot.roles import may_manage_groups
 from bot.services.groups import canonical_zone
+from handlers.group_area import give_area
 from handlers.group_panel import GroupButton, may_change, panel
 from handlers.labels import GROUP_STATE_LABELS, kind_label, label
 from storage.models import Group
@@ -63,9 +65,7 @@ async def _setup_argument(update: Update, context: PinganContext, group: Group, 
         await message.reply_text(_setup_usage())
         return
     if what == "area":
-        group = await context.services.groups.change(group.id, update.effective_user.id, context.roles,
-                                                     telegram_admin=True, area=value)
-        await message.reply_text(html.escape(_("Area set to “{area}”.").format(area=group.area)))
+        await give_area(update, context, group, value, telegram_admin=True)
     elif what == "quiet":
         await _setup_quiet(update, context, group, value)
     else:
@@ -90,6 +90,7 @@ async def _setup_quiet(update: Update, context: PinganContext, group: Group, val
 
 
 async def _setup_timezone(update: Update, context: PinganContext, group: Group, value: str) -> None:
+    """Sets the group's own time zone (or back to the deployment's); the caller checked who asks."""
     message = update.effective_message
     groups = context.services.groups
     if value.lower() in OFF_WORDS:
@@ -133,8 +134,8 @@ async def list_groups(update: Update, context: PinganContext) -> None:
         await message.reply_text(html.escape(_("Please manage groups in a private chat with me.")))
         return
     args = context.args or []
-    if len(args) >= 3 and args[0].lower() == "area":
-        await _set_area_by_ref(update, context, args[1], " ".join(args[2:]))
+    if len(args) >= 3 and args[0].lower() in ("area", "tz", "timezone"):
+        await _set_by_ref(update, context, args[0].lower(), args[1], " ".join(args[2:]))
         return
     everything = await context.services.groups.all()
     if not everything:
@@ -165,12 +166,13 @@ def _group_row(group: Group) -> str:
         details=html.escape(_(", ").join(details)))
 
 
-async def _set_area_by_ref(update: Update, context: PinganContext, ref: str, area: str) -> None:
-    """`/groups area <ref> <name>`: sets the area, then shows the panel."""
-    groups = context.services.groups
-    group = await groups.by_ref(ref)
+async def _set_by_ref(update: Update, context: PinganContext, what: str, ref: str, value: str) -> None:
+    """`/groups area <ref> <name>` or `/groups tz <ref> <zone>`: sets it, as /setup would in the group."""
+    group = await context.services.groups.by_ref(ref)
     if group is None:
         await update.effective_message.reply_text(html.escape(_("There is no group {ref}.").format(ref=ref[:20])))
         return
-    group = await groups.change(group.id, update.effective_user.id, context.roles, area=area)
-    await update.effective_message.reply_text(**panel(group, context))
+    if what == "area":
+        await give_area(update, context, group, value, show_panel=True)
+    else:
+        await _setup_timezone(update, context, group, value)

@@ -16,6 +16,7 @@ from handlers import addition
 from handlers.guards import edit_pressed, pressed_in_own_private_chat
 from handlers.moments import moment_words
 from handlers.report_labels import KIND_NAMES, category_label, shorten, status_label
+from handlers.report_prompts import in_progress_offer
 from handlers.withdraw import withdraw_button
 from storage.models import CLOSED_STATUSES, AuditEntry, Case, CaseStatus
 
@@ -81,13 +82,16 @@ async def my_reports(update: Update, context: PinganContext) -> None:
 
 async def _listing(context: PinganContext, user_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
     cases = await context.services.reports.cases_of(user_id)
+    in_progress = await in_progress_offer(context, user_id)  # a report not sent yet, with Continue
+    head, first_rows = ([in_progress[0], ""], [[in_progress[1]]]) if in_progress else ([], [])
     if not cases:
-        return html.escape(_("You have not sent any reports yet. Send /report to make one.")), None
+        text = "\n".join([*head, html.escape(_("You have not sent any reports yet. Send /report to make one."))])
+        return text, InlineKeyboardMarkup(first_rows) if first_rows else None
     settings = context.services.config.reports
     rows = [[_button(f"{case.ref} · {category_label(settings, case.kind, case.category)} · "
                      f"{reporter_status(case)}", "show", case.id)] for case in cases]
-    return (html.escape(_("Your reports (newest first). Tap one to see it or to add information:")),
-            InlineKeyboardMarkup(rows))
+    return ("\n".join([*head, html.escape(_("Your reports (newest first). Tap one to see it or to add information:"))]),
+            InlineKeyboardMarkup([*first_rows, *rows]))
 
 
 async def on_button(update: Update, context: PinganContext) -> None:

@@ -26,7 +26,7 @@ from handlers import case_delivery
 from handlers.case_news import alert_leadership
 from handlers.dialogue import give_back, join_split_text, strip_buttons
 from handlers.intake_answers import answer_from, problem_text
-from handlers.report_prompts import DIALOGUE, ReportButton, ReportStartButton
+from handlers.report_prompts import ASKED_AGAIN, DIALOGUE, ReportButton, ReportStartButton
 from handlers.report_submit import end_report, rate_limited_text, submit
 from storage.models import Draft
 
@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 # States whose question comes with a reply keyboard (share location / phone) to take away after.
 _REPLY_KEYBOARD_STATES = {State.LOCATING, State.SHARING_CONTACT}
+#: Gas categories get the gas advice when urgent; other categories only the fire brigade answers
+#: get the fire advice.
+_GAS_CATEGORIES = {"gas_hazard"}
 
 
 def _expired() -> str:
@@ -172,6 +175,9 @@ async def follow_up(context: PinganContext, chat_id: int, before: Draft, outcome
         else:
             await DIALOGUE.ask(context, chat_id, draft, note=note)
         return
+    if note is not None and draft.state == before.state and DIALOGUE.state_of(draft) in ASKED_AGAIN:
+        await _ask_again(context, chat_id, draft, note)
+        return
     if note is not None:
         await DIALOGUE.ask(context, chat_id, draft, note=note)
         return
@@ -185,15 +191,38 @@ async def follow_up(context: PinganContext, chat_id: int, before: Draft, outcome
     await DIALOGUE.ask(context, chat_id, draft)
 
 
+async def _ask_again(context: PinganContext, chat_id: int, draft: Draft, note: str) -> None:
+    """A question whose first asking took two messages (a reply keyboard, then the buttons), asked
+    again after a wrong answer: once, in one message, the note first."""
+    await strip_buttons(context, chat_id, draft.prompt_message_id)
+    prompt = await ASKED_AGAIN[DIALOGUE.state_of(draft)](context, draft)
+    message = await context.bot.send_message(chat_id, f"{html.escape(note)}\n\n{prompt.text}",
+                                             reply_markup=prompt.markup)
+    await context.services.dialogues.remember_prompt(draft, message.message_id)
+
+
+def _safety_advice(category_id: str, services: list[str]) -> str | None:
+    """One line of what to do first for a gas leak or a fire (None for other emergencies)."""
+    if category_id in _GAS_CATEGORIES:
+        return _("For your safety: leave now, open the windows on your way if you can, do not touch any switch, "
+                 "and call from outside.")
+    if set(services) == {"fire"}:
+        return _("For your safety: leave now, do not use the lift, close the doors behind you, and call from "
+                 "outside.")
+    return None
+
+
 async def _raise_emergency(context: PinganContext, chat_id: int, draft: Draft) -> Draft:
-    """Emergency numbers to the person at once; a red case and an alert to the staff chat."""
+    """Emergency numbers to the person at once (with safety advice for fire and gas); a red case
+    and an alert to the staff chat."""
     services = context.services
     category = services.config.reports.incident_category(draft.data["category"])
     numbers = services.config.emergency.numbers
     names = {"police": _("police"), "fire": _("fire"), "ambulance": _("ambulance")}
-    lines = [f"📞 {numbers[s]} — {names[s]}" for s in (category.emergency if category else ["police"])
-             if s in numbers]
-    text = "\n".join([_("If anyone is in danger, call now:"), *lines, "",
+    called = category.emergency if category else ["police"]
+    lines = [f"📞 {numbers[s]} — {names[s]}" for s in called if s in numbers]
+    advice = _safety_advice(draft.data["category"], called)
+    text = "\n".join([_("If anyone is in danger, call now:"), *lines, *([advice] if advice else []), "",
                       _("I have alerted the duty officers. Please keep answering below: every detail helps them.")])
     await context.bot.send_message(chat_id, html.escape(text))
     case = await services.reports.open_emergency_case(draft, language=context.locale)

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 from bot.callbacks import CallbackData, stable_key
 from bot.config_reports import ReportSettings
 from bot.context import PinganContext
+from bot.datetext import moment_text
 from bot.i18n import N_, LazyText, _, current_locale, ngettext
 from bot.services.dialogues import DialogueName
 from bot.services.intake import EDITABLE, MEDIATION_TIMES, STEPS, State
@@ -126,19 +127,33 @@ async def ask_photos(context: PinganContext, draft: Draft) -> Prompt:
     return question(text, rows, state)
 
 
+def _where_rows(context: PinganContext) -> list[list[InlineKeyboardButton]]:
+    """The compounds, two a row, and Skip."""
+    state = State.LOCATING
+    buttons = [answer_button(area, state, f"area.{stable_key(area)}") for area in context.services.config.reports.areas]
+    return [*rows_of(buttons, 2), [answer_button(_("Skip this question"), state, "skip")]]
+
+
 async def ask_where(context: PinganContext, draft: Draft) -> list[Prompt]:
     """The share-location keyboard first (it cannot be edited away), then the compounds."""
-    state, areas = State.LOCATING, context.services.config.reports.areas
     keyboard = ReplyKeyboardMarkup([[KeyboardButton(_("📍 Share my location"), request_location=True)]],
                                    resize_keyboard=True, one_time_keyboard=True)
-    buttons = [answer_button(area, state, f"area.{stable_key(area)}") for area in areas]
-    rows = [*rows_of(buttons, 2), [answer_button(_("Skip this question"), state, "skip")]]
-    second = _("Or choose your compound:") if areas else _("Or skip this question:")
+    second = _("Or choose your compound:") if context.services.config.reports.areas else _("Or skip this question:")
     return [
         Prompt(html.escape(_("Where did it happen? Share your location with the button below, or type the address.")),
                keyboard, is_question=False),
-        question(second, rows, state),
+        question(second, _where_rows(context), State.LOCATING),
     ]
+
+
+async def ask_where_again(context: PinganContext, draft: Draft) -> Prompt:
+    """After a wrong answer: the whole question in one message with its buttons (the share-location
+    keyboard sent the first time is still there)."""
+    text = (_("Where did it happen? Share your location with the 📍 button, type the address, or choose your "
+              "compound:") if context.services.config.reports.areas else
+            _("Where did it happen? Share your location with the 📍 button, type the address, or skip this "
+              "question."))
+    return question(text, _where_rows(context), State.LOCATING)
 
 
 async def ask_when(context: PinganContext, draft: Draft) -> Prompt:
@@ -197,10 +212,45 @@ async def ask_contact(context: PinganContext, draft: Draft) -> list[Prompt]:
                 question(_("You can also type the number, for example 138 0013 8000."), [], state)]
     ask = _("How can the police reach you if they have a question? Share your number with the button below, "
             "type it, or stay anonymous.")
+    return [Prompt(html.escape(ask), keyboard, is_question=False),
+            question(_("Or choose:"), await _anonymous_rows(context, draft), state)]
+
+
+async def _anonymous_rows(context: PinganContext, draft: Draft) -> list[list[InlineKeyboardButton]]:
+    """The Stay anonymous button, saying so when it was last time's choice."""
     as_before = await context.services.intake.prefers_anonymous(draft.user_id)
     anonymous = _("Stay anonymous (as last time)") if as_before else _("Stay anonymous")
-    return [Prompt(html.escape(ask), keyboard, is_question=False),
-            question(_("Or choose:"), [[answer_button(anonymous, state, "anonymous")]], state)]
+    return [[answer_button(anonymous, State.SHARING_CONTACT, "anonymous")]]
+
+
+async def ask_contact_again(context: PinganContext, draft: Draft) -> Prompt:
+    """After a wrong answer: the whole question in one message with its buttons (the share-phone
+    keyboard sent the first time is still there)."""
+    state = State.SHARING_CONTACT
+    if draft.data.get("kind") == "dispute":
+        return question(_("Disputes need a phone number. Share it with the 📱 button, or type it, for example "
+                          "138 0013 8000."), [], state)
+    return question(_("How can the police reach you? Share your number with the 📱 button, type it, or stay "
+                      "anonymous:"), await _anonymous_rows(context, draft), state)
+
+
+#: A question asked again after a wrong answer, where its first asking took two messages.
+ASKED_AGAIN = {State.LOCATING: ask_where_again, State.SHARING_CONTACT: ask_contact_again}
+
+
+# --- a report in progress, as /myreports mentions it -------------------------------------------
+
+async def in_progress_offer(context: PinganContext, user_id: int) -> tuple[str, InlineKeyboardButton] | None:
+    """A line (HTML) saying the person has a report not sent yet, and its Continue button; None if not."""
+    draft = await context.services.intake.draft(user_id)
+    if draft is None or draft.dialogue != DialogueName.REPORT:
+        return None
+    when = moment_text(draft.updated_at, context.locale, context.services.config.timezone,
+                       now=context.services.clock.now())
+    line = _("You have a report you have not sent yet (last answer {time}). Tap Continue to go on where you left "
+             "off.").format(time=when)
+    return html.escape(line), InlineKeyboardButton(_("▶️ Continue my report"),
+                                                   callback_data=ReportStartButton("resume").pack())
 
 
 # --- the review --------------------------------------------------------------------------------
@@ -219,6 +269,8 @@ FIELD_LABELS: dict[State, LazyText] = {
     State.CHOOSING_MEDIATION: N_("Mediation"),
     State.SHARING_CONTACT: N_("Contact"),
 }
+#: Shorter names on the review's edit buttons, two to a row, where the field's label would not fit a phone.
+EDIT_LABELS: dict[State, LazyText] = {State.TELLING_HISTORY: N_("Background")}
 # What the review lists, per kind: every answer, including those not editable (urgency).
 REVIEW_FIELDS = {
     "incident": (State.CHOOSING_CATEGORY, State.ASKING_URGENCY, State.DESCRIBING, State.ADDING_PHOTOS,
@@ -277,8 +329,8 @@ async def ask_review(context: PinganContext, draft: Draft) -> Prompt:
               for state in REVIEW_FIELDS[kind]]
     if draft.data.get("received_message"):
         lines.append(line(_("The message you received"), shorten(draft.data["received_message"])))
-    rows = rows_of([button(_("✏️ {field}").format(field=FIELD_LABELS[s].translated()), "edit", state=s.value)
-                    for s in EDITABLE[kind]], 2)
+    rows = rows_of([button(_("✏️ {field}").format(field=EDIT_LABELS.get(s, FIELD_LABELS[s]).translated()), "edit",
+                           state=s.value) for s in EDITABLE[kind]], 2)
     duplicates: list[Case] = await context.services.reports.possible_duplicates(draft)
     if duplicates:
         other = duplicates[0]

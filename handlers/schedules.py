@@ -1,5 +1,6 @@
 """/schedules: the notice schedules with their next runs, and pause / resume / delete (delete asks
-first). Officers and administrators only; every press is re-checked by the service."""
+first) / try (handlers/schedule_try.py). Officers and administrators only; every press is
+re-checked by the service."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bot.i18n import _, ngettext
 from bot.notice_jobs import arm
 from bot.roles import may_manage_groups
 from bot.services.errors import NotAllowed
-from handlers import schedule_dialogue
+from handlers import schedule_dialogue, schedule_try
 from handlers.labels import SCHEDULE_SOURCE_LABELS, SCHEDULE_STATE_LABELS, label
 from handlers.schedule_common import content_line, refuse_unless_manager, schedule_lines
 from handlers.schedule_prompts import start_button
@@ -79,8 +80,9 @@ async def _listing(context: PinganContext) -> dict:
         else:
             toggle = InlineKeyboardButton(_("⏸ Pause {number}").format(number=number),
                                           callback_data=ScheduleButton("pause", schedule.id).pack())
-        rows.append([toggle, InlineKeyboardButton(_("🗑 Delete {number}").format(number=number),
-                                                  callback_data=ScheduleButton("delask", schedule.id).pack())])
+        rows.append([toggle, schedule_try.try_button(number, schedule.id),
+                     InlineKeyboardButton(_("🗑 Delete {number}").format(number=number),
+                                          callback_data=ScheduleButton("delask", schedule.id).pack())])
     rows.append([InlineKeyboardButton(_("Add a schedule"), callback_data=start_button())])
     return {"text": "\n".join(lines), "reply_markup": InlineKeyboardMarkup(rows)}
 
@@ -148,3 +150,9 @@ async def schedule_pressed(update: Update, context: PinganContext) -> None:
     text = await _act(context, pressed.action, pressed.schedule_id, number)
     await query.edit_message_text(**await _listing(context))
     await query.answer(text)
+
+
+async def try_pressed(update: Update, context: PinganContext) -> None:
+    """A Try press on the list (handlers/schedule_try.py), with the way back to the list."""
+    back = [InlineKeyboardButton(_("Back to the list"), callback_data=ScheduleButton("keep", "list").pack())]
+    await schedule_try.try_pressed(update, context, back)

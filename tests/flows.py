@@ -77,7 +77,12 @@ async def walk_dispute(resident: UserClient, *, willing: bool = True) -> dict:
     assert party["text"].startswith("Who is the other party?")
     describe = await resident.ask("Upstairs neighbour in 3-502")
     assert describe["text"].startswith("What happened between you")
-    history = await resident.ask("Loud music every night after midnight.")
+    photos = await resident.ask("Loud music every night after midnight.")
+    await resident.click(photos, text="Skip: no photos")
+    await resident.reply()  # the reply keyboard with the share-location button
+    await resident.click(await resident.reply(), text="Skip this question")
+    await resident.reply()  # "Thank you, noted.", taking the keyboard away
+    history = await resident.reply()
     assert history["text"].startswith("How long has this been going on")
     outcome = await resident.ask("About three months. I talked to them twice and to the property office.")
     assert outcome["text"].startswith("What outcome would you like?")

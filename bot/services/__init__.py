@@ -27,6 +27,7 @@ from bot.services.library import LibraryService
 from bot.services.mediation import MediationService
 from bot.services.mediation_agreements import AgreementService
 from bot.services.mediation_meetings import MeetingService
+from bot.services.notice_trials import NoticeTrials
 from bot.services.notices import NoticeService
 from bot.services.people import PeopleService
 from bot.services.personal_data import PersonalDataExport
@@ -59,6 +60,7 @@ class Services:
     conversation: CaseConversation
     followups: FollowUpService
     notices: NoticeService
+    notice_trials: NoticeTrials  # a schedule's notice sent to one group now, to try it
     alerts: AlertService
     library: LibraryService
     stats: StatsService

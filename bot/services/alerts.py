@@ -88,6 +88,9 @@ class AlertSender(Protocol):
                          unpin: bool) -> bool:
         """Rewrite a delivered alert and unpin it."""
 
+    async def replace_alert(self, chat_id: int, message_id: int, html_text: str, *, unpin: bool) -> bool:
+        """Delete a delivered alert (a photo with its caption) and post `html_text` as text in its place."""
+
 
 @dataclass(frozen=True)
 class TargetCounts:
@@ -202,13 +205,17 @@ class AlertService:
     def local_time(self, moment: datetime) -> str:
         return moment.astimezone(self._tz).strftime("%m-%d %H:%M")
 
-    def render(self, kind: str, text: str, expires_at: datetime, locale: str) -> str:
-        """The alert as residents see it (HTML, the officer's text escaped), in one language."""
+    def render(self, kind: str, text: str, expires_at: datetime, locale: str, *, closed: bool = False) -> str:
+        """The alert as residents see it (HTML, the officer's text escaped), in one language. A
+        closed one has no button, so it no longer says to tap it."""
         title = gettext_in(locale, "Urgent alert: {kind}").format(kind=kind_label(kind, locale))
+        body = f"🚨 <b>{html.escape(title)}</b>\n\n{html.escape(text)}"
+        if closed:
+            return body
         footer = gettext_in(locale, "Current until {time}. If you know anything, tap the button below: you "
                                     "answer the police privately, and nothing appears in this group.").format(
             time=self.local_time(expires_at))
-        return f"🚨 <b>{html.escape(title)}</b>\n\n{html.escape(text)}\n\n<i>{html.escape(footer)}</i>"
+        return f"{body}\n\n<i>{html.escape(footer)}</i>"
 
     def button_text(self, locale: str) -> str:
         return gettext_in(locale, "I have information")
@@ -354,14 +361,22 @@ class AlertService:
             if row.state is not OutboxState.SENT or row.message_id is None:
                 continue
             total += 1
-            text = f"{row.text}\n\n{self.closing_line(alert, reason, row.locale)}"
+            text = (f"{self.render(alert.kind, alert.text, alert.expires_at, row.locale, closed=True)}\n\n"
+                    f"{self.closing_line(alert, reason, row.locale)}")
             payload = getattr(row, "payload", None) or {}
             caption = alert_uses_caption(list(payload.get("photos") or []), row.text)
-            if await self._sender.edit_alert(row.chat_id, row.message_id, text, caption=caption,
-                                             unpin="pinned" in getattr(row, "events", frozenset())):
-                edited += 1
+            unpin = "pinned" in getattr(row, "events", frozenset())
+            if caption and self._photo_goes(alert, reason):
+                done = await self._sender.replace_alert(row.chat_id, row.message_id, text, unpin=unpin)
+            else:
+                done = await self._sender.edit_alert(row.chat_id, row.message_id, text, caption=caption, unpin=unpin)
+            edited += done
         logger.info("alert %s %s (%s): %d of %d message(s) edited", alert_id, status, reason, edited, total)
         return CloseResult(alert, edited, total)
+
+    def _photo_goes(self, alert: Alert, reason: str) -> bool:
+        """A found person's photo leaves the groups (`alerts.remove_photo_when_found`)."""
+        return self.settings.remove_photo_when_found and reason == "resolved" and alert.kind == "missing"
 
     async def extend(self, alert_id: int, actor_id: int, roles, hours: int) -> Alert:
         alert = await self._alerts.get(alert_id)

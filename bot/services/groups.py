@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.config_notices import GroupDeclaration, is_hhmm, zone_problem
 from bot.roles import may_manage_groups
 from bot.services.errors import NotAllowed
+from storage.area_proposals import AreaProposalRepo
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.groups import GroupRepo
@@ -63,6 +64,7 @@ class GroupService:
         self._groups = GroupRepo(db)
         self._outbox = OutboxRepo(db)
         self._audit = AuditRepo(db)
+        self._proposals = AreaProposalRepo(db)
 
     async def seen(self, chat_id: int, title: str, chat_type: str) -> Group:
         """The record for a group we hear from (created on first sight)."""
@@ -92,24 +94,39 @@ class GroupService:
             raise NotAllowed()
         await self._groups.add_area_prompt(chat_id, message_id, group_id, actor_id, self._clock.now())
 
-    async def area_answered(self, chat_id: int, reply_to_message_id: int, actor_id: int, actor_roles,
-                            area: str) -> Group | None:
-        """A reply to an area prompt: sets that group's area. None if the message was not one."""
+    async def answered_area_prompt(self, chat_id: int, reply_to_message_id: int, actor_id: int) -> Group | None:
+        """The group whose area prompt this Reply answers (the prompt is used up), or None."""
         group_id = await self._groups.area_prompt(chat_id, reply_to_message_id, actor_id)
         if group_id is None:
             return None
-        group = await self.change(group_id, actor_id, actor_roles, area=area)
         await self._groups.drop_area_prompt(chat_id, reply_to_message_id)
-        return group
+        return await self._groups.by_id(group_id)
 
-    async def area_typed(self, chat_id: int, actor_id: int, actor_roles, area: str) -> Group | None:
-        """A message typed (not replied) soon after an area prompt: that prompt's answer. None if
-        no prompt is that recent."""
+    async def typed_area_prompt(self, chat_id: int, actor_id: int) -> Group | None:
+        """The group of the newest area prompt a message typed (not replied) soon after it answers,
+        or None if no prompt is that recent."""
         since = self._clock.now() - AREA_PROMPT_TYPED_WINDOW
         message_id = await self._groups.latest_area_prompt(chat_id, actor_id, since)
         if message_id is None:
             return None
-        return await self.area_answered(chat_id, message_id, actor_id, actor_roles, area)
+        return await self.answered_area_prompt(chat_id, message_id, actor_id)
+
+    async def propose_area(self, group_id: int, actor_id: int, actor_roles, area: str, *,
+                           telegram_admin: bool = False) -> int:
+        """Keeps a new area typed for a group until it is confirmed; the proposal's id."""
+        if not (telegram_admin or may_manage_groups(actor_roles)):
+            raise NotAllowed()
+        return await self._proposals.add(group_id, actor_id, area.strip()[:64], self._clock.now())
+
+    async def confirm_area(self, group_id: int, proposal_id: int, actor_id: int, actor_roles, *,
+                           telegram_admin: bool = False) -> Group | None:
+        """Creates the proposed area as the group's; None if the proposal is gone (confirmed already)."""
+        if not (telegram_admin or may_manage_groups(actor_roles)):
+            raise NotAllowed()
+        area = await self._proposals.take(proposal_id, group_id)
+        if area is None:
+            return None
+        return await self.change(group_id, actor_id, actor_roles, telegram_admin=telegram_admin, area=area)
 
     async def targets(self, kinds: list[GroupKind], areas: list[str]) -> list[Group]:
         """Active groups of these kinds and areas (empty: any), whose notices are not paused. "Any kind"

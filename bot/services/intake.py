@@ -57,9 +57,10 @@ INCIDENT_FLOW = (
     State.CHOOSING_CATEGORY, State.ASKING_URGENCY, State.DESCRIBING, State.ADDING_PHOTOS, State.LOCATING,
     State.CHOOSING_WHEN, State.SHARING_CONTACT, State.REVIEWING,
 )
+# A dispute has a place and may have photos too (a leak, a blocked lane).
 DISPUTE_FLOW = (
-    State.CHOOSING_DISPUTE_KIND, State.NAMING_OTHER_PARTY, State.DESCRIBING, State.TELLING_HISTORY,
-    State.STATING_OUTCOME, State.CHOOSING_MEDIATION, State.SHARING_CONTACT, State.REVIEWING,
+    State.CHOOSING_DISPUTE_KIND, State.NAMING_OTHER_PARTY, State.DESCRIBING, State.ADDING_PHOTOS, State.LOCATING,
+    State.TELLING_HISTORY, State.STATING_OUTCOME, State.CHOOSING_MEDIATION, State.SHARING_CONTACT, State.REVIEWING,
 )
 # Steps reached only from another step's answer, and where they lead.
 SUB_STEPS = {State.CHOOSING_DATE: State.CHOOSING_WHEN, State.CHOOSING_MEDIATION_TIMES: State.CHOOSING_MEDIATION}
@@ -67,8 +68,9 @@ SUB_STEPS = {State.CHOOSING_DATE: State.CHOOSING_WHEN, State.CHOOSING_MEDIATION_
 EDITABLE = {
     "incident": (State.CHOOSING_CATEGORY, State.DESCRIBING, State.ADDING_PHOTOS, State.LOCATING, State.CHOOSING_WHEN,
                  State.SHARING_CONTACT),
-    "dispute": (State.CHOOSING_DISPUTE_KIND, State.NAMING_OTHER_PARTY, State.DESCRIBING, State.TELLING_HISTORY,
-                State.STATING_OUTCOME, State.CHOOSING_MEDIATION, State.SHARING_CONTACT),
+    "dispute": (State.CHOOSING_DISPUTE_KIND, State.NAMING_OTHER_PARTY, State.DESCRIBING, State.ADDING_PHOTOS,
+                State.LOCATING, State.TELLING_HISTORY, State.STATING_OUTCOME, State.CHOOSING_MEDIATION,
+                State.SHARING_CONTACT),
 }
 MEDIATION_TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening", "weekend", "any")
 FREE_TEXT_LIMIT = 300  # other party, address, preferred times: short answers
@@ -330,7 +332,7 @@ class IntakeService:
             if answer.value == "skip":
                 photos = []
             return await self._forward(draft, {**draft.data, "photos": photos}, media_group_id=None)
-        if answer.type is AnswerType.TEXT and draft.data.get("kind") == "incident":
+        if answer.type is AnswerType.TEXT:
             return await self._more_description(draft, answer.value)
         if answer.type is not AnswerType.PHOTO:
             return Outcome(draft, problem=Problem.PHOTOS_ONLY)

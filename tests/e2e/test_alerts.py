@@ -134,10 +134,14 @@ async def test_missing_child_with_photo_to_homeowners_and_police_groups_of_one_a
     await officer.click(choice, text="✅ Found: close it")
     await emulator.wait_for(lambda: any("is closed: 3 of 3" in (m.get("text") or "")
                                         for m in emulator.bot_messages(officer.chat_id)))
+    # Found: the child's photo leaves every group; the alert is posted again as text alone, without
+    # the line about the button it no longer has.
     for name in ("river_zh", "river_en", "police"):
         [message] = _alerts_in(emulator, groups[name])
-        assert ("found" in message["caption"] or "找到" in message["caption"]) and not message["_pinned"]
-        assert button_urls(message) == []
+        assert ("found" in message["text"] or "找到" in message["text"]) and not message["_pinned"]
+        assert TEXT in message["text"] and "photo" not in message and button_urls(message) == []
+        assert "tap the button" not in message["text"] and "点击下方" not in message["text"]
+        assert not [m for m in emulator.bot_messages(groups[name]) if m.get("photo")]
     # The tip link no longer opens a session.
     late = await resident.ask("/start " + link.split("start=")[1])
     assert "no longer current" in late["text"]
@@ -323,6 +327,7 @@ async def test_expiry_asks_to_extend_then_closes_the_alert(pingan, emulator, off
                                      and _current(emulator, groups["shop"], sent))
     assert "Counterfeit" in (closed.get("text") or closed.get("caption") or "")
     assert button_urls(closed) == []
+    assert "tap the button" not in closed["text"] and "点击下方" not in closed["text"]
 
 
 async def _run_sweep(pingan):
@@ -469,3 +474,42 @@ async def test_a_supervisor_sends_at_once_even_when_approval_is_required(pingan,
     assert "A supervisor must approve it" not in previews[-1]["text"]
     await chief.click(previews[-1], text="✅ Send now")
     await _report(emulator, chief, lambda t: "sent 1 / 1 group" in t and "finished" in t)
+
+
+async def _close_as_found(emulator, officer):
+    """Closes the officer's one alert from /alerts with "Found", and waits for the edits."""
+    listing = await officer.ask("/alerts")
+    await officer.click(listing, text=next(b for b in button_texts(listing) if b.startswith("Close")))
+    choice = await officer.reply()
+    await officer.click(choice, text="✅ Found: close it")
+    await emulator.wait_for(lambda: any("is closed:" in (m.get("text") or "")
+                                        for m in emulator.bot_messages(officer.chat_id)))
+
+
+async def test_with_photo_removal_off_a_found_alert_keeps_its_photo(pingan, emulator, officer, groups):
+    pingan.services.alerts.settings = pingan.services.alerts.settings.model_copy(
+        update={"remove_photo_when_found": False})
+    previews = await compose(officer, photos=1, kinds=("shop",))
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "finished" in t)
+    [sent] = _alerts_in(emulator, groups["shop"])
+    await _close_as_found(emulator, officer)
+    [closed] = _alerts_in(emulator, groups["shop"])
+    assert closed["message_id"] == sent["message_id"] and closed["photo"]
+    assert "找到" in closed["caption"] and "点击下方" not in closed["caption"] and button_urls(closed) == []
+
+
+async def test_an_alert_that_is_not_about_a_missing_person_keeps_its_photo_when_resolved(
+        pingan, emulator, officer, groups):
+    previews = await compose(officer, kind="fraud wave", photos=1, kinds=("shop",))
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "finished" in t)
+    [sent] = _alerts_in(emulator, groups["shop"])
+    listing = await officer.ask("/alerts")
+    await officer.click(listing, text=next(b for b in button_texts(listing) if b.startswith("Close")))
+    choice = await officer.reply()
+    await officer.click(choice, text=next(b for b in button_texts(choice) if b.startswith("✅")))
+    await emulator.wait_for(lambda: "点击下方" not in (_current(emulator, groups["shop"], sent).get("caption") or
+                                                      "点击下方"))
+    closed = _current(emulator, groups["shop"], sent)
+    assert closed["photo"] and button_urls(closed) == []

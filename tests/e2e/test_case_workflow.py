@@ -226,7 +226,8 @@ async def test_an_answer_typed_without_reply_still_reaches_the_asker(team):
     await team.press(team.officer, ref, text="❓ 询问报告人")
     await team.officer.reply()
     await team.officer.ask("Was the shed locked?")
-    await team.resident.reply()  # the question
+    question = await team.resident.reply()
+    assert "Just type your answer here: there is no need to reply to this message." in question["text"]
     thanks = await team.resident.ask("Yes, with a padlock.")  # typed, not replied to
     assert thanks["text"] == "Thank you, your answer has been passed on."
     assert "Yes, with a padlock." in (await team.officer.reply())["text"]

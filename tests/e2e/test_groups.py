@@ -64,7 +64,11 @@ async def test_setup_by_the_groups_telegram_admin(pingan, emulator, make_user):
     await in_group.click(panel, text="语言")
     await in_group.click(panel, text="English")
     assert "Language: English" in in_group.current(panel)["text"]
-    reply = await in_group.ask("/setup area Riverside Compound")
+    confirm = await in_group.ask("/setup area Riverside Compound")  # a new area: asked first
+    assert "“Riverside Compound”" in confirm["text"] and "Create it" in confirm["text"]
+    answer = await in_group.click(confirm, text="Yes, create it")
+    assert answer["text"] == "Area set to “Riverside Compound”."
+    reply = await in_group.ask("/setup area riverside  compound")  # known now: set at once, as it is spelt
     assert reply["text"] == "Area set to “Riverside Compound”."
     reply = await in_group.ask("/setup quiet 22:30-06:30")
     assert "22:30–06:30" in reply["text"]
@@ -94,14 +98,17 @@ async def test_setup_refused_for_an_ordinary_member_and_for_forged_presses(pinga
 async def test_pingan_officer_or_admin_can_set_up_any_group(pingan, emulator, make_user, admin):
     owner = make_user("Owner")
     chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id], member_ids=[admin.user_id])
-    reply = await admin.in_chat(chat_id).ask("/setup area 河畔小区")
-    assert "河畔小区" in reply["text"]
+    confirm = await admin.in_chat(chat_id).ask("/setup area 河畔小区")
+    assert "河畔小区" in confirm["text"]
+    await admin.in_chat(chat_id).click(confirm, text="是，创建")
+    assert (await pingan.services.groups.by_chat_id(chat_id)).area == "河畔小区"
 
 
 async def test_migration_keeps_the_record_and_its_settings(pingan, emulator, make_user):
     owner = make_user("Owner", language_code="en")
     chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id], type="group")
-    await owner.in_chat(chat_id).ask("/setup area Old Town")
+    confirm = await owner.in_chat(chat_id).ask("/setup area Old Town")
+    await owner.in_chat(chat_id).click(confirm, text="是，创建")
     before = await pingan.services.groups.by_chat_id(chat_id)
     new_id = emulator.migrate_group(chat_id)
     await _after_pending_updates(owner)
@@ -136,8 +143,10 @@ async def test_groups_command_for_admins_only(pingan, emulator, make_user, admin
     assert group.notices_paused
     assert "Resume notices" in button_texts(admin.current(listing))
     group = await pingan.services.groups.by_chat_id(chat_id)
-    reply = await admin.ask(f"/groups area {group.ref} East Gate")
-    assert "East Gate" in reply["text"]
+    confirm = await admin.ask(f"/groups area {group.ref} East Gate")
+    assert "East Gate" in confirm["text"]
+    await admin.click(confirm, text="Yes, create it")
+    assert "Area: East Gate" in admin.current(confirm)["text"]
 
 
 async def test_setup_sets_the_groups_own_time_zone(pingan, emulator, make_user, admin):
@@ -170,9 +179,11 @@ async def test_groups_area_chosen_with_buttons_or_typed_in_reply(pingan, emulato
     prompt = await admin.reply()
     assert "Reply to this message with the area" in prompt["text"]
     await admin.send("East Gate", reply_to_message_id=prompt["message_id"])
-    assert (await admin.reply())["text"] == "Area set to “East Gate”."
+    confirm = await admin.reply()  # nobody uses East Gate yet: created only when confirmed
+    assert (await pingan.services.groups.by_chat_id(chat_id)).area is None
+    assert (await admin.click(confirm, text="Yes, create it"))["text"] == "Area set to “East Gate”."
     assert (await pingan.services.groups.by_chat_id(chat_id)).area == "East Gate"
-    panel = await admin.reply()
+    panel = admin.current(confirm)
     await admin.click(panel, text="Area")
     assert "✅ East Gate" in button_texts(admin.current(panel))
     # An ordinary reply is not taken for an area.
@@ -188,9 +199,9 @@ async def test_an_area_typed_without_reply_answers_the_latest_prompt(pingan, emu
     await admin.click(listing, text="Area")
     await admin.click(listing, text="Type another name")
     await admin.reply()  # the prompt
-    assert (await admin.ask("East Gate"))["text"] == "Area set to “East Gate”."  # typed, not replied
+    confirm = await admin.ask("East Gate")  # typed, not replied
+    await admin.click(confirm, text="Yes, create it")
     assert (await pingan.services.groups.by_chat_id(chat_id)).area == "East Gate"
-    await admin.reply()  # the panel again
     clock.advance(timedelta(minutes=31))
     assert "Area set" not in (await admin.ask("North Gate"))["text"]  # answered once; and too late anyway
 
@@ -207,8 +218,107 @@ async def test_titles_and_areas_are_shown_exactly_as_typed(pingan, emulator, mak
     assert "Which area is “<i>Tom</i> & Jerry” in?" in admin.current(listing)["text"]
     await admin.click(listing, text="Type another name")
     await admin.reply()  # the prompt
-    assert (await admin.ask("<b>East & West"))["text"] == "Area set to “<b>East & West”."
-    assert "Area: <b>East & West" in (await admin.reply())["text"]  # the panel again
-    reply = await admin.in_chat(chat_id).ask("/setup area a < b & c")
-    assert reply["text"] == gettext_in("zh", "Area set to “{area}”.").format(area="a < b & c")
+    confirm = await admin.ask("<b>East & West")
+    assert "“<b>East & West”" in confirm["text"]
+    assert (await admin.click(confirm, text="Yes, create it"))["text"] == "Area set to “<b>East & West”."
+    assert "Area: <b>East & West" in admin.current(confirm)["text"]  # the panel in its place
+    in_group = admin.in_chat(chat_id)
+    confirm = await in_group.ask("/setup area a < b & c")
+    answer = await in_group.click(confirm, text=gettext_in("zh", "Yes, create it"))
+    assert answer["text"] == gettext_in("zh", "Area set to “{area}”.").format(area="a < b & c")
     assert "a < b & c" in (await admin.ask("/groups"))["text"]
+
+
+async def test_quiet_hours_picked_start_then_end_or_from_a_preset(pingan, emulator, make_user, admin):
+    owner = make_user("Owner")
+    chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id])
+    listing = await admin.ask("/groups")
+    await admin.click(listing, text="Riverside B3")
+    await admin.click(listing, text="Quiet hours")
+    await admin.click(listing, text="22:00–07:00")
+    group = await pingan.services.groups.by_chat_id(chat_id)
+    assert (group.quiet_start, group.quiet_end) == ("22:00", "07:00")
+    await admin.click(listing, text="Quiet hours")
+    await admin.click(listing, text="Choose start and end")
+    assert "When should quiet hours start" in admin.current(listing)["text"]
+    await admin.click(listing, text="22:30")
+    assert "start at 22:30. When should they end?" in admin.current(listing)["text"]
+    await admin.click(listing, text="Back")  # back to the starts
+    await admin.click(listing, text="21:30")
+    await admin.click(listing, text="06:30")
+    assert "Quiet hours: 21:30–06:30" in admin.current(listing)["text"]
+    group = await pingan.services.groups.by_chat_id(chat_id)
+    assert (group.quiet_start, group.quiet_end) == ("21:30", "06:30")
+    # A start no picker offers is refused, the hours unchanged.
+    answer = await admin.forge_press(listing, f"grp:qend:{group.id}:1234")
+    assert answer["show_alert"]
+    assert (await pingan.services.groups.by_chat_id(chat_id)).quiet_start == "21:30"
+
+
+async def test_time_zone_picked_from_common_zones_or_typed(pingan, emulator, make_user, admin):
+    owner = make_user("Owner")
+    chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id])
+    listing = await admin.ask("/groups")
+    await admin.click(listing, text="Riverside B3")
+    await admin.click(listing, text="Time zone")
+    zones = button_texts(admin.current(listing))
+    assert zones[:4] == ["Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Taipei"]
+    await admin.click(listing, text="Asia/Urumqi")
+    assert "Time zone: Asia/Urumqi" in admin.current(listing)["text"]
+    assert (await pingan.services.groups.by_chat_id(chat_id)).timezone == "Asia/Urumqi"
+    await admin.click(listing, text="Time zone")
+    assert "✅ Asia/Urumqi" in button_texts(admin.current(listing))
+    group = await pingan.services.groups.by_chat_id(chat_id)
+    hint = await admin.click(listing, text="Type another zone")
+    assert hint["show_alert"] and f"/groups tz {group.ref} Europe/Berlin" in hint["text"]
+    reply = await admin.ask(f"/groups tz {group.ref} europe/berlin")
+    assert "Europe/Berlin" in reply["text"]
+    assert (await pingan.services.groups.by_chat_id(chat_id)).timezone == "Europe/Berlin"
+    await admin.click(listing, text="Use the deployment default (Asia/Shanghai)")
+    assert (await pingan.services.groups.by_chat_id(chat_id)).timezone is None
+    # In the group, the hint names /setup; a zone no button offers cannot be forged in.
+    in_group = owner.in_chat(chat_id)
+    panel = await in_group.ask("/setup")
+    await in_group.reply()  # how to type the settings
+    await in_group.click(panel, text="时区")
+    hint = await in_group.click(panel, text="输入其他时区")
+    assert "/setup tz" in hint["text"]
+    answer = await in_group.forge_press(panel, f"grp:tz:{group.id}:Mars.Olympus")
+    assert answer["show_alert"]
+    assert (await pingan.services.groups.by_chat_id(chat_id)).timezone is None
+
+
+async def test_known_areas_are_buttons_and_a_new_area_is_confirmed_first(pingan, emulator, make_user, admin):
+    owner = make_user("Owner")
+    chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id])
+    other_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id], title="Other")
+    other = await pingan.services.groups.by_chat_id(other_id)
+    await pingan.services.groups.change(other.id, admin.user_id, frozenset(), telegram_admin=True, area="North Gate")
+    listing = await admin.ask("/groups")
+    await admin.click(listing, text="Riverside B3")
+    await admin.click(listing, text="Area")
+    assert "North Gate" in button_texts(admin.current(listing))  # an area another group uses
+    await admin.click(listing, text="North Gate")
+    assert (await pingan.services.groups.by_chat_id(chat_id)).area == "North Gate"
+    # Typed with another case: the known area, no question asked.
+    group = await pingan.services.groups.by_chat_id(chat_id)
+    reply = await admin.ask(f"/groups area {group.ref} north gate")
+    assert reply["text"] == "Area set to “North Gate”."
+    await admin.reply()  # the panel
+    # A typo is a new area: "No" goes back to the list, and nothing was created.
+    confirm = await admin.ask(f"/groups area {group.ref} Nroth Gate")
+    await admin.click(confirm, text="No, choose from the list")
+    assert "Which area is" in admin.current(confirm)["text"]
+    assert (await pingan.services.groups.by_chat_id(chat_id)).area == "North Gate"
+    # A confirmation is used once.
+    confirm = await admin.ask(f"/groups area {group.ref} South Gate")
+    await admin.click(confirm, text="Yes, create it")
+    assert (await pingan.services.groups.by_chat_id(chat_id)).area == "South Gate"
+    proposal = confirm["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    assert (await admin.forge_press(confirm, proposal))["show_alert"]
+    # In the group, an ordinary member cannot confirm one.
+    member = make_user("Member")
+    emulator.add_member(chat_id, member.user_id)
+    confirm = await owner.in_chat(chat_id).ask("/setup area West Gate")
+    assert "没有权限" in (await member.in_chat(chat_id).click(confirm, text="是，创建"))["text"]
+    assert (await pingan.services.groups.by_chat_id(chat_id)).area == "South Gate"

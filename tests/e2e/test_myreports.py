@@ -97,3 +97,20 @@ async def test_added_information_with_markup_reaches_staff_literally(pingan, mak
     relayed = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(staff_chat)
                                               if "He said <b>wait</b> & ran" in (m.get("text") or "")])
     assert relayed
+
+
+async def test_my_reports_mentions_a_report_in_progress_with_continue(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="An incident: theft, fraud, danger…")
+    await resident.reply()  # which category?
+    listing = await resident.ask("/myreports")
+    assert listing["text"].startswith("You have a report you have not sent yet (last answer ")
+    assert "You have not sent any reports yet" in listing["text"]
+    assert button_texts(listing) == ["▶️ Continue my report"]
+    await resident.click(listing, text="▶️ Continue my report")
+    assert (await resident.reply())["text"] == "What kind of incident is it?"  # where they left off
+    # Once the report is cancelled, nothing is in progress any more.
+    await resident.send("/cancel")
+    await resident.reply()
+    assert "not sent yet" not in (await resident.ask("/myreports"))["text"]

@@ -93,9 +93,10 @@ async def test_wrong_inputs_get_explained_and_the_question_repeated(pingan, make
 async def test_dispute_dialogue_requires_contact_and_records_mediation(pingan, make_user, staff_chat, emulator):
     resident = make_user("Bob", language_code="en")
     contact = await walk_dispute(resident)
-    refused = await resident.ask("not a number")
+    refused = await resident.ask("not a number")  # asked again once, in one message with its buttons
     assert refused["text"].startswith("That does not look like a phone number")
-    await resident.reply()  # the question's second part, with Back and Cancel
+    assert "Disputes need a phone number." in refused["text"] and "« Back" in button_texts(refused)
+    assert resident.pending_replies() == []
     await resident.ask(None, contact={"phone_number": "+86 139 0013 9000", "first_name": "Bob"})
     review = await resident.reply()
     assert "willing (Weekday evenings, Weekends)" in review["text"]
@@ -173,6 +174,7 @@ async def test_emergency_alerts_staff_at_once_and_completes_the_case(pingan, mak
     assert "<b>When:</b> Just now" in review["text"] or "When: Just now" in review["text"]
     numbers = next(m for m in emulator.bot_messages(resident.chat_id) if "call now" in m["text"])
     assert "119 — fire" in numbers["text"] and "110" not in numbers["text"]
+    assert "For your safety: leave now, do not use the lift" in numbers["text"]  # one line of advice
     case = (await pingan.services.reports.cases_of(resident.user_id))[0]
     assert case.emergency and case.grade == "red" and not case.complete
     alert = [m for m in emulator.bot_messages(staff_chat) if case_ref_in(m)]
@@ -425,7 +427,12 @@ async def test_any_time_and_particular_times_exclude_each_other(pingan, make_use
     await resident.click(kind, text="A dispute: neighbours, fees, family…")
     await resident.click(await resident.reply(), text="Neighbours: noise")
     await resident.ask("Upstairs neighbour")
-    await resident.ask("Loud music at night.")
+    photos = await resident.ask("Loud music at night.")
+    await resident.click(photos, text="Skip: no photos")
+    await resident.reply()  # the share-location keyboard
+    await resident.click(await resident.reply(), text="Skip this question")
+    await resident.reply()  # "Thank you, noted."
+    await resident.reply()  # how long, what was tried
     await resident.ask("Three months.")
     mediation = await resident.ask("Quiet after 22:00.")
     await resident.click(mediation, text="Yes, I am willing")
@@ -450,3 +457,98 @@ async def test_markup_typed_by_the_resident_is_shown_literally(pingan, make_user
     listing = await resident.ask("/myreports")
     await resident.click(listing, text=kb(listing)[0])
     assert typed in resident.current(listing)["text"]
+
+
+async def test_a_gas_emergency_says_what_to_do_and_a_theft_does_not(pingan, make_user, emulator):
+    resident = make_user("Alice", language_code="en")
+    await start_incident(resident, category="Gas leak hazard", urgent=True)
+    numbers = next(m for m in emulator.bot_messages(resident.chat_id) if "call now" in m["text"])
+    assert "open the windows on your way if you can, do not touch any switch, and call from outside" in \
+        numbers["text"]
+    chinese = make_user("王阿姨", language_code="zh")
+    kind = await chinese.ask("/report")
+    await chinese.click(kind, text=gettext_in("zh", "An incident: theft, fraud, danger…"))
+    await chinese.click(await chinese.reply(), text="燃气隐患")
+    await chinese.click(await chinese.reply(), text=gettext_in("zh", "Yes, it is happening now"))
+    advice = await chinese.reply()
+    assert "不要触碰任何开关" in advice["text"] and "到室外再打电话" in advice["text"]
+    other = make_user("Bob", language_code="en")
+    await start_incident(other, category="Theft", urgent=True)
+    numbers = next(m for m in emulator.bot_messages(other.chat_id) if "call now" in m["text"])
+    assert "For your safety" not in numbers["text"]
+
+
+async def test_a_wrong_answer_to_where_asks_again_once_in_one_message(pingan, make_user, emulator):
+    resident = make_user("Alice", language_code="en")
+    await start_incident(resident)
+    photos = await resident.ask("My bike was taken.")
+    await resident.click(photos, text="Skip: no photos")
+    await resident.reply()  # the share-location keyboard
+    first = await resident.reply()
+    assert first["text"].startswith("Or ")
+    again = await resident.ask(sticker=True)
+    assert again["text"].startswith("Please share a location, choose a button, or type the address.\n\n")
+    assert "Where did it happen? Share your location with the 📍 button, type the address" in again["text"]
+    assert "Skip this question" in button_texts(again) and "« Back" in button_texts(again)
+    assert resident.pending_replies() == []
+    assert button_texts(resident.current(first)) == []  # the old question's buttons are gone
+    await resident.click(again, text="Skip this question")  # the repeated question answers
+    assert (await resident.reply())["text"] == "Thank you, noted."
+    assert (await resident.reply())["text"].startswith("When did it happen?")
+
+
+async def test_a_wrong_answer_to_the_contact_question_asks_again_in_one_message(pingan, make_user):
+    resident = make_user("Alice", language_code="en")
+    await start_incident(resident)
+    photos = await resident.ask("My bike was taken.")
+    await resident.click(photos, text="Skip: no photos")
+    await resident.reply()
+    await resident.click(await resident.reply(), text="Skip this question")
+    await resident.reply()  # noted
+    await resident.click(await resident.reply(), text="Yesterday")
+    await resident.reply()  # the share-phone keyboard
+    await resident.reply()  # "Or choose:"
+    again = await resident.ask(sticker=True)
+    assert "How can the police reach you? Share your number with the 📱 button" in again["text"]
+    assert "Stay anonymous" in button_texts(again) and resident.pending_replies() == []
+    await resident.click(again, text="Stay anonymous")
+    assert (await resident.reply())["text"] == "Thank you, noted."
+    assert (await resident.reply())["text"].startswith("Please check your report")
+
+
+async def test_a_dispute_asks_where_and_takes_photos(pingan, make_user, staff_chat, emulator):
+    resident = make_user("Bob", language_code="en")
+    kind = await resident.ask("/report")
+    await resident.click(kind, text="A dispute: neighbours, fees, family…")
+    await resident.click(await resident.reply(), text="Neighbours: noise")
+    await resident.ask("The flat above, 3-602")
+    photos = await resident.ask("Water leaks from their bathroom into my kitchen.")
+    assert photos["text"].startswith("Do you have photos?")
+    await resident.ask(None, photo=b"leak-1")
+    done = await resident.ask(None, photo=b"leak-2")
+    await resident.click(done, text="Done")
+    await resident.reply()  # the share-location keyboard
+    await resident.reply()
+    await resident.send("Building 3, flat 502")
+    assert (await resident.reply())["text"] == "Thank you, noted."
+    assert (await resident.reply())["text"].startswith("How long has this been going on")
+    await resident.ask("Two weeks.")
+    mediation = await resident.ask("Fix the pipe.")
+    await resident.click(mediation, text="No")
+    await resident.reply()  # the share-phone keyboard
+    await resident.reply()
+    await resident.send("13900139000")
+    await resident.reply()  # noted
+    review = await resident.reply()
+    assert "Photos: </b>2" in review["text"] or "Photos:</b> 2" in review["text"] or "Photos: 2" in review["text"]
+    assert "Building 3, flat 502" in review["text"]
+    assert {"✏️ Photos", "✏️ Where", "✏️ Background"} <= set(button_texts(review))
+    await submit(resident, review)
+    case = (await pingan.services.reports.cases_of(resident.user_id))[0]
+    assert case.kind == "dispute" and case.details["where"] == {"address": "Building 3, flat 502"}
+    card = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(staff_chat)
+                                            if case.ref in (m.get("text") or "")])
+    # The card says a place was given; the address itself is identity (issue 13), not for the whole chat.
+    assert "Building 3, flat 502" not in card[0]["text"]
+    assert gettext_in("zh", "Where: {where}").split("{")[0] in card[0]["text"]
+    assert len([m for m in emulator.chat_messages(staff_chat) if m.get("photo")]) == 2

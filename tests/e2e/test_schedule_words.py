@@ -59,4 +59,4 @@ async def test_a_chinese_officer_adds_a_patrol_schedule_without_seeing_syntax(pi
     assert "接下来的发送时间：2026-03-07 20:30、2026-03-14 20:30、2026-03-21 20:30" in listing["text"]
     schedule = (await pingan.services.notices.schedules())[0]
     assert schedule.id not in listing["text"]
-    assert button_texts(listing)[:2] == ["⏸ 暂停第 1 项", "🗑 删除第 1 项"]
+    assert button_texts(listing)[:3] == ["⏸ 暂停第 1 项", "📨 试发第 1 项", "🗑 删除第 1 项"]

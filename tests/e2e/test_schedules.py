@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from bot.services.dialogues import DialogueName
 from handlers.schedule_prompts import NewScheduleButton
+from storage.audit import AuditRepo
 from storage.models import Role
-from tests.e2e.test_notices import _notices, config, groups  # noqa: F401 - shared fixtures
+from tests.e2e.test_notices import FIRE, _notices, config, groups  # noqa: F401 - shared fixtures
 from tests.harness import button_texts
 
 ADMIN = frozenset({Role.ADMIN})
@@ -27,7 +28,7 @@ async def test_schedules_lists_next_three_runs(pingan, admin):
     assert "When: Every day at 10:00 (Asia/Shanghai)" in text
     assert "Next runs: 2026-03-02 10:00, 2026-03-03 10:00, 2026-03-04 10:00" in text
     assert "morning-tips" not in text and "0 10 * * *" not in text  # no internal ids, no raw cron
-    assert button_texts(listing) == ["⏸ Pause 1", "🗑 Delete 1", "Add a schedule"]
+    assert button_texts(listing) == ["⏸ Pause 1", "📨 Try 1", "🗑 Delete 1", "Add a schedule"]
 
 
 async def test_residents_cannot_manage_schedules(pingan, admin, make_user):
@@ -201,3 +202,39 @@ async def test_the_cancel_button_on_a_question_keeps_nothing(pingan, admin):
     assert answer["text"] == "Cancelled: nothing was saved."
     assert button_texts(admin.current(when)) == []
     assert await pingan.services.dialogues.get(admin.user_id, DialogueName.SCHEDULE) is None
+
+
+async def test_try_a_schedule_sends_to_one_group_now_outside_the_rotation(pingan, admin, emulator, clock, groups):  # noqa: F811
+    listing = await admin.ask("/schedules")
+    await admin.click(listing, text="📨 Try 1")
+    picker = admin.current(listing)
+    assert picker["text"].startswith("Try this schedule: which group should get its notice now?")
+    assert button_texts(picker) == ["Riverside 1", "Riverside 2", "Back to the list"]  # the groups it reaches
+    answer = await admin.click(listing, text="Riverside 2")
+    assert answer["text"] == "Sent as a try."
+    assert admin.current(listing)["text"] == ("Sent to “Riverside 2” now, as a try. The schedule's own runs and its "
+                                              "tip rotation are unchanged.")
+    tried = [m["text"] for m in _notices(emulator, groups["en"])]
+    assert tried == ["Anti-fraud reminder: Loan scams\n\nTip 0 <script>"]
+    assert _notices(emulator, groups["zh"]) == []
+    [entry] = await AuditRepo(pingan.services.db).entries(subject_type="schedule", subject_id="morning-tips")
+    assert entry.action == "notice.tried" and entry.actor_id == admin.user_id
+    # The schedule's own run sends what it would have: the same first tip, to both groups.
+    clock.set(FIRE)
+    await pingan.services.notices.run_due()
+    assert [m["text"].split("\n\n")[1] for m in _notices(emulator, groups["en"])] == ["Tip 0 <script>"] * 2
+    assert len(_notices(emulator, groups["zh"])) == 1
+    await admin.click(listing, text="Back to the list")
+    assert "Notice schedules (1):" in admin.current(listing)["text"]
+
+
+async def test_a_try_refused_to_residents_and_for_a_vanished_schedule(pingan, admin, make_user, emulator, groups):  # noqa: F811
+    resident = make_user("Resident", language_code="en")
+    listing = await admin.ask("/schedules")
+    group = (await pingan.services.groups.by_chat_id(groups["en"])).id
+    refusal = await resident.ask("/schedules")
+    answer = await resident.forge_press(refusal, f"schtry:1:morning-tips:{group}")
+    assert "not allowed" in answer["text"]
+    answer = await admin.forge_press(listing, f"schtry:1:no-such-schedule:{group}")
+    assert "no longer there" in answer["text"]
+    assert _notices(emulator, groups["en"]) == []
