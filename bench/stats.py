@@ -60,7 +60,8 @@ def machine() -> str:
 
 
 def case_rows(count: int, rng: random.Random):
-    """(case row, follow-up row or None) in time order over the three years before NOW."""
+    """(case row, follow-up row or None, supervision row or None) in time order over the three years
+    before NOW; about 2% of the accepted cases are supervised (督办) once or twice."""
     settings = ReportSettings()
     incidents = [c.id for c in settings.incident_categories]
     disputes = [k.id for k in settings.dispute_kinds]
@@ -100,7 +101,12 @@ def case_rows(count: int, rng: random.Random):
             followup = (n + 1, to_db(resolved_at + timedelta(days=3)),
                         None if no_response else int(rng.random() < 0.85),
                         None if no_response else rng.choice((3, 4, 4, 5, 5, 5, 2, 1)), int(no_response))
-        yield row, followup
+        supervisions = []
+        if accepted and rng.random() < 0.02:
+            supervisions = [(n + 1, OFFICERS[0], to_db(created + timedelta(hours=resolve_limit * (1 + k))),
+                             "请尽快处理", to_db(created + timedelta(hours=resolve_limit * (0.5 + k))))
+                            for k in range(rng.randint(1, 2))]
+        yield row, followup, supervisions
 
 
 async def migrate(path: Path, before_rollup: bool) -> float:
@@ -119,7 +125,7 @@ def time_trigger_writes(path: Path, rng: random.Random, count: int = 10_000) -> 
     """What the rollup's triggers cost each write: inserts of new cases, then updates of old ones
     (accepted, resolved, reopened), each set in one transaction, rolled back after."""
     conn = sqlite3.connect(path, isolation_level=None)
-    rows = [row for row, _ in case_rows(count, rng)]
+    rows = [row for row, _, _ in case_rows(count, rng)]
     top = conn.execute("SELECT max(id) FROM cases").fetchone()[0]
     for label, work in (
         ("insert", lambda: conn.executemany(
@@ -149,7 +155,7 @@ def fill(path: Path, count: int, rng: random.Random) -> float:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                           "AND tbl_name IN ('cases', 'case_followups')").fetchall()
+                           "AND tbl_name IN ('cases', 'case_followups', 'case_supervisions')").fetchall()
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
     stamp = to_db(NOW)
@@ -166,9 +172,11 @@ def fill(path: Path, count: int, rng: random.Random) -> float:
             f"""INSERT INTO cases (ref, kind, category, status, grade, emergency, complete, language, area,
                    description, details, created_at, updated_at, owner_id, level, accepted_at, accept_due,
                    resolve_due, resolved_at, outcome) VALUES ({", ".join("?" * 20)})""",
-            [row for row, _ in batch])
+            [row for row, _, _ in batch])
         conn.executemany("INSERT INTO case_followups (case_id, asked_at, solved, stars, no_response) "
-                         "VALUES (?, ?, ?, ?, ?)", [f for _, f in batch if f is not None])
+                         "VALUES (?, ?, ?, ?, ?)", [f for _, f, _ in batch if f is not None])
+        conn.executemany("INSERT INTO case_supervisions (case_id, supervisor_id, due_at, note, created_at) "
+                         "VALUES (?, ?, ?, ?, ?)", [s for _, _, many in batch for s in many])
         conn.execute("COMMIT")
     for _, sql in indexes:
         conn.execute(sql)

@@ -18,6 +18,10 @@ from storage.timefmt import from_db, to_db
 _DONE = "status IN ('resolved', 'followed_up', 'closed')"
 _OPEN = "status IN ('new', 'accepted', 'in_progress', 'reopened')"
 _OVERDUE = "((owner_id IS NULL AND accept_due <= :now) OR resolve_due <= :now)"
+#: The open cases (a few of all) by their partial index (0021): left to itself, SQLite prefers the
+#: index by status, then reads every open case's row (some 30 ms instead of 2 over 1M cases).
+_OPEN_CASES = "cases INDEXED BY cases_open"
+_OPEN_CASES_C = "cases AS c INDEXED BY cases_open"
 
 GRADES = ("red", "orange", "yellow", "green", "")        # "" not graded
 LEVELS = ("grid", "community", "township", "county", "")  # "" no level set
@@ -197,7 +201,7 @@ class StatsRepo:
         area_clause, params = area_filter("area", areas)
         row = await self._db.fetch_one(
             f"""SELECT count(*) AS open, coalesce(sum({_OVERDUE}), 0) AS overdue
-                FROM cases WHERE complete = 1 AND {_OPEN} {area_clause}""",
+                FROM {_OPEN_CASES} WHERE complete = 1 AND {_OPEN} {area_clause}""",
             {"now": to_db(now), **params},
         )
         return OpenCounts(**dict(row))
@@ -242,7 +246,7 @@ class StatsRepo:
         area_clause, area_params = area_filter("area", areas)
         open_rows = await self._db.fetch_all(
             f"""SELECT owner_id, count(*) AS open, coalesce(sum({_OVERDUE}), 0) AS overdue
-                FROM cases WHERE complete = 1 AND {_OPEN} AND owner_id IS NOT NULL {area_clause}
+                FROM {_OPEN_CASES} WHERE complete = 1 AND {_OPEN} AND owner_id IS NOT NULL {area_clause}
                 GROUP BY owner_id""",
             {"now": to_db(now), **area_params})
         resolved = await self._rollup.sums(
@@ -270,11 +274,11 @@ class StatsRepo:
         area_clause, params = area_filter("c.area", areas)
         where = f"c.complete = 1 AND c.{_OPEN} AND {_OVERDUE} {area_clause}"
         params = {"now": to_db(now), **params}
-        total = await self._db.fetch_value(f"SELECT count(*) FROM cases c WHERE {where}", params)
+        total = await self._db.fetch_value(f"SELECT count(*) FROM {_OPEN_CASES_C} WHERE {where}", params)
         rows = await self._db.fetch_all(
             f"""SELECT c.ref, c.kind, c.category, u.first_name AS owner_name,
                    CASE WHEN c.owner_id IS NULL THEN c.accept_due ELSE c.resolve_due END AS due_at
-                FROM cases c LEFT JOIN users u ON u.user_id = c.owner_id WHERE {where}
+                FROM {_OPEN_CASES_C} LEFT JOIN users u ON u.user_id = c.owner_id WHERE {where}
                 ORDER BY due_at, c.id LIMIT :limit""",
             {**params, "limit": limit},
         )

@@ -134,8 +134,8 @@ def area_filter(column: str, areas: Areas) -> tuple[str, dict]:
     if areas is None:
         return "", {}
     names = {f"area{i}": area for i, area in enumerate(areas)}
-    if not names:
-        return "AND 0", {}
+    if not names:  # no area: nothing matches (a constant false would leave an INDEXED BY no plan)
+        return f"AND {column} IN (NULL)", {}
     return f"AND {column} IN ({', '.join(':' + key for key in names)})", names
 
 
