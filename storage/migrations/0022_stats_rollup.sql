@@ -87,7 +87,9 @@ FROM (SELECT id, created_at, area, grade, 'accept' AS measure, accept_seconds AS
       SELECT id, created_at, area, grade, 'resolve', resolve_seconds
       FROM stats_case_facts WHERE resolve_seconds IS NOT NULL);
 
--- What each follow-up visit asked contributes, by the day it was asked, under its case's area.
+-- What each follow-up visit asked contributes, by the day it was asked, under its case's area
+-- (CROSS JOIN: the visits first, by when they were asked, then each one's case; left to itself,
+-- SQLite may read every case of an area instead).
 CREATE VIEW stats_followup_facts AS
 SELECT f.case_id, f.asked_at, c.area,
        1 AS asked,
@@ -97,7 +99,7 @@ SELECT f.case_id, f.asked_at, c.area,
        ifnull(f.stars >= 4, 0) AS satisfied,
        ifnull(f.stars, 0) AS stars,
        f.no_response = 1 AS no_response
-FROM case_followups f JOIN cases c ON c.id = f.case_id
+FROM case_followups f CROSS JOIN cases c ON c.id = f.case_id
 WHERE f.asked_at IS NOT NULL;
 
 CREATE TABLE stats_case_bins (
@@ -287,6 +289,11 @@ CREATE TRIGGER stats_followup_deleting BEFORE DELETE ON case_followups
 BEGIN
     INSERT INTO stats_followup_changes (case_id, sign) VALUES (OLD.case_id, -1);
 END;
+
+-- Cases supervised in a period are counted distinct (a count that does not add up over bins) from
+-- the supervisions themselves, few of all cases: from this index alone, without reading them.
+DROP INDEX case_supervisions_created;
+CREATE INDEX case_supervisions_created ON case_supervisions (created_at, case_id);
 
 -- Back-fill: the rollups of the cases and follow-ups already there.
 INSERT INTO stats_case_bins (whole, area, grain, bin, received, incidents, disputes, urgent, resolved,
