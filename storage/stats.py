@@ -209,12 +209,11 @@ class StatsRepo:
 
     async def supervised_count(self, since: datetime, until: datetime, areas: Areas) -> int:
         """Cases supervised (督办) in the period, each counted once however often: a count of distinct
-        cases does not add up over bins, and supervisions are few, counted from their own index (their
-        cases read only to filter by area)."""
-        where, params = _window("s.created_at", since, until, areas, area_column="c.area")
-        join = "" if areas is None else "JOIN cases c ON c.id = s.case_id"
+        cases does not add up over bins, so it reads the supervisions' copy with their cases' areas
+        (0022_stats_rollup), by an index alone."""
+        where, params = _window("created_at", since, until, areas)
         return await self._db.fetch_value(
-            f"SELECT count(DISTINCT s.case_id) FROM case_supervisions s {join} WHERE {where}", params)
+            f"SELECT count(DISTINCT case_id) FROM stats_supervisions WHERE {where}", params)
 
     async def cases_by_bucket(self, since: datetime, until: datetime, areas: Areas,
                               bucket_days: int) -> dict[tuple[int, str], int]:

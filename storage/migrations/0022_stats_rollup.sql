@@ -290,10 +290,40 @@ BEGIN
     INSERT INTO stats_followup_changes (case_id, sign) VALUES (OLD.case_id, -1);
 END;
 
--- Cases supervised in a period are counted distinct (a count that does not add up over bins) from
--- the supervisions themselves, few of all cases: from this index alone, without reading them.
-DROP INDEX case_supervisions_created;
-CREATE INDEX case_supervisions_created ON case_supervisions (created_at, case_id);
+-- Cases supervised in a period are counted distinct, a count that does not add up over bins: each
+-- supervision is copied here with its case's area, so that the count reads an index alone.
+CREATE TABLE stats_supervisions (
+    supervision_id  INTEGER PRIMARY KEY,
+    case_id         INTEGER NOT NULL,
+    area            TEXT,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX stats_supervisions_by_time ON stats_supervisions (created_at, case_id);
+CREATE INDEX stats_supervisions_by_area ON stats_supervisions (area, created_at, case_id);
+CREATE INDEX stats_supervisions_by_case ON stats_supervisions (case_id);
+
+CREATE TRIGGER stats_supervision_added AFTER INSERT ON case_supervisions
+BEGIN
+    INSERT INTO stats_supervisions (supervision_id, case_id, area, created_at)
+    SELECT NEW.id, NEW.case_id, area, NEW.created_at FROM cases WHERE id = NEW.case_id;
+END;
+
+CREATE TRIGGER stats_supervision_changed AFTER UPDATE OF case_id, created_at ON case_supervisions
+BEGIN
+    UPDATE stats_supervisions SET case_id = NEW.case_id, created_at = NEW.created_at,
+        area = (SELECT area FROM cases WHERE id = NEW.case_id)
+    WHERE supervision_id = OLD.id;
+END;
+
+CREATE TRIGGER stats_supervision_removed AFTER DELETE ON case_supervisions
+BEGIN
+    DELETE FROM stats_supervisions WHERE supervision_id = OLD.id;
+END;
+
+CREATE TRIGGER stats_supervised_case_moved AFTER UPDATE OF area ON cases WHEN OLD.area IS NOT NEW.area
+BEGIN
+    UPDATE stats_supervisions SET area = NEW.area WHERE case_id = NEW.id;
+END;
 
 -- Back-fill: the rollups of the cases and follow-ups already there.
 INSERT INTO stats_case_bins (whole, area, grain, bin, received, incidents, disputes, urgent, resolved,
@@ -342,3 +372,6 @@ SELECT s.whole, CASE s.whole WHEN 1 THEN '' ELSE f.area END AS bin_area, s.grain
 FROM stats_followup_facts f, stats_slices s
 WHERE s.whole = 1 OR f.area IS NOT NULL
 GROUP BY s.whole, bin_area, s.grain, bin_name;
+
+INSERT INTO stats_supervisions (supervision_id, case_id, area, created_at)
+SELECT s.id, s.case_id, c.area, s.created_at FROM case_supervisions s JOIN cases c ON c.id = s.case_id;
