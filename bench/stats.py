@@ -1,10 +1,12 @@
 """How fast the figures are over a large station's history: 1,000,000 cases (three years, 50 areas,
-every grade, status and outcome, follow-up visits) are written straight into a migrated database
-(executemany, indexes rebuilt after), then timed: /stats for a month and a year, all areas and one
-area (the service call the command makes: the period, the one before, a year before, open cases
-and the workload; target ≤ 100 ms each), each chart's data and drawing (target ≤ 500 ms), and a full
-CSV export by `pingan export` in its own process, with its peak RSS (target ≤ 100 MB). Prints the
-machine it ran on. Run:
+every grade, status and outcome, follow-up visits) are written straight into a database migrated up
+to the figures' rollup (executemany, indexes rebuilt after); the rollup migration then back-fills
+its rollups (timed: what an upgrade of a station costs), and the cost the rollup's triggers add to
+each later write is timed on 10,000 inserts and updates (rolled back). Then timed: /stats for a
+month and a year, all areas and one area (the service call the command makes: the period, the one
+before, a year before, open cases and the workload; target ≤ 100 ms each), each chart's data and
+drawing (target ≤ 500 ms), and a full CSV export by `pingan export` in its own process, with its
+peak RSS (target ≤ 100 MB). Prints the machine it ran on. Run:
     .venv/bin/python bench/stats.py [--cases 1000000] [--rounds 5] [--keep PATH]
 """
 
@@ -34,7 +36,7 @@ from bot.config_stats import BriefingSettings  # noqa: E402
 from bot.i18n import using_locale  # noqa: E402
 from bot.services.stats import StatsService  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.migrate import apply_migrations  # noqa: E402
+from storage.migrate import apply_migrations, available_migrations  # noqa: E402
 from storage.timefmt import to_db  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)  # a Monday noon in Shanghai
@@ -44,6 +46,8 @@ GRADE_LIMITS = {"red": (0.25, 24), "orange": (2, 72), "yellow": (24, 168), "gree
 INCIDENT_OUTCOMES = ["resolved"] * 8 + ["referred", "not_police"]
 DISPUTE_OUTCOMES = ["mediated"] * 6 + ["mediation_failed"] * 3 + ["resolved"]
 DONE = ("resolved", "followed_up", "closed")
+#: The migration that adds the figures' rollups: the cases are written before it, then it back-fills.
+ROLLUP_MIGRATION = "stats_rollup"
 
 
 def machine() -> str:
@@ -56,7 +60,8 @@ def machine() -> str:
 
 
 def case_rows(count: int, rng: random.Random):
-    """(case row, follow-up row or None) in time order over the three years before NOW."""
+    """(case row, follow-up row or None, supervision row or None) in time order over the three years
+    before NOW; about 2% of the accepted cases are supervised (督办) once or twice."""
     settings = ReportSettings()
     incidents = [c.id for c in settings.incident_categories]
     disputes = [k.id for k in settings.dispute_kinds]
@@ -96,7 +101,50 @@ def case_rows(count: int, rng: random.Random):
             followup = (n + 1, to_db(resolved_at + timedelta(days=3)),
                         None if no_response else int(rng.random() < 0.85),
                         None if no_response else rng.choice((3, 4, 4, 5, 5, 5, 2, 1)), int(no_response))
-        yield row, followup
+        supervisions = []
+        if accepted and rng.random() < 0.02:
+            supervisions = [(n + 1, OFFICERS[0], to_db(created + timedelta(hours=resolve_limit * (1 + k))),
+                             "请尽快处理", to_db(created + timedelta(hours=resolve_limit * (0.5 + k))))
+                            for k in range(rng.randint(1, 2))]
+        yield row, followup, supervisions
+
+
+async def migrate(path: Path, before_rollup: bool) -> float:
+    """Applies the migrations before the rollup's, or all the rest; returns seconds."""
+    migrations = available_migrations()
+    cut = next(n for n, m in enumerate(migrations) if m.name == ROLLUP_MIGRATION)
+    started = time.perf_counter()
+    db = await Database.open(path)
+    await apply_migrations(db, migrations[:cut] if before_rollup else migrations)
+    await db.execute("ANALYZE")
+    await db.close()
+    return time.perf_counter() - started
+
+
+def time_trigger_writes(path: Path, rng: random.Random, count: int = 10_000) -> None:
+    """What the rollup's triggers cost each write: inserts of new cases, then updates of old ones
+    (accepted, resolved, reopened), each set in one transaction, rolled back after."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    rows = [row for row, _, _ in case_rows(count, rng)]
+    top = conn.execute("SELECT max(id) FROM cases").fetchone()[0]
+    for label, work in (
+        ("insert", lambda: conn.executemany(
+            f"""INSERT INTO cases (ref, kind, category, status, grade, emergency, complete, language, area,
+                   description, details, created_at, updated_at, owner_id, level, accepted_at, accept_due,
+                   resolve_due, resolved_at, outcome) VALUES ({", ".join("?" * 20)})""",
+            [(f"BENCH-{n}", *row[1:]) for n, row in enumerate(rows)])),
+        ("update", lambda: conn.executemany(
+            "UPDATE cases SET status = ?, resolved_at = ?, outcome = ?, updated_at = ? WHERE id = ?",
+            [(rng.choice(("resolved", "reopened", "closed")), to_db(NOW), "resolved", to_db(NOW),
+              rng.randint(1, top)) for _ in range(count)])),
+    ):
+        conn.execute("BEGIN")
+        started = time.perf_counter()
+        work()
+        per_write = (time.perf_counter() - started) / count * 1e6
+        conn.execute("ROLLBACK")
+        print(f"case {label} with the rollup's triggers  {per_write:6.0f} µs each ({count:,} in one transaction)")
+    conn.close()
 
 
 def fill(path: Path, count: int, rng: random.Random) -> float:
@@ -107,7 +155,7 @@ def fill(path: Path, count: int, rng: random.Random) -> float:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                           "AND tbl_name IN ('cases', 'case_followups')").fetchall()
+                           "AND tbl_name IN ('cases', 'case_followups', 'case_supervisions')").fetchall()
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
     stamp = to_db(NOW)
@@ -124,9 +172,11 @@ def fill(path: Path, count: int, rng: random.Random) -> float:
             f"""INSERT INTO cases (ref, kind, category, status, grade, emergency, complete, language, area,
                    description, details, created_at, updated_at, owner_id, level, accepted_at, accept_due,
                    resolve_due, resolved_at, outcome) VALUES ({", ".join("?" * 20)})""",
-            [row for row, _ in batch])
+            [row for row, _, _ in batch])
         conn.executemany("INSERT INTO case_followups (case_id, asked_at, solved, stars, no_response) "
-                         "VALUES (?, ?, ?, ?, ?)", [f for _, f in batch if f is not None])
+                         "VALUES (?, ?, ?, ?, ?)", [f for _, f, _ in batch if f is not None])
+        conn.executemany("INSERT INTO case_supervisions (case_id, supervisor_id, due_at, note, created_at) "
+                         "VALUES (?, ?, ?, ?, ?)", [s for _, _, many in batch for s in many])
         conn.execute("COMMIT")
     for _, sql in indexes:
         conn.execute(sql)
@@ -207,15 +257,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(args.keep) if args.keep else Path(workdir) / "stats.db"
         if not path.exists():
-            async def migrate() -> None:
-                db = await Database.open(path)
-                await apply_migrations(db)
-                await db.close()
-
-            asyncio.run(migrate())
+            asyncio.run(migrate(path, before_rollup=True))
             seconds = fill(path, args.cases, random.Random(14))
             print(f"generated {args.cases:,} cases over 3 years and {len(AREAS)} areas in {seconds:.1f} s "
                   f"({path.stat().st_size / 2**20:.0f} MiB)")
+            seconds = asyncio.run(migrate(path, before_rollup=False))
+            print(f"rollup back-filled by its migration in {seconds:.1f} s ({path.stat().st_size / 2**20:.0f} MiB)")
+        time_trigger_writes(path, random.Random(15))
         print(f"data up to {NOW:%Y-%m-%d}; periods as of {date(2026, 11, 30)}")
         asyncio.run(time_stats(path, args.rounds))
         time_export(path, Path(workdir))

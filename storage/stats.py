@@ -1,7 +1,10 @@
 """Figures over cases: what was reported in a period, how it was handled, how reporters rated it,
-who carries which load. Every figure is an SQL aggregate over indexed columns (0016_stats_indexes):
-cases are never loaded to be counted. Also the record of weekly briefings sent, and the export's
-rows, read in batches by id so that memory stays flat however many cases there are."""
+who carries which load. The period figures are read from the rollups that triggers keep
+(0022_stats_rollup, storage/stats_rollup.py): a year is a few dozen bins, never its cases. Medians
+and p90s come from duration buckets 2% wide (the mean of the bucket holding the rank: within 2% of
+the exact value). What is open now is counted over the partial index of open cases. Also the record
+of weekly briefings sent, and the export's rows, read in batches by id so that memory stays flat
+however many cases there are."""
 
 from __future__ import annotations
 
@@ -9,35 +12,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from storage.db import Database
+from storage.stats_rollup import Areas, RollupReader, area_filter
 from storage.timefmt import from_db, to_db
 
 _DONE = "status IN ('resolved', 'followed_up', 'closed')"
 _OPEN = "status IN ('new', 'accepted', 'in_progress', 'reopened')"
 _OVERDUE = "((owner_id IS NULL AND accept_due <= :now) OR resolve_due <= :now)"
-_SECONDS = "(julianday({end}) - julianday({start})) * 86400.0"
+#: The open cases (a few of all) by their partial index (0021): left to itself, SQLite prefers the
+#: index by status, then reads every open case's row (some 30 ms instead of 2 over 1M cases).
+_OPEN_CASES = "cases INDEXED BY cases_open"
+_OPEN_CASES_C = "cases AS c INDEXED BY cases_open"
 
 GRADES = ("red", "orange", "yellow", "green", "")        # "" not graded
 LEVELS = ("grid", "community", "township", "county", "")  # "" no level set
 OUTCOMES = ("resolved", "mediated", "mediation_failed", "referred", "not_police")
-_DONE_DISPUTE = f"kind = 'dispute' AND {_DONE}"
-#: CaseCounts' plain counts, each a sum over the period's cases.
-_SCALARS = {
-    "received": "1", "incidents": "kind = 'incident'", "disputes": "kind = 'dispute'", "urgent": "emergency = 1",
-    "resolved": _DONE, "resolved_on_time": f"{_DONE} AND resolve_due IS NOT NULL AND resolved_at <= resolve_due",
-    "rejected": "status = 'rejected'", "still_open": _OPEN, "mediated": f"{_DONE_DISPUTE} AND outcome = 'mediated'",
-    "mediation_failed": f"{_DONE_DISPUTE} AND outcome = 'mediation_failed'", "withdrawn": "status = 'withdrawn'",
-    "accepted": "accepted_at IS NOT NULL", "accepted_on_time": "accepted_at <= accept_due",
-}
-_COUNTS = {
-    **_SCALARS,
-    **{f"grade_{g or 'none'}": f"grade = '{g}'" if g else "grade IS NULL" for g in GRADES},
-    **{f"level_{v or 'none'}": f"level = '{v}'" if v else "level IS NULL" for v in LEVELS},
-    **{f"outcome_{o}": f"{_DONE} AND outcome = '{o}'" for o in OUTCOMES},
-}
-
-#: Areas to count: None for all, else the cases of these areas only.
-Areas = tuple[str, ...] | None
-
+#: CaseCounts' plain counts, each a column of stats_case_bins and stats_case_facts.
+_SCALARS = ("received", "incidents", "disputes", "urgent", "resolved", "resolved_on_time", "rejected", "still_open",
+            "mediated", "mediation_failed", "withdrawn", "accepted", "accepted_on_time")
+_COUNTS = (*_SCALARS, *(f"grade_{g or 'none'}" for g in GRADES), *(f"level_{v or 'none'}" for v in LEVELS),
+           *(f"outcome_{o}" for o in OUTCOMES))
+_FOLLOWUPS = ("asked", "answered", "solved", "rated", "satisfied", "stars", "no_response")
 
 @dataclass(frozen=True)
 class CaseCounts:
@@ -65,7 +59,8 @@ class CaseCounts:
 
 @dataclass(frozen=True)
 class Spread:
-    """Median and 90th percentile (nearest rank) of a duration, in seconds, over `count` cases."""
+    """Median and 90th percentile (nearest rank) of a duration, in seconds, over `count` cases: each
+    the mean of the 2% bucket its rank falls in (0022_stats_rollup), so within 2% of the exact one."""
 
     count: int
     median: float | None
@@ -151,87 +146,74 @@ class ExportRow:
 class StatsRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._rollup = RollupReader(db)
 
     async def case_counts(self, since: datetime, until: datetime, areas: Areas) -> CaseCounts:
-        """One scan of the period's cases summing every count (no GROUP BY: sorting the period's rows
-        would cost more than the scan), and one small grouping by category."""
-        where, params = _window("created_at", since, until, areas)
-        sums = ",\n".join(f"coalesce(sum({condition}), 0) AS {name}" for name, condition in _COUNTS.items())
-        row = dict(await self._db.fetch_one(f"SELECT {sums} FROM cases WHERE complete = 1 AND {where}", params))
-        categories = await self._db.fetch_all(
-            f"""SELECT kind, category, count(*) AS n FROM cases WHERE complete = 1 AND {where}
-                GROUP BY kind, category ORDER BY n DESC, kind, category""", params)
-        by_outcome = {outcome: row.pop(f"outcome_{outcome}") for outcome in OUTCOMES}
+        """The period's counts and its categories, from the rollups."""
+        timed = {"view": "stats_case_facts", "moment": "created_at"}
+        row = (await self._rollup.sums(since, until, areas, table="stats_case_bins", **timed,
+                                       columns={name: f"sum({name})" for name in _COUNTS})).get(())
+        row = row or dict.fromkeys(_COUNTS, 0)
+        categories = await self._rollup.sums(since, until, areas, table="stats_category_bins", **timed,
+                                             columns={"cases": "count(*)"}, group=("kind", "category"))
+        by_outcome = {outcome: row[f"outcome_{outcome}"] for outcome in OUTCOMES}
         by_outcome["other"] = row["resolved"] - sum(by_outcome.values())
         return CaseCounts(
-            **{name: row.pop(name) for name in _SCALARS},
-            by_category={(r["kind"], r["category"]): r["n"] for r in categories},
-            by_grade={grade: n for grade in GRADES if (n := row.pop(f"grade_{grade or 'none'}"))},
-            by_level={level: n for level in LEVELS if (n := row.pop(f"level_{level or 'none'}"))},
+            **{name: row[name] for name in _SCALARS},
+            by_category=dict(sorted(((key, n["cases"]) for key, n in categories.items() if n["cases"]),
+                                    key=lambda item: (-item[1], *item[0]))),
+            by_grade={grade: n for grade in GRADES if (n := row[f"grade_{grade or 'none'}"])},
+            by_level={level: n for level in LEVELS if (n := row[f"level_{level or 'none'}"])},
             by_outcome=dict(sorted(((k, n) for k, n in by_outcome.items() if n), key=lambda item: -item[1])),
         )
 
     async def durations(self, since: datetime, until: datetime, areas: Areas, by_grade: bool = False) -> Durations:
         """Time to accept and to resolve for the period's cases (to resolve also by grade, if asked)."""
-        where, params = _window("created_at", since, until, areas)
-        accept = await self._spread(_SECONDS.format(end="accepted_at", start="created_at"),
-                                    f"complete = 1 AND accepted_at IS NOT NULL AND {where}", params)
-        resolve_seconds = _SECONDS.format(end="resolved_at", start="created_at")
-        resolve_where = f"complete = 1 AND {_DONE} AND resolved_at IS NOT NULL AND {where}"
         grades = {}
         if by_grade:
+            buckets = await self._buckets(since, until, areas, "resolve", "grade != '*'", "1", ("grade",))
             for grade in GRADES:
-                clause = f"grade = '{grade}'" if grade else "grade IS NULL"
-                spread = await self._spread(resolve_seconds, f"{resolve_where} AND {clause}", params)
+                spread = _spread({b: n for (g, b), n in buckets.items() if g == grade})
                 if spread.count:
                     grades[grade] = spread
-        return Durations(to_accept=accept, to_resolve=await self._spread(resolve_seconds, resolve_where, params),
+        every = ("grade = '*'", "1", ())
+        return Durations(to_accept=_spread(await self._buckets(since, until, areas, "accept", *every)),
+                         to_resolve=_spread(await self._buckets(since, until, areas, "resolve", *every)),
                          to_resolve_by_grade=grades)
 
-    async def _spread(self, seconds: str, where: str, params: dict) -> Spread:
-        """Median and p90 by nearest rank, each the one row at its rank: SQLite keeps a heap of the
-        rows up to it instead of ranking them all (window functions would)."""
-        count = await self._db.fetch_value(f"SELECT count(*) FROM cases WHERE {where}", params)
-        if not count:
-            return Spread(0, None, None)
-        median_rank, p90_rank = (count * 50 + 99) // 100, (count * 90 + 99) // 100
-        median = await self._db.fetch_value(
-            f"SELECT {seconds} AS s FROM cases WHERE {where} ORDER BY s LIMIT 1 OFFSET :rank",
-            {**params, "rank": median_rank - 1})
-        p90 = await self._db.fetch_value(  # counted from the top: a heap of a tenth of the rows
-            f"SELECT {seconds} AS s FROM cases WHERE {where} ORDER BY s DESC LIMIT 1 OFFSET :rank",
-            {**params, "rank": count - p90_rank})
-        return Spread(count, max(0.0, median), max(0.0, p90))
+    async def _buckets(self, since: datetime, until: datetime, areas: Areas, measure: str, where: str,
+                       raw_where: str, group: tuple[str, ...]) -> dict:
+        """(group…, bucket) → (cases, milliseconds) of one measure's durations in the period."""
+        sums = await self._rollup.sums(
+            since, until, areas, table="stats_duration_bins", view="stats_duration_facts", moment="created_at",
+            columns={"cases": "count(*)", "millis": "sum(millis)"}, group=(*group, "bucket"),
+            where=f"measure = :measure AND {where}", raw_where=f"measure = :measure AND {raw_where}",
+            params={"measure": measure})
+        return {key if group else key[0]: (n["cases"], n["millis"]) for key, n in sums.items() if n["cases"]}
 
     async def followup_counts(self, since: datetime, until: datetime, areas: Areas) -> FollowupCounts:
-        where, params = _window("f.asked_at", since, until, areas, area_column="c.area")
-        row = await self._db.fetch_one(
-            f"""SELECT count(*) AS asked, count(f.solved) AS answered,
-                   coalesce(sum(f.solved = 1), 0) AS solved, count(f.stars) AS rated,
-                   coalesce(sum(f.stars >= 4), 0) AS satisfied, avg(f.stars) AS average_stars,
-                   coalesce(sum(f.no_response = 1), 0) AS no_response
-                FROM case_followups f {_cases_join(areas)} WHERE {where}""",
-            params,
-        )
-        return FollowupCounts(**dict(row))
+        row = (await self._rollup.sums(
+            since, until, areas, table="stats_followup_bins", view="stats_followup_facts", moment="asked_at",
+            columns={name: f"sum({name})" for name in _FOLLOWUPS})).get(()) or dict.fromkeys(_FOLLOWUPS, 0)
+        stars = row.pop("stars")
+        return FollowupCounts(**row, average_stars=stars / row["rated"] if row["rated"] else None)
 
     async def open_counts(self, now: datetime, areas: Areas) -> OpenCounts:
-        area_clause, params = _area_clause("area", areas)
+        area_clause, params = area_filter("area", areas)
         row = await self._db.fetch_one(
             f"""SELECT count(*) AS open, coalesce(sum({_OVERDUE}), 0) AS overdue
-                FROM cases WHERE complete = 1 AND {_OPEN} {area_clause}""",
+                FROM {_OPEN_CASES} WHERE complete = 1 AND {_OPEN} {area_clause}""",
             {"now": to_db(now), **params},
         )
         return OpenCounts(**dict(row))
 
     async def supervised_count(self, since: datetime, until: datetime, areas: Areas) -> int:
-        """Cases supervised (督办) in the period, each counted once however often."""
-        where, params = _window("s.created_at", since, until, areas, area_column="c.area")
+        """Cases supervised (督办) in the period, each counted once however often: a count of distinct
+        cases does not add up over bins, so it reads the supervisions' copy with their cases' areas
+        (0022_stats_rollup), by an index alone."""
+        where, params = _window("created_at", since, until, areas)
         return await self._db.fetch_value(
-            f"""SELECT count(DISTINCT s.case_id) FROM case_supervisions s JOIN cases c ON c.id = s.case_id
-                WHERE {where}""",
-            params,
-        )
+            f"SELECT count(DISTINCT case_id) FROM stats_supervisions WHERE {where}", params)
 
     async def cases_by_bucket(self, since: datetime, until: datetime, areas: Areas,
                               bucket_days: int) -> dict[tuple[int, str], int]:
@@ -259,36 +241,43 @@ class StatsRepo:
 
     async def workload(self, since: datetime, until: datetime, now: datetime, areas: Areas) -> list[Workload]:
         """Every case owner with open cases now or cases resolved in the period, busiest first: the open
-        ones and the resolved ones each found by their own index, then added up by owner."""
-        area_clause, area_params = _area_clause("area", areas)
-        params = {"now": to_db(now), "since": to_db(since), "until": to_db(until), **area_params}
-        rows = await self._db.fetch_all(
-            f"""SELECT w.owner_id, coalesce(u.first_name, '') AS name, sum(w.open) AS open,
-                   sum(w.overdue) AS overdue, sum(w.resolved) AS resolved
-                FROM (SELECT owner_id, count(*) AS open, coalesce(sum({_OVERDUE}), 0) AS overdue, 0 AS resolved
-                      FROM cases WHERE complete = 1 AND {_OPEN} AND owner_id IS NOT NULL {area_clause}
-                      GROUP BY owner_id
-                      UNION ALL
-                      SELECT owner_id, 0, 0, count(*) FROM cases
-                      WHERE resolved_at >= :since AND resolved_at < :until AND complete = 1 AND {_DONE}
-                        AND owner_id IS NOT NULL {area_clause}
-                      GROUP BY owner_id) AS w
-                LEFT JOIN users u ON u.user_id = w.owner_id
-                GROUP BY w.owner_id ORDER BY open DESC, resolved DESC, w.owner_id""",
-            params,
-        )
-        return [Workload(r["owner_id"], r["name"], r["open"], r["overdue"], r["resolved"]) for r in rows]
+        ones over the index of open cases, the resolved ones from the rollup by day resolved."""
+        area_clause, area_params = area_filter("area", areas)
+        open_rows = await self._db.fetch_all(
+            f"""SELECT owner_id, count(*) AS open, coalesce(sum({_OVERDUE}), 0) AS overdue
+                FROM {_OPEN_CASES} WHERE complete = 1 AND {_OPEN} AND owner_id IS NOT NULL {area_clause}
+                GROUP BY owner_id""",
+            {"now": to_db(now), **area_params})
+        resolved = await self._rollup.sums(
+            since, until, areas, table="stats_owner_bins", view="stats_case_facts", moment="resolved_at",
+            columns={"resolved": "count(*)"}, group=("owner_id",),
+            raw_where="resolved = 1 AND owner_id IS NOT NULL")
+        loads = {r["owner_id"]: [r["open"], r["overdue"], 0] for r in open_rows}
+        for (owner_id,), n in resolved.items():
+            if n["resolved"]:
+                loads.setdefault(owner_id, [0, 0, 0])[2] = n["resolved"]
+        names = await self._names(list(loads))
+        return sorted((Workload(owner, names.get(owner, ""), *load) for owner, load in loads.items()),
+                      key=lambda w: (-w.open, -w.resolved, w.owner_id))
+
+    async def _names(self, user_ids: list[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        marks = ", ".join("?" for _ in user_ids)
+        rows = await self._db.fetch_all(f"SELECT user_id, first_name FROM users WHERE user_id IN ({marks})",
+                                        user_ids)
+        return {r["user_id"]: r["first_name"] or "" for r in rows}
 
     async def overdue_cases(self, now: datetime, areas: Areas, limit: int) -> tuple[list[CaseLine], int]:
         """The open cases past a time limit now, most overdue first (up to `limit`), and how many in all."""
-        area_clause, params = _area_clause("c.area", areas)
+        area_clause, params = area_filter("c.area", areas)
         where = f"c.complete = 1 AND c.{_OPEN} AND {_OVERDUE} {area_clause}"
         params = {"now": to_db(now), **params}
-        total = await self._db.fetch_value(f"SELECT count(*) FROM cases c WHERE {where}", params)
+        total = await self._db.fetch_value(f"SELECT count(*) FROM {_OPEN_CASES_C} WHERE {where}", params)
         rows = await self._db.fetch_all(
             f"""SELECT c.ref, c.kind, c.category, u.first_name AS owner_name,
                    CASE WHEN c.owner_id IS NULL THEN c.accept_due ELSE c.resolve_due END AS due_at
-                FROM cases c LEFT JOIN users u ON u.user_id = c.owner_id WHERE {where}
+                FROM {_OPEN_CASES_C} LEFT JOIN users u ON u.user_id = c.owner_id WHERE {where}
                 ORDER BY due_at, c.id LIMIT :limit""",
             {**params, "limit": limit},
         )
@@ -321,7 +310,7 @@ class StatsRepo:
         if until is not None:
             clauses.append("c.created_at < :until")
             params["until"] = to_db(until)
-        area_clause, area_params = _area_clause("c.area", areas)
+        area_clause, area_params = area_filter("c.area", areas)
         rows = await self._db.fetch_all(
             f"""SELECT c.id, c.ref, c.kind, c.category, c.area, c.grade, c.level, c.status, c.outcome,
                    c.created_at, c.updated_at, c.accepted_at, c.resolved_at, c.accept_due, c.resolve_due,
@@ -343,6 +332,23 @@ class StatsRepo:
         ) > 0
 
 
+def _spread(buckets: dict[int, tuple[int, int]]) -> Spread:
+    """Median and p90 by nearest rank from (cases, milliseconds) per bucket: each the mean of the
+    bucket its rank falls in."""
+    count = sum(n for n, _ in buckets.values())
+    if not count:
+        return Spread(0, None, None)
+    ranks = {"median": (count * 50 + 99) // 100, "p90": (count * 90 + 99) // 100}
+    found, seen = {}, 0
+    for bucket in sorted(buckets):
+        cases, millis = buckets[bucket]
+        seen += cases
+        for name, rank in ranks.items():
+            if name not in found and seen >= rank:
+                found[name] = max(0.0, millis / cases / 1000)
+    return Spread(count, found["median"], found["p90"])
+
+
 def _case_line(row) -> CaseLine:
     return CaseLine(row["ref"], row["kind"], row["category"], row["owner_name"], from_db(row["due_at"]))
 
@@ -361,17 +367,8 @@ def _cases_join(areas: Areas) -> str:
     return "" if areas is None else "JOIN cases c ON c.id = f.case_id"
 
 
-def _area_clause(column: str, areas: Areas) -> tuple[str, dict]:
-    if areas is None:
-        return "", {}
-    names = {f"area{i}": area for i, area in enumerate(areas)}
-    if not names:
-        return "AND 0", {}
-    return f"AND {column} IN ({', '.join(':' + key for key in names)})", names
-
-
 def _window(column: str, since: datetime, until: datetime, areas: Areas,
             area_column: str = "area") -> tuple[str, dict]:
-    area_clause, params = _area_clause(area_column, areas)
+    area_clause, params = area_filter(area_column, areas)
     return f"{column} >= :since AND {column} < :until {area_clause}", {
         "since": to_db(since), "until": to_db(until), **params}
