@@ -132,6 +132,14 @@ EXPORT_HEADERS: dict[str, LazyText] = {
     "closed": N_("Closed at"), "accepted_within_limit": N_("Accepted within the time limit"),
     "resolved_within_limit": N_("Resolved within the time limit"), "followup_solved": N_("Follow-up: solved"),
     "followup_stars": N_("Follow-up: stars"), "followup_no_response": N_("Follow-up: no answer"),
+    "mediation": N_("Mediation with both parties"),
+}
+#: A two-party mediation's state (bot/services/mediation.py Status), as the export shows it.
+MEDIATION_STATES: dict[str, LazyText] = {
+    "taken": N_("mediator assigned"), "invited": N_("other party invited"), "joined": N_("other party joined"),
+    "declined": N_("other party declined"), "proposed": N_("agreement awaiting confirmation"),
+    "agreed": N_("agreement being carried out"), "broken": N_("agreement broken"),
+    "kept": N_("mediated and kept"), "failed": N_("no agreement"),
 }
 YES_NO: dict[str, LazyText] = {"yes": N_("yes"), "no": N_("no")}
 
@@ -140,7 +148,8 @@ def export_labels(settings: ReportSettings) -> ExportLabels:
     """The export's headers and values in the current locale."""
     values = {"kind": kind_name, "grade": lambda key: grade_name(key or ""),
               "level": lambda key: level_name(key or ""), "status": status_label, "outcome": outcome_name,
-              "yes_no": lambda key: YES_NO[key].translated()}
+              "yes_no": lambda key: YES_NO[key].translated(),
+              "mediation": lambda key: MEDIATION_STATES[key].translated() if key in MEDIATION_STATES else key}
     return ExportLabels(headers={column: header.translated() for column, header in EXPORT_HEADERS.items()},
                         category=lambda kind, category: category_label(settings, kind, category),
                         value=lambda field, key: values[field](key))

@@ -141,6 +141,7 @@ class ExportRow:
     followup_solved: bool | None
     followup_stars: int | None
     followup_no_response: bool
+    mediation: str | None = None  # the two-party mediation's state (bot/services/mediation.py Status)
 
 
 class StatsRepo:
@@ -318,8 +319,9 @@ class StatsRepo:
                    json_extract(c.details, '$.where.latitude') AS latitude,
                    json_extract(c.details, '$.where.longitude') AS longitude,
                    f.solved AS followup_solved, f.stars AS followup_stars,
-                   coalesce(f.no_response, 0) AS followup_no_response
+                   coalesce(f.no_response, 0) AS followup_no_response, m.status AS mediation
                 FROM cases c LEFT JOIN case_followups f ON f.case_id = c.id
+                LEFT JOIN mediations m ON m.case_id = c.id
                 WHERE {' AND '.join(clauses)} {area_clause} ORDER BY c.id LIMIT :limit""",
             {**params, **area_params},
         )

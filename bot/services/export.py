@@ -27,7 +27,7 @@ FORMATS = ("csv", "open311")
 #: CSV columns, in order (the headers are the labels' translations of these).
 CSV_COLUMNS = ("ref", "kind", "category", "area", "grade", "level", "status", "outcome", "created", "accepted",
                "resolved", "closed", "accepted_within_limit", "resolved_within_limit", "followup_solved",
-               "followup_stars", "followup_no_response")
+               "followup_stars", "followup_no_response", "mediation")
 #: Open311 GeoReport v2 request fields written (media_url and personal data never are).
 OPEN311_FIELDS = ("service_request_id", "status", "status_notes", "service_code", "service_name",
                   "agency_responsible", "requested_datetime", "updated_datetime", "expected_datetime", "address",
@@ -127,6 +127,7 @@ class _CsvWriter:
             yes_no(within(row.accepted_at, row.accept_due)),
             yes_no(within(row.resolved_at, row.resolve_due) if row.status in _DONE else None),
             yes_no(row.followup_solved), row.followup_stars or "", yes_no(row.followup_no_response or None),
+            value("mediation", row.mediation) if row.mediation else "",
         ])
 
     def _yes_no(self, flag: bool | None) -> str:

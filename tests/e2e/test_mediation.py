@@ -3,12 +3,17 @@ the other party (Bob) and the mediator (Liu), with the officers of the staff tea
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
+from bot.i18n import using_locale
 from bot.jobs import MEDIATION_COMPLIANCE_JOB, MEDIATION_MEETINGS_JOB, MEDIATION_OFFERS_JOB
+from bot.services.export import ExportRequest
 from handlers.mediation_buttons import ConsentButton, MediateButton, PartyButton
 from handlers.mediation_summary import qr_png
+from handlers.stats_labels import export_labels
 from storage.models import Role
 from tests.conftest import STAFF_CHAT_ID
 from tests.flows import submit, walk_dispute
@@ -460,6 +465,12 @@ async def test_agreement_confirmed_kept_closes_the_case_and_follow_up_visit(team
     assert ("Mediation with both parties: 1 started · the other party joined 1, declined 0 · meetings held 0 "
             "(no-shows 0) · agreements 1: kept 1, broken 0 · no agreement 0") in stats["text"]
     assert "Agreements kept, of mediations finished: 100" in stats["text"]
+    exported = io.BytesIO()
+    with using_locale("en"):
+        labels = export_labels(pingan.services.config.reports)
+        await pingan.services.export.write(ExportRequest("csv", None, None), exported, labels, None)
+    [header, row] = list(csv.reader(io.StringIO(exported.getvalue().decode("utf-8-sig"))))
+    assert row[header.index("Mediation with both parties")] == "mediated and kept"
 
 
 async def test_disputed_agreement_goes_back_then_no_agreement_with_a_referral(team, make_user, pingan):
