@@ -85,12 +85,18 @@ class Database:
             return cursor.lastrowid
 
     async def fetch_one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        async with self._statement(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row of a query meant to return at most one."""
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        async with self._statement(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to aiosqlite's thread (execute, fetch and close there), not three: each trip costs
+        # a thread wake-up both ways, which is most of a read's CPU and, with a few reads per update,
+        # a good part of the update's.
+        if self._in_own_transaction():
+            return list(await self._conn.execute_fetchall(sql, params))
+        async with self._lock:
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetch_value(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetch_one(sql, params)
