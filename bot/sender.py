@@ -10,7 +10,8 @@ calls go through one `PacedRateLimiter`:
   slot of the global window; a reply to a group respects that group's 20-per-minute window (see
   `INTERACTIVE_GROUP_MAX_WAIT`).
 * *Bulk* sends are marked with `rate_limit_args={"bulk": True}`. They go one at a time through a
-  lane, spaced evenly (1.02/30 s: a 2% margin, so the window never holds a burst), and they respect
+  lane, spaced evenly (1.01/30 s: a 1% margin, so the window never holds a burst; the window itself
+  counts each send when its answer came, which keeps Telegram's second from overflowing), and they respect
   each group's 20-per-minute window.
 * A `RetryAfter` from Telegram (whatever it throttled) pauses the bulk lane for `retry_after`, and
   the call is tried again after it (up to `max_retries`); the outbox records anything that still
@@ -101,7 +102,7 @@ class _Window:
 class PacedRateLimiter(BaseRateLimiter[dict]):
     """Global and per-group limits, with interactive calls ahead of bulk ones (see module doc)."""
 
-    def __init__(self, per_second: int = 30, per_group_per_minute: int = 20, margin: float = 0.02,
+    def __init__(self, per_second: int = 30, per_group_per_minute: int = 20, margin: float = 0.01,
                  max_retries: int = 3, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._margin = margin
