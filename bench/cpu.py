@@ -2,16 +2,18 @@
 emulator in the same run.
 
 Each bot runs in its own process (`pingan run`, and bench/echo_bot.py with the library's
-defaults), in turns, `--rounds` times each: residents write in waves of `--wave` at once, `--updates`
-messages per text (the echo bot gets "hello"; Pingan "hello", a text outside any dialogue, which it
-answers in one short line, and /help, a long answer), the same residents each time, and each bot's
-user + system CPU time across them is read from the kernel, less what the process uses idling over the same time (its
-long poll and timers). Prints the machine, each bot's median CPU per update, and their ratio
-(target ≤ 1.3). Run:
+defaults), in turns, `--rounds` times each. `--wave` residents write at once, `--updates` messages
+per text: the echo bot gets "hello"; Pingan gets "hello" (a text outside any dialogue, answered in
+one short line, as the echo answers) and /help (a command with a long answer). The same residents
+write each time, as most people the bot hears from are known to it. Each bot's user + system CPU
+time across them is read from the kernel, less what the process uses idling over the same time
+(its long poll and timers). Prints the machine, each bot's median CPU per update, and the ratios to
+the echo bot (target ≤ 1.3). Run:
     .venv/bin/python bench/cpu.py [--updates 600] [--wave 50] [--rounds 3] [--profile FILE]
 
-`--profile FILE` runs Pingan under cProfile (one more round, not counted) and writes the stats to
-FILE (read them with `python -m pstats FILE`).
+`--profile FILE` runs Pingan once more under cProfile, start-up included (not counted), and writes
+the stats to FILE (`python -m pstats FILE`); `py-spy record --pid …` on a running bot shows the
+steady state alone.
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ async def main() -> None:
         print(f"  {label:30} {median * 1000:6.2f} ms CPU per update, ratio {median / baseline:4.2f}   "
               f"(rounds: {spread}; idle {statistics.median(r[1] for r in rounds) * 1000:.1f} ms/s)")
     print("  target: ratio ≤ 1.3")
+
 
 if __name__ == "__main__":
     asyncio.run(main())
