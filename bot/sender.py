@@ -210,10 +210,9 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         The event loop wakes a sleeping send a little late, often by milliseconds on a busy machine
         (other updates' handlers run first, other processes hold the cores); counted from the late
         moment, that adds up over a thousand sends (up to 2.4 s, 7%, on the busy 2-core development
-        machine). So the lateness is owed back:
-        each send counts up to `STAMP_SLACK` earlier than it went until the schedule has caught up.
-        No gap shrinks by more than that, and Telegram's second is kept by the window, which
-        counts what was really sent. A send much later than its slot (the lane was idle, or a
+        machine). So the lateness is owed back: each send counts up to `STAMP_SLACK` earlier than it
+        went until the schedule has caught up. No gap shrinks by more than that, and Telegram's
+        second is kept by the window, which counts what was really sent. A send much later than its slot (the lane was idle, or a
         group's window held it) starts the schedule afresh instead of bursting to catch up.
         """
         late = now - due
