@@ -65,24 +65,22 @@ class Database:
     def _in_own_transaction(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
 
-    @asynccontextmanager
-    async def _statement(self, sql: str, params: Iterable[Any] | dict[str, Any]) -> AsyncIterator[aiosqlite.Cursor]:
+    async def _run(self, sql: str, params: Iterable[Any] | dict[str, Any]) -> aiosqlite.Cursor:
+        """Runs one statement in a single trip to aiosqlite's thread (see `fetch_all`). Its cursor
+        is not closed with a second trip: sqlite3 resets a statement as soon as it has run, and the
+        cursor goes with the last reference to it, as the transaction's BEGIN and COMMIT do."""
         if self._in_own_transaction():
-            async with self._conn.execute(sql, params) as cursor:
-                yield cursor
-            return
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            yield cursor
+            return await self._conn.execute(sql, params)
+        async with self._lock:
+            return await self._conn.execute(sql, params)
 
     async def execute(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
-        async with self._statement(sql, params) as cursor:
-            return cursor.rowcount
+        return (await self._run(sql, params)).rowcount
 
     async def insert(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one INSERT; returns the new row's id."""
-        async with self._statement(sql, params) as cursor:
-            return cursor.lastrowid
+        return (await self._run(sql, params)).lastrowid
 
     async def fetch_one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         """The first row of a query meant to return at most one."""
