@@ -212,8 +212,9 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         moment, that adds up over a thousand sends (up to 2.4 s, 7%, on the busy 2-core development
         machine). So the lateness is owed back: each send counts up to `STAMP_SLACK` earlier than it
         went until the schedule has caught up. No gap shrinks by more than that, and Telegram's
-        second is kept by the window, which counts what was really sent. A send much later than its slot (the lane was idle, or a
-        group's window held it) starts the schedule afresh instead of bursting to catch up.
+        second is kept by the window, which counts what was really sent. A send much later than its
+        slot (the lane was idle, or a group's window held it) starts the schedule afresh instead of
+        bursting to catch up.
         """
         late = now - due
         if late >= CATCH_UP_LIMIT:
