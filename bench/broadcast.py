@@ -3,12 +3,13 @@ while 20 residents tap through a private dialogue (/language, then a button) the
 
 `pingan run` runs in its own process against the emulator, as in production; its database is
 prepared with the groups, and the config holds one schedule that fires at the next whole minute
-(so a run takes one to two minutes). Prints: the elapsed time from the scheduled moment to the
-last notice, the bound Telegram's limits allow (every message the bot sent meanwhile — notices and
-private replies alike — at 30 per second), their ratio (target ≤ 1.05), 429s received (target 0),
-notices lost and duplicated (target 0), and the p50/p99 reply latency of the residents' dialogue
-steps during the broadcast (target p99 ≤ 200 ms). Run:
-    .venv/bin/python bench/broadcast.py [--groups 1000] [--users 20] [--think 1.2]
+(so a run takes one to two minutes). Per run it prints: the elapsed time from the scheduled moment
+to the last notice, the bound Telegram's limits allow (the notices at 30 per second: the residents'
+replies are not bulk notifications and do not count in that window), their ratio (target ≤ 1.02),
+429s received (target 0), notices lost and duplicated (target 0), and the p50/p99 reply latency of
+the residents' dialogue steps during the broadcast (target p99 ≤ 200 ms); then in how many of the
+`--runs` runs all targets were met. Run:
+    .venv/bin/python bench/broadcast.py [--groups 1000] [--users 20] [--think 1.2] [--runs 5]
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from machine import machine_line  # noqa: E402
+
 from bot.config import load_config  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
 from bot.runtime import open_services  # noqa: E402
@@ -38,8 +43,11 @@ from storage.models import GroupKind, Role  # noqa: E402
 
 TOKEN = "4242:bench-token"
 PER_SECOND = 30
+#: Elapsed time against Telegram's bound for the bulk sends (the issue's target).
+TARGET = 1.02
 TIMEZONE = "Asia/Shanghai"
-SETUP_SECONDS = 25  # groups, database and process start-up happen before the schedule fires
+#: Seconds from the end of the setup to the schedule's minute at least: the process starts meanwhile.
+START_SECONDS = 20
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -67,6 +75,12 @@ async def resident(emulator: Emulator, user_id: int, stop: asyncio.Event, steps:
         steps.append((time.time(), time.monotonic() - started))
         turn += 1
         await asyncio.sleep(jitter.uniform(0.8, 1.2) * think)
+
+
+def next_whole_minute(lead_seconds: float) -> datetime:
+    """The first whole minute (in the deployment's zone) at least `lead_seconds` from now."""
+    soon = datetime.now(ZoneInfo(TIMEZONE)) + timedelta(seconds=lead_seconds + 60)
+    return soon.replace(second=0, microsecond=0)
 
 
 def write_config(workdir: Path, fire_local: datetime, *, admins: list[int]) -> Path:
@@ -120,18 +134,19 @@ async def prepare_database(config_path: Path, chat_ids: list[int]) -> None:
         await services.db.close()
 
 
-async def run(groups: int, users: int, think: float) -> None:
+async def run(groups: int, users: int, think: float) -> dict[str, float]:
     emulator = Emulator(token=TOKEN, bot_username="pingan_bench_bot", bot_name="Pingan")
     await emulator.start(host="127.0.0.1", port=0)
     workdir = Path(tempfile.mkdtemp(prefix="pingan-broadcast-"))
-    fire_local = (datetime.now(ZoneInfo(TIMEZONE)) + timedelta(seconds=SETUP_SECONDS + 60)).replace(second=0,
-                                                                                                    microsecond=0)
-    config_path = write_config(workdir, fire_local, admins=[1])
+    config_path = write_config(workdir, next_whole_minute(START_SECONDS), admins=[1])
     process = None
     try:
-        print(f"setting up {groups} groups; the notice is due at {fire_local:%H:%M:%S} ({TIMEZONE}) …", flush=True)
+        print(f"setting up {groups} groups and {users} residents (a step every ~{think:.1f} s each) …", flush=True)
         chat_ids = add_groups(emulator, groups)
         await prepare_database(config_path, chat_ids)
+        fire_local = next_whole_minute(START_SECONDS)  # the setup's own time varies with the machine's load
+        write_config(workdir, fire_local, admins=[1])
+        print(f"  the notice is due at {fire_local:%H:%M:%S} ({TIMEZONE})", flush=True)
         people = [emulator.add_user(first_name=f"Resident {n}", language_code="zh")["id"] for n in range(users)]
         for user_id in people:
             emulator.add_private_chat(user_id)
@@ -176,22 +191,22 @@ async def run(groups: int, users: int, think: float) -> None:
         lost = sum(1 for n in per_group if n == 0)
         duplicated = sum(n - 1 for n in per_group if n > 1)
         elapsed = last_sent - fire_at
-        bound = (groups + len(replies)) / PER_SECOND
+        # Only bulk sends count against Telegram's 30 a second: replies to the residents who just
+        # wrote are limited per chat (the emulator models it so), and go out beside the broadcast.
+        bound = len(notices) / PER_SECOND
         during = [latency for at, latency in steps if fire_at <= at <= done_at]
         where = ", ".join(f"{c.method} to {'a person' if c.params.get('chat_id', 0) > 0 else 'a group'}"
                           for c in too_many[:5])
-        print(f"groups: {groups}, residents: {users} (a step every ~{think:.1f} s each)")
-        print(f"elapsed: {elapsed:.2f} s from the scheduled minute to the last notice "
-              f"(first notice after {first_sent - fire_at:.2f} s)")
-        print(f"bound: {bound:.2f} s = ({groups} notices + {len(replies)} private replies sent meanwhile) / "
-              f"{PER_SECOND} per s   [notices alone: {groups / PER_SECOND:.2f} s]")
-        print(f"ratio: {elapsed / bound:.3f} (target ≤ 1.05)")
-        print(f"429s received: {len(too_many)} (target 0){' — ' + where if where else ''}")
-        print(f"lost: {lost}, duplicated: {duplicated} (targets 0 and 0)")
+        print(f"  elapsed {elapsed:.2f} s from the scheduled minute to the last notice (first after "
+              f"{first_sent - fire_at:.2f} s); bound {bound:.2f} s = {len(notices)} notices / {PER_SECOND} per s; "
+              f"ratio {elapsed / bound:.3f}; 429s {len(too_many)}{' — ' + where if where else ''}; "
+              f"lost {lost}, duplicated {duplicated}; {len(replies)} private replies meanwhile", flush=True)
         if during:
-            print(f"private dialogue steps during the broadcast: {len(during)}, reply latency "
+            print(f"  residents' dialogue steps during the broadcast: {len(during)}, reply latency "
                   f"p50 {statistics.median(during) * 1000:.0f} ms, p99 {percentile(during, 0.99) * 1000:.0f} ms, "
-                  f"max {max(during) * 1000:.0f} ms (target p99 ≤ 200 ms)")
+                  f"max {max(during) * 1000:.0f} ms", flush=True)
+        return {"ratio": elapsed / bound, "429s": len(too_many), "lost": lost, "duplicated": duplicated,
+                "p99": percentile(during, 0.99) if during else 0.0}
     finally:
         if process is not None and process.returncode is None:
             process.send_signal(signal.SIGTERM)
@@ -199,13 +214,26 @@ async def run(groups: int, users: int, think: float) -> None:
         await emulator.stop()
 
 
+def summary(name: str, results: list[dict[str, float]], target: float) -> None:
+    """The line a benchmark of several runs ends with: how many met the ratio, with no 429 and none lost."""
+    ratios = [r["ratio"] for r in results]
+    within = sum(1 for r in results if r["ratio"] <= target and not r["429s"] and not r["lost"] and not r["duplicated"])
+    print(f"{name}: ratio {min(ratios):.3f}–{max(ratios):.3f}; within {target}× with 0 × 429 and none lost or "
+          f"duplicated in {within} of {len(results)} runs; 429s in all: {sum(r['429s'] for r in results)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", type=int, default=1000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--think", type=float, default=1.2, help="seconds a resident takes between steps")
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    asyncio.run(run(args.groups, args.users, args.think))
+    print(machine_line(), flush=True)
+    results = [asyncio.run(run(args.groups, args.users, args.think)) for _ in range(args.runs)]
+    summary(f"a notice to {args.groups} groups", results, TARGET)
+    latencies = ", ".join(f"{r['p99'] * 1000:.0f} ms" for r in results)
+    print(f"residents' reply latency p99 per run (target ≤ 200 ms): {latencies}")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -28,6 +26,10 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+from machine import machine_line  # noqa: E402
 
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -165,8 +167,8 @@ async def main() -> None:
         await emulator.stop()
     bare, ours = _median_round(bare_rounds), _median_round(our_rounds)
     ratio = _rate(ours) / _rate(bare)
-    print(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          f"{args.residents} residents write at once, median of {args.rounds} rounds; flood limits on")
+    print(machine_line())
+    print(f"{args.residents} residents write at once, median of {args.rounds} rounds; flood limits on")
     print(_line("bare python-telegram-bot", bare))
     print(_line(f"Pingan, broadcasting to {args.groups}", ours))
     print(f"  ratio {ratio:.2f} (target ≥ 0.5); 429s {refused} (target 0); notices sent by the end: {notices}")

@@ -1,7 +1,8 @@
 """Start-up and idle figures for `pingan run`, measured against the local emulator.
 
-Prints: time from process spawn to the first getUpdates call, time to the first reply to /start,
-resident memory (RSS) after idling, and time to stop on SIGTERM. Run:
+Prints the machine, then: time from process spawn to the first getUpdates call (target ≤ 1.5 s),
+time to the first reply to /start, resident memory (RSS) after idling (target ≤ 80 MiB), and time
+to stop on SIGTERM. Run:
     .venv/bin/python bench/startup.py [--runs 5] [--idle 5]
 """
 
@@ -20,16 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from botprocess import rss_mib  # noqa: E402
+from machine import machine_line  # noqa: E402
+
 from bot.emulator import Emulator  # noqa: E402
 
 TOKEN = "4242:bench-token"
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
 
 
 async def one_run(idle_seconds: float) -> dict[str, float]:
@@ -68,8 +67,9 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idling before reading RSS")
     args = parser.parse_args()
+    print(machine_line(), flush=True)
     results = [await one_run(args.idle) for _ in range(args.runs)]
-    print(f"pingan run, {args.runs} runs (median, min–max):")
+    print(f"pingan run, {args.runs} runs (median, min–max); targets: first getUpdates ≤ 1.5 s, idle RSS ≤ 80 MiB")
     for key in results[0]:
         values = [r[key] for r in results]
         print(f"  {key:24s} {statistics.median(values):8.3f}   ({min(values):.3f}–{max(values):.3f})")

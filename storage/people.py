@@ -46,10 +46,13 @@ class PeopleRepo:
         )
 
     async def get(self, user_id: int) -> Person | None:
-        row = await self._db.fetch_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
+        # The roles come with the row (one statement, not two): this runs for nearly every update.
+        row = await self._db.fetch_one(
+            """SELECT u.*, (SELECT group_concat(r.role, ' ') FROM user_roles r WHERE r.user_id = u.user_id) AS role_list
+               FROM users u WHERE u.user_id = ?""", (user_id,))
         if row is None:
             return None
-        roles = await self.roles_of(user_id)
+        roles = frozenset({Role.RESIDENT, *(Role(role) for role in (row["role_list"] or "").split())})
         return Person(
             user_id=row["user_id"],
             first_name=row["first_name"],

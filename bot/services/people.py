@@ -14,6 +14,10 @@ from storage.db import Database
 from storage.models import AuditEntry, Invite, Person, Role, RoleGrant
 from storage.people import InviteRepo, PeopleRepo
 
+#: How many people's last-written Telegram profiles are kept in memory (a few MB at most), so the
+#: profile is written only when it changed; the memory starts over when full.
+PROFILES_REMEMBERED = 20_000
+
 
 @dataclass(frozen=True)
 class StaffMember:
@@ -40,6 +44,7 @@ class PeopleService:
         self._audit = AuditRepo(db)
         self._config_admins = frozenset(config_admins)
         self._invite_ttl = invite_ttl
+        self._profiles_written: dict[int, tuple[str, str | None, str | None]] = {}
 
     async def bootstrap_admins(self) -> list[int]:
         """Make sure every admin named in the config holds the admin role; returns the new ones."""
@@ -68,9 +73,18 @@ class PeopleService:
         self, user_id: int, first_name: str, username: str | None, telegram_language: str | None
     ) -> Person:
         """Note that we heard from this person (profile refreshed) and return who they are to us."""
+        profile = (first_name, username, telegram_language)
+        if self._profiles_written.get(user_id) == profile:
+            # Runs for nearly every update: the write is skipped when it would change nothing.
+            person = await self._people.get(user_id)
+            if person is not None:
+                return person
         await self._people.upsert(user_id, first_name, username, telegram_language, self._clock.now())
         person = await self._people.get(user_id)
         assert person is not None  # just written
+        if len(self._profiles_written) >= PROFILES_REMEMBERED:
+            self._profiles_written.clear()
+        self._profiles_written[user_id] = profile
         return person
 
     async def person(self, user_id: int) -> Person | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.flows import start_incident
 
 PHOTOS_QUESTION = "Do you have photos?"
@@ -23,6 +25,7 @@ async def test_a_5xx_while_removing_the_previous_buttons_does_not_strand_the_res
     assert (await resident.reply())["_reply_markup"]["keyboard"][0][0]["request_location"] is True
 
 
+@pytest.mark.slow
 async def test_a_hanging_button_removal_does_not_hold_the_next_question(pingan, make_user, emulator):
     resident = make_user("Alice", language_code="en")
     await start_incident(resident)

@@ -4,6 +4,8 @@ split in two is checked as one, and a photo's caption counts where text is asked
 
 from __future__ import annotations
 
+import pytest
+
 from bot.services.dialogues import DialogueName
 from tests.conftest import STAFF_CHAT_ID
 from tests.flows import start_incident, submit, walk_incident
@@ -71,6 +73,7 @@ async def test_an_edit_after_sending_is_added_to_the_case(pingan, make_user, emu
     assert resident.pending_replies() == []  # the first walk's edit got no answer
 
 
+@pytest.mark.slow
 async def test_a_text_telegram_split_in_two_is_checked_as_one(pingan, make_user):
     resident = make_user("Li Hua", language_code="en")
     await start_incident(resident)
@@ -84,6 +87,7 @@ async def test_a_text_telegram_split_in_two_is_checked_as_one(pingan, make_user)
     assert draft.state == "describe" and draft.held_text is None
 
 
+@pytest.mark.slow
 async def test_one_long_text_alone_is_answered_once_the_moment_passes(pingan, make_user):
     resident = make_user("Li Hua", language_code="en")
     await start_incident(resident)
@@ -104,6 +108,7 @@ async def test_a_photo_with_its_caption_answers_what_happened(pingan, make_user)
     assert len(draft.data["photos"]) == 1
 
 
+@pytest.mark.slow
 async def test_an_alert_text_telegram_split_is_refused_once_and_given_back_whole(pingan, admin):
     kinds = await admin.ask("/alert")
     await admin.click(kinds, text="missing person")

@@ -11,8 +11,11 @@ import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.harness import TOKEN
+
+pytestmark = pytest.mark.slow  # each test runs `pingan` as its own process
 
 ROOT = Path(__file__).resolve().parents[2]
 

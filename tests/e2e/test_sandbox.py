@@ -106,6 +106,7 @@ async def test_bad_control_requests_get_polite_errors(sandbox):
         assert resp.status == 400 and body["ok"] is False
 
 
+@pytest.mark.slow
 async def test_page_in_chromium_presses_a_real_bot_button(sandbox):
     if not os.path.exists(CHROMIUM):
         if os.environ.get("PINGAN_REQUIRE_BROWSER"):

@@ -60,6 +60,7 @@ async def _resolved_report(sandbox) -> str:  # noqa: F811
     return ref
 
 
+@pytest.mark.slow
 async def test_the_demo_clock_in_a_browser_brings_the_follow_up_and_the_briefing(sandbox):  # noqa: F811
     if not os.path.exists(CHROMIUM):
         if os.environ.get("PINGAN_REQUIRE_BROWSER"):

@@ -146,6 +146,7 @@ def _tiny_bot(emu: Emulator):
     return app
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}")
 async def test_resident_talks_to_the_bot_in_the_browser(sandbox: Sandbox) -> None:
     from playwright.async_api import async_playwright, expect

@@ -9,6 +9,8 @@ import sqlite3
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.runtime import open_services
@@ -16,6 +18,8 @@ from storage.models import GroupKind, Role
 from storage.outbox import OutboxRepo
 from tests.e2e.test_process import ROOT, clean_env, spawn
 from tests.harness import TOKEN
+
+pytestmark = pytest.mark.slow  # a process, signalled mid-broadcast
 
 GROUPS = 150
 

@@ -103,6 +103,7 @@ def test_check_config_command(tmp_path, capsys):
     assert "file not found" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_help_for_every_command():
     for args in ([], ["run"], ["sandbox"], ["check-config"], ["migrate"]):
         result = subprocess.run([sys.executable, "-m", "bot.cli", *args, "--help"], capture_output=True,

@@ -6,9 +6,12 @@ import asyncio
 import random
 import time
 
+import pytest
 from telegram.error import RetryAfter
 
 from bot.sender import PacedRateLimiter
+
+pytestmark = pytest.mark.slow  # pacing is measured on the real clock
 
 
 async def _call(limiter, stamps, *, bulk, chat_id, endpoint="sendMessage"):
