@@ -236,3 +236,13 @@ async def test_generated_updates_break_nothing(world, steps):
     print(f"fuzz: {world.extra['steps']} steps, {len(world.emulator.calls)} Bot API calls so far")
     problems = _new_problems(world, calls_before)
     assert not problems, "\n".join(problems)
+
+
+async def test_an_anonymous_group_administrator_may_set_the_group_up(world):
+    """Found by the fuzzer: /setup from an anonymous administrator (the group as sender) asked
+    Telegram about GroupAnonymousBot ("user not found") and refused a real administrator."""
+    await _one_step(world, {"role": "group_admin", "where": "group", "kind": "anonymous", "command": "/setup"})
+    await world.settled()
+    panel = world.emulator.bot_messages(world.group_chat_id)[-2]
+    assert _buttons(panel) and panel["text"].startswith("Settings of")
+    assert world.failed_calls() == [] and world.errors.lines() == []
