@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.callbacks import FAMILIES
 from bot.emulator import Emulator
 from storage.models import GroupKind, Role
 from tests.conftest import STAFF_CHAT_ID
@@ -19,6 +20,12 @@ CASE_DESCRIPTION = "Someone cut the lock of bike shed 7 with bolt cutters."
 CASE_PHONE = "138 0013 8000"
 #: Telegram's id of the sender shown for anonymous group administrators.
 ANONYMOUS_ADMIN_ID = 1087968824
+
+
+def product_families() -> dict:
+    """The bot's callback families (tests define families of their own in the same registry)."""
+    return {prefix: family for prefix, family in FAMILIES.items()
+            if family.__module__.startswith(("handlers.", "bot."))}
 
 
 class ErrorRecords(logging.Handler):

@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 from telegram.ext import CommandHandler
 
-from bot.callbacks import FAMILIES
 from bot.config_notices import NoticeSettings
 from bot.sender import PacedRateLimiter
 from storage.models import Role
 from tests.authz_table import BUTTONS, COMMANDS, EVERYONE, ROLES, may_press
-from tests.outsiders import build_world, drop_world
+from tests.outsiders import build_world, drop_world, product_families
 
 #: Per-person state a press or command may change for the presser alone (their profile and
 #: language, their unfinished dialogues), and the audit log, which records refusals too.
@@ -197,7 +196,7 @@ async def _command_cell(world, role: str, command: str, args: str, where: str) -
 
 async def test_the_table_names_every_command_and_family(world):
     assert registered_commands(world) == set(COMMANDS), "a command without an entry in tests/authz_table.py"
-    assert set(FAMILIES) == set(BUTTONS), "a callback family without an entry in tests/authz_table.py"
+    assert set(product_families()) == set(BUTTONS), "a callback family without an entry in tests/authz_table.py"
 
 
 async def test_no_role_does_what_the_table_does_not_allow(world):
@@ -232,7 +231,7 @@ async def test_no_role_does_what_the_table_does_not_allow(world):
                 failures += await _press_cell(world, role, made_for, chat_id, message, data)
     # Families no real message here carried (mediation, follow-ups, alerts …): forged presses
     # naming the world's case and group, by every role the table does not allow.
-    for prefix, family in sorted(FAMILIES.items()):
+    for prefix, family in sorted(product_families().items()):
         if prefix in {a[0] for a in actions}:
             continue
         for data in _forged(family, world):

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import handlers  # registers every callback family
 from bot.callbacks import FAMILIES
 from bot.sender import PacedRateLimiter
-from tests.outsiders import ANONYMOUS_ADMIN_ID, build_world, drop_world
+from tests.outsiders import ANONYMOUS_ADMIN_ID, build_world, drop_world, product_families
 
 LONG_RUN = int(os.environ.get("PINGAN_FUZZ_EXAMPLES", "0"))
 EXAMPLES = LONG_RUN or 150
@@ -74,7 +74,7 @@ def forged_data() -> st.SearchStrategy[str]:
     value = st.one_of(st.sampled_from(ACTIONS), st.sampled_from([str(i) for i in INTS]),
                       st.sampled_from(["", "0", "1", "2", "zh", "en", "officer", "yes", "no"]),
                       st.text(alphabet="abc019_-.:", max_size=6))
-    return st.builds(build, st.sampled_from(sorted(FAMILIES)), st.sampled_from([1, 1, 1, 0, 2, 99]),
+    return st.builds(build, st.sampled_from(sorted(product_families())), st.sampled_from([1, 1, 1, 0, 2, 99]),
                      st.lists(value, min_size=0, max_size=6), st.lists(value, max_size=1))
 
 
