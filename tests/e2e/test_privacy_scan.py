@@ -36,7 +36,8 @@ IN_GROUP = "有人撬我家门锁"
 def config(config):
     """A theme the notice of the alert test can rotate (the tests' library is empty)."""
     notices = NoticeSettings.model_validate({
-        "themes": {"locks": {"title": {"zh": "防盗", "en": "Locks"}, "tips": [{"zh": "锁好门", "en": "Lock the door"}]}},
+        "themes": {"locks": {"title": {"zh": "防盗", "en": "Locks"},
+                             "tips": [{"zh": "锁好门", "en": "Lock the door"}]}},
     })
     return config.model_copy(update={"notices": notices})
 
