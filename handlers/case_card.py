@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot.callbacks import CallbackData
@@ -280,7 +280,9 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
         markup = card_markup(case, view, staff=await _staff_choices(context, case) if view == "assign" else None,
                              overdue=is_overdue(case, services.clock.now()))
     targets = [(card.chat_id, card.message_id) for card in await services.cards.posted(case.id)]
-    if also_message is not None and (also_message.chat_id, also_message.message_id) not in targets:
+    # A forged press can name any message: only one where a card may be shown becomes one.
+    if also_message is not None and (also_message.chat_id, also_message.message_id) not in targets \
+            and await shows_cards(context, also_message.chat):
         targets.append((also_message.chat_id, also_message.message_id))
     for chat_id, message_id in targets:
         try:
@@ -289,6 +291,15 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
             logger.debug("card of %s not edited in %s: %s", case.ref, chat_id, exc)
         except TelegramError:
             logger.exception("could not update the card of %s in chat %s", case.ref, chat_id)
+
+
+async def shows_cards(context: PinganContext, chat: Chat) -> bool:
+    """Case cards go to private chats and staff chats only, never to a residents' group."""
+    if chat.type == Chat.PRIVATE:
+        return True
+    groups = context.services.groups
+    group = await groups.by_chat_id(chat.id)
+    return chat.id in context.services.config.staff_chat_ids or (group is not None and groups.is_staff_group(group))
 
 
 async def staff_card_of(context: PinganContext, case: Case) -> tuple[int | None, int | None]:

@@ -93,6 +93,12 @@ BUTTONS: dict[str, dict[str, frozenset[str]]] = {
     "chk": {"*": EVERYONE},
 }
 
+#: Families whose messages may live in a residents' group (the /setup panel, the group managers'
+#: /library and /schedules, the report and check buttons of the welcome): a press of one forged
+#: onto the group's message only redraws a panel. Any other family must leave a group's message
+#: as it is.
+GROUP_PANELS = frozenset({"grp", "lib", "libn", "sch", "snew", "rep", "chk"})
+
 
 def may_press(prefix: str, action: str, role: str) -> bool:
     """Whether `role` may press `prefix`'s `action` with effect (KeyError: no entry)."""

@@ -21,14 +21,16 @@ from telegram.ext import CommandHandler
 from bot.config_notices import NoticeSettings
 from bot.sender import PacedRateLimiter
 from storage.models import Role
-from tests.authz_table import BUTTONS, COMMANDS, EVERYONE, ROLES, may_press
+from tests.authz_table import BUTTONS, COMMANDS, EVERYONE, GROUP_PANELS, ROLES, may_press
 from tests.outsiders import build_world, drop_world, product_families
 
 #: Per-person state a press or command may change for the presser alone (their profile and
 #: language, their unfinished dialogues), and the audit log, which records refusals too.
 OWN_STATE = {"users", "dialogue_drafts", "dialogue_answers", "drafts", "audit_log", "audit_views", "health_probe",
              "schedule_drafts", "alert_drafts", "case_searches", "staff_inputs", "staff_inputs_new", "scam_checks",
-             "group_area_prompts"}
+             "group_area_prompts",
+             # Written by the daily jobs, which run whenever they fall due, not by any press.
+             "retention_runs", "scheduled_backups", "briefings"}
 #: What only staff may read: the report's words, place and phone (tests/team.py's report).
 CASE_WORDS = ("e-bike battery", "Building 3", "0013 8000", "13800138000")
 REVOKED = "revoked_officer"
@@ -155,8 +157,10 @@ async def _real_messages(world) -> list[tuple[str, int, dict]]:
     return list(unique.values())
 
 
-async def _press_cell(world, role: str, made_for: str, chat_id: int, message: dict, data: str) -> list[str]:
-    """One unauthorised press: where the button is, or forged into the presser's own chat."""
+async def _press_cell(world, role: str, made_for: str, chat_id: int, message: dict, data: str, *,
+                      chats_only: bool = False) -> list[str]:
+    """One unauthorised press: where the button is, or forged into the presser's own chat
+    (`chats_only`: a press the role may make, judged only by what the group chats show)."""
     person = world.people[role]
     private = chat_id > 0
     client = person if private else person.in_chat(chat_id)
@@ -169,7 +173,7 @@ async def _press_cell(world, role: str, made_for: str, chat_id: int, message: di
     shown_before = client.current(target)
     await client.forge_press(target, data)
     await world.settled()
-    problems = [f"stored: {table}" for table in _diff(before, await _state(world))]
+    problems = [] if chats_only else [f"stored: {table}" for table in _diff(before, await _state(world))]
     after = client.current(target)
     if not private and (after.get("text"), after.get("reply_markup")) != (shown_before.get("text"),
                                                                           shown_before.get("reply_markup")):
@@ -177,7 +181,8 @@ async def _press_cell(world, role: str, made_for: str, chat_id: int, message: di
     for chat in (world.group_chat_id, world.staff_chat_id):
         problems += [f"sent to {chat}" for _ in watch.new(chat)]
     own = BUTTONS[data.split(":")[0]].get("*") == EVERYONE
-    problems += _problems_shown(watch.new(person.user_id), own_panels=own)
+    if not chats_only:
+        problems += _problems_shown(watch.new(person.user_id), own_panels=own)
     return [f"{role} pressed {data} ({made_for}'s, {'in place' if in_place else 'forged'}): {p}" for p in problems]
 
 
@@ -233,21 +238,27 @@ async def test_no_role_does_what_the_table_does_not_allow(world):
                     continue
                 checked += 1
                 failures += await _press_cell(world, role, made_for, chat_id, message, data)
-    # Families no real message here carried (mediation, follow-ups, alerts …): forged presses
-    # naming the world's case and group, by every role the table does not allow.
+    # Forged presses of every family, naming the world's case and group (ids 1 and 2): by every role
+    # the table does not allow, in the presser's own chat and on the case card; and by anyone on the
+    # residents' group's message, which no button that is not on it may change or answer in.
+    greeting = world.emulator.bot_messages(world.group_chat_id)[0]
     for prefix, family in sorted(product_families().items()):
-        if prefix in {a[0] for a in actions}:
-            continue
         for data in _forged(family, world):
             action = data.split(":")[2]
             actions.add((prefix, action))
             for role in [*ROLES, REVOKED]:
+                if role in ("officer", "admin") and prefix not in GROUP_PANELS:
+                    checked += 1
+                    failures += await _press_cell(world, role, "nobody", world.group_chat_id, greeting, data,
+                                                  chats_only=True)
                 if may_press(prefix, action, _rights(role)) and BUTTONS[prefix].get(
                         action, BUTTONS[prefix].get("*")) != EVERYONE:
                     allowed += 1
                     continue
-                checked += 1
-                failures += await _press_cell(world, role, "nobody", people[role].user_id, {}, data)
+                for chat_id, message in ((people[role].user_id, {}), (world.staff_chat_id, world.card()),
+                                         (world.group_chat_id, greeting)):
+                    checked += 1
+                    failures += await _press_cell(world, role, "nobody", chat_id, message, data)
     # The judge is not blind: the same press by the case's officer is seen to change the case.
     accept = next(d for d in _buttons(world.card()) if d.startswith("case:1:accept"))
     effect = await _press_cell(world, "officer", "staff", world.staff_chat_id, world.card(), accept)
