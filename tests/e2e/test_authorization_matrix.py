@@ -167,7 +167,10 @@ async def _press_cell(world, role: str, made_for: str, chat_id: int, message: di
     # A stale button in one's own chat is pressed where it is; anyone else's is forged onto a
     # message of one's own.
     in_place = not private or (message and chat_id == person.user_id)
-    target = client.current(message) if in_place else await person.ask("/help")
+    own = world.extra.setdefault("own_message", {})
+    if not in_place and role not in own:
+        own[role] = await person.ask("/help")
+    target = client.current(message if in_place else own[role])
     watch = Watch(world, [world.group_chat_id, world.staff_chat_id, person.user_id])
     before = await _state(world)
     shown_before = client.current(target)
@@ -180,9 +183,9 @@ async def _press_cell(world, role: str, made_for: str, chat_id: int, message: di
         problems.append("the pressed message changed")
     for chat in (world.group_chat_id, world.staff_chat_id):
         problems += [f"sent to {chat}" for _ in watch.new(chat)]
-    own = BUTTONS[data.split(":")[0]].get("*") == EVERYONE
     if not chats_only:
-        problems += _problems_shown(watch.new(person.user_id), own_panels=own)
+        problems += _problems_shown(watch.new(person.user_id),
+                                    own_panels=BUTTONS[data.split(":")[0]].get("*") == EVERYONE)
     return [f"{role} pressed {data} ({made_for}'s, {'in place' if in_place else 'forged'}): {p}" for p in problems]
 
 
