@@ -19,6 +19,7 @@ from bot.services.reports import CaseClosed
 from handlers import case_card
 from handlers.case_relay import notify_owner_of_information
 from handlers.dialogue import Dialogue, Prompt, strip_buttons
+from handlers.guards import pressed_in_own_private_chat
 from handlers.intake_answers import answer_from, problem_text
 from storage.models import CLOSED_STATUSES, Case, Draft
 
@@ -91,7 +92,7 @@ async def on_button(update: Update, context: PinganContext) -> None:
     """Done: the addition ends (everything sent is already on the case)."""
     query = update.callback_query
     chat_id = update.effective_chat.id
-    if AdditionButton.parse(query.data) is None:
+    if AdditionButton.parse(query.data) is None or not pressed_in_own_private_chat(query):
         await query.answer(_("This button has expired. Please send /myreports again."), show_alert=True)
         return
     draft = await context.services.dialogues.get(update.effective_user.id, DialogueName.ADDITION)

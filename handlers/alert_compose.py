@@ -39,6 +39,7 @@ from handlers.alert_prompts import (
     problem_text,
 )
 from handlers.dialogue import Dialogue, Turn, give_back, join_split_text, strip_buttons
+from handlers.guards import pressed_in_own_private_chat
 from storage.models import Draft, GroupKind
 
 
@@ -264,7 +265,7 @@ async def alert_command(update: Update, context: PinganContext) -> None:
 async def on_button(update: Update, context: PinganContext) -> None:
     """Every button of the /alert dialogue (and of its reminder); re-authorised on each press."""
     query = update.callback_query
-    pressed = AlertButton.parse(query.data)
+    pressed = AlertButton.parse(query.data) if pressed_in_own_private_chat(query) else None
     if pressed is None:
         await query.answer(_("This button has expired. Please send /alert again."), show_alert=True)
         return

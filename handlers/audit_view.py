@@ -12,6 +12,7 @@ from bot.context import PinganContext
 from bot.i18n import _, ngettext
 from bot.services.audit_trail import AuditPage, AuditQueryProblem
 from bot.services.errors import NotAllowed
+from handlers.guards import pressed_in_own_private_chat
 from handlers.notify import person_name
 from storage.models import AuditEntry
 
@@ -54,7 +55,7 @@ async def audit_command(update: Update, context: PinganContext) -> None:
 async def on_button(update: Update, context: PinganContext) -> None:
     """Previous / Next pages, and the CSV file, for the one who opened the listing."""
     query = update.callback_query
-    pressed = AuditButton.parse(query.data)
+    pressed = AuditButton.parse(query.data) if pressed_in_own_private_chat(query) else None
     if pressed is None or pressed.action not in ("page", "csv"):
         await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
         return

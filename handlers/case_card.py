@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest, TelegramError
 
 from bot.callbacks import CallbackData
@@ -269,8 +269,9 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
         markup = card_markup(case, view, staff=await _staff_choices(context, case) if view == "assign" else None,
                              overdue=is_overdue(case, services.clock.now()))
     targets = [(card.chat_id, card.message_id, text) for card in await services.cards.posted(case.id)]
+    # A forged press can name any message: only one where a card may be shown becomes one (a snapshot).
     if also_message is not None and not any((also_message.chat_id, also_message.message_id) == target[:2]
-                                            for target in targets):
+                                            for target in targets) and await shows_cards(context, also_message.chat):
         with using_locale(services.config.default_language):
             snapshot = await card_text(context, case, snapshot=True)
         targets.append((also_message.chat_id, also_message.message_id, snapshot))
@@ -281,6 +282,15 @@ async def refresh_card(context: PinganContext, case: Case, *, also_message=None,
             logger.debug("card of %s not edited in %s: %s", case.ref, chat_id, exc)
         except TelegramError:
             logger.exception("could not update the card of %s in chat %s", case.ref, chat_id)
+
+
+async def shows_cards(context: PinganContext, chat: Chat) -> bool:
+    """Case cards go to private chats and staff chats only, never to a residents' group."""
+    if chat.type == Chat.PRIVATE:
+        return True
+    groups = context.services.groups
+    group = await groups.by_chat_id(chat.id)
+    return chat.id in context.services.config.staff_chat_ids or (group is not None and groups.is_staff_group(group))
 
 
 async def staff_card_of(context: PinganContext, case: Case) -> tuple[int | None, int | None]:

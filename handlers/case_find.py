@@ -74,7 +74,10 @@ async def on_button(update: Update, context: PinganContext) -> None:
         await _run_preset(update, context, pressed)
         return
     saved = await context.services.search.saved(pressed.search_id, user_id) if pressed is not None else None
-    if pressed is None or pressed.action != "page" or saved is None:
+    # A page of results only ever replaces a page of results: in the searcher's private chat or a
+    # staff chat, never a residents' group message the press was forged onto.
+    shown_here = query.message is not None and await case_card.shows_cards(context, query.message.chat)
+    if pressed is None or pressed.action != "page" or saved is None or not shown_here:
         await query.answer(_("This button has expired. Please send /find again."), show_alert=True)
         return
     if not is_staff(context.roles):

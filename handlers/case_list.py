@@ -83,7 +83,7 @@ async def open_case(update: Update, context: PinganContext) -> None:
     if not is_staff(context.roles):
         await message.reply_text(html.escape(_("Sorry, only staff can see cases.")))
         return
-    if not await _shows_cards(context, message.chat):
+    if not await case_card.shows_cards(context, message.chat):
         await message.reply_text(html.escape(_("Case cards are shown only in the staff chat and in a private chat "
                                                "with me, so that residents' details never appear here.")))
         return
@@ -96,12 +96,3 @@ async def open_case(update: Update, context: PinganContext) -> None:
         refused = await case_full_report.send_full_report(context, case.id, update.effective_user.id)
         if refused is not None:
             await message.reply_text(html.escape(refused))
-
-
-async def _shows_cards(context: PinganContext, chat: Chat) -> bool:
-    """Case cards go to private chats and staff chats only, never to a residents' group."""
-    if chat.type == Chat.PRIVATE:
-        return True
-    groups = context.services.groups
-    group = await groups.by_chat_id(chat.id)
-    return chat.id in context.services.config.staff_chat_ids or (group is not None and groups.is_staff_group(group))

@@ -248,8 +248,10 @@ STRIP_WAIT_SECONDS = 0.5
 
 async def strip_buttons(context: PinganContext, chat_id: int, message_id: int | None) -> None:
     """Takes the inline buttons off an earlier question (it is answered, or stale). Cosmetic: a
-    failure is logged and never stops the dialogue, and a slow edit is not waited for."""
-    if message_id is None:
+    failure is logged and never stops the dialogue, and a slow edit is not waited for. Questions are
+    asked in private chats only: a stale-button press forged onto a group's message (an alert, a case
+    card) names that group, whose buttons are not the dialogue's to take away."""
+    if message_id is None or chat_id <= 0:
         return
     task = context.application.create_task(_remove_markup(context.bot, chat_id, message_id),
                                            name=f"strip_buttons:{chat_id}:{message_id}")

@@ -52,9 +52,12 @@ async def may_change(update: Update, context: PinganContext, group: Group) -> bo
     if may_manage_groups(context.roles):
         return True
     chat = update.effective_chat
-    if chat is not None and chat.id == group.chat_id:
-        return await _is_telegram_admin(context, group.chat_id, update.effective_user.id)
-    return False
+    if chat is None or chat.id != group.chat_id:
+        return False
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True  # an anonymous administrator writes as the group itself; only administrators can
+    return await _is_telegram_admin(context, group.chat_id, update.effective_user.id)
 
 
 async def _is_telegram_admin(context: PinganContext, chat_id: int, user_id: int) -> bool:

@@ -39,6 +39,7 @@ from handlers import (
     schedule_dialogue,
 )
 from handlers.dialogue import EDIT_NOT_TAKEN
+from handlers.guards import pressed_in_own_private_chat
 from handlers.notify import locale_of
 from storage.models import DialogueAnswer, Draft
 
@@ -174,8 +175,8 @@ async def check_button(update: Update, context: PinganContext) -> None:
     checked kept in it), which is the report dialogue's; the others are the check's own."""
     query = update.callback_query
     pressed = scam_check.CheckButton.parse(query.data)
-    if pressed is None or pressed.action != "report":
-        await scam_check.on_button(update, context)
+    if pressed is None or pressed.action != "report" or not pressed_in_own_private_chat(query):
+        await scam_check.on_button(update, context)  # which says a forged "report" has expired
         return
     await query.answer()
     # In an emergency the report asks at once whether it is happening now, and shows the numbers.

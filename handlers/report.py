@@ -25,6 +25,7 @@ from bot.services.reports import RateLimited
 from handlers import case_delivery
 from handlers.case_news import alert_leadership
 from handlers.dialogue import give_back, join_split_text, strip_buttons
+from handlers.guards import pressed_in_own_private_chat
 from handlers.intake_answers import answer_from, problem_text
 from handlers.report_prompts import ASKED_AGAIN, DIALOGUE, ReportButton, ReportStartButton
 from handlers.report_submit import end_report, rate_limited_text, submit
@@ -245,6 +246,9 @@ async def on_start_button(update: Update, context: PinganContext) -> None:
     if pressed.action == "new":
         await query.answer()
         await begin(context, user_id, origin_group_id=None)
+        return
+    if not pressed_in_own_private_chat(query):  # an offer or reminder is the person's own: forged elsewhere, nothing
+        await query.answer(_expired(), show_alert=True)
         return
     draft = await context.services.intake.draft(user_id)
     await _strip_pressed(context, query)

@@ -22,6 +22,7 @@ from bot.i18n import _, current_locale, ngettext
 from bot.services.dialogues import DialogueName
 from bot.services.scam_check import ScamChecker, Verdict, defang
 from handlers.dialogue import Dialogue, Prompt, Turn
+from handlers.guards import pressed_in_own_private_chat
 from handlers.scam_warning import announce
 from storage.models import Draft
 
@@ -80,7 +81,10 @@ async def on_button(update: Update, context: PinganContext) -> None:
     """Start a check (from the welcome), check another message, or stop."""
     query = update.callback_query
     pressed = CheckButton.parse(query.data)
-    if pressed is None or pressed.action not in ("start", "again", "stop"):
+    # "start" is on the welcome, which /start shows in groups too; the others are under a check,
+    # in the presser's own private chat, and must not touch any other message they are forged onto.
+    if pressed is None or pressed.action not in ("start", "again", "stop") or (
+            pressed.action != "start" and not pressed_in_own_private_chat(query)):
         await query.answer(_("This button has expired. Please send /check again."), show_alert=True)
         return
     await query.answer()

@@ -3,7 +3,8 @@ private report with a phone and an address, the contact looked at, a question an
 addition, the resolution and the follow-up visit, a sensitive report, /mydata and /erase — and no
 reporter's phone, name, username, address or words appears in any group message (the staff chat:
 no identity — the exact address included — and no word of the sensitive report), nor any of it or
-the bot's token in a log line."""
+the bot's token in a log line. The same for an urgent alert with a resident's tip and a scheduled
+notice (issue 19): the tipster's name and words reach the officer alone."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.config_notices import NoticeSettings, ScheduleContent, ScheduleTargets
 from bot.logging_setup import RedactSecrets
+from storage.models import GroupKind, Role
 from tests.conftest import STAFF_CHAT_ID
+from tests.e2e.test_alerts import compose
 from tests.flows import join_group, submit, walk_incident
 from tests.harness import TOKEN, button_texts
 
@@ -26,6 +30,16 @@ ADDITION = "My neighbour saw him leave in a white van."
 COMMENT = "The officer came within the hour, many thanks."
 SENSITIVE = "People sell pills from the basement of the laundry shop."
 IN_GROUP = "有人撬我家门锁"
+
+
+@pytest.fixture
+def config(config):
+    """A theme the notice of the alert test can rotate (the tests' library is empty)."""
+    notices = NoticeSettings.model_validate({
+        "themes": {"locks": {"title": {"zh": "防盗", "en": "Locks"},
+                             "tips": [{"zh": "锁好门", "en": "Lock the door"}]}},
+    })
+    return config.model_copy(update={"notices": notices})
 
 
 class Capture(logging.Handler):
@@ -140,4 +154,51 @@ async def test_no_reporter_data_in_any_group_message_or_log_line(team, emulator,
     # kept owed and sent again, by reference).
     assert "erasure" in logged and ref in logged and "trying again later" in logged
     for secret in [*identity, *words, TOKEN, TOKEN.split(":")[1]]:
+        assert secret not in logged, secret
+
+
+TIPSTER = "Xiuying Qian"
+TIP = "I saw the boy get on the number 12 bus outside the Qian family bakery."
+
+
+async def test_no_tipster_data_in_any_group_message_or_log_line(pingan, emulator, make_user, clock, staff_chat,
+                                                                log_lines):
+    """Alerts with tips and notices: the tipster's name and words reach the officer alone;
+    the groups get the alert and the notice, the staff chat the tip without who gave it."""
+    officer = make_user("Wang", language_code="en")
+    await pingan.services.people.register_contact(officer.user_id, "Wang", None, "en")
+    await pingan.services.people.grant_by_system(officer.user_id, Role.OFFICER, via="test")
+    tipster = make_user(TIPSTER, language_code="en", username="xiuying_q")
+    in_group = await join_group(tipster, title="Peach Lane homeowners")
+    group = await pingan.services.groups.by_chat_id(in_group.chat_id)
+    await pingan.services.groups.change(group.id, 1, frozenset({Role.ADMIN}), kind=GroupKind.HOMEOWNERS,
+                                        area="Peach Lane", language="en")
+    previews = await compose(officer, text="Boy, 8, blue cap, missing since 16:00 near Peach Lane.")
+    await officer.click(previews[-1], text="✅ Send now")
+    alert = await emulator.wait_for(lambda: next((m for m in emulator.bot_messages(in_group.chat_id)
+                                                  if "Urgent alert" in (m.get("text") or m.get("caption") or "")),
+                                                 None))
+    payload = alert["reply_markup"]["inline_keyboard"][0][0]["url"].split("start=")[1]
+    await tipster.ask(f"/start {payload}")
+    await tipster.reply()
+    await tipster.ask(TIP)
+    tip = await emulator.wait_for(lambda: next((m for m in emulator.bot_messages(officer.chat_id)
+                                                if "Information on your alert" in (m.get("text") or "")), None))
+    assert TIPSTER in tip["text"] and TIP[:30] in tip["text"]  # the officer, in private, hears who said it
+    await pingan.services.notices.add_schedule(officer.user_id, frozenset({Role.OFFICER}), "0 10 * * *",
+                                               ScheduleTargets(), ScheduleContent(theme="locks"))
+    clock.advance(timedelta(hours=1, minutes=1))
+    await pingan.services.notices.run_due()
+    await emulator.wait_for(lambda: len(emulator.bot_messages(in_group.chat_id)) >= 3)  # greeting, alert, notice
+
+    residents_groups = " | ".join(group_texts(emulator, staff=False))
+    staff_chat_texts = " | ".join(group_texts(emulator, staff=True))
+    identity = [TIPSTER, "Xiuying", "xiuying_q", str(tipster.user_id)]
+    for secret in [*identity, TIP[:30]]:
+        assert secret not in residents_groups, secret
+    for secret in identity:
+        assert secret not in staff_chat_texts, secret
+    logged = "\n".join(log_lines)
+    assert "alert" in logged  # the capture works
+    for secret in [*identity[:3], TIP[:30], TOKEN, TOKEN.split(":")[1]]:
         assert secret not in logged, secret
