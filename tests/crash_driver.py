@@ -14,10 +14,17 @@ import re
 import signal
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass, field
+from functools import partial
+from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
+from bot.clock import ManualClock
+from bot.config import load_config
 from bot.emulator import Emulator
+from bot.runtime import open_services
 from tests.harness import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +44,19 @@ def bot_env(emulator: Emulator, db_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+async def load_schedules_as_of(env: dict[str, str], moment: datetime) -> None:
+    """Opens the database the process will use and reads its config schedules as if at `moment`, so
+    that an occurrence between `moment` and now is due at the first start (a missed one, within
+    the grace window): the scheduled notice then goes out under the kills, not a minute later."""
+    with mock.patch.dict(os.environ, env, clear=True):
+        config = load_config(ROOT / "config.yaml")
+    services = await open_services(config, ManualClock(moment))
+    try:
+        await services.notices.load_config_schedules()
+    finally:
+        await services.db.close()
+
+
 class BotProcess:
     """`pingan run` as its own process; its output goes to a log file (one per start)."""
 
@@ -48,20 +68,24 @@ class BotProcess:
         self.starts = 0
         self.kills = 0
         self.logs: list[Path] = []
+        #: Seconds from each start to its first getUpdates.
+        self.start_seconds: list[float] = []
 
     async def start(self) -> None:
         """Starts the process and returns once it polls for updates."""
         self.starts += 1
         log = self.workdir / f"run-{self.starts:03d}.log"
         self.logs.append(log)
-        polls_before = len(self.emulator.calls_to("getUpdates"))
+        polls_before = self.emulator.botapi.poll_requests
+        started = time.monotonic()
         with log.open("wb") as out:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot.cli", "run", "--config", str(ROOT / "config.yaml"),
                 env=self.env, cwd=self.workdir, stdout=out, stderr=asyncio.subprocess.STDOUT)
         await self.emulator.wait_for(
-            lambda: len(self.emulator.calls_to("getUpdates")) > polls_before or self.process.returncode is not None,
+            lambda: self.emulator.botapi.poll_requests > polls_before or self.process.returncode is not None,
             timeout=60)
+        self.start_seconds.append(time.monotonic() - started)
         if self.process.returncode is not None:
             raise AssertionError(f"pingan run exited with {self.process.returncode}:\n{log.read_text()[-3000:]}")
 
@@ -263,11 +287,12 @@ class Officer:
                 buttons = buttons_of(card)
                 label = next(b for b in ("✋ 接单", "已解决", "✅ 办结") if b in buttons)
                 self.emulator.press_button(self.user_id, self.staff_chat_id, card["message_id"], text=label)
-            before = self.emulator.call_count
-            changed = await self.emulator.wait_until(
-                lambda: self._open_card() != found or self._prompt(ref) not in (None, prompt), timeout=PATIENCE)
-            if not changed and self.emulator.call_count == before:
-                self.nudges += 1
+            if not await self.emulator.wait_until(partial(self._moved_on, found, prompt), timeout=PATIENCE):
+                self.nudges += 1  # the press or the text was lost with a kill: the card decides again
+
+    def _moved_on(self, found: tuple[str, dict], prompt: dict | None) -> bool:
+        """The card changed, or a new private question came."""
+        return self._open_card() != found or self._prompt(found[0]) not in (None, prompt)
 
 
 @dataclass
@@ -303,9 +328,11 @@ class AlertSender:
         while not self.reported and not stop.is_set():
             message = await self.emulator.wait_until(self._fresh, timeout=PATIENCE)
             if not message:
+                # Unsent: /alert resumes the draft. Sent: the press may have been lost with a kill
+                # (the draft then still waits at the confirmation), or the alert is out and its
+                # report on the way (then /alert offers a new one, which is not taken up).
                 self.nudges += 1
-                if not self.sent:
-                    self.emulator.user_sends(self.user_id, self.user_id, "/alert")
+                self.emulator.user_sends(self.user_id, self.user_id, "/alert")
                 continue
             self.acted_on[message["message_id"]] = message.get("text") or ""
             self._answer(message)
@@ -316,7 +343,8 @@ class AlertSender:
         if text.startswith("🚨 Alert"):
             self.reported = True
         elif text.startswith("New urgent alert"):
-            self._press(message, "missing person")
+            if not self.sent:
+                self._press(message, "missing person")
         elif text.startswith("Type the alert"):
             self.emulator.user_sends(self.user_id, self.user_id, self.text)
         elif "Skip: no photos" in buttons:

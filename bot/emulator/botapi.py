@@ -168,6 +168,12 @@ class BotApi:
         self.world = world
         self._poll_generation = 0
 
+    @property
+    def poll_requests(self) -> int:
+        """How many getUpdates requests have arrived (answered or still waiting): a bot that just
+        started is polling once this grows."""
+        return self._poll_generation
+
     # ------------------------------------------------------------------ HTTP entry points
 
     def add_routes(self, app: web.Application) -> None:
