@@ -16,8 +16,8 @@ import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from unittest import mock
 
