@@ -277,7 +277,7 @@ class ControlApi:
             plan = self.world.inject_faults(
                 share, seed=_int(body, "seed", 0), kinds=body.get("kinds"), methods=body.get("methods"),
                 spared=body.get("spared", ("getMe",)), hang_seconds=float(body.get("hang_seconds", 6.0)),
-                retry_after=_int(body, "retry_after", 1))
+                retry_after=_int(body, "retry_after", 1), weights=body.get("weights"))
         except (TypeError, ValueError) as error:
             raise ControlError(f"bad fault plan: {error}") from None
         return {"share": plan.share, "kinds": sorted(plan.kinds)}

@@ -77,11 +77,13 @@ class Fault:
 class RandomFaults:
     """On `share` of the calls (0..1), chosen by a seeded generator, one of `kinds`, picked evenly
     among those that fit the call (a chat fault only where the call names a chat, a migration only
-    in a basic group). `methods` limits which calls (None: all but `spared`)."""
+    in a basic group), in proportion to `weights` (1 for a kind not named). `methods` limits which
+    calls (None: all but `spared`)."""
 
     def __init__(self, share: float, *, seed: int = 0, kinds: frozenset[FaultKind] | None = None,
                  methods: frozenset[str] | None = None, spared: frozenset[str] = frozenset({"getme"}),
-                 hang_seconds: float = 6.0, retry_after: int = 1) -> None:
+                 hang_seconds: float = 6.0, retry_after: int = 1,
+                 weights: dict[FaultKind, float] | None = None) -> None:
         if not 0 <= share <= 1:
             raise ValueError("share must be between 0 and 1")
         self.share = share
@@ -90,6 +92,7 @@ class RandomFaults:
         self.spared = frozenset(m.lower() for m in spared)
         self.hang_seconds = hang_seconds
         self.retry_after = retry_after
+        self.weights = {FaultKind(k): float(w) for k, w in (weights or {}).items()}
         self._rng = random.Random(seed)
         #: How many calls met each kind, for the test's summary.
         self.counts: dict[FaultKind, int] = {kind: 0 for kind in FaultKind}
@@ -107,7 +110,7 @@ class RandomFaults:
                          and (kind is not FaultKind.MIGRATE or chat_type == "group"))
         if not fitting:
             return None
-        kind = FaultKind(self._rng.choice(fitting))
+        kind = FaultKind(self._rng.choices(fitting, [self.weights.get(k, 1.0) for k in fitting])[0])
         self.counts[kind] += 1
         return self._fault(kind, chat_type)
 

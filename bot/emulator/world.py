@@ -1065,13 +1065,15 @@ class World:
 
     def inject_faults(self, share: float, *, seed: int = 0, kinds: Iterable[str] | None = None,
                       methods: Iterable[str] | None = None, spared: Iterable[str] = ("getMe",),
-                      hang_seconds: float = 6.0, retry_after: int = 1) -> RandomFaults:
+                      hang_seconds: float = 6.0, retry_after: int = 1,
+                      weights: dict[str, float] | None = None) -> RandomFaults:
         """From now on `share` of the calls (seeded) meet one of Telegram's failures; returns the
         plan, whose `counts` say how many met each kind. `share=0` or `stop_faults()` ends it."""
         self.random_faults = RandomFaults(
             share, seed=seed, kinds=frozenset(FaultKind(k) for k in kinds) if kinds is not None else None,
             methods=frozenset(methods) if methods is not None else None, spared=frozenset(spared),
-            hang_seconds=hang_seconds, retry_after=retry_after)
+            hang_seconds=hang_seconds, retry_after=retry_after,
+            weights={FaultKind(k): w for k, w in (weights or {}).items()})
         return self.random_faults
 
     def stop_faults(self) -> None:
