@@ -107,6 +107,7 @@ class BotProcess:
         return code
 
     def output(self) -> str:
+        """Everything the process wrote, all starts."""
         return "\n".join(log.read_text(errors="replace") for log in self.logs if log.exists())
 
 
@@ -127,6 +128,7 @@ class Resident:
     stop_at: str | None = None
 
     def token(self) -> str:
+        """The marker of the report being filed now."""
         return f"R{self.number}-{self.done + 1}"
 
     @property
@@ -134,14 +136,17 @@ class Resident:
         return self.done >= self.reports
 
     def refs_shown(self) -> set[str]:
+        """Every reference the bot confirmed to this resident."""
         return {ref for m in self.emulator.bot_messages(self.user_id) for ref in REF.findall(m.get("text") or "")
                 if "Reference" in (m.get("text") or "")}
 
     def _latest(self) -> dict | None:
+        """The bot's newest message in the private chat."""
         messages = self.emulator.bot_messages(self.user_id)
         return messages[-1] if messages else None
 
     def _fresh(self) -> dict | None:
+        """The newest message, unless it was acted on as it reads now."""
         latest = self._latest()
         if latest is None or self.acted_on.get(latest["message_id"]) == (latest.get("text") or ""):
             return None
@@ -164,12 +169,14 @@ class Resident:
             self._answer(message)
 
     def _press(self, message: dict, text: str) -> None:
+        """Presses a button by its text, if the message still has it."""
         try:
             self.emulator.press_button(self.user_id, self.user_id, message["message_id"], text=text)
         except LookupError:
             pass  # the message changed under us: the next fresh message decides
 
     def _answer(self, message: dict) -> None:
+        """Does what the question asks (see the class docstring)."""
         text = message.get("text") or ""
         buttons = {b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row}
         if "Reference" in text and REF.search(text):
@@ -232,10 +239,12 @@ def cases_by_token(db_path: Path) -> dict[str, list[tuple[str, int]]]:
 
 
 def integrity(db_path: Path) -> str:
+    """`PRAGMA integrity_check` of the bot's database ("ok")."""
     return query(db_path, "PRAGMA integrity_check")[0][0]
 
 
 def buttons_of(message: dict) -> list[str]:
+    """The texts of a message's inline buttons."""
     return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
 
 
@@ -247,7 +256,6 @@ class Officer:
     emulator: Emulator
     user_id: int
     staff_chat_id: int
-    resolved: set[str] = field(default_factory=set)
     nudges: int = 0
 
     def _cards(self) -> list[tuple[str, dict]]:
@@ -259,9 +267,10 @@ class Officer:
                 newest[match.group(0)] = message
         return list(newest.items())
 
-    def _open_card(self) -> tuple[str, dict] | None:
+    def open_card(self) -> tuple[str, dict] | None:
+        """The first case whose card still offers a step towards resolving it."""
         for ref, card in self._cards():
-            if {"✋ 接单", "✅ 办结", "已解决"} & set(buttons_of(card)) and ref not in self.resolved:
+            if {"✋ 接单", "✅ 办结", "已解决"} & set(buttons_of(card)):
                 return ref, card
         return None
 
@@ -275,7 +284,7 @@ class Officer:
         """Works through the open cards until `stop`."""
         answered: set[int] = set()
         while not stop.is_set():
-            found = await self.emulator.wait_until(self._open_card, timeout=PATIENCE)
+            found = await self.emulator.wait_until(self.open_card, timeout=PATIENCE)
             if not found:
                 continue
             ref, card = found
@@ -292,7 +301,7 @@ class Officer:
 
     def _moved_on(self, found: tuple[str, dict], prompt: dict | None) -> bool:
         """The card changed, or a new private question came."""
-        return self._open_card() != found or self._prompt(found[0]) not in (None, prompt)
+        return self.open_card() != found or self._prompt(found[0]) not in (None, prompt)
 
 
 @dataclass
@@ -308,6 +317,7 @@ class AlertSender:
     nudges: int = 0
 
     def _fresh(self) -> dict | None:
+        """The delivery report once there is one, else the newest message not yet acted on."""
         messages = self.emulator.bot_messages(self.user_id)
         for message in reversed(messages):
             if (message.get("text") or "").startswith("🚨 Alert"):
@@ -318,12 +328,14 @@ class AlertSender:
         return latest
 
     def _press(self, message: dict, text: str) -> None:
+        """Presses a button by its text, if the message still has it."""
         try:
             self.emulator.press_button(self.user_id, self.user_id, message["message_id"], text=text)
         except LookupError:
             pass
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Composes and sends the alert, until its delivery report comes."""
         self.emulator.user_sends(self.user_id, self.user_id, "/alert")
         while not self.reported and not stop.is_set():
             message = await self.emulator.wait_until(self._fresh, timeout=PATIENCE)
@@ -338,6 +350,7 @@ class AlertSender:
             self._answer(message)
 
     def _answer(self, message: dict) -> None:
+        """Does what the question asks (see the class docstring)."""
         text = message.get("text") or ""
         buttons = buttons_of(message)
         if text.startswith("🚨 Alert"):

@@ -65,7 +65,7 @@ def _unsettled(emulator, db_path, residents, alerter, staff) -> str:
     lines = [f"outbox {query(db_path, 'SELECT state, priority, count(*) FROM notice_outbox GROUP BY 1, 2')}",
              f"alert sent={alerter.sent} reported={alerter.reported}: "
              f"{[m.get('text', '')[:60] for m in emulator.bot_messages(alerter.user_id)[-3:]]}",
-             f"open card: {[(ref, buttons_of(card)) for ref, card in [staff._open_card() or ('', {})]]}",
+             f"open card: {[(ref, buttons_of(card)) for ref, card in [staff.open_card() or ('', {})]]}",
              f"answers: {[c.params.get('text') for c in emulator.calls_to('answerCallbackQuery')[-4:]]}",
              f"officer: {[(m.get('text') or '')[:70] for m in emulator.bot_messages(staff.user_id)[-4:]]}"]
     for resident in residents:
@@ -167,7 +167,7 @@ async def test_kill_9_at_random_moments_loses_nothing_and_does_nothing_twice(emu
         # Calm after the storm: the bot stays up until everyone is done and every row is settled.
         def settled() -> bool:
             rows = query(db_path, "SELECT count(*) FROM notice_outbox WHERE state IN ('pending', 'sending')")
-            cards_open = staff._open_card() is not None
+            cards_open = staff.open_card() is not None
             return (all(r.finished for r in residents) and alerter.reported and rows[0][0] == 0
                     and not cards_open)
 
