@@ -12,7 +12,7 @@ from telegram.error import Forbidden
 
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
-from bot.services.case_states import IllegalTransition
+from bot.services.case_states import Action, IllegalTransition, can
 from bot.services.cases import GRADES, LEVELS, OUTCOMES, REJECTIONS, CaseNotFound, Change, OwnReport
 from bot.services.errors import NotAllowed
 from bot.services.supervision import NotOverdue
@@ -26,6 +26,8 @@ from storage.models import Case, CaseStatus
 
 #: The card's pickers: views of its buttons that choose one value.
 VIEWS = ("main", "assign", "level", "resolve", "reject")
+#: The pickers that lead to one action: opened only while the case's status allows it.
+PICKER_ACTIONS = {"assign": Action.ASSIGN, "resolve": Action.RESOLVE, "reject": Action.REJECT}
 #: The buttons that ask for a text, and what the text is for (bot/services/cases.py `await_text`).
 TEXT_PURPOSES = {"note": "note", "ask": "ask", "resolveto": "resolve", "rejectto": "reject", "reopen": "reopen"}
 #: The staff_inputs purpose of a reopening: its detail holds the reason until it is confirmed.
@@ -62,6 +64,10 @@ async def _act_politely(context: PinganContext, query, pressed: CaseButton, acto
     except NotAllowed:
         return _("Sorry, you are not allowed to do this.")
     except IllegalTransition as illegal:
+        # The press came from a stale card (another hand moved the case on): show it as it is now,
+        # so that no picker for an action that is no longer possible stays under it.
+        await case_card.refresh_card(context, await context.services.cases.case(pressed.case_id),
+                                     also_message=query.message)
         return _("This case is {status} now, so that is not possible.").format(
             status=status_label(illegal.status))
     except (CaseNotFound, ValueError):
@@ -74,8 +80,10 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
     action, case_id, arg = pressed.action, pressed.case_id, pressed.arg
     if action == "view":
         await workflow.history(case_id, actor)  # staff only, even to look at a picker
-        await case_card.refresh_card(context, await workflow.case(case_id), also_message=query.message,
-                                     view=arg if arg in VIEWS else "main")
+        case = await workflow.case(case_id)
+        if arg in PICKER_ACTIONS and not can(PICKER_ACTIONS[arg], case.status):
+            raise IllegalTransition(PICKER_ACTIONS[arg], case.status)
+        await case_card.refresh_card(context, case, also_message=query.message, view=arg if arg in VIEWS else "main")
         return None
     if action == "accept":
         change = await workflow.accept(case_id, actor)

@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.emulator.faults import FaultKind
 from bot.emulator.formatting import EntityParseError, format_text, utf16_len
 from bot.emulator.world import (
     CONTENT_KEYS,
@@ -74,6 +75,10 @@ _NOT_MODIFIED = ("message is not modified: specified new message content and rep
 _QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 
 _METHODS: dict[str, Callable[..., Any]] = {}
+
+
+class ConnectionDropped(Exception):
+    """An injected fault: the call's connection is closed without an answer."""
 
 
 def api_method(*names: str) -> Callable:
@@ -163,6 +168,12 @@ class BotApi:
         self.world = world
         self._poll_generation = 0
 
+    @property
+    def poll_requests(self) -> int:
+        """How many getUpdates requests have arrived (answered or still waiting): a bot that just
+        started is polling once this grows."""
+        return self._poll_generation
+
     # ------------------------------------------------------------------ HTTP entry points
 
     def add_routes(self, app: web.Application) -> None:
@@ -180,7 +191,13 @@ class BotApi:
         except ApiError as error:
             self.world.record_call(method, {}, False, error.error_code, error.description)
             return _json_response(error.error_code, error.to_json())
-        status, body = await self.dispatch(method, params)
+        try:
+            status, body = await self.dispatch(method, params)
+        except ConnectionDropped:
+            # As a connection cut mid-request: the client gets no answer at all.
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never written: the connection is gone
         return _json_response(status, body)
 
     async def handle_file(self, request: web.Request) -> web.Response:
@@ -199,6 +216,7 @@ class BotApi:
             if handler is None:
                 logger.warning("unsupported Bot API method %s", method)
                 raise ApiError(404, "Not Found")
+            await self._meet_fault(method, params)
             held = self.world.delays.take(method, params)
             if held:
                 await asyncio.sleep(held)
@@ -212,12 +230,34 @@ class BotApi:
         except ApiError as error:
             self.world.record_call(method, logged, False, error.error_code, error.description)
             return error.error_code, error.to_json()
+        except ConnectionDropped:
+            self.world.record_call(method, logged, False, None, "connection dropped")
+            raise
         except Exception:  # an emulator bug must not look like a hang to the bot
             logger.exception("emulator failed in %s", method)
             self.world.record_call(method, logged, False, 500, "Internal Server Error")
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         self.world.record_call(method, logged, True, result=result)
         return 200, {"ok": True, "result": result}
+
+    async def _meet_fault(self, method: str, params: dict) -> None:
+        """Acts out the outage or the random fault this call meets (bot/emulator/faults.py), if any."""
+        fault = self.world.outage.take()
+        if fault is None and self.world.random_faults is not None:
+            chat = self.world.find_chat(params.get("chat_id")) if params.get("chat_id") is not None else None
+            live = chat is not None and chat.migrated_to is None  # a migrated id already fails on its own
+            fault = self.world.random_faults.pick(method, chat.type if live else None)
+            if fault is not None and fault.kind is FaultKind.MIGRATE:
+                self.world.migrate_group(chat.id)  # the call itself then gets Telegram's migrate answer
+                return
+        if fault is None:
+            return
+        if fault.kind is FaultKind.DROP:
+            raise ConnectionDropped(method)
+        if fault.hold_seconds:
+            await asyncio.sleep(fault.hold_seconds)
+            return
+        raise ApiError(fault.error_code, fault.description, fault.parameters)
 
     def _check_flood(self, method: str, params: dict) -> None:
         if method.lower() not in SEND_METHODS:

@@ -108,6 +108,8 @@ class ControlApi:
             ("GET", "/control/calls", self.calls),
             ("POST", "/control/fail", self.fail),
             ("POST", "/control/flood", self.flood),
+            ("POST", "/control/faults", self.faults),
+            ("POST", "/control/outage", self.outage),
             ("POST", "/control/updates", self.inject),
             ("GET", "/control/answers/{callback_query_id}", self.answer),
             ("GET", "/control/commands", self.commands),
@@ -263,6 +265,29 @@ class ControlApi:
         limits = {k: _int(body, k) for k in ("per_chat_per_minute", "global_per_second", "private_per_second")
                   if k in body}
         self.world.set_flood_limits(bool(body.get("enabled", True)), **limits)
+        return True
+
+    async def faults(self, request: web.Request) -> dict:
+        body = await _body(request)
+        try:
+            share = float(body.get("share", 0))
+            if share == 0:
+                self.world.stop_faults()
+                return {"share": 0}
+            plan = self.world.inject_faults(
+                share, seed=_int(body, "seed", 0), kinds=body.get("kinds"), methods=body.get("methods"),
+                spared=body.get("spared", ("getMe",)), hang_seconds=float(body.get("hang_seconds", 6.0)),
+                retry_after=_int(body, "retry_after", 1), weights=body.get("weights"))
+        except (TypeError, ValueError) as error:
+            raise ControlError(f"bad fault plan: {error}") from None
+        return {"share": plan.share, "kinds": sorted(plan.kinds)}
+
+    async def outage(self, request: web.Request) -> bool:
+        body = await _body(request)
+        try:
+            self.world.start_outage(float(body.get("seconds", 30)))
+        except (TypeError, ValueError) as error:
+            raise ControlError(f"bad outage: {error}") from None
         return True
 
     async def inject(self, request: web.Request) -> dict:

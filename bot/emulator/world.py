@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.emulator.faults import Delays
+from bot.emulator.faults import Delays, FaultKind, Outage, RandomFaults
 from bot.emulator.flood import FloodLimiter
 from bot.emulator.formatting import detect_entities
 
@@ -251,6 +251,8 @@ class World:
         self._seq = 0
         self._next_update_id = 1
         self._counter = 0
+        #: Every Bot API call answered so far (the call log keeps only the latest 20,000).
+        self.call_count = 0
         # The bot's webhook ({url, secret_token}) is the bot's, not the world's: reset() keeps it.
         self.webhook: dict | None = None
         self.webhook_attempts: list[dict] = []
@@ -266,6 +268,8 @@ class World:
         self._calls: deque[Call] = deque(maxlen=20000)
         self._fail_rules: list[FailRule] = []
         self.delays = Delays()
+        self.random_faults: RandomFaults | None = None
+        self.outage = Outage()
         self.callbacks: dict[str, CallbackRecord] = {}
         self.command_lists: dict[tuple[str, str], list[dict]] = {}
         self.bot_texts: dict[tuple[str, str], str] = {}  # (name|description|short_description, lang)
@@ -1012,6 +1016,7 @@ class World:
                     description: str | None = None, result: Any = None) -> Call:
         call = Call(method, params, ok, error_code, time.time(), description, result)
         self._calls.append(call)
+        self.call_count += 1
         self._changed()
         return call
 
@@ -1057,6 +1062,30 @@ class World:
                 self._fail_rules.remove(rule)
             return rule.error
         return None
+
+    def inject_faults(self, share: float, *, seed: int = 0, kinds: Iterable[str] | None = None,
+                      methods: Iterable[str] | None = None, spared: Iterable[str] = ("getMe",),
+                      hang_seconds: float = 6.0, retry_after: int = 1,
+                      weights: dict[str, float] | None = None) -> RandomFaults:
+        """From now on `share` of the calls (seeded) meet one of Telegram's failures; returns the
+        plan, whose `counts` say how many met each kind. `share=0` or `stop_faults()` ends it."""
+        self.random_faults = RandomFaults(
+            share, seed=seed, kinds=frozenset(FaultKind(k) for k in kinds) if kinds is not None else None,
+            methods=frozenset(methods) if methods is not None else None, spared=frozenset(spared),
+            hang_seconds=hang_seconds, retry_after=retry_after,
+            weights={FaultKind(k): w for k, w in (weights or {}).items()})
+        return self.random_faults
+
+    def stop_faults(self) -> None:
+        """No more random faults, and the outage (if any) is over."""
+        self.random_faults = None
+        self.outage.end()
+        self._changed()
+
+    def start_outage(self, seconds: float) -> None:
+        """The whole Bot API answers 502 for `seconds` (getUpdates included)."""
+        self.outage.start(seconds)
+        self._changed()
 
     def set_flood_limits(self, enabled: bool, per_chat_per_minute: int = 20, global_per_second: int = 30,
                          private_per_second: int = 1) -> None:

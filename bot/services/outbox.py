@@ -13,6 +13,7 @@ alerts are *at least once* and are sent again.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.clock import Clock
+from bot.i18n import gettext_in
 from storage.db import Database
 from storage.models import OutboxEntry, OutboxState
 from storage.outbox import OutboxRepo
@@ -30,6 +32,9 @@ from storage.outbox import OutboxRepo
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+#: An event of an urgent row whose send may have reached Telegram (a crash or a read timeout while it
+#: was out): it is sent again, and the copy says so.
+MAYBE_DELIVERED = "maybe_delivered"
 #: How long routine sends wait at most for an urgent broadcast being queued (`hold_routine`).
 ROUTINE_HOLD_SECONDS = 5.0
 ROUTINE_HOLD_POLL = 0.02
@@ -167,6 +172,7 @@ class OutboxDispatcher:
         now = self._clock.now()
         for entry in await self._outbox.in_flight():
             if entry.urgent:
+                await self._outbox.add_events(entry.id, {MAYBE_DELIVERED})
                 await self._outbox.retry_later(entry.id, now, "resent_after_crash", now)
                 logger.warning("outbox %s: urgent alert in flight at a crash; sending it again (at least once)",
                                entry.key)
@@ -259,6 +265,7 @@ class OutboxDispatcher:
         chat_id = entry.chat_id
         events: set[str] = set()
         payload = getattr(entry, "payload", None)
+        text = with_resend_note(entry)
         claimed = False
 
         async def mark_sending() -> None:
@@ -274,9 +281,9 @@ class OutboxDispatcher:
             for _hop in range(3):  # a migrated group is followed, but not around a loop
                 try:
                     if payload is not None:
-                        result = await self.sender.send_alert(chat_id, entry.text, payload)
+                        result = await self.sender.send_alert(chat_id, text, payload)
                     else:
-                        result = await self.sender.send_notice(chat_id, entry.text, entry.image)
+                        result = await self.sender.send_notice(chat_id, text, entry.image)
                 except NotClaimed:
                     return  # nothing left: the row stays as it is (pending, or another run's)
                 except Exception as exc:  # noqa: BLE001 - a sender bug must leave a recorded outcome
@@ -301,6 +308,8 @@ class OutboxDispatcher:
         events = set(events or ())
         if result.status is SendStatus.RETRY and result.retry_after:
             events.add("rate_limited")
+        if result.status is SendStatus.UNCERTAIN and entry.urgent:
+            events.add(MAYBE_DELIVERED)  # it goes again (at least once), saying so
         await self._outbox.add_events(entry.id, events)
         await self._settle(entry, result, report)
         if on_recorded is not None:
@@ -340,6 +349,15 @@ class OutboxDispatcher:
     async def _end(self, entry: OutboxEntry, state: OutboxState, outcome: str, report: DeliveryReport) -> None:
         await self._outbox.finish(entry.id, state, self._clock.now(), outcome)
         report.outcomes[entry.key] = state.value
+
+
+def with_resend_note(entry: OutboxEntry) -> str:
+    """The row's HTML text; for an urgent row that may have reached its group already, with a last
+    line saying this copy is a repeat (alerts are sent at least once: a group may get two)."""
+    if MAYBE_DELIVERED not in getattr(entry, "events", frozenset()):
+        return entry.text
+    note = gettext_in(entry.locale, "Sent again: this alert may have reached you twice. It is the same alert.")
+    return f"{entry.text}\n\n{html.escape(note)}"
 
 
 def _priority(entry: OutboxEntry) -> int:

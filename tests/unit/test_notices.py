@@ -285,7 +285,8 @@ async def test_urgent_rows_in_flight_at_a_crash_are_sent_again(world):
     notices = world.restart()
     assert (await notices.start()).uncertain == 0
     await notices.run_due(now)
-    assert world.sender.texts_to(-101) == ["走失儿童"]  # at least once
+    # At least once, and the copy says it may be a repeat.
+    assert world.sender.texts_to(-101) == ["走失儿童\n\n重发：这条紧急通报您可能已收到过一次，内容相同。"]
     assert (await outbox.get("alert:lost-child:1")).state is OutboxState.SENT
 
 
