@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import stable_key
 from bot.clock import Clock
 from bot.config_alerts import AlertSettings
-from bot.i18n import N_, LazyText, gettext_in
+from bot.datetext import moment_text
+from bot.i18n import N_, LazyText, current_locale, gettext_in
 from bot.roles import may_issue_alerts, may_oversee_alerts
 from bot.services.dialogues import DialogueName, DialogueStore
 from bot.services.errors import NotAllowed, ServiceError
@@ -202,8 +203,9 @@ class AlertService:
     def locale_of(self, group: Group | None) -> str:
         return (group.language if group is not None else None) or self._default_language
 
-    def local_time(self, moment: datetime) -> str:
-        return moment.astimezone(self._tz).strftime("%m-%d %H:%M")
+    def local_time(self, moment: datetime, locale: str | None = None) -> str:
+        """A moment as the reader writes it (12月2日 21:35 / 2 Dec 21:35), in the deployment's zone."""
+        return moment_text(moment, locale or current_locale.get(), self._tz.key, self._clock.now())
 
     def render(self, kind: str, text: str, expires_at: datetime, locale: str, *, closed: bool = False) -> str:
         """The alert as residents see it (HTML, the officer's text escaped), in one language. A
@@ -214,7 +216,7 @@ class AlertService:
             return body
         footer = gettext_in(locale, "Current until {time}. If you know anything, tap the button below: you "
                                     "answer the police privately, and nothing appears in this group.").format(
-            time=self.local_time(expires_at))
+            time=self.local_time(expires_at, locale))
         return f"{body}\n\n<i>{html.escape(footer)}</i>"
 
     def button_text(self, locale: str) -> str:

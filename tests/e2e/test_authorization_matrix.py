@@ -211,6 +211,7 @@ async def test_the_table_names_every_command_and_family(world):
     assert set(product_families()) == set(BUTTONS), "a callback family without an entry in tests/authz_table.py"
 
 
+@pytest.mark.slow  # about a minute: every role × every command and button
 async def test_no_role_does_what_the_table_does_not_allow(world):
     people = world.people
     args = {"ref": world.case_ref, "steward": people["steward"].user_id, "officer": people["officer"].user_id,
