@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.constants import ChatType
 
 from bot.context import PinganContext
-from bot.i18n import _
+from bot.datetext import moment_text
+from bot.i18n import _, current_locale
 from bot.roles import may_manage_groups
 from handlers.labels import cron_label, kind_label
 from storage.models import GroupKind
@@ -56,8 +56,7 @@ def targets_text(targets: dict) -> str:
 
 def runs_text(times: list[datetime], timezone: str) -> str:
     """Fire times as local dates and times, or "none"."""
-    tz = ZoneInfo(timezone)
-    return _(", ").join(t.astimezone(tz).strftime("%Y-%m-%d %H:%M") for t in times) or _("none")
+    return _(", ").join(moment_text(t, current_locale.get(), timezone) for t in times) or _("none")
 
 
 def schedule_lines(cron: str, timezone: str, targets: dict, runs: list[datetime]) -> list[str]:

@@ -56,7 +56,7 @@ async def test_a_chinese_officer_adds_a_patrol_schedule_without_seeing_syntax(pi
     listing = await officer_zh.ask("/schedules")
     assert "1. 巡逻通知“夜间巡逻”（21:00-02:00、夜班）" in listing["text"]
     assert "时间：在 20:30，仅在 星期五" in listing["text"]
-    assert "接下来的发送时间：2026-03-07 20:30、2026-03-14 20:30、2026-03-21 20:30" in listing["text"]
+    assert "接下来的发送时间：3月7日 20:30、3月14日 20:30、3月21日 20:30" in listing["text"]
     schedule = (await pingan.services.notices.schedules())[0]
     assert schedule.id not in listing["text"]
     assert button_texts(listing)[:3] == ["⏸ 暂停第 1 项", "📨 试发第 1 项", "🗑 删除第 1 项"]

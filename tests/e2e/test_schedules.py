@@ -26,7 +26,7 @@ async def test_schedules_lists_next_three_runs(pingan, admin):
     text = listing["text"]
     assert "1. Anti-fraud tips, rotating through “Loan scams”" in text and "active, from the config file" in text
     assert "When: Every day at 10:00 (Asia/Shanghai)" in text
-    assert "Next runs: 2026-03-02 10:00, 2026-03-03 10:00, 2026-03-04 10:00" in text
+    assert "Next runs: 2 Mar 10:00, 3 Mar 10:00, 4 Mar 10:00" in text
     assert "morning-tips" not in text and "0 10 * * *" not in text  # no internal ids, no raw cron
     assert button_texts(listing) == ["⏸ Pause 1", "📨 Try 1", "🗑 Delete 1", "Add a schedule"]
 
@@ -60,11 +60,11 @@ async def test_add_a_nightly_patrol_for_an_areas_homeowners_groups(pingan, admin
     await admin.click(kinds, text="Done")
     await admin.reply()  # which areas?
     preview = await admin.ask("Riverside")
-    assert "Next runs: 2026-03-02 21:00, 2026-03-03 21:00, 2026-03-04 21:00" in preview["text"]
+    assert "Next runs: 2 Mar 21:00, 3 Mar 21:00, 4 Mar 21:00" in preview["text"]
     assert "your area: patrol tonight 21:00-02:00, duty phone 0851-110" in preview["text"]
     await admin.click(preview, text="Save")
     saved = await admin.reply()
-    assert saved["text"].startswith("Schedule saved: Every day at 21:00. Next runs: 2026-03-02 21:00")
+    assert saved["text"].startswith("Schedule saved: Every day at 21:00. Next runs: 2 Mar 21:00")
     schedule = await _added(pingan)
     assert schedule.targets == {"kinds": ["homeowners"], "areas": ["Riverside"]}
     clock.set(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))  # 21:00 in Shanghai
