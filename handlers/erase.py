@@ -8,14 +8,13 @@ import html
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import _, ngettext, using_locale
+from bot.i18n import _, ngettext
 from bot.services.erasure import ErasureOutcome, ErasurePlan
 from handlers import case_card
-from handlers.notify import tell_each
+from handlers.withdraw import tell_handler
 
 logger = logging.getLogger(__name__)
 
@@ -132,15 +131,4 @@ async def _tell_staff(context: PinganContext, case) -> None:
         return _("The reporter withdrew {ref} and asked for their data to be erased; what they wrote is "
                  "removed. Nothing more is needed. /case {ref}").format(ref=case.ref)
 
-    if case.owner_id is not None:
-        await tell_each(context, await context.services.handover.present([case.owner_id]), render)
-        return
-    staff_chat, card_id = await case_card.staff_card_of(context, case)
-    if staff_chat is None:
-        return
-    with using_locale(context.services.config.default_language):
-        text = render()
-    try:
-        await context.bot.send_message(staff_chat, html.escape(text), reply_to_message_id=card_id)
-    except TelegramError:
-        logger.exception("could not tell the staff chat that %s was withdrawn", case.ref)
+    await tell_handler(context, case, render)

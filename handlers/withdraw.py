@@ -102,6 +102,12 @@ async def _tell_staff(context: PinganContext, case: Case, reason: str) -> None:
         return _("The reporter withdrew {ref}: {reason}. Nothing more is needed. /case {ref}").format(
             ref=case.ref, reason=REASON_LABELS[reason].translated())
 
+    await tell_handler(context, case, render)
+
+
+async def tell_handler(context: PinganContext, case: Case, render) -> None:
+    """Tells whoever handles the case what `render()` says: its owner (the supervisors if they are
+    away), or, unowned, its staff chat under the card (the text then names the case by reference only)."""
     if case.owner_id is not None:
         await tell_each(context, await context.services.handover.present([case.owner_id]), render)
         return

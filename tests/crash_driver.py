@@ -57,6 +57,15 @@ async def load_schedules_as_of(env: dict[str, str], moment: datetime) -> None:
         await services.db.close()
 
 
+
+def press_if_there(emulator, user_id: int, message: dict, text: str) -> None:
+    """Presses a button of the person's private chat by its text, if the message still has it (it
+    may have changed under us: the next fresh message decides)."""
+    try:
+        emulator.press_button(user_id, user_id, message["message_id"], text=text)
+    except LookupError:
+        pass
+
 class BotProcess:
     """`pingan run` as its own process; its output goes to a log file (one per start)."""
 
@@ -169,11 +178,7 @@ class Resident:
             self._answer(message)
 
     def _press(self, message: dict, text: str) -> None:
-        """Presses a button by its text, if the message still has it."""
-        try:
-            self.emulator.press_button(self.user_id, self.user_id, message["message_id"], text=text)
-        except LookupError:
-            pass  # the message changed under us: the next fresh message decides
+        press_if_there(self.emulator, self.user_id, message, text)
 
     def _answer(self, message: dict) -> None:
         """Does what the question asks (see the class docstring)."""
@@ -328,11 +333,7 @@ class AlertSender:
         return latest
 
     def _press(self, message: dict, text: str) -> None:
-        """Presses a button by its text, if the message still has it."""
-        try:
-            self.emulator.press_button(self.user_id, self.user_id, message["message_id"], text=text)
-        except LookupError:
-            pass
+        press_if_there(self.emulator, self.user_id, message, text)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Composes and sends the alert, until its delivery report comes."""

@@ -14,6 +14,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+def take_matching(rules: list, method: str, params: dict):
+    """The first rule for this call (its method, and its chat if it names one), one use of it
+    consumed (the rule leaves `rules` with its last use); None if none matches."""
+    for rule in rules:
+        if rule.method != method.lower():
+            continue
+        if rule.chat_id is not None and str(params.get("chat_id")) != str(rule.chat_id):
+            continue
+        rule.remaining -= 1
+        if rule.remaining <= 0:
+            rules.remove(rule)
+        return rule
+    return None
+
 @dataclass
 class _DelayRule:
     method: str
@@ -36,16 +50,8 @@ class Delays:
 
     def take(self, method: str, params: dict) -> float:
         """Seconds to hold this call (0: none), consuming one use of the matching rule."""
-        for rule in self._rules:
-            if rule.method != method.lower():
-                continue
-            if rule.chat_id is not None and str(params.get("chat_id")) != str(rule.chat_id):
-                continue
-            rule.remaining -= 1
-            if rule.remaining <= 0:
-                self._rules.remove(rule)
-            return rule.seconds
-        return 0.0
+        rule = take_matching(self._rules, method, params)
+        return rule.seconds if rule is not None else 0.0
 
 
 class FaultKind(StrEnum):

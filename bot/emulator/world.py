@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.emulator.faults import Delays, FaultKind, Outage, RandomFaults
+from bot.emulator.faults import Delays, FaultKind, Outage, RandomFaults, take_matching
 from bot.emulator.flood import FloodLimiter
 from bot.emulator.formatting import detect_entities
 
@@ -1052,16 +1052,8 @@ class World:
 
     def take_failure(self, method: str, params: dict) -> ApiError | None:
         """The injected failure for this call, if any (consuming one use of it)."""
-        for rule in self._fail_rules:
-            if rule.method != method.lower():
-                continue
-            if rule.chat_id is not None and str(params.get("chat_id")) != str(rule.chat_id):
-                continue
-            rule.remaining -= 1
-            if rule.remaining <= 0:
-                self._fail_rules.remove(rule)
-            return rule.error
-        return None
+        rule = take_matching(self._fail_rules, method, params)
+        return rule.error if rule is not None else None
 
     def inject_faults(self, share: float, *, seed: int = 0, kinds: Iterable[str] | None = None,
                       methods: Iterable[str] | None = None, spared: Iterable[str] = ("getMe",),
