@@ -72,7 +72,7 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.ALERT: DialogueRoutes(alert_compose.claim, alert_compose.cancel, alert_compose.remind,
                                        alert_compose.expired),
     DialogueName.TIP: DialogueRoutes(alert_tips.claim, alert_tips.cancel, expired=alert_tips.expired),
-    DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.claim, schedule_dialogue.cancel),
+    DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.FORM.claim, schedule_dialogue.FORM.cancel),
     DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
     DialogueName.LIBRARY_ENTRY: DialogueRoutes(library_entry.FORM.claim, library_entry.FORM.cancel),
     DialogueName.SCAM_RULE: DialogueRoutes(scam_rule_dialogue.FORM.claim, scam_rule_dialogue.FORM.cancel),
