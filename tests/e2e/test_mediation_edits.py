@@ -14,6 +14,15 @@ CHANGES_NOTHING = ("I noticed you edited a message. An edit does not change an a
                    "« Back » button is offered, you can use it to answer again.")
 
 
+async def mediators_choice(team, make_user, panel_button: str, choice: str):
+    """Up to Bob joining, then the mediator's panel button and a first choice; returns Bob and the
+    mediator's next question."""
+    _ref, bob, panel = await joined_mediation(team, make_user)
+    await team.mediator.click(panel, text=panel_button)
+    await team.mediator.click(await team.mediator.reply(), text=choice)
+    return bob, await team.mediator.reply()
+
+
 async def test_an_edit_of_the_summary_corrects_it_before_the_link_is_made(team, pingan):
     liu = team.mediator
     ref = await report_dispute(team)
@@ -64,11 +73,8 @@ async def test_an_edit_is_answered_in_the_mediators_language(team):
 
 
 async def test_an_edit_of_the_meeting_time_just_typed_replaces_it(team, make_user, pingan):
-    _ref, _bob, panel = await joined_mediation(team, make_user)
+    await mediators_choice(team, make_user, "📅 Propose meeting times", "🏛 Mediation room")
     liu = team.mediator
-    await liu.click(panel, text="📅 Propose meeting times")
-    await liu.click(await liu.reply(), text="🏛 Mediation room")
-    await liu.reply()
     typed = await liu.send("2026-03-05 15:00 Room 2")
     await liu.reply()
 
@@ -90,11 +96,9 @@ async def test_an_edit_of_the_meeting_time_just_typed_replaces_it(team, make_use
 
 
 async def test_edits_in_the_outcome_correct_the_latest_answer_only(team, make_user, pingan):
-    _ref, _bob, panel = await joined_mediation(team, make_user)
+    _bob, who = await mediators_choice(team, make_user, "📝 Record the outcome", "🤝 An agreement")
     liu = team.mediator
-    await liu.click(panel, text="📝 Record the outcome")
-    await liu.click(await liu.reply(), text="🤝 An agreement")
-    await liu.click(await liu.reply(), text="Both parties")
+    await liu.click(who, text="Both parties")
     await liu.reply()
     term = await liu.send("Talk once a month")
     assert (await liu.reply())["text"].startswith("By when?")
@@ -116,11 +120,8 @@ async def test_edits_in_the_outcome_correct_the_latest_answer_only(team, make_us
 
 
 async def test_an_edit_of_the_reason_for_no_agreement_corrects_it(team, make_user, pingan):
-    _ref, _bob, panel = await joined_mediation(team, make_user)
+    await mediators_choice(team, make_user, "📝 Record the outcome", "No agreement")
     liu = team.mediator
-    await liu.click(panel, text="📝 Record the outcome")
-    await liu.click(await liu.reply(), text="No agreement")
-    await liu.reply()
     reason = await liu.send("They could not agree.")
     await liu.reply()  # where can the parties turn?
     team.emulator.user_edits(liu.user_id, liu.chat_id, reason["message_id"], "They could not agree on the hours.")
@@ -133,11 +134,8 @@ async def test_an_edit_of_the_reason_for_no_agreement_corrects_it(team, make_use
 
 
 async def test_an_edit_of_a_refused_answer_or_of_an_account_item_asks_to_send_it_again(team, make_user):
-    _ref, bob, panel = await joined_mediation(team, make_user)
+    bob, _time_asked = await mediators_choice(team, make_user, "📅 Propose meeting times", "🏛 Mediation room")
     liu = team.mediator
-    await liu.click(panel, text="📅 Propose meeting times")
-    await liu.click(await liu.reply(), text="🏛 Mediation room")
-    await liu.reply()
     wrong = await liu.send("tomorrow")
     assert (await liu.reply())["text"].startswith("Please type the date and time like this")
     team.emulator.user_edits(liu.user_id, liu.chat_id, wrong["message_id"], "2026-03-05 15:00")
