@@ -24,6 +24,18 @@ from handlers.dialogue import Dialogue, Turn, strip_buttons
 from storage.models import Draft, Role
 
 
+def back_cancel_row(button: type[CallbackData], draft: Draft) -> list[InlineKeyboardButton]:
+    """Back (after the first question) and Cancel, as `button`'s `back` and `cancel`."""
+    row = [InlineKeyboardButton(_("Back"), callback_data=button("back").pack())] if draft.history else []
+    row.append(InlineKeyboardButton(_("Cancel"), callback_data=button("cancel").pack()))
+    return row
+
+
+#: The answers as they are to be when the question of a state is asked again by Back (given the
+#: state and the answers so far): a question that collects several values takes back the last one.
+Rewind = Callable[[str, dict], dict]
+
+
 @dataclass(frozen=True)
 class FormTexts:
     """What a form says in its own words (lazy texts, translated when said)."""
@@ -41,15 +53,17 @@ class Form:
 
     def __init__(self, dialogue: Dialogue, button: type[CallbackData], *, typed: Iterable[StrEnum],
                  allowed: Callable[[frozenset[Role]], bool], texts: FormTexts,
-                 typed_with_buttons: Iterable[StrEnum] = ()) -> None:
+                 typed_with_buttons: Iterable[StrEnum] = (), rewind: Rewind | None = None) -> None:
         """`typed`: the states answered by a message; of those, `typed_with_buttons` also offer
-        buttons of their own (a Skip), so a press there goes to the step too."""
+        buttons of their own (a Skip), so a press there goes to the step too. `rewind`: how Back
+        changes the answers (by default they stay as they are)."""
         self.dialogue = dialogue
         self.button = button
         self.typed = frozenset(typed)
         self.typed_with_buttons = frozenset(typed_with_buttons)
         self.allowed = allowed
         self.texts = texts
+        self.rewind = rewind
 
     # --- for the steps ---------------------------------------------------------------------------
 
@@ -78,16 +92,15 @@ class Form:
         if not history:
             await self.expired(turn)
             return
-        draft = await turn.services.dialogues.save(turn.draft, state=history[-1], history=history[:-1])
+        data = self.rewind(history[-1], dict(turn.draft.data)) if self.rewind is not None else turn.draft.data
+        draft = await turn.services.dialogues.save(turn.draft, state=history[-1], history=history[:-1], data=data)
         await self.dialogue.ask(turn.context, turn.chat_id, draft)
 
     # --- for the prompts -------------------------------------------------------------------------
 
     def back_cancel_row(self, draft: Draft) -> list[InlineKeyboardButton]:
         """Back (after the first question) and Cancel."""
-        row = [InlineKeyboardButton(_("Back"), callback_data=self.button("back").pack())] if draft.history else []
-        row.append(InlineKeyboardButton(_("Cancel"), callback_data=self.button("cancel").pack()))
-        return row
+        return back_cancel_row(self.button, draft)
 
     # --- entry, presses, messages, /cancel -------------------------------------------------------
 

@@ -14,13 +14,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.context import PinganContext
-from bot.i18n import _, ngettext, using_locale
+from bot.i18n import N_, _, ngettext, using_locale
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.mediation import Side
-from handlers.dialogue import Dialogue, Prompt, Turn, strip_buttons
+from handlers.dialogue import Dialogue, Prompt, Turn
 from handlers.mediation_buttons import PartyButton
-from handlers.mediation_turns import take_message
+from handlers.mediation_turns import MediationRouting
 from handlers.notify import locale_of, person_name
 from storage.mediation import Mediation
 from storage.models import Draft
@@ -81,8 +81,7 @@ async def take_item(turn: Turn) -> None:
         mediation, side = await turn.services.mediation.add_account(turn.draft.data["mediation_id"], turn.user_id,
                                                                     kind, text, file_id)
     except NotAllowed:
-        await turn.services.dialogues.drop(turn.user_id, DialogueName.MEDIATION_ACCOUNT)
-        await strip_buttons(turn.context, turn.user_id, turn.draft.prompt_message_id)
+        await ROUTING.stop(turn.context, turn.draft)
         await turn.message.reply_text(html.escape(_("Sorry, this mediation is no longer open.")))
         return
     await turn.services.dialogues.save(turn.draft)
@@ -152,22 +151,11 @@ DIALOGUE = Dialogue(
 )
 
 
-async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
-    """What the party sends while telling their side (always taken)."""
-    return await take_message(update, context, draft, DIALOGUE)
+ROUTING = MediationRouting(DIALOGUE, N_("Stopped. What you sent before is already with the mediator."))
 
 
 async def _finish(context: PinganContext, user_id: int) -> None:
     draft = await context.services.dialogues.get(user_id, DialogueName.MEDIATION_ACCOUNT)
     if draft is not None:
-        await context.services.dialogues.drop(user_id, DialogueName.MEDIATION_ACCOUNT)
-        await strip_buttons(context, user_id, draft.prompt_message_id)
+        await ROUTING.stop(context, draft)
     await context.bot.send_message(user_id, html.escape(_("Thank you. The mediator has everything you sent.")))
-
-
-async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
-    """/cancel: stops; what was sent is already with the mediator."""
-    await context.services.dialogues.drop(draft.user_id, DialogueName.MEDIATION_ACCOUNT)
-    await strip_buttons(context, draft.user_id, draft.prompt_message_id)
-    await update.effective_message.reply_text(html.escape(_(
-        "Stopped. What you sent before is already with the mediator.")))

@@ -12,18 +12,18 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.mediation_agreements import MAX_TERMS, REFERRALS, WHO
 from handlers import mediation_compliance
-from handlers.dialogue import Dialogue, Prompt, Turn, strip_buttons
+from handlers.dialogue import Dialogue, Prompt, Turn
 from handlers.mediation_labels import REFERRAL_LABELS, WHO_LABELS, term_line
-from handlers.mediation_turns import take_message, take_press
+from handlers.mediation_turns import Correction, MediationRouting
 from storage.models import Draft
 
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -80,7 +80,7 @@ async def choose_outcome(turn: Turn) -> None:
     elif action == "none":
         await _go(turn, State.TYPING_REASON)
     elif action == "cancel":
-        await _stop(turn.context, turn.draft, _("Cancelled. Nothing was recorded."))
+        await _stop(turn.context, turn.draft, ROUTING.cancelled.translated())
     else:
         await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=_("Please use the buttons."))
 
@@ -102,11 +102,23 @@ async def type_term(turn: Turn) -> None:
         await _go(turn, State.CHOOSING_WHO)
         return
     text = (turn.text or "").strip()
-    if not text or len(text) > MAX_TERM_CHARS:
-        await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=_(
-            "Please write the term as text, at most {limit} characters.").format(limit=MAX_TERM_CHARS))
+    problem = _term_problem(text)
+    if problem is not None:
+        await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=problem)
         return
     await _go(turn, State.TYPING_DUE, term=text)
+
+
+def _term_problem(text: str) -> str | None:
+    """Why a term typed is refused, or None."""
+    if not text or len(text) > MAX_TERM_CHARS:
+        return _("Please write the term as text, at most {limit} characters.").format(limit=MAX_TERM_CHARS)
+    return None
+
+
+def _amend_term(context: PinganContext, data: dict, text: str) -> dict | str:
+    """An edit of the term whose date is asked now: it replaces the term."""
+    return _term_problem(text) or {**data, "term": text}
 
 
 async def type_due(turn: Turn) -> None:
@@ -114,15 +126,30 @@ async def type_due(turn: Turn) -> None:
     if _action(turn) == "back":
         await _go(turn, State.TYPING_TERM)
         return
-    due = _parse_date(turn.text or "")
-    today = turn.services.clock.now().astimezone(turn.services.config.tzinfo).date()
-    if due is None or due < today:
-        await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=_(
-            "Please type a date from today on, like this: 2026-03-20"))
+    due = _due_of(turn.context, turn.text or "")
+    if isinstance(due, str):
+        await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=due)
         return
     data = turn.draft.data
     terms = [*data["terms"], {"who": data["who"], "text": data["term"], "due": due.isoformat()}]
     await _go(turn, State.REVIEWING_TERMS, terms=terms)
+
+
+def _due_of(context: PinganContext, text: str) -> date | str:
+    """The date typed, or why it is refused: it must be a date from today on."""
+    due = _parse_date(text)
+    today = context.services.clock.now().astimezone(context.services.config.tzinfo).date()
+    if due is None or due < today:
+        return _("Please type a date from today on, like this: 2026-03-20")
+    return due
+
+
+def _amend_due(context: PinganContext, data: dict, text: str) -> dict | str:
+    """An edit of the date of the term added last: it replaces that date."""
+    due = _due_of(context, text)
+    if isinstance(due, str):
+        return due
+    return {**data, "terms": [*data["terms"][:-1], {**data["terms"][-1], "due": due.isoformat()}]}
 
 
 def _parse_date(text: str) -> date | None:
@@ -145,7 +172,7 @@ async def review_terms(turn: Turn) -> None:
     elif action == "send":
         await _send_agreement(turn)
     elif action == "cancel":
-        await _stop(turn.context, turn.draft, _("Cancelled. Nothing was recorded."))
+        await _stop(turn.context, turn.draft, ROUTING.cancelled.translated())
     else:
         await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=_("Please use the buttons."))
 
@@ -167,11 +194,22 @@ async def type_reason(turn: Turn) -> None:
     if _action(turn) == "back":
         await _go(turn, State.CHOOSING_OUTCOME)
         return
-    text = (turn.text or "").strip()
-    if not text:
+    reason = _reason_of(turn.text or "")
+    if reason is None:
         await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=_("Please write the reason as text."))
         return
-    await _go(turn, State.CHOOSING_REFERRAL, reason=text[:MAX_TERM_CHARS])
+    await _go(turn, State.CHOOSING_REFERRAL, reason=reason)
+
+
+def _reason_of(text: str) -> str | None:
+    """The reason as kept (cut to a term's length), or None for no text."""
+    return text.strip()[:MAX_TERM_CHARS] or None
+
+
+def _amend_reason(context: PinganContext, data: dict, text: str) -> dict | str:
+    """An edit of the reason while the referral is asked: it replaces the reason."""
+    reason = _reason_of(text)
+    return {**data, "reason": reason} if reason is not None else _("Please write the reason as text.")
 
 
 async def choose_referral(turn: Turn) -> None:
@@ -204,8 +242,7 @@ async def _send_agreement(turn: Turn) -> None:
 
 
 async def _stop(context: PinganContext, draft: Draft, text: str) -> None:
-    await context.services.dialogues.drop(draft.user_id, DialogueName.MEDIATION_AGREEMENT)
-    await strip_buttons(context, draft.user_id, draft.prompt_message_id)
+    await ROUTING.stop(context, draft)
     await context.bot.send_message(draft.user_id, html.escape(text))
 
 
@@ -275,18 +312,11 @@ DIALOGUE = Dialogue(
 )
 
 
-async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
-    """A typed term, date, reason or a photo (always taken while the dialogue is open)."""
-    return await take_message(update, context, draft, DIALOGUE)
-
-
-async def on_button(update: Update, context: PinganContext) -> None:
-    """Any choice of the dialogue."""
-    await take_press(update, context, DIALOGUE, AgreementButton)
-
-
-async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
-    """/cancel: nothing is recorded."""
-    await context.services.dialogues.drop(draft.user_id, DialogueName.MEDIATION_AGREEMENT)
-    await strip_buttons(context, draft.user_id, draft.prompt_message_id)
-    await update.effective_message.reply_text(html.escape(_("Cancelled. Nothing was recorded.")))
+ROUTING = MediationRouting(
+    DIALOGUE, N_("Cancelled. Nothing was recorded."), AgreementButton,
+    corrections={
+        State.TYPING_TERM: Correction(N_("the term"), State.TYPING_DUE, _amend_term),
+        State.TYPING_DUE: Correction(N_("the date"), State.REVIEWING_TERMS, _amend_due),
+        State.TYPING_REASON: Correction(N_("the reason"), State.CHOOSING_REFERRAL, _amend_reason),
+    },
+)

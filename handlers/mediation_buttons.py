@@ -1,5 +1,5 @@
 """The button families of mediation (issue 17) and the row the case card shows for a dispute.
-Kept apart from the handlers so the card (handlers/case_card.py) can draw the row without
+Kept apart from the handlers so the card (handlers/case_card_markup.py) can draw the row without
 importing them."""
 
 from __future__ import annotations

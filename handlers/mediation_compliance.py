@@ -5,13 +5,15 @@ follow-up visit after a kept agreement (`mediation:compliance` job)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import N_, _, using_locale
+from bot.i18n import N_, LazyText, _, using_locale
 from bot.services.errors import NotAllowed
 from bot.services.mediation import Side
 from bot.services.mediation_agreements import Stale
@@ -24,6 +26,12 @@ from storage.mediation import Mediation
 from storage.mediation_agreements import Term
 
 logger = logging.getLogger(__name__)
+
+Pressed = TypeVar("Pressed", bound=CallbackData)
+Result = TypeVar("Result")
+
+#: Said to a press on a question that is no longer asked.
+NO_LONGER_OPEN = N_("This question is no longer open.")
 
 #: Where the parties can turn when there is no agreement (the referral's sentence).
 REFERRAL_ADVICE = {
@@ -65,6 +73,30 @@ async def _terms_text(context: PinganContext, mediation: Mediation) -> str:
     return "\n".join(f"{t.position}. {term_line(t.who, t.text, t.due_on)}" for t in terms)
 
 
+async def _answer(update: Update, context: PinganContext, family: type[Pressed],
+                  give: Callable[[Pressed, int], Awaitable[Result]],
+                  stale: LazyText = NO_LONGER_OPEN) -> tuple[Pressed, Result] | None:
+    """A party's answer by button, given to the service (which re-checks the two parties and that
+    the question is still asked): the press and what the service made of it, its buttons gone; or
+    None, the press answered with why not."""
+    query = update.callback_query
+    pressed = family.parse(query.data)
+    if pressed is None:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return None
+    try:
+        result = await give(pressed, update.effective_user.id)
+    except NotAllowed:
+        await query.answer(_("Sorry, this button is not for you."), show_alert=True)
+        return None
+    except Stale:
+        await query.answer(stale.translated(), show_alert=True)
+        return None
+    await query.answer()
+    await strip_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
+    return pressed, result
+
+
 async def ask_to_confirm(context: PinganContext, mediation: Mediation) -> None:
     """The agreement (and its photo) to each party, with Yes / Not what was agreed."""
     for user_id in (await context.services.mediation.parties(mediation)).values():
@@ -91,23 +123,14 @@ async def _send_agreement(context: PinganContext, user_id: int, mediation: Media
 
 async def on_confirm(update: Update, context: PinganContext) -> None:
     """A party confirms or disputes the agreement (re-checked: the two parties, the latest round)."""
-    query = update.callback_query
-    pressed = ConfirmButton.parse(query.data)
+    agreements = context.services.agreements
+    answer = await _answer(update, context, ConfirmButton, lambda pressed, user_id: agreements.confirm(
+        pressed.mediation_id, pressed.round, user_id, pressed.confirmed),
+        stale=N_("This agreement is no longer waiting for your answer."))
+    if answer is None:
+        return
+    _pressed, result = answer
     user_id = update.effective_user.id
-    if pressed is None:
-        await query.answer(_("This button has expired."), show_alert=True)
-        return
-    try:
-        result = await context.services.agreements.confirm(pressed.mediation_id, pressed.round, user_id,
-                                                           pressed.confirmed)
-    except NotAllowed:
-        await query.answer(_("Sorry, this button is not for you."), show_alert=True)
-        return
-    except Stale:
-        await query.answer(_("This agreement is no longer waiting for your answer."), show_alert=True)
-        return
-    await query.answer()
-    await strip_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
     mediation = result.mediation
     case = await context.services.mediation.case_of(mediation)
     if result.disputed:
@@ -175,22 +198,13 @@ async def _ask_check(context: PinganContext, mediation: Mediation, term: Term) -
 
 async def on_check(update: Update, context: PinganContext) -> None:
     """A party's "was it done?" (re-checked: the two parties, a term now asked about)."""
-    query = update.callback_query
-    pressed = CheckButton.parse(query.data)
+    agreements = context.services.agreements
+    answer = await _answer(update, context, CheckButton, lambda pressed, user_id: agreements.check(
+        pressed.term_id, user_id, pressed.kept))
+    if answer is None:
+        return
+    _pressed, result = answer
     user_id = update.effective_user.id
-    if pressed is None:
-        await query.answer(_("This button has expired."), show_alert=True)
-        return
-    try:
-        result = await context.services.agreements.check(pressed.term_id, user_id, pressed.kept)
-    except NotAllowed:
-        await query.answer(_("Sorry, this button is not for you."), show_alert=True)
-        return
-    except Stale:
-        await query.answer(_("This question is no longer open."), show_alert=True)
-        return
-    await query.answer()
-    await strip_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
     await send(context, user_id, lambda: _("Thank you for telling me."))
     mediation, term = result.mediation, result.term
     case = await context.services.mediation.case_of(mediation)
@@ -211,23 +225,13 @@ async def on_check(update: Update, context: PinganContext) -> None:
 
 async def on_followup(update: Update, context: PinganContext) -> None:
     """A party's answer at the follow-up visit; "problems again" goes to the mediator."""
-    query = update.callback_query
-    pressed = FollowButton.parse(query.data)
+    agreements = context.services.agreements
+    answer = await _answer(update, context, FollowButton, lambda pressed, user_id: agreements.followup_answer(
+        pressed.mediation_id, user_id, pressed.holding))
+    if answer is None:
+        return
+    pressed, (mediation, side) = answer
     user_id = update.effective_user.id
-    if pressed is None:
-        await query.answer(_("This button has expired."), show_alert=True)
-        return
-    try:
-        mediation, side = await context.services.agreements.followup_answer(pressed.mediation_id, user_id,
-                                                                            pressed.holding)
-    except NotAllowed:
-        await query.answer(_("Sorry, this button is not for you."), show_alert=True)
-        return
-    except Stale:
-        await query.answer(_("This question is no longer open."), show_alert=True)
-        return
-    await query.answer()
-    await strip_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
     await send(context, user_id, lambda: _("Thank you for telling me."))
     if not pressed.holding:
         case = await context.services.mediation.case_of(mediation)

@@ -7,16 +7,16 @@ import html
 from enum import StrEnum
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
-from handlers.dialogue import Dialogue, Prompt, Turn, strip_buttons
+from handlers.dialogue import Dialogue, Prompt, Turn
 from handlers.mediation_notify import send
-from handlers.mediation_turns import take_message, take_press
+from handlers.mediation_turns import MediationRouting
 from storage.mediation import Mediation
 from storage.models import Draft
 
@@ -44,8 +44,7 @@ async def begin(context: PinganContext, user_id: int, mediation: Mediation) -> N
 
 async def take_reason(turn: Turn) -> None:
     """The reason typed goes to the mediator; "No, thank you" ends it without one."""
-    await turn.services.dialogues.drop(turn.user_id, DialogueName.MEDIATION_DECLINE)
-    await strip_buttons(turn.context, turn.user_id, turn.draft.prompt_message_id)
+    await ROUTING.stop(turn.context, turn.draft)
     reason = (turn.text or "").strip()[:MAX_REASON_CHARS] if turn.pressed is None else ""
     if reason:
         try:
@@ -80,18 +79,4 @@ DIALOGUE = Dialogue(
 )
 
 
-async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
-    """The reason typed (always taken while the bot waits for it)."""
-    return await take_message(update, context, draft, DIALOGUE)
-
-
-async def on_button(update: Update, context: PinganContext) -> None:
-    """No, thank you."""
-    await take_press(update, context, DIALOGUE, DeclineButton)
-
-
-async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
-    """/cancel: no reason given; the decline itself stands."""
-    await context.services.dialogues.drop(draft.user_id, DialogueName.MEDIATION_DECLINE)
-    await strip_buttons(context, draft.user_id, draft.prompt_message_id)
-    await update.effective_message.reply_text(html.escape(_("All right. Thank you.")))
+ROUTING = MediationRouting(DIALOGUE, N_("All right. Thank you."), DeclineButton)

@@ -11,18 +11,18 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.mediation_meetings import MAX_SLOTS, PLACES
 from handlers import mediation_picks
-from handlers.dialogue import Dialogue, Prompt, Turn, strip_buttons
+from handlers.dialogue import Dialogue, Prompt, Turn
 from handlers.mediation_labels import PLACE_BUTTONS, PLACE_LABELS, when_text
-from handlers.mediation_turns import take_message, take_press
+from handlers.mediation_turns import Correction, MediationRouting
 from storage.models import Draft
 
 _TIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2})[:：](\d{2})\s*(.*)$", re.S)
@@ -59,8 +59,8 @@ async def choose_place(turn: Turn) -> None:
     elif action == "send" and turn.draft.data["times"]:
         await _send(turn)
     elif action == "cancel":
-        await _stop(turn.context, turn.draft)
-        await turn.context.bot.send_message(turn.user_id, html.escape(_("Cancelled. No times were sent.")))
+        await ROUTING.stop(turn.context, turn.draft)
+        await turn.context.bot.send_message(turn.user_id, html.escape(ROUTING.cancelled.translated()))
     else:
         await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=_("Please use the buttons."))
 
@@ -71,19 +71,29 @@ async def type_time(turn: Turn) -> None:
         draft = await turn.services.dialogues.save(turn.draft, state=State.CHOOSING_PLACE)
         await DIALOGUE.ask(turn.context, turn.user_id, draft)
         return
-    starts_at, note = _parse_time(turn.context, turn.text or "")
-    if starts_at is None:
-        await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=_(
-            "Please type the date and time like this: 2026-03-05 15:00"))
+    time = _time_of(turn.context, turn.draft.data["place"], turn.text or "")
+    if isinstance(time, str):
+        await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=time)
         return
-    if starts_at <= turn.services.clock.now():
-        await DIALOGUE.ask(turn.context, turn.user_id, turn.draft, note=_("That time has already passed."))
-        return
-    times = [*turn.draft.data["times"], {"place": turn.draft.data["place"], "note": note,
-                                         "starts_at": starts_at.isoformat()}]
     draft = await turn.services.dialogues.save(turn.draft, state=State.CHOOSING_PLACE,
-                                               data={**turn.draft.data, "times": times})
+                                               data={**turn.draft.data, "times": [*turn.draft.data["times"], time]})
     await DIALOGUE.ask(turn.context, turn.user_id, draft)
+
+
+def _time_of(context: PinganContext, place: str, text: str) -> dict | str:
+    """A time as the draft keeps it, or why the text is refused (a time in the past too)."""
+    starts_at, note = _parse_time(context, text)
+    if starts_at is None:
+        return _("Please type the date and time like this: 2026-03-05 15:00")
+    if starts_at <= context.services.clock.now():
+        return _("That time has already passed.")
+    return {"place": place, "note": note, "starts_at": starts_at.isoformat()}
+
+
+def _amend_time(context: PinganContext, data: dict, text: str) -> dict | str:
+    """An edit of the time last typed: it replaces that time, at the same place."""
+    time = _time_of(context, data["times"][-1]["place"], text)
+    return time if isinstance(time, str) else {**data, "times": [*data["times"][:-1], time]}
 
 
 def _parse_time(context: PinganContext, text: str) -> tuple[datetime | None, str]:
@@ -104,20 +114,15 @@ async def _send(turn: Turn) -> None:
     try:
         mediation = await turn.services.meetings.propose(turn.draft.data["mediation_id"], turn.user_id, times)
     except (NotAllowed, ValueError):
-        await _stop(turn.context, turn.draft)
+        await ROUTING.stop(turn.context, turn.draft)
         await turn.context.bot.send_message(turn.user_id, html.escape(_(
             "Sorry, these times cannot be sent: the other party must have joined, and every time must be in the "
             "future.")))
         return
-    await _stop(turn.context, turn.draft)
+    await ROUTING.stop(turn.context, turn.draft)
     await turn.context.bot.send_message(turn.user_id, html.escape(_(
         "Sent to both parties. I will tell you what they choose.")))
     await mediation_picks.offer_times(turn.context, mediation)
-
-
-async def _stop(context: PinganContext, draft: Draft) -> None:
-    await context.services.dialogues.drop(draft.user_id, DialogueName.MEDIATION_SLOTS)
-    await strip_buttons(context, draft.user_id, draft.prompt_message_id)
 
 
 async def ask_place(context: PinganContext, draft: Draft) -> Prompt:
@@ -154,17 +159,7 @@ DIALOGUE = Dialogue(
 )
 
 
-async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
-    """A typed time (always taken while the bot waits for one)."""
-    return await take_message(update, context, draft, DIALOGUE)
-
-
-async def on_button(update: Update, context: PinganContext) -> None:
-    """A place, Send, Back or Cancel."""
-    await take_press(update, context, DIALOGUE, SlotsButton)
-
-
-async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
-    """/cancel: no times are sent."""
-    await _stop(context, draft)
-    await update.effective_message.reply_text(html.escape(_("Cancelled. No times were sent.")))
+ROUTING = MediationRouting(
+    DIALOGUE, N_("Cancelled. No times were sent."), SlotsButton,
+    corrections={State.TYPING_TIME: Correction(N_("the meeting time"), State.CHOOSING_PLACE, _amend_time)},
+)

@@ -15,13 +15,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.deeplinks import mediation_payload, start_link
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.mediation import Status
-from handlers.dialogue import Dialogue, Prompt, Turn, give_back, strip_buttons
+from handlers.dialogue import Dialogue, Prompt, Turn, give_back
 from handlers.mediation_buttons import MediateButton
-from handlers.mediation_turns import take_message, take_press
+from handlers.mediation_turns import Correction, MediationRouting
 from handlers.moments import moment_words
 from handlers.report_labels import category_label
 from storage.mediation import Mediation, MediationInvite
@@ -96,14 +96,22 @@ async def confirm_summary(turn: Turn) -> None:
         await turn.answer(_("Sorry, you are not the mediator of this case, or the other party already answered."),
                           alert=True)
         return
-    await turn.services.dialogues.drop(turn.user_id, DialogueName.MEDIATION_SUMMARY)
-    await strip_buttons(turn.context, turn.user_id, turn.draft.prompt_message_id)
+    await ROUTING.stop(turn.context, turn.draft)
     await send_link(turn.context, turn.user_id, invite)
 
 
+def _amend_summary(context: PinganContext, data: dict, text: str) -> dict | str:
+    """An edit of the summary shown for confirming: it replaces the summary, if it is one."""
+    if not text:
+        return _("Please write the summary as text.")
+    if len(text) > MAX_SUMMARY_CHARS:
+        return _("That text is too long: at most {limit} characters. Please send a shorter one.").format(
+            limit=MAX_SUMMARY_CHARS)
+    return {**data, "summary": text}
+
+
 async def _cancel_by_button(turn: Turn) -> None:
-    await turn.services.dialogues.drop(turn.user_id, DialogueName.MEDIATION_SUMMARY)
-    await strip_buttons(turn.context, turn.user_id, turn.draft.prompt_message_id)
+    await ROUTING.stop(turn.context, turn.draft)
     await turn.context.bot.send_message(turn.user_id, html.escape(_(
         "Stopped. You are still the mediator: press Mediate on the card to write the summary.")))
 
@@ -138,22 +146,11 @@ DIALOGUE = Dialogue(
 )
 
 
-async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
-    """The summary typed (always taken while the bot waits for it)."""
-    return await take_message(update, context, draft, DIALOGUE)
-
-
-async def on_button(update: Update, context: PinganContext) -> None:
-    """Make the link, write again, or cancel."""
-    await take_press(update, context, DIALOGUE, SummaryButton)
-
-
-async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
-    """/cancel: no link is made; the mediator stays the mediator."""
-    await context.services.dialogues.drop(draft.user_id, DialogueName.MEDIATION_SUMMARY)
-    await strip_buttons(context, draft.user_id, draft.prompt_message_id)
-    await update.effective_message.reply_text(html.escape(_(
-        "Cancelled. You are still the mediator: press Mediate on the card to write the summary.")))
+ROUTING = MediationRouting(
+    DIALOGUE, N_("Cancelled. You are still the mediator: press Mediate on the card to write the summary."),
+    SummaryButton,
+    corrections={State.WRITING_SUMMARY: Correction(N_("the summary"), State.CONFIRMING_SUMMARY, _amend_summary)},
+)
 
 
 # --- the link ---------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from handlers import (
 )
 from handlers.dialogue import EDIT_NOT_TAKEN
 from handlers.guards import pressed_in_own_private_chat
+from handlers.mediation_turns import MediationRouting
 from handlers.notify import locale_of
 from storage.models import DialogueAnswer, Draft
 
@@ -65,6 +66,11 @@ class DialogueRoutes:
     correct_sent: Callable[[Update, PinganContext, int, str], Awaitable[None]] | None = None
 
 
+def _mediation(routing: MediationRouting) -> DialogueRoutes:
+    """A mediation dialogue's routes: its messages, /cancel and edits (handlers/mediation_turns.py)."""
+    return DialogueRoutes(routing.claim, routing.cancel, correct=routing.correct)
+
+
 DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.REPORT: DialogueRoutes(report.claim, report.cancel, report.remind, report.expired,
                                         correct=report_edits.correct, correct_sent=report_edits.correct_sent),
@@ -72,15 +78,15 @@ DIALOGUES: dict[DialogueName, DialogueRoutes] = {
     DialogueName.ALERT: DialogueRoutes(alert_compose.claim, alert_compose.cancel, alert_compose.remind,
                                        alert_compose.expired),
     DialogueName.TIP: DialogueRoutes(alert_tips.claim, alert_tips.cancel, expired=alert_tips.expired),
-    DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.claim, schedule_dialogue.cancel),
+    DialogueName.SCHEDULE: DialogueRoutes(schedule_dialogue.FORM.claim, schedule_dialogue.FORM.cancel),
     DialogueName.SCAM_CHECK: DialogueRoutes(scam_check.claim, scam_check.cancel),
     DialogueName.LIBRARY_ENTRY: DialogueRoutes(library_entry.FORM.claim, library_entry.FORM.cancel),
     DialogueName.SCAM_RULE: DialogueRoutes(scam_rule_dialogue.FORM.claim, scam_rule_dialogue.FORM.cancel),
-    DialogueName.MEDIATION_SUMMARY: DialogueRoutes(mediation_summary.claim, mediation_summary.cancel),
-    DialogueName.MEDIATION_DECLINE: DialogueRoutes(mediation_decline.claim, mediation_decline.cancel),
-    DialogueName.MEDIATION_ACCOUNT: DialogueRoutes(mediation_account.claim, mediation_account.cancel),
-    DialogueName.MEDIATION_SLOTS: DialogueRoutes(mediation_slots.claim, mediation_slots.cancel),
-    DialogueName.MEDIATION_AGREEMENT: DialogueRoutes(mediation_agreement.claim, mediation_agreement.cancel),
+    DialogueName.MEDIATION_SUMMARY: _mediation(mediation_summary.ROUTING),
+    DialogueName.MEDIATION_DECLINE: _mediation(mediation_decline.ROUTING),
+    DialogueName.MEDIATION_ACCOUNT: _mediation(mediation_account.ROUTING),
+    DialogueName.MEDIATION_SLOTS: _mediation(mediation_slots.ROUTING),
+    DialogueName.MEDIATION_AGREEMENT: _mediation(mediation_agreement.ROUTING),
 }
 
 

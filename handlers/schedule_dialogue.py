@@ -5,7 +5,8 @@ On the dialogue kernel (handlers/dialogue.py, docs/dialogues.md): the draft is s
 answer, so a restart in the middle loses nothing; a draft untouched for 15 minutes is dropped and
 the next answer hears so (the SCHEDULE policy in bot/services/dialogues.py). Drawn in
 schedule_dialogue.mmd; what it says in each state (the render table) is in schedule_prompts.py.
-Every question after the first has Back; every one has Cancel.
+Every question after the first has Back; every one has Cancel: the routing of presses, messages
+and /cancel is the staff form's (handlers/dialogue_form.py).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from telegram.constants import ChatType
 
 from bot.config_notices import AREA, DUTY_PHONE, ScheduleContent, ScheduleTargets, cron_problem, template_fields
 from bot.context import PinganContext
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.notice_jobs import arm
 from bot.roles import may_manage_groups
 from bot.services.dialogues import DialogueName
 from bot.services.errors import NotAllowed
 from bot.services.notice_texts import ScheduleProblem
-from handlers.dialogue import Dialogue, Turn, strip_buttons
+from handlers.dialogue import Dialogue, Turn
+from handlers.dialogue_form import Form, FormTexts
 from handlers.labels import CRON_PRESETS, cron_label
 from handlers.schedule_common import runs_text
 from handlers.schedule_prompts import (
@@ -42,7 +44,7 @@ from handlers.schedule_prompts import (
     next_param,
     preview_of,
 )
-from storage.models import Draft, GroupKind
+from storage.models import GroupKind
 
 
 class State(StrEnum):
@@ -61,31 +63,6 @@ class State(StrEnum):
 TYPED = frozenset({State.TYPING_PARAM, State.TYPING_CRON, State.TYPING_AREAS})
 
 
-# --- moving on ----------------------------------------------------------------------------------
-
-async def _advance(turn: Turn, state: State, **answers) -> None:
-    """Saves the answer and asks the next question (the state left is kept for Back)."""
-    draft = await turn.context.services.dialogues.save(
-        turn.draft, state=str(state), data={**turn.draft.data, **answers},
-        history=(*turn.draft.history, turn.draft.state))
-    await DIALOGUE.ask(turn.context, turn.chat_id, draft)
-
-
-async def _ask_again(turn: Turn, why: str) -> None:
-    """The same question again, saying why (a wrong answer still counts as activity)."""
-    draft = await turn.context.services.dialogues.save(turn.draft)
-    await DIALOGUE.ask(turn.context, turn.chat_id, draft, note=why)
-
-
-async def _expired(turn: Turn) -> None:
-    await turn.answer(_("This button has expired. Please send the command again."), alert=True)
-
-
-async def _drop(turn: Turn) -> None:
-    await turn.context.services.dialogues.drop(turn.draft.user_id, DialogueName.SCHEDULE)
-    await strip_buttons(turn.context, turn.chat_id, turn.draft.prompt_message_id)
-
-
 # --- the steps: one per state -------------------------------------------------------------------
 
 async def choose_content(turn: Turn) -> None:
@@ -97,55 +74,52 @@ async def choose_content(turn: Turn) -> None:
         needed = (template_fields(template.zh) | template_fields(template.en)) - {AREA}
         if settings.duty_phone:
             needed -= {DUTY_PHONE}
-        await _advance(turn, State.TYPING_PARAM if needed else State.CHOOSING_TIME,
+        await FORM.advance(turn, State.TYPING_PARAM if needed else State.CHOOSING_TIME,
                        content={"patrol_template": press.key, "params": {}}, params_needed=sorted(needed))
     elif press.action == "theme" and press.key in settings.themes and settings.themes[press.key].tips:
-        await _advance(turn, State.CHOOSING_TIME, content={"theme": press.key})
+        await FORM.advance(turn, State.CHOOSING_TIME, content={"theme": press.key})
     elif press.action == "cal" and settings.theme_calendar:
-        await _advance(turn, State.CHOOSING_TIME, content={"theme_calendar": True})
+        await FORM.advance(turn, State.CHOOSING_TIME, content={"theme_calendar": True})
     else:
-        await _expired(turn)
+        await FORM.expired(turn)
 
 
 async def type_param(turn: Turn) -> None:
     """Stores one placeholder's value; asks for the next one, or for the time."""
     name = next_param(turn.draft.data)
-    if turn.text is None or name is None:
-        await _expired(turn)
+    if name is None:
+        await FORM.expired(turn)
         return
     value = turn.text.strip()[:100]
     if not value:
-        await _ask_again(turn, _("Please send the value as text."))
+        await FORM.ask_again(turn, _("Please send the value as text."))
         return
     content = dict(turn.draft.data["content"])
     content["params"] = {**content.get("params", {}), name: value}
     more = next_param({**turn.draft.data, "content": content})
-    await _advance(turn, State.TYPING_PARAM if more else State.CHOOSING_TIME, content=content)
+    await FORM.advance(turn, State.TYPING_PARAM if more else State.CHOOSING_TIME, content=content)
 
 
 async def choose_time(turn: Turn) -> None:
     """Stores a preset time, or asks for a cron expression."""
     press = turn.pressed
     if press.action == "cron" and press.key in CRON_PRESETS:
-        await _advance(turn, State.CHOOSING_KINDS, cron=CRON_PRESETS[press.key])
+        await FORM.advance(turn, State.CHOOSING_KINDS, cron=CRON_PRESETS[press.key])
     elif press.action == "cron" and press.key == CUSTOM_CRON:
-        await _advance(turn, State.TYPING_CRON)
+        await FORM.advance(turn, State.TYPING_CRON)
     else:
-        await _expired(turn)
+        await FORM.expired(turn)
 
 
 async def type_cron(turn: Turn) -> None:
     """Checks the cron expression (APScheduler) and moves on, or explains what is wrong."""
-    if turn.text is None:
-        await _expired(turn)
-        return
     text = " ".join(turn.text.split())
     if cron_problem(text, turn.context.services.notices.timezone):
-        await _ask_again(turn, _(
+        await FORM.ask_again(turn, _(
             "“{given}” is not a valid cron expression. It needs 5 fields: minute hour day month weekday, "
             "e.g. 0 21 * * * for every day at 21:00. Please try again.").format(given=text[:60]))
         return
-    await _advance(turn, State.CHOOSING_KINDS, cron=text)
+    await FORM.advance(turn, State.CHOOSING_KINDS, cron=text)
 
 
 async def choose_kinds(turn: Turn) -> None:
@@ -157,33 +131,33 @@ async def choose_kinds(turn: Turn) -> None:
         draft = await turn.context.services.dialogues.save(turn.draft, data={**turn.draft.data, "kinds": kinds})
         await DIALOGUE.refresh(turn.context, turn.chat_id, draft)
     elif press.action == "kinds":
-        await _advance(turn, State.TYPING_AREAS, kinds=kinds)
+        await FORM.advance(turn, State.TYPING_AREAS, kinds=kinds)
     else:
-        await _expired(turn)
+        await FORM.expired(turn)
 
 
 async def type_areas(turn: Turn) -> None:
     """Stores the areas typed (or none for "All areas") and shows the preview."""
     if turn.pressed is not None and turn.pressed.action != "areas":
-        await _expired(turn)
+        await FORM.expired(turn)
         return
     typed = (turn.text or "").replace("，", ",")
     areas = [a.strip()[:64] for a in typed.split(",") if a.strip()][:20]
     if preview_of(turn.context, turn.draft.data) is None:
-        await _drop(turn)
+        await FORM.drop(turn)
         await turn.context.bot.send_message(turn.chat_id, html.escape(_(
             "The notice chosen is no longer in the library. Send /schedules to start again.")))
         return
-    await _advance(turn, State.CONFIRMING, areas=areas)
+    await FORM.advance(turn, State.CONFIRMING, areas=areas)
 
 
 async def confirm(turn: Turn) -> None:
     """Saves the schedule (roles and content re-checked by the service) and re-arms the timer."""
     context, data = turn.context, turn.draft.data
     if turn.pressed.action != "save" or "cron" not in data:
-        await _expired(turn)
+        await FORM.expired(turn)
         return
-    await _drop(turn)
+    await FORM.drop(turn)
     try:
         schedule = await context.services.notices.add_schedule(
             turn.draft.user_id, context.roles, data["cron"],
@@ -205,24 +179,18 @@ async def confirm(turn: Turn) -> None:
         when=cron_label(schedule.cron), runs=runs_text(runs, schedule.timezone))))
 
 
-async def go_back(turn: Turn) -> None:
-    """Asks the previous question again (for a template's values: the last one given)."""
-    history = turn.draft.history
-    if not history:
-        await _expired(turn)
-        return
-    previous, data = history[-1], dict(turn.draft.data)
-    if previous == State.TYPING_PARAM:
-        params = dict(data["content"].get("params") or {})
-        filled = [name for name in data.get("params_needed") or [] if name in params]
-        if filled:
-            params.pop(filled[-1])
-        data["content"] = {**data["content"], "params": params}
-    draft = await turn.context.services.dialogues.save(turn.draft, state=previous, history=history[:-1], data=data)
-    await DIALOGUE.ask(turn.context, turn.chat_id, draft)
+def rewind(state: str, data: dict) -> dict:
+    """Back to a template's values takes back the last one given (it is asked again)."""
+    if state != State.TYPING_PARAM:
+        return data
+    params = dict(data["content"].get("params") or {})
+    filled = [name for name in data.get("params_needed") or [] if name in params]
+    if filled:
+        params.pop(filled[-1])
+    return {**data, "content": {**data["content"], "params": params}}
 
 
-# --- entry, presses, typed answers, /cancel -----------------------------------------------------
+# --- entry and presses (the rest of the routing is the Form's) ---------------------------------
 
 async def start_add(update: Update, context: PinganContext) -> None:
     """Asks what the schedule should send (a new draft replaces an unfinished one)."""
@@ -236,85 +204,20 @@ async def start_add(update: Update, context: PinganContext) -> None:
         return
     if query:
         await query.answer()
-    chat_id, dialogues = update.effective_chat.id, context.services.dialogues
     if not content_choices(context):
-        await context.bot.send_message(chat_id, html.escape(_(
+        await context.bot.send_message(update.effective_chat.id, html.escape(_(
             "The notice library is empty: add themes or patrol templates to the config file first.")))
         return
-    earlier = await dialogues.get(update.effective_user.id, DialogueName.SCHEDULE)
-    if earlier is not None:
-        await strip_buttons(context, chat_id, earlier.prompt_message_id)
-    draft = await dialogues.start(update.effective_user.id, DialogueName.SCHEDULE, State.CHOOSING_CONTENT)
-    await DIALOGUE.ask(context, chat_id, draft)
+    await FORM.start(update, context, State.CHOOSING_CONTENT)
 
 
 async def dialogue_pressed(update: Update, context: PinganContext) -> None:
-    """A button of the dialogue: Cancel and Back on any question, else the step of the draft's state."""
-    query = update.callback_query
-    press = NewScheduleButton.parse(query.data)
+    """A button of the dialogue: "Add a schedule" starts it; the others are the Form's."""
+    press = NewScheduleButton.parse(update.callback_query.data)
     if press is not None and press.action == "start":
         await start_add(update, context)
         return
-    if not may_manage_groups(context.roles):
-        await query.answer(_("Sorry, you are not allowed to do this."), show_alert=True)
-        return
-    draft = await context.services.dialogues.get(update.effective_user.id, DialogueName.SCHEDULE)
-    if draft is not None and draft.timed_out:
-        await query.answer()
-        await timed_out(update, context)
-        return
-    if press is None or draft is None or DIALOGUE.state_of(draft) is None:
-        await query.answer(_("This button has expired. Please send the command again."), show_alert=True)
-        return
-    if draft.prompt_message_id is not None and query.message.message_id != draft.prompt_message_id:
-        await query.answer(_("That question was already answered. Please use the latest message."), show_alert=True)
-        return
-    turn = Turn(update, context, draft, pressed=press)
-    if press.action == "cancel":
-        await _drop(turn)
-        await turn.answer(_("Cancelled: nothing was saved."))
-    elif press.action == "back":
-        await go_back(turn)
-    else:
-        await DIALOGUE.step_for(draft)(turn)
-    await turn.answer()
-
-
-async def claim(update: Update, context: PinganContext, draft: Draft) -> bool:
-    """A private text: the answer to this officer's dialogue (True), else False."""
-    message = update.effective_message
-    if not message.text or not may_manage_groups(context.roles):
-        return False
-    if draft.timed_out:
-        await timed_out(update, context)
-        return True
-    state = DIALOGUE.state_of(draft)
-    if state is None:  # stored by a version with other states: nothing to carry on from
-        await context.services.dialogues.drop(draft.user_id, DialogueName.SCHEDULE)
-        await message.reply_text(html.escape(_("Sorry, this new schedule cannot be continued. "
-                                               "Send /schedules to start again.")))
-        return True
-    if state not in TYPED:
-        await message.reply_text(html.escape(_("Please choose with the buttons above, or send /cancel.")))
-        return True
-    await DIALOGUE.step_for(draft)(Turn(update, context, draft, text=message.text))
-    return True
-
-
-async def cancel(update: Update, context: PinganContext, draft: Draft) -> None:
-    """/cancel: drops this officer's new schedule."""
-    await context.services.dialogues.drop(draft.user_id, DialogueName.SCHEDULE)
-    if draft.timed_out:
-        await timed_out(update, context)
-        return
-    await strip_buttons(context, update.effective_chat.id, draft.prompt_message_id)
-    await update.effective_message.reply_text(html.escape(_("Cancelled: nothing was saved.")))
-
-
-async def timed_out(update: Update, context: PinganContext) -> None:
-    """Says how to start again after a long pause (the draft is already dropped)."""
-    await context.bot.send_message(update.effective_chat.id, html.escape(_(
-        "The new schedule was not saved because there was no answer for a while. Send /schedules to start again.")))
+    await FORM.on_press(update, context, press)
 
 
 DIALOGUE = Dialogue(
@@ -339,4 +242,15 @@ DIALOGUE = Dialogue(
         State.CONFIRMING: ask_to_confirm,
     },
     diagram=Path(__file__).with_suffix(".mmd"),
+)
+
+FORM = Form(
+    DIALOGUE, NewScheduleButton, typed=TYPED, typed_with_buttons={State.TYPING_AREAS}, allowed=may_manage_groups,
+    rewind=rewind,
+    texts=FormTexts(
+        expired=N_("This button has expired. Please send the command again."),
+        cannot_continue=N_("Sorry, this new schedule cannot be continued. Send /schedules to start again."),
+        timed_out=N_("The new schedule was not saved because there was no answer for a while. Send /schedules to "
+                     "start again."),
+    ),
 )

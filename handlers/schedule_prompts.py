@@ -15,6 +15,7 @@ from bot.i18n import _
 from bot.services.notice_texts import RenderedNotice, ScheduleProblem
 from bot.services.notices import next_fire_times
 from handlers.dialogue import Prompt
+from handlers.dialogue_form import back_cancel_row
 from handlers.labels import CRON_PRESETS, cron_label, kind_label
 from handlers.schedule_common import content_line, schedule_lines
 from storage.models import Draft, GroupKind
@@ -50,13 +51,6 @@ def preview_of(context: PinganContext, data: dict) -> RenderedNotice | None:
         return None
 
 
-def _row_back_cancel(draft: Draft) -> list[InlineKeyboardButton]:
-    """Back (after the first question) and Cancel."""
-    row = [InlineKeyboardButton(_("Back"), callback_data=NewScheduleButton("back").pack())] if draft.history else []
-    row.append(InlineKeyboardButton(_("Cancel"), callback_data=NewScheduleButton("cancel").pack()))
-    return row
-
-
 def content_choices(context: PinganContext) -> list[list[InlineKeyboardButton]]:
     settings = context.services.notices.texts.settings
     rows = [[InlineKeyboardButton(
@@ -73,7 +67,7 @@ def content_choices(context: PinganContext) -> list[list[InlineKeyboardButton]]:
 
 async def ask_content(context: PinganContext, draft: Draft) -> Prompt:
     return Prompt(html.escape(_("New schedule (send /cancel to stop). What should it send?")),
-                  InlineKeyboardMarkup([*content_choices(context), _row_back_cancel(draft)]))
+                  InlineKeyboardMarkup([*content_choices(context), back_cancel_row(NewScheduleButton, draft)]))
 
 
 def param_question(context: PinganContext, template_key: str, name: str) -> str:
@@ -89,14 +83,14 @@ def param_question(context: PinganContext, template_key: str, name: str) -> str:
 async def ask_param(context: PinganContext, draft: Draft) -> Prompt:
     template_key = (draft.data.get("content") or {}).get("patrol_template") or ""
     question = param_question(context, template_key, next_param(draft.data) or "")
-    return Prompt(html.escape(question), InlineKeyboardMarkup([_row_back_cancel(draft)]))
+    return Prompt(html.escape(question), InlineKeyboardMarkup([back_cancel_row(NewScheduleButton, draft)]))
 
 
 async def ask_time(context: PinganContext, draft: Draft) -> Prompt:
     rows = [[InlineKeyboardButton(cron_label(cron), callback_data=NewScheduleButton("cron", key).pack())]
             for key, cron in CRON_PRESETS.items()]
     rows.append([InlineKeyboardButton(_("Custom (cron)"), callback_data=NewScheduleButton("cron", CUSTOM_CRON).pack())])
-    rows.append(_row_back_cancel(draft))
+    rows.append(back_cancel_row(NewScheduleButton, draft))
     question = _("When should it be sent? (times are in {timezone})").format(timezone=context.services.notices.timezone)
     return Prompt(html.escape(question), InlineKeyboardMarkup(rows))
 
@@ -104,7 +98,7 @@ async def ask_time(context: PinganContext, draft: Draft) -> Prompt:
 async def ask_cron(context: PinganContext, draft: Draft) -> Prompt:
     return Prompt(html.escape(_("Send a cron expression with 5 fields: minute hour day month weekday. "
                                 "For example 30 20 * * 5 means Fridays at 20:30.")),
-                  InlineKeyboardMarkup([_row_back_cancel(draft)]))
+                  InlineKeyboardMarkup([back_cancel_row(NewScheduleButton, draft)]))
 
 
 async def ask_kinds(context: PinganContext, draft: Draft) -> Prompt:
@@ -114,7 +108,7 @@ async def ask_kinds(context: PinganContext, draft: Draft) -> Prompt:
             for kind in GroupKind]
     rows.append([InlineKeyboardButton(_("Done") if chosen else _("All kinds"),
                                       callback_data=NewScheduleButton("kinds").pack())])
-    rows.append(_row_back_cancel(draft))
+    rows.append(back_cancel_row(NewScheduleButton, draft))
     return Prompt(html.escape(_("Which kinds of group should get it? Tap to choose, then Done.")),
                   InlineKeyboardMarkup(rows))
 
@@ -123,7 +117,7 @@ async def ask_areas(context: PinganContext, draft: Draft) -> Prompt:
     return Prompt(html.escape(_("Which areas? Send their names separated by commas, or tap All areas.")),
                   InlineKeyboardMarkup([[InlineKeyboardButton(_("All areas"),
                                                               callback_data=NewScheduleButton("areas").pack())],
-                                        _row_back_cancel(draft)]))
+                                        back_cancel_row(NewScheduleButton, draft)]))
 
 
 async def ask_to_confirm(context: PinganContext, draft: Draft) -> Prompt:
@@ -131,7 +125,7 @@ async def ask_to_confirm(context: PinganContext, draft: Draft) -> Prompt:
     preview = preview_of(context, data)
     if preview is None:
         return Prompt(html.escape(_("The notice chosen is no longer in the library. Send /schedules to start again.")),
-                      InlineKeyboardMarkup([_row_back_cancel(draft)]))
+                      InlineKeyboardMarkup([back_cancel_row(NewScheduleButton, draft)]))
     runs = next_fire_times(data["cron"], notices.timezone, context.services.clock.now(), 3)
     targets = {"kinds": data.get("kinds", []), "areas": data.get("areas", [])}
     heading = html.escape(_("New schedule"))
@@ -145,4 +139,4 @@ async def ask_to_confirm(context: PinganContext, draft: Draft) -> Prompt:
         preview.html_text,
     ])
     save = InlineKeyboardButton(_("Save"), callback_data=NewScheduleButton("save").pack())
-    return Prompt(text, InlineKeyboardMarkup([[save], _row_back_cancel(draft)]))
+    return Prompt(text, InlineKeyboardMarkup([[save], back_cancel_row(NewScheduleButton, draft)]))

@@ -238,3 +238,20 @@ async def test_a_try_refused_to_residents_and_for_a_vanished_schedule(pingan, ad
     answer = await admin.forge_press(listing, f"schtry:1:no-such-schedule:{group}")
     assert "no longer there" in answer["text"]
     assert _notices(emulator, groups["en"]) == []
+
+
+async def test_a_sticker_in_the_dialogue_is_asked_for_again_and_nothing_is_lost(pingan, admin):
+    await admin.send("/schedules add")
+    what = await admin.reply()
+    await admin.click(what, text="Tips: Loan scams")
+    when = await admin.reply()
+    pointed = await admin.ask(None, sticker=True)
+    assert pointed["text"] == "Please choose with the buttons above, or send /cancel."
+    await admin.click(when, text="Custom (cron)")
+    await admin.reply()
+    again = await admin.ask(None, sticker=True)
+    assert again["text"].startswith("Please send the text as a message.\n\nSend a cron expression with 5 fields")
+    kinds = await admin.ask("30 20 * * 5")
+    assert kinds["text"].startswith("Which kinds of group should get it?")
+    draft = await pingan.services.dialogues.get(admin.user_id, DialogueName.SCHEDULE)
+    assert draft.data["content"] == {"theme": "loans"} and draft.data["cron"] == "30 20 * * 5"
