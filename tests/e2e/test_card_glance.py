@@ -87,8 +87,8 @@ async def test_a_case_copy_says_it_is_a_snapshot_and_a_press_brings_it_up_to_dat
     clock.advance(timedelta(hours=1, minutes=5))
     await team.officer.click(copy, text="✋ 接单")
     updated = team.officer.current(copy)
-    assert "此为 3月2日 10:05 的快照" in updated["text"] and "状态：已接单" in updated["text"]
-    assert "状态：已接单" in team.card(ref)["text"]
+    assert "此为 3月2日 10:05 的快照" in updated["text"] and "状态：已受理" in updated["text"]
+    assert "状态：已受理" in team.card(ref)["text"]
     await team.press(team.officer, ref, text="🟢 绿")
     assert "等级：🟢 绿色" in team.card(ref)["text"]
     assert "等级：未定级" in team.officer.current(copy)["text"]  # a snapshot stays as it said it would

@@ -58,8 +58,8 @@ def has_card(emulator, chat_id, ref) -> bool:
 async def test_each_staff_chat_is_greeted_and_recorded_as_a_staff_group(chats_team, emulator, pingan):
     assert emulator.bot_messages(RIVERSIDE_CHAT)[0]["text"] == STAFF_GREETING
     # A level's chat is told what it handles.
-    assert emulator.bot_messages(COMMUNITY_CHAT)[0]["text"].startswith("你好，我是平安。本群负责社区层级的案件")
-    assert emulator.bot_messages(TOWNSHIP_CHAT)[0]["text"].startswith("你好，我是平安。本群负责镇街层级的案件")
+    assert emulator.bot_messages(COMMUNITY_CHAT)[0]["text"].startswith("大家好，我是平安。本群负责社区层级的案件")
+    assert emulator.bot_messages(TOWNSHIP_CHAT)[0]["text"].startswith("大家好，我是平安。本群负责镇街层级的案件")
     for chat_id in (RIVERSIDE_CHAT, COMMUNITY_CHAT, TOWNSHIP_CHAT):
         group = await pingan.services.groups.by_chat_id(chat_id)
         assert group.kind is GroupKind.STAFF

@@ -103,7 +103,7 @@ async def test_reopen_asks_why_and_for_a_confirmation(team):
     assert confirmation["text"].endswith("Reason: The bikes are still gone.")
     await team.officer.click(confirmation, text="↩ Yes, reopen it")
     assert team.officer.current(confirmation)["text"] == f"{ref} is reopened."
-    assert "状态：重新办理" in team.card(ref)["text"]
+    assert "状态：已重新办理" in team.card(ref)["text"]
     assert f"Your report {ref} has been reopened" in _resident_texts(team)[-1]
     assert "reopened: “The bikes are still gone.”" in await _history(team, team.supervisor, ref)
     # Its buttons are gone; a press sent again (a slow double tap) does nothing more.

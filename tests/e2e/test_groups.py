@@ -59,8 +59,8 @@ async def test_setup_by_the_groups_telegram_admin(pingan, emulator, make_user):
     assert "设置" in panel["text"] and button_texts(panel)[0] == "类型"
     await in_group.reply()  # how to set the area and quiet hours
     await in_group.click(panel, text="类型")
-    await in_group.click(panel, text="业主 / 楼栋群")
-    assert "业主 / 楼栋群" in in_group.current(panel)["text"]
+    await in_group.click(panel, text="业主楼栋群")
+    assert "业主楼栋群" in in_group.current(panel)["text"]
     await in_group.click(panel, text="语言")
     await in_group.click(panel, text="English")
     assert "Language: English" in in_group.current(panel)["text"]
@@ -100,7 +100,7 @@ async def test_pingan_officer_or_admin_can_set_up_any_group(pingan, emulator, ma
     chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id], member_ids=[admin.user_id])
     confirm = await admin.in_chat(chat_id).ask("/setup area 河畔小区")
     assert "河畔小区" in confirm["text"]
-    await admin.in_chat(chat_id).click(confirm, text="是，创建")
+    await admin.in_chat(chat_id).click(confirm, text="是，新建")
     assert (await pingan.services.groups.by_chat_id(chat_id)).area == "河畔小区"
 
 
@@ -108,7 +108,7 @@ async def test_migration_keeps_the_record_and_its_settings(pingan, emulator, mak
     owner = make_user("Owner", language_code="en")
     chat_id, _ = await _group_with_bot(emulator, pingan, admin_ids=[owner.user_id], type="group")
     confirm = await owner.in_chat(chat_id).ask("/setup area Old Town")
-    await owner.in_chat(chat_id).click(confirm, text="是，创建")
+    await owner.in_chat(chat_id).click(confirm, text="是，新建")
     before = await pingan.services.groups.by_chat_id(chat_id)
     new_id = emulator.migrate_group(chat_id)
     await _after_pending_updates(owner)
@@ -320,5 +320,5 @@ async def test_known_areas_are_buttons_and_a_new_area_is_confirmed_first(pingan,
     member = make_user("Member")
     emulator.add_member(chat_id, member.user_id)
     confirm = await owner.in_chat(chat_id).ask("/setup area West Gate")
-    assert "没有权限" in (await member.in_chat(chat_id).click(confirm, text="是，创建"))["text"]
+    assert "没有权限" in (await member.in_chat(chat_id).click(confirm, text="是，新建"))["text"]
     assert (await pingan.services.groups.by_chat_id(chat_id)).area == "South Gate"

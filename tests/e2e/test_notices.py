@@ -62,7 +62,7 @@ async def test_schedule_fires_for_the_right_groups_once_in_their_language(pingan
     report = await pingan.services.notices.run_due()
     assert report.delivery.sent == 2
     zh, en = _notices(emulator, groups["zh"]), _notices(emulator, groups["en"])
-    assert [m["text"] for m in zh] == ["防诈骗提醒：网贷诈骗\n\n提示0"]
+    assert [m["text"] for m in zh] == ["反诈提醒：网贷诈骗\n\n提示0"]
     assert [m["text"] for m in en] == ["Anti-fraud reminder: Loan scams\n\nTip 0 <script>"]
     assert en[0]["entities"][0]["type"] == "bold"
     assert _notices(emulator, groups["other_area"]) == [] and _notices(emulator, groups["shop"]) == []

@@ -9,7 +9,7 @@ from tests.flows import submit, walk_incident
 
 ADDRESS = "No. 18 Peach Lane, flat 302"
 FULL_REPORT = "📄 完整报告"
-CONTACT = "📞 报告人联系方式（仅限工作人员）"
+CONTACT = "📞 报告人联系方式（内部）"
 
 
 async def _full_report(team, user, ref) -> list[dict]:

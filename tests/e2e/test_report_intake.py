@@ -36,7 +36,7 @@ async def test_incident_from_private_chat_to_stored_case(pingan, make_user, staf
     card = await emulator.wait_for(
         lambda: [m for m in emulator.bot_messages(staff_chat) if ref in (m.get("text") or "")])
     assert "+8613800138000" not in card[0]["text"]  # contact only behind the button
-    assert kb(card[0])[0] == "✋ 接单" and kb(card[0])[-1] == "📞 报告人联系方式（仅限工作人员）"
+    assert kb(card[0])[0] == "✋ 接单" and kb(card[0])[-1] == "📞 报告人联系方式（内部）"
 
 
 async def test_report_in_group_moves_to_private_without_echo(pingan, make_user, emulator):

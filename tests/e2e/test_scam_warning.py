@@ -91,7 +91,7 @@ async def test_only_officers_may_press_and_a_resident_hears_nothing_of_the_wave(
     assert not any(r.pending_replies() for r in residents)  # residents hear nothing of the wave
     cluster_id = ScamWarnButton.parse(alert["reply_markup"]["inline_keyboard"][0][0]["callback_data"]).cluster_id
     refused = await residents[2].forge_press(verdict, ScamWarnButton("warn", cluster_id).pack())
-    assert refused["text"] == "抱歉，只有社区民警、督导和管理员可以发送预警。"
+    assert refused["text"] == "抱歉，只有社区民警、所领导和管理员可以发送预警。"
     expired = await team.officer.forge_press(alert, ScamWarnButton("warn", 999).pack())
     assert expired["text"] == "This button has expired."
 

@@ -59,7 +59,7 @@ async def test_csv_starts_with_a_bom_and_opens_with_the_csv_module(db):
     data = await export(db, MARCH)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["编号", "类型", "类别", "区域"] and len(rows[0]) == len(CSV_COLUMNS)
+    assert rows[0][:4] == ["编号", "类型", "类别", "片区"] and len(rows[0]) == len(CSV_COLUMNS)
     assert len(rows) == 3  # the header and March's two cases
     first = dict(zip(CSV_COLUMNS, rows[1], strict=True))
     assert first["ref"] == "PA-2026-000001" and first["area"] == "幸福小区" and first["grade"] == "红色"
