@@ -116,7 +116,7 @@ def chart_texts(data: ChartData, settings: ReportSettings) -> ChartTexts:
         resolve_title=_("Median time to resolve, by grade"),
         hours=_("hours"),
         satisfaction_title=_("Satisfaction (4 or 5 stars)"),
-        satisfied_share=_("% of reporters who rated"),
+        satisfied_share=_("Share of reporters who rated (%)"),
         no_data=_("No data in this period"),
         bucket_labels=[f"{day:%m-%d}" for day in starts],
         category_labels={key: category_label(settings, *key) for key in data.categories},

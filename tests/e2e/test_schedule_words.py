@@ -49,13 +49,13 @@ async def test_a_chinese_officer_adds_a_patrol_schedule_without_seeing_syntax(pi
     areas = await officer_zh.reply()
     await officer_zh.click(areas, text=button_texts(areas)[0])  # all areas
     preview = await officer_zh.reply()
-    assert "在 20:30，仅在 星期五" in preview["text"] and "30 20 * * 5" not in preview["text"]
+    assert "每周五 20:30" in preview["text"] and "30 20 * * 5" not in preview["text"]
     await officer_zh.click(preview, text="保存")
     saved = await officer_zh.reply()
-    assert saved["text"].startswith("定时通知已保存：在 20:30，仅在 星期五。")
+    assert saved["text"].startswith("定时通知已保存：每周五 20:30。")
     listing = await officer_zh.ask("/schedules")
     assert "1. 巡逻通知“夜间巡逻”（21:00-02:00、夜班）" in listing["text"]
-    assert "时间：在 20:30，仅在 星期五" in listing["text"]
+    assert "时间：每周五 20:30" in listing["text"]
     assert "接下来的发送时间：3月7日 20:30、3月14日 20:30、3月21日 20:30" in listing["text"]
     schedule = (await pingan.services.notices.schedules())[0]
     assert schedule.id not in listing["text"]

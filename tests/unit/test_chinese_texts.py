@@ -17,7 +17,8 @@ _CJK = r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]"
 _HALF_WIDTH = re.compile(
     rf"(?<={_CJK})[,;:?!()\"]|(?<![A-Za-z])[,;:?!(\"]\s*(?={_CJK})|[)\"](?={_CJK})|(?<={_CJK})\.(?!\w)")
 #: One word for each thing: the wrong one → the one used.
-_TERMS = {"举报人": "报告人"}
+_TERMS = {"举报人": "报告人", "督导": "所领导", "紧急通知": "紧急通报", "防诈骗": "反诈", "值班群": "工作群",
+          "通知计划": "定时通知", "超时": "超期"}
 #: A number placeholder in a plural text, and what may follow it: a measure word (or a unit), or
 #: "/" for "3/10".
 _COUNT = re.compile(r"\{(count|tips|total|limit|n)\}(?!\s?[\u4e00-\u9fff/]|\s?/)")
