@@ -312,6 +312,7 @@ class PriorityOutboxEntry(OutboxEntry):
     alert_id: int | None = None
     payload: dict[str, Any] | None = None  # {photos: [...], button: {text, url}, pin: bool}
     events: frozenset[str] = frozenset()  # migrated, rate_limited, pinned, pin_refused
+    album_message_ids: tuple[int, ...] = ()  # an alert's photos sent as an album before its text
 
 
 class Alert(_Record):
