@@ -1,6 +1,6 @@
 """The case card in the staff chat (its text, buttons, posting and refreshing), what is posted
-under it (the report's photos and voice notes, new information), and the private notice of a
-sensitive case. The contact button is handlers/case_contact.py."""
+under it (the report's photos and voice notes; what reporters add later is handlers/case_additions.py),
+and the private notice of a sensitive case. The contact button is handlers/case_contact.py."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from handlers.case_labels import (
 
 # Kept importable from here, where the card's other modules have always found it.
 from handlers.case_labels import GRADE_LABELS as GRADE_LABELS
-from handlers.case_privacy import sensitive_addition_line, sensitive_card_line, sensitive_notice
+from handlers.case_privacy import sensitive_card_line, sensitive_notice
 from handlers.case_supervision_view import supervise_row, supervision_line
 from handlers.labels import role_label
 from handlers.mediation_buttons import mediation_rows
@@ -385,37 +385,6 @@ async def post_level_card(context: PinganContext, case: Case) -> None:
         logger.exception("could not post the card of %s to the %s chat", case.ref, case.level)
         return
     await services.cards.record(case.id, chat_id, message.message_id, LEVEL_CARD)
-
-
-async def post_addition(context: PinganContext, case: Case, user_id: int, media: list[CaseMedia], *,
-                        text: str, joined: bool) -> None:
-    """New information from a reporter, as a reply to the case's card in its staff chat."""
-    try:
-        await send_addition(context, case, media, text=text, joined=joined)
-    except TelegramError:
-        logger.exception("could not post new information on case %s to the staff chat", case.ref)
-
-
-async def send_addition(context: PinganContext, case: Case, media: list[CaseMedia], *, text: str,
-                        joined: bool) -> None:
-    """`post_addition`, raising what Telegram raised (a joined report's notice is kept owed)."""
-    services = context.services
-    staff_chat, reply_to = await staff_card_of(context, case)
-    if staff_chat is None:
-        return
-    with using_locale(services.config.default_language):
-        header = (_("Another resident reported the same thing: {ref}") if joined
-                  else _("New information from the reporter: {ref}")).format(ref=case.ref)
-    if services.access.is_sensitive(case):
-        with using_locale(services.config.default_language):
-            text, media = sensitive_addition_line(), []
-    body = html.escape("\n\n".join(filter(None, [header, shorten(text)])))
-    await context.bot.send_message(staff_chat, body, reply_to_message_id=reply_to)
-    for item in media:
-        if item.media_type == "photo":
-            await context.bot.send_photo(staff_chat, item.file_id, reply_to_message_id=reply_to)
-        else:
-            await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=reply_to)
 
 
 async def tell_detail_readers(context: PinganContext, case: Case) -> None:
