@@ -283,6 +283,8 @@ class Followup(_Record):
     comment: str | None
     no_response: bool
     spot_check: bool
+    #: After "referred" / "not a police matter": the office got in touch / they know where to turn.
+    helped_elsewhere: bool | None = None
 
 
 class StaffInput(_Record):
