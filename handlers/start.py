@@ -13,11 +13,10 @@ from bot.i18n import _, gettext_in
 from bot.roles import is_staff, ordered
 from bot.services.errors import InviteProblem
 from handlers import alert_tips, mediation_consent, report
+from handlers.fallback import report_or_check_buttons
 from handlers.labels import ROLE_LABELS, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
-from handlers.report_prompts import ReportStartButton
-from handlers.scam_check import CheckButton
 from storage.models import Role
 
 
@@ -54,11 +53,7 @@ async def start(update: Update, context: PinganContext) -> None:
                                        "continue it."))
     await update.effective_message.reply_text(
         text, disable_web_page_preview=True,
-        reply_markup=InlineKeyboardMarkup([
-            [InlineKeyboardButton(_("📝 Report an incident or a dispute"),
-                                  callback_data=ReportStartButton("new").pack())],
-            [InlineKeyboardButton(_("🛡 Is this a scam? Check a message"), callback_data=CheckButton("start").pack())],
-        ]),
+        reply_markup=report_or_check_buttons(),
     )
 
 
