@@ -90,7 +90,11 @@ def welcome_text(context: PinganContext) -> str:
             _("Welcome, <b>{name}</b>. You are signed in as: {roles}.").format(
                 name=name, roles=html.escape(role_labels(ordered(granted)))
             ),
-            html.escape(_("New cases and alerts for your work reach you here and in the staff chat.")),
+            html.escape(_("New cases and alerts for your work reach you here and in the staff chat.")
+                        if is_staff(roles) else
+                        # A steward is in no staff chat and gets no cases: they spot risks and report them.
+                        _("As a safety steward you spot risks early: tap the button below, or send /report, to "
+                          "tell the community police what you noticed. /myreports shows what you have sent.")),
             html.escape(_("Send /help to see the commands for your role.")),
             emergency,
         ])

@@ -34,3 +34,15 @@ async def test_the_figures_by_type_and_category_use_the_chinese_colon(pingan, ma
     await pingan.services.people.grant_by_system(officer.user_id, Role.OFFICER, via="test")
     figures = (await officer.ask("/stats"))["text"]
     assert "\n警情：1 · 上期：0 · 去年同期：0" in figures and "\n  盗窃：1 · " in figures
+
+
+async def test_a_steward_is_not_promised_cases_or_a_staff_chat(pingan, make_user):
+    steward = make_user("刘师傅", language_code="zh")
+    await pingan.services.people.register_contact(steward.user_id, "刘师傅", None, "zh")
+    await pingan.services.people.grant_by_system(steward.user_id, Role.STEWARD, via="test")
+    welcome = (await steward.ask("/start"))["text"]
+    assert "作为平安管家，您的任务是及早发现隐患" in welcome and "工作群" not in welcome
+    officer = make_user("Wang", language_code="en")
+    await pingan.services.people.register_contact(officer.user_id, "Wang", None, "en")
+    await pingan.services.people.grant_by_system(officer.user_id, Role.OFFICER, via="test")
+    assert "reach you here and in the staff chat" in (await officer.ask("/start"))["text"]
