@@ -58,11 +58,11 @@ async def post_added_photos(context: PinganContext, case: Case, photos: list[Cas
     staff_chat, reply_to = await staff_card_of(context, case)
     if staff_chat is None or not photos:
         return
-    if context.services.access.is_sensitive(case):
-        await send_addition(context, case, [], text="", joined=False)
-        return
     try:
-        await _send_added_album(context, case, staff_chat, reply_to, photos, joined=False)
+        if context.services.access.is_sensitive(case):
+            await send_addition(context, case, [], text="", joined=False)
+        else:
+            await _send_added_album(context, case, staff_chat, reply_to, photos, joined=False)
     except TelegramError:
         logger.exception("could not post the photos added to case %s to the staff chat", case.ref)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers import addition
 from tests.conftest import STAFF_CHAT_ID
+from tests.flows import submit, walk_incident
 from tests.harness import button_texts
 
 
@@ -68,3 +69,16 @@ async def test_an_english_deployment_says_so_in_english_and_a_caption_stays_with
     assert words[0]["text"].startswith(f"New information from the reporter: {ref}")
     [photo] = await emulator.wait_for(lambda: _staff_photos(emulator))
     assert photo["caption"] == f"1 photo added later by the reporter: {ref}"
+
+
+async def test_a_sensitive_cases_album_stays_out_of_the_staff_chat(team, emulator):
+    ref = await submit(team.resident, await walk_incident(team.resident, category="Drugs or gambling tip",
+                                                          phone="138 0013 8000"))
+    await _start_adding(team.resident, ref)
+    album = emulator.new_media_group_id()
+    for n in range(2):
+        await team.resident.send(None, photo=f"later-{n}".encode(), media_group_id=album)
+    notice = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(STAFF_CHAT_ID)
+                                              if "🔒" in (m.get("text") or "") and m.get("reply_to_message")])
+    assert notice[0]["reply_to_message"]["message_id"] == team.card(ref)["message_id"]
+    assert not _staff_photos(emulator)
