@@ -19,8 +19,9 @@ class AlertSettings(BaseModel):
     max_text_chars: int = Field(default=700, ge=50, le=3000)
     #: The officer is asked to extend or close the alert this long before it expires.
     expiry_prompt_minutes: int = Field(default=60, ge=1, le=24 * 60)
-    #: When a missing person is found, their photo leaves the groups: an alert whose text was the
-    #: photo's caption is re-posted as text alone (the photo message deleted).
+    #: When a missing person is found, their photos leave the groups: an alert whose text was the
+    #: photo's caption is re-posted as text alone (the photo message deleted), and an album sent
+    #: before the alert's text is deleted.
     remove_photo_when_found: bool = True
 
     @field_validator("duration_choices")

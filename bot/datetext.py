@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_interval
 
 #: Babel patterns: (this year, another year), per language.
 _MOMENT = {"zh": ("M月d日 HH:mm", "y年M月d日 HH:mm"), "en": ("d MMM HH:mm", "d MMM y HH:mm")}
@@ -27,6 +27,13 @@ def day_text(day: date, locale: str, today: date | None = None) -> str:
     this_year = (today.year if today is not None else day.year) == day.year
     patterns = _DAY.get(locale, _DAY["en"])
     return format_date(day, patterns[0] if this_year else patterns[1], locale=_babel(locale))
+
+
+def span_text(first: date, last: date, locale: str) -> str:
+    """A run of days with its year, as Babel's interval patterns write it: 2026年11月23日 – 12月6日,
+    23 Nov – 6 Dec 2026 (one day alone when first is last)."""
+    # Babel's thin spaces around the dash become plain ones, as in every other text of the bot.
+    return format_interval(first, last, "yMMMd", locale=_babel(locale)).replace("\u2009", " ")
 
 
 def _babel(locale: str) -> str:

@@ -67,11 +67,22 @@ class DemoClock:
 
     async def move(self, key: str) -> dict:
         """One button: the clock jumps, then what fell due runs."""
-        self._clock.advance(step_for(key, self._clock.now(), self._timezone))
+        await self._walk(step_for(key, self._clock.now(), self._timezone))
         self._emulator.date_shift = self._clock.shift.total_seconds()
         logger.info("demo clock moved (%s) to %s", key, self._clock.now().isoformat())
         await self.run_due()
         return self.status()
+
+    async def _walk(self, step: timedelta) -> None:
+        """Moves the clock an hour at a time, queueing the notices that fall due on the way: a
+        jump of days past a 21:00 would otherwise leave that occurrence older than the grace
+        window, skipped as after a long outage."""
+        notices = self._application.bot_data["services"].notices
+        while step > timedelta(0):
+            hop = min(step, timedelta(hours=1))
+            self._clock.advance(hop)
+            step -= hop
+            await notices.run_due()
 
     async def run_due(self) -> None:
         """Every repeating job now, then the notice timer re-armed for the new time."""

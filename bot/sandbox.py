@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, ShiftedClock
 from bot.config import Settings, StorageSettings, TelegramSettings
-from bot.config_notices import GroupDeclaration
+from bot.config_notices import GroupDeclaration, ScheduleContent, ScheduleDeclaration, ScheduleTargets
 from bot.demo_clock import DemoClock
 from bot.emulator import Emulator
 from bot.runtime import Pingan
@@ -101,6 +101,9 @@ def sandbox_config(config: Settings, api_url: str) -> Settings:
     ]
     areas = [DEMO_AREA, SECOND_AREA, *(a for a in config.reports.areas if a not in (DEMO_AREA, SECOND_AREA))]
     reports = config.reports.model_copy(update={"areas": areas})
+    notices = config.notices
+    if not notices.schedules:
+        notices = notices.model_copy(update={"schedules": demo_schedules(config)})
     return config.model_copy(update={
         "telegram": TelegramSettings(token=SANDBOX_TOKEN, api_url=api_url),
         "storage": StorageSettings(path=config.sandbox.storage_path),
@@ -108,9 +111,28 @@ def sandbox_config(config: Settings, api_url: str) -> Settings:
         "admins": sorted({*config.admins, *(p.user_id for p in PERSONAS if p.role is Role.ADMIN)}),
         "groups": declared,
         "reports": reports,
+        "notices": notices,
         # A demo's database needs no nightly copies (and the demo clock would take them daily).
         "backup": config.backup.model_copy(update={"cron": None}),
     })
+
+
+def demo_schedules(config: Settings) -> list[ScheduleDeclaration]:
+    """A nightly patrol notice and the month's anti-fraud tip on Mondays, so that the demo clock's
+    "+1 day" and "next Monday 09:00" show scheduled notices arriving (those the operator's config
+    has the texts for)."""
+    residents = ScheduleTargets(kinds=[GroupKind.HOMEOWNERS, GroupKind.POLICE_RESIDENT])
+    schedules = []
+    if "night" in config.notices.patrol_templates:
+        schedules.append(ScheduleDeclaration(
+            id="demo-nightly-patrol", cron="0 21 * * *", targets=residents,
+            content=ScheduleContent(patrol_template="night", params={"patrol_time": "21:00-02:00"})))
+    if config.notices.themes:
+        schedules.append(ScheduleDeclaration(
+            id="demo-anti-fraud", cron="0 9 * * 1", targets=residents,
+            content=ScheduleContent(theme_calendar=True) if config.notices.theme_calendar
+            else ScheduleContent(theme=next(iter(config.notices.themes)))))
+    return schedules
 
 
 def seed_world(emulator: Emulator) -> None:

@@ -28,6 +28,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -303,18 +304,21 @@ class TelegramSender:
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(button["text"], url=button["url"])]]) \
             if button.get("url") else None
         urgent = {"bulk": True, "urgent": True}
+        album: list[int] = []
 
         async def send() -> Any:
             if alert_uses_caption(photos, html_text):
                 return await self._bot.send_photo(chat_id, photos[0], caption=html_text, parse_mode=ParseMode.HTML,
                                                   reply_markup=markup, rate_limit_args=urgent)
             if photos:
-                await self._bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos[:10]],
-                                                 rate_limit_args=urgent)
+                sent = await self._bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos[:10]],
+                                                        rate_limit_args=urgent)
+                album[:] = [m.message_id for m in sent]
             return await self._bot.send_message(chat_id, html_text, parse_mode=ParseMode.HTML, reply_markup=markup,
                                                 disable_web_page_preview=True, rate_limit_args=urgent)
 
         result, message = await self._attempt(send)
+        result = replace(result, album_message_ids=tuple(album)) if result.status is SendStatus.SENT else result
         if result.status is not SendStatus.SENT or not payload.get("pin"):
             return result
         events = set(result.events)
@@ -324,7 +328,7 @@ class TelegramSender:
         except TelegramError as exc:  # usually "not enough rights to manage pinned messages"
             logger.info("alert not pinned in %s: %s", chat_id, exc)
             events.add("pin_refused")
-        return SendResult(SendStatus.SENT, message_id=result.message_id, events=frozenset(events))
+        return replace(result, events=frozenset(events))
 
     async def edit_alert(self, chat_id: int, message_id: int, html_text: str, *, caption: bool,
                          unpin: bool) -> bool:
@@ -359,6 +363,16 @@ class TelegramSender:
                                          rate_limit_args=BULK)
         except TelegramError as exc:
             logger.info("closed alert not posted in %s: %s", chat_id, exc)
+            return False
+        return True
+
+    async def remove_album(self, chat_id: int, message_ids: tuple[int, ...]) -> bool:
+        """Deletes a delivered alert's album (a found person's photos); False if Telegram refused
+        (older than 48 hours, or no right to delete)."""
+        try:
+            await self._bot.delete_messages(chat_id, list(message_ids), rate_limit_args=BULK)
+        except TelegramError as exc:
+            logger.info("alert album %s in %s not deleted: %s", list(message_ids), chat_id, exc)
             return False
         return True
 

@@ -235,6 +235,13 @@ async def close_alert(context: PinganContext, alert_id: int, actor_id: int | Non
         text = ngettext("Alert {ref} is closed: {edited} of {total} group message updated and unpinned.",
                         "Alert {ref} is closed: {edited} of {total} group messages updated and unpinned.",
                         result.total).format(ref=alert.ref, edited=result.edited, total=result.total)
+        if result.photos_left:
+            text += "\n" + ngettext(
+                "The photos could not be removed from {count} group (Telegram lets a bot delete only within 48 "
+                "hours, and only where it may): please remove them there by hand.",
+                "The photos could not be removed from {count} groups (Telegram lets a bot delete only within 48 "
+                "hours, and only where it may): please remove them there by hand.",
+                result.photos_left).format(count=result.photos_left)
     try:
         await context.bot.send_message(alert.officer_id, html.escape(text))
     except TelegramError as exc:

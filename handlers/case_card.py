@@ -1,7 +1,8 @@
 """The case card in the staff chat: keeping its posted copies up to date, and a copy anywhere
 (/case PA-…). What it says is handlers/case_card_text.py, its buttons handlers/case_card_markup.py,
 its posting (and what is posted under it, and the private notice of a sensitive case)
-handlers/case_card_post.py; the contact button is handlers/case_contact.py."""
+handlers/case_card_post.py, what reporters add later handlers/case_additions.py; the contact
+button is handlers/case_contact.py."""
 
 from __future__ import annotations
 
@@ -19,10 +20,8 @@ from handlers.case_card_markup import OPEN_PRIVATE_CHAT as OPEN_PRIVATE_CHAT
 from handlers.case_card_markup import CaseButton as CaseButton
 from handlers.case_card_markup import card_markup
 from handlers.case_card_post import ALBUM_SIZE as ALBUM_SIZE
-from handlers.case_card_post import post_addition as post_addition
 from handlers.case_card_post import post_case_card as post_case_card
 from handlers.case_card_post import post_level_card as post_level_card
-from handlers.case_card_post import send_addition as send_addition
 from handlers.case_card_post import staff_card_of as staff_card_of
 from handlers.case_card_text import card_text
 from handlers.case_card_text import media_counts as media_counts

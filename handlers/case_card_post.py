@@ -16,10 +16,10 @@ from bot.services.case_cards import LEVEL_CARD, STAFF_CARD
 from bot.services.supervision import is_overdue
 from handlers.case_card_markup import card_button, card_markup
 from handlers.case_card_text import card_text
-from handlers.case_privacy import sensitive_addition_line, sensitive_notice
+from handlers.case_privacy import sensitive_notice
 from handlers.notify import locale_of
-from handlers.report_labels import category_label, shorten
-from storage.models import Case, CaseMedia
+from handlers.report_labels import category_label
+from storage.models import Case
 
 logger = logging.getLogger(__name__)
 
@@ -101,37 +101,6 @@ async def post_level_card(context: PinganContext, case: Case) -> None:
         logger.exception("could not post the card of %s to the %s chat", case.ref, case.level)
         return
     await services.cards.record(case.id, chat_id, message.message_id, LEVEL_CARD)
-
-
-async def post_addition(context: PinganContext, case: Case, user_id: int, media: list[CaseMedia], *,
-                        text: str, joined: bool) -> None:
-    """New information from a reporter, as a reply to the case's card in its staff chat."""
-    try:
-        await send_addition(context, case, media, text=text, joined=joined)
-    except TelegramError:
-        logger.exception("could not post new information on case %s to the staff chat", case.ref)
-
-
-async def send_addition(context: PinganContext, case: Case, media: list[CaseMedia], *, text: str,
-                        joined: bool) -> None:
-    """`post_addition`, raising what Telegram raised (a joined report's notice is kept owed)."""
-    services = context.services
-    staff_chat, reply_to = await staff_card_of(context, case)
-    if staff_chat is None:
-        return
-    with using_locale(services.config.default_language):
-        header = (_("Another resident reported the same thing: {ref}") if joined
-                  else _("New information from the reporter: {ref}")).format(ref=case.ref)
-    if services.access.is_sensitive(case):
-        with using_locale(services.config.default_language):
-            text, media = sensitive_addition_line(), []
-    body = html.escape("\n\n".join(filter(None, [header, shorten(text)])))
-    await context.bot.send_message(staff_chat, body, reply_to_message_id=reply_to)
-    for item in media:
-        if item.media_type == "photo":
-            await context.bot.send_photo(staff_chat, item.file_id, reply_to_message_id=reply_to)
-        else:
-            await context.bot.send_voice(staff_chat, item.file_id, reply_to_message_id=reply_to)
 
 
 async def tell_detail_readers(context: PinganContext, case: Case) -> None:

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot.context import PinganContext
 from bot.i18n import _, ngettext, using_locale
 from bot.sender import retry_seconds
-from handlers import case_card
+from handlers import case_additions, case_card
 from handlers.notify import locale_of
 from storage.case_deliveries import CARD, CONFIRMATION, CaseDelivery
 from storage.models import Case
@@ -104,7 +104,7 @@ async def _send(context: PinganContext, delivery: CaseDelivery, case: Case) -> N
         await context.bot.send_message(delivery.user_id, html.escape(text))
     else:
         text, media = await context.services.deliveries.joined_report(case.id, delivery.user_id)
-        await case_card.send_addition(context, case, media, text=text, joined=True)
+        await case_additions.send_addition(context, case, media, text=text, joined=True)
 
 
 def confirmation_text(context: PinganContext, case: Case, *, joined: bool) -> str:

@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "case.reporter_reachable": N_("the reporter can be reached again"),
     "case.followup_asked": N_("follow-up visit: questions sent"),
     "case.followup_answered": N_("follow-up visit: answered whether it is solved"),
+    "case.followup_answered_elsewhere": N_("follow-up visit: answered whether the help elsewhere came"),
     "case.followup_rated": N_("follow-up visit: rated"),
     "case.followup_commented": N_("follow-up visit: comment"),
     "case.supervised": N_("supervised (new deadline)"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -21,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 
 class FollowupButton(CallbackData, prefix="fu", legacy=True):
-    """An answer to a follow-up question: `solved` (1 / 0) or `stars` (1–5) for `case_id`. Legacy:
+    """An answer to a follow-up question: `solved` (1 / 0), `elsewhere` (1 / 0: after a referral or
+    "not a police matter", the office got in touch / they know where to turn) or `stars` (1–5) for
+    `case_id`. Legacy:
     the questions wait days for residents, posted as `fu:<action>:<case_id>:<value>`."""
 
     action: str
@@ -30,22 +33,34 @@ class FollowupButton(CallbackData, prefix="fu", legacy=True):
 
 
 async def ask_followup(context: PinganContext, case: Case) -> None:
-    """The follow-up visit: two questions, each answered with one tap and saved at once."""
+    """The follow-up visit: two questions, each answered with one tap and saved at once. The first
+    fits the outcome: a case passed on, or not a police matter, is not asked whether it is solved."""
+    asks = context.services.followups.question_for(case)
     for reporter in await context.services.reports.reporters(case.id):
         with using_locale(await locale_of(context, reporter.user_id)):
+            question, yes, no = _first_question(case) if asks == "elsewhere" else (
+                _("A few days ago your report {ref} was resolved. Is the problem really solved?").format(ref=case.ref),
+                _("Yes, it is solved"), _("No, not yet"))
             solved = InlineKeyboardMarkup([[
-                InlineKeyboardButton(_("Yes, it is solved"), callback_data=FollowupButton("solved", case.id, 1).pack()),
-                InlineKeyboardButton(_("No, not yet"), callback_data=FollowupButton("solved", case.id, 0).pack()),
+                InlineKeyboardButton(yes, callback_data=FollowupButton(asks, case.id, 1).pack()),
+                InlineKeyboardButton(no, callback_data=FollowupButton(asks, case.id, 0).pack()),
             ]])
             stars = InlineKeyboardMarkup([[
                 InlineKeyboardButton("⭐" * n, callback_data=FollowupButton("stars", case.id, n).pack())
                 for n in range(1, 6)
             ]])
-            question = _("A few days ago your report {ref} was resolved. Is the problem really solved?").format(
-                ref=case.ref)
             rating = _("How satisfied are you with how it was handled? (1 to 5 stars)")
         await reach_reporter(context, case, reporter, "followup",
                              _send_questions(context, reporter.user_id, question, solved, rating, stars))
+
+
+def _first_question(case: Case) -> tuple[str, str, str]:
+    """The question (and its yes / no) after a referral or "not a police matter"."""
+    if case.outcome == "referred":
+        return (_("A few days ago we passed your report {ref} on to the office responsible for it. Has that "
+                  "office been in touch with you?").format(ref=case.ref), _("Yes, they have"), _("No, they have not"))
+    return (_("A few days ago we told you that your report {ref} is not a matter for the police. Do you know "
+              "now where to turn with it?").format(ref=case.ref), _("Yes, I do"), _("No, I still do not know"))
 
 
 async def _send_questions(context: PinganContext, user_id: int, question: str, solved: InlineKeyboardMarkup,
@@ -59,14 +74,11 @@ async def followup_button(update: Update, context: PinganContext) -> None:
     """A reporter's tap on a follow-up question: saved at once, no submit step."""
     query = update.callback_query
     pressed = FollowupButton.parse(query.data)
-    if pressed is None or pressed.action not in ("solved", "stars"):
+    if pressed is None or pressed.action not in ANSWERS:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     try:
-        if pressed.action == "solved":
-            answer = await _answer_solved(update, context, pressed)
-        else:
-            answer = await _answer_stars(update, context, pressed)
+        answer = await ANSWERS[pressed.action](update, context, pressed)
     except NotAllowed:
         answer = _("Sorry, you are not allowed to do this."), True
     text, alert = answer or (None, False)
@@ -91,6 +103,29 @@ async def _answer_solved(update: Update, context: PinganContext, pressed: Follow
     return None
 
 
+async def _answer_elsewhere(update: Update, context: PinganContext,
+                            pressed: FollowupButton) -> tuple[str, bool] | None:
+    """After a referral or "not a police matter": the loop closes; no tells the owner and the supervisors."""
+    query = update.callback_query
+    helped = bool(pressed.value)
+    change = await context.services.followups.answer_elsewhere(pressed.case_id, update.effective_user.id, helped)
+    if not change.changed:
+        return _("Your answer was already saved. Thank you."), False
+    await query.edit_message_reply_markup(None)
+    if helped:
+        await query.message.reply_text(html.escape(_("Thank you. We are glad to hear it.")))
+    else:
+        await query.message.reply_text(html.escape(_(
+            "Thank you for telling us. The officer in charge has been told and will get back to you.")))
+        await _tell_staff(context, change.case, lambda case: (
+            _("The reporter of {ref} says the office it was passed on to has not been in touch. /case {ref}")
+            if case.outcome == "referred" else
+            _("The reporter of {ref} still does not know where to turn with it (not a police matter). "
+              "/case {ref}")).format(ref=case.ref))
+    await case_card.refresh_card(context, change.case)
+    return None
+
+
 async def _answer_stars(update: Update, context: PinganContext, pressed: FollowupButton) -> tuple[str, bool] | None:
     """The rating is saved; a reply to the thanks may add a comment."""
     query = update.callback_query
@@ -109,8 +144,17 @@ async def _answer_stars(update: Update, context: PinganContext, pressed: Followu
 
 
 async def _reopened_by_reporter(context: PinganContext, case: Case) -> None:
+    await _tell_staff(context, case, lambda case: _(
+        "The reporter says {ref} is not solved: the case has been reopened. /case {ref}").format(ref=case.ref))
+
+
+async def _tell_staff(context: PinganContext, case: Case, render: Callable[[Case], str]) -> None:
+    """The case's owner and its area's supervisors, each in their language."""
     recipients = {*(await context.services.cases.supervisors_for(case.area))}
     if case.owner_id is not None:
         recipients.add(case.owner_id)
-    await tell_each(context, sorted(recipients), lambda: _(
-        "The reporter says {ref} is not solved: the case has been reopened. /case {ref}").format(ref=case.ref))
+    await tell_each(context, sorted(recipients), lambda: render(case))
+
+
+#: Each follow-up button's answer, by its action.
+ANSWERS = {"solved": _answer_solved, "elsewhere": _answer_elsewhere, "stars": _answer_stars}

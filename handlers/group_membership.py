@@ -15,6 +15,7 @@ from bot.deeplinks import report_payload, start_link
 from bot.i18n import gettext_in
 from handlers import person_membership
 from handlers.case_card import LEVEL_LABELS
+from handlers.labels import GROUP_KIND_LABELS
 from storage.models import Group
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,16 @@ async def _greet(context: PinganContext, group: Group) -> None:
             "Useful here: /cases, /case, /stats.",
         )
         markup = None
+    elif group.kind is not None and group.area:
+        # Declared in the config: already set up, so the admins are not asked to do it again.
+        text = gettext_in(
+            locale,
+            "Hello, I am Pingan, the community safety assistant. I post patrol notices and anti-fraud tips "
+            "here. To report a problem or a dispute, tap “Report” below: it opens a private chat with me, "
+            "so nothing you report is shown in this group. This group is set up as a {kind} of {area}; "
+            "group administrators can change that with /setup.",
+        ).format(kind=GROUP_KIND_LABELS[group.kind].in_locale(locale), area=group.area)
+        markup = _report_button(context, group, locale)
     else:
         text = gettext_in(
             locale,
@@ -69,12 +80,17 @@ async def _greet(context: PinganContext, group: Group) -> None:
             "so nothing you report is shown in this group. Group administrators: send /setup to tell me "
             "what kind of group this is, its area and its language.",
         )
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            gettext_in(locale, "Report"), url=start_link(context.bot.username, report_payload(group.ref)))]])
+        markup = _report_button(context, group, locale)
     try:
         await context.bot.send_message(group.chat_id, html.escape(text), reply_markup=markup)
     except TelegramError as exc:  # e.g. the group does not let the bot write
         logger.info("could not greet group %s: %s", group.chat_id, exc)
+
+
+def _report_button(context: PinganContext, group: Group, locale: str) -> InlineKeyboardMarkup:
+    """The residents' group's Report button: a link that opens the report in a private chat."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        gettext_in(locale, "Report"), url=start_link(context.bot.username, report_payload(group.ref)))]])
 
 
 async def group_migrated(update: Update, context: PinganContext) -> None:

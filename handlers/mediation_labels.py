@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.context import PinganContext
-from bot.i18n import N_, _
+from bot.datetext import day_text
+from bot.i18n import N_, _, current_locale
 from handlers.moments import moment_words
 from storage.mediation_meetings import Slot
 
@@ -35,4 +36,4 @@ REFERRAL_LABELS = {"court": N_("The people's court"), "arbitration": N_("Arbitra
 def term_line(who: str, text: str, due_on: date) -> str:
     """One term of an agreement: who, what, by when (plain text)."""
     return _("{who}: {what} (by {date})").format(who=WHO_LABELS[who].translated(), what=text,
-                                                 date=due_on.isoformat())
+                                                 date=day_text(due_on, current_locale.get()))

@@ -27,6 +27,7 @@ from handlers.case_news import alert_leadership
 from handlers.dialogue import give_back, join_split_text, strip_buttons
 from handlers.guards import pressed_in_own_private_chat
 from handlers.intake_answers import answer_from, problem_text
+from handlers.moments import moment_words
 from handlers.report_prompts import ASKED_AGAIN, DIALOGUE, ReportButton, ReportStartButton
 from handlers.report_submit import end_report, rate_limited_text, submit
 from storage.models import Draft
@@ -83,7 +84,7 @@ async def begin(context: PinganContext, user_id: int, *, origin_group_id: int | 
     intake = context.services.intake
     existing = await intake.draft(user_id)
     if existing is not None and existing.dialogue == DIALOGUE.name and not replace:
-        started = existing.started_at.astimezone(context.services.config.tzinfo).strftime("%H:%M")
+        started = moment_words(context, existing.started_at)
         origin = existing.origin_group_id if origin_group_id is None else origin_group_id
         await context.bot.send_message(
             user_id,

@@ -15,7 +15,7 @@ from bot.i18n import _
 from bot.services.errors import NotAllowed
 from bot.services.intake import SUB_STEPS, AdditionState, Problem, State
 from bot.services.reports import CaseClosed
-from handlers import case_card
+from handlers import case_additions
 from handlers.case_relay import notify_owner_of_information
 from handlers.dialogue import EDIT_NOT_TAKEN
 from handlers.intake_answers import problem_text
@@ -89,7 +89,7 @@ async def correct_sent(update: Update, context: PinganContext, case_id: int, sta
             "Your report is closed, so the edit could not be added. Send /report to tell us something new.")))
         return
     case = await reports.case(case_id)
-    await case_card.post_addition(context, case, update.effective_user.id, [], text=addition.text, joined=False)
+    await case_additions.post_addition(context, case, update.effective_user.id, [], text=addition.text, joined=False)
     await notify_owner_of_information(context, case.id, update.effective_user.id, addition.text)
     await update.effective_message.reply_text(html.escape(_(
         "Thank you: your correction to “{field}” is added to report {ref}, and the staff handling it are "

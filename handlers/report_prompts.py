@@ -292,7 +292,7 @@ def field_value(draft: Draft, state: State, settings: ReportSettings) -> str:
         return _("🎤 a voice message") if d.get(f"{key}_voice") else shorten(d.get(key, ""))
     if state is State.ADDING_PHOTOS:
         count = len(d.get("photos", []))
-        return str(count) if count else _("none")
+        return ngettext("{count} photo", "{count} photos", count).format(count=count) if count else _("none")
     if state is State.LOCATING:
         return where_text(d.get("where") or {})
     if state is State.CHOOSING_WHEN:
@@ -337,7 +337,8 @@ async def ask_review(context: PinganContext, draft: Draft) -> Prompt:
         lines += ["", html.escape(_("A similar report was made recently in your area: {ref} ({category}, {time}). "
                                     "Is yours about the same thing?").format(
             ref=other.ref, category=category_label(settings, other.kind, other.category),
-            time=other.created_at.strftime("%H:%M")))]
+            time=moment_text(other.created_at, context.locale, context.services.config.timezone,
+                             context.services.clock.now())))]
         rows.append([button(_("Add my information to {ref}").format(ref=other.ref), "join", case_id=other.id)])
         rows.append([button(_("No, report it separately"), "separate", case_id=other.id)])
     else:

@@ -13,11 +13,10 @@ from bot.i18n import _, gettext_in
 from bot.roles import is_staff, ordered
 from bot.services.errors import InviteProblem
 from handlers import alert_tips, mediation_consent, report
+from handlers.fallback import report_or_check_buttons
 from handlers.labels import ROLE_LABELS, role_label, role_labels
 from handlers.menu import refresh_private_commands
 from handlers.notify import tell_person
-from handlers.report_prompts import ReportStartButton
-from handlers.scam_check import CheckButton
 from storage.models import Role
 
 
@@ -54,11 +53,7 @@ async def start(update: Update, context: PinganContext) -> None:
                                        "continue it."))
     await update.effective_message.reply_text(
         text, disable_web_page_preview=True,
-        reply_markup=InlineKeyboardMarkup([
-            [InlineKeyboardButton(_("📝 Report an incident or a dispute"),
-                                  callback_data=ReportStartButton("new").pack())],
-            [InlineKeyboardButton(_("🛡 Is this a scam? Check a message"), callback_data=CheckButton("start").pack())],
-        ]),
+        reply_markup=report_or_check_buttons(),
     )
 
 
@@ -95,7 +90,11 @@ def welcome_text(context: PinganContext) -> str:
             _("Welcome, <b>{name}</b>. You are signed in as: {roles}.").format(
                 name=name, roles=html.escape(role_labels(ordered(granted)))
             ),
-            html.escape(_("New cases and alerts for your work reach you here and in the staff chat.")),
+            html.escape(_("New cases and alerts for your work reach you here and in the staff chat.")
+                        if is_staff(roles) else
+                        # A steward is in no staff chat and gets no cases: they spot risks and report them.
+                        _("As a safety steward you spot risks early: tap the button below, or send /report, to "
+                          "tell the community police what you noticed. /myreports shows what you have sent.")),
             html.escape(_("Send /help to see the commands for your role.")),
             emergency,
         ])

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.config_reports import ReportSettings
-from bot.i18n import N_, LazyText, _
+from bot.datetext import span_text
+from bot.i18n import N_, LazyText, _, current_locale
 from bot.services.export import ExportLabels
 from bot.services.stats import ChartData, ChartTexts
 from bot.services.stats_periods import CUSTOM, Period
@@ -48,8 +49,8 @@ def areas_text(areas: tuple[str, ...] | None) -> str:
 
 
 def span(period: Period) -> str:
-    """The first and the last day: "2026-10-01 – 2026-10-31"."""
-    return f"{period.first_day:%Y-%m-%d} – {period.last_day:%Y-%m-%d}"
+    """The first and the last day as the reader writes them: "2026年10月1日 – 31日", "1 – 31 Oct 2026"."""
+    return span_text(period.first_day, period.last_day, current_locale.get())
 
 
 def percent(value: float | None) -> str:

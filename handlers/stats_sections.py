@@ -80,13 +80,13 @@ async def received_section(context: PinganContext, view: StatsView) -> list[str]
     lines.append(_("Compared: {figures}").format(figures=counted(cases.received, before.cases.received,
                                                                  year.cases.received)))
     for kind, attribute in (("incident", "incidents"), ("dispute", "disputes")):
-        lines.append(f"{kind_name(kind)}: " + counted(getattr(cases, attribute), getattr(before.cases, attribute),
+        lines.append(kind_name(kind) + _(": ") + counted(getattr(cases, attribute), getattr(before.cases, attribute),
                                                      getattr(year.cases, attribute)))
     if cases.urgent:
         lines.append(_("Reported as happening now: {count}").format(count=cases.urgent))
     if cases.by_category:
         lines.append(_("By category:"))
-        lines += [f"  {category_label(settings, *key)}: " + counted(n, before.cases.by_category.get(key, 0),
+        lines += ["  " + category_label(settings, *key) + _(": ") + counted(n, before.cases.by_category.get(key, 0),
                                                                    year.cases.by_category.get(key, 0))
                   for key, n in cases.by_category.items()]
     if cases.received:

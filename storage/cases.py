@@ -132,7 +132,8 @@ class WorkflowRepo:
         return Followup(case_id=row["case_id"], asked_at=from_db(row["asked_at"]),
                         solved=None if row["solved"] is None else bool(row["solved"]), stars=row["stars"],
                         comment=row["comment"], no_response=bool(row["no_response"]),
-                        spot_check=bool(row["spot_check"]))
+                        spot_check=bool(row["spot_check"]),
+                        helped_elsewhere=None if row["helped_elsewhere"] is None else bool(row["helped_elsewhere"]))
 
     async def followup_by_comment_prompt(self, message_id: int) -> int | None:
         return await self._db.fetch_value(
@@ -142,7 +143,7 @@ class WorkflowRepo:
         await self._db.execute(
             """INSERT INTO case_followups (case_id, spot_check) VALUES (?, ?)
                ON CONFLICT (case_id) DO UPDATE SET asked_at = NULL, solved = NULL, stars = NULL,
-                 comment = NULL, no_response = 0, spot_check = excluded.spot_check""",
+                 comment = NULL, no_response = 0, spot_check = excluded.spot_check, helped_elsewhere = NULL""",
             (case_id, int(spot_check)),
         )
 
@@ -150,7 +151,7 @@ class WorkflowRepo:
         await self._db.execute("UPDATE case_followups SET asked_at = ? WHERE case_id = ?", (to_db(now), case_id))
 
     async def answer_followup(self, case_id: int, **fields: Any) -> bool:
-        allowed = {"solved", "stars", "comment", "no_response", "comment_prompt_id"}
+        allowed = {"solved", "stars", "comment", "no_response", "comment_prompt_id", "helped_elsewhere"}
         if not fields or set(fields) - allowed:
             raise ValueError(f"not a follow-up field: {sorted(set(fields) - allowed)}")
         sets = ", ".join(f"{name} = ?" for name in fields)

@@ -283,6 +283,8 @@ class Followup(_Record):
     comment: str | None
     no_response: bool
     spot_check: bool
+    #: After "referred" / "not a police matter": the office got in touch / they know where to turn.
+    helped_elsewhere: bool | None = None
 
 
 class StaffInput(_Record):
@@ -312,6 +314,7 @@ class PriorityOutboxEntry(OutboxEntry):
     alert_id: int | None = None
     payload: dict[str, Any] | None = None  # {photos: [...], button: {text, url}, pin: bool}
     events: frozenset[str] = frozenset()  # migrated, rate_limited, pinned, pin_refused
+    album_message_ids: tuple[int, ...] = ()  # an alert's photos sent as an album before its text
 
 
 class Alert(_Record):

@@ -91,6 +91,11 @@ class OutboxRepo:
             (state.value, outcome, message_id, to_db(now), entry_id),
         )
 
+    async def record_album(self, entry_id: int, message_ids: tuple[int, ...]) -> None:
+        """The album a delivered alert sent before its text (to delete it when a missing person is found)."""
+        await self._db.execute("UPDATE notice_outbox SET album_message_ids = ? WHERE id = ?",
+                               (json.dumps(list(message_ids)), entry_id))
+
     async def retry_later(self, entry_id: int, not_before: datetime, outcome: str, now: datetime) -> None:
         await self._db.execute(
             """UPDATE notice_outbox SET state = 'pending', not_before = ?, outcome = ?, updated_at = ?
@@ -167,4 +172,5 @@ def _entry(row) -> OutboxEntry | None:
         alert_id=row["alert_id"],
         payload=json.loads(row["payload"]) if row["payload"] else None,
         events=frozenset(filter(None, row["events"].split(","))),
+        album_message_ids=tuple(json.loads(row["album_message_ids"])),
     )

@@ -92,6 +92,9 @@ class AlertSender(Protocol):
     async def replace_alert(self, chat_id: int, message_id: int, html_text: str, *, unpin: bool) -> bool:
         """Delete a delivered alert (a photo with its caption) and post `html_text` as text in its place."""
 
+    async def remove_album(self, chat_id: int, message_ids: tuple[int, ...]) -> bool:
+        """Delete the album a delivered alert's text came after; False if Telegram refused."""
+
 
 @dataclass(frozen=True)
 class TargetCounts:
@@ -114,6 +117,7 @@ class CloseResult:
     alert: Alert
     edited: int
     total: int
+    photos_left: int = 0  # groups where a found person's photos could not be removed
 
 
 class AlertService:
@@ -358,7 +362,7 @@ class AlertService:
             await self._audit.record(now, actor_id, "alert.expired" if reason == "expired" else "alert.closed",
                                      "alert", alert_id, {"reason": reason})
         alert = await self._alerts.get(alert_id)
-        edited, total = 0, 0
+        edited, total, photos_left = 0, 0, 0
         for row in await self._outbox.for_alert(alert_id):
             if row.state is not OutboxState.SENT or row.message_id is None:
                 continue
@@ -368,13 +372,16 @@ class AlertService:
             payload = getattr(row, "payload", None) or {}
             caption = alert_uses_caption(list(payload.get("photos") or []), row.text)
             unpin = "pinned" in getattr(row, "events", frozenset())
+            album = getattr(row, "album_message_ids", ())
+            if album and self._photo_goes(alert, reason):
+                photos_left += not await self._sender.remove_album(row.chat_id, album)
             if caption and self._photo_goes(alert, reason):
                 done = await self._sender.replace_alert(row.chat_id, row.message_id, text, unpin=unpin)
             else:
                 done = await self._sender.edit_alert(row.chat_id, row.message_id, text, caption=caption, unpin=unpin)
             edited += done
         logger.info("alert %s %s (%s): %d of %d message(s) edited", alert_id, status, reason, edited, total)
-        return CloseResult(alert, edited, total)
+        return CloseResult(alert, edited, total, photos_left)
 
     def _photo_goes(self, alert: Alert, reason: str) -> bool:
         """A found person's photo leaves the groups (`alerts.remove_photo_when_found`)."""

@@ -1,5 +1,8 @@
 """The follow-up visit (回访): days after a case is resolved its reporter is asked whether it is
-really solved (no reopens it) and how satisfied they are, with an optional comment. The visit is
+really solved (no reopens it) and how satisfied they are, with an optional comment. A case passed
+on to another office, or found not to be a police matter, was not solved by the police: its visit
+asks instead whether that office got in touch / whether they know where to turn (no tells its
+owner, and reopens nothing), and that answer stays out of the "solved" figures. The visit is
 asked, expired and closed by the workflow (bot/services/cases.py); the answers come here."""
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from storage.cases import WorkflowRepo
 from storage.db import Database
 from storage.models import Case, Followup
 from storage.reports import CaseRepo
+
+#: Outcomes that sent the reporter elsewhere: the visit asks whether that worked, not whether it is solved.
+ELSEWHERE_OUTCOMES = ("referred", "not_police")
 
 
 class FollowUpService:
@@ -31,7 +37,8 @@ class FollowUpService:
         await self._require_reporter(case_id, reporter_id)
         now = self._clock.now()
         followup = await self._repo.followup(case_id)
-        if followup is None or followup.asked_at is None or followup.solved is not None:
+        if followup is None or followup.asked_at is None or followup.solved is not None \
+                or followup.helped_elsewhere is not None:
             return Change(await self._workflow.case(case_id), False)
         async with self._db.transaction():
             await self._repo.answer_followup(case_id, solved=solved)
@@ -42,6 +49,26 @@ class FollowUpService:
             change = await self._workflow.reopen(case_id, None, reason="reporter: not solved")
             return Change(change.case, True, previous_owner=change.previous_owner, detail={"reopened": True})
         return Change(await self._workflow.case(case_id), True)
+
+    @staticmethod
+    def question_for(case: Case) -> str:
+        """What the visit asks: `solved`, or `elsewhere` after an outcome that sent them elsewhere."""
+        return "elsewhere" if case.outcome in ELSEWHERE_OUTCOMES else "solved"
+
+    async def answer_elsewhere(self, case_id: int, reporter_id: int, helped: bool) -> Change:
+        """The answer after "referred" / "not a police matter": the loop closes either way."""
+        await self._require_reporter(case_id, reporter_id)
+        now = self._clock.now()
+        followup = await self._repo.followup(case_id)
+        if followup is None or followup.asked_at is None or followup.helped_elsewhere is not None \
+                or followup.solved is not None:
+            return Change(await self._workflow.case(case_id), False)
+        async with self._db.transaction():
+            await self._repo.answer_followup(case_id, helped_elsewhere=helped)
+            await self._audit.record(now, reporter_id, "case.followup_answered_elsewhere", "case", case_id,
+                                     {"helped": helped})
+            await self._workflow.close_after_followup(case_id, now, "case.closed")
+        return Change(await self._workflow.case(case_id), True, detail={"helped": helped})
 
     async def answer_stars(self, case_id: int, reporter_id: int, stars: int) -> bool:
         await self._require_reporter(case_id, reporter_id)

@@ -59,6 +59,7 @@ class SendResult:
     new_chat_id: int | None = None
     detail: str = ""
     events: frozenset[str] = frozenset()  # what happened on the way: rate_limited, pinned, pin_refused
+    album_message_ids: tuple[int, ...] = ()  # an alert's album, sent before the message `message_id`
 
 
 #: Told about a row once its outcome is recorded.
@@ -323,6 +324,8 @@ class OutboxDispatcher:
         status = result.status
         if status is SendStatus.SENT:
             await self._outbox.finish(entry.id, OutboxState.SENT, now, "sent", result.message_id)
+            if result.album_message_ids:
+                await self._outbox.record_album(entry.id, result.album_message_ids)
             report.sent += 1
             report.outcomes[entry.key] = OutboxState.SENT.value
         elif status is SendStatus.FORBIDDEN:

@@ -513,3 +513,46 @@ async def test_an_alert_that_is_not_about_a_missing_person_keeps_its_photo_when_
                                                       "点击下方"))
     closed = _current(emulator, groups["shop"], sent)
     assert closed["photo"] and button_urls(closed) == []
+
+
+async def test_a_found_persons_album_leaves_every_group(pingan, emulator, officer, groups):
+    # Three photos go to two groups as an album before the alert's text; "found" deletes the album
+    # and leaves the text alone, closed, without the line about the button it no longer has.
+    previews = await compose(officer, photos=3, kinds=("homeowners",), areas=("Riverside",))
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "sent 2 / 2" in t and "finished" in t)
+    for name in ("river_zh", "river_en"):
+        album = [m for m in emulator.bot_messages(groups[name]) if m.get("photo")]
+        assert len(album) == 3 and len({m["media_group_id"] for m in album}) == 1
+    await _close_as_found(emulator, officer)
+    told = next(m for m in emulator.bot_messages(officer.chat_id) if "is closed:" in (m.get("text") or ""))
+    assert "2 of 2 group messages" in told["text"] and "could not be removed" not in told["text"]
+    for name, found, tap in (("river_zh", "找到", "点击下方"), ("river_en", "found", "tap the button")):
+        assert not [m for m in emulator.bot_messages(groups[name]) if m.get("photo")]
+        [closed] = _alerts_in(emulator, groups[name])
+        assert found in closed["text"] and TEXT in closed["text"] and tap not in closed["text"]
+        assert button_urls(closed) == []
+
+
+async def test_an_album_telegram_will_not_delete_is_named_to_the_officer(pingan, emulator, officer, groups):
+    previews = await compose(officer, photos=2, kinds=("shop",))
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "finished" in t)
+    emulator.fail_next("deleteMessages", 400, "Bad Request: message can't be deleted for everyone",
+                       chat_id=groups["shop"])
+    await _close_as_found(emulator, officer)
+    told = next(m for m in emulator.bot_messages(officer.chat_id) if "is closed:" in (m.get("text") or ""))
+    assert "The photos could not be removed from 1 group" in told["text"]
+    [closed] = _alerts_in(emulator, groups["shop"])
+    assert "found" in closed["text"] or "找到" in closed["text"]
+
+
+async def test_with_photo_removal_off_a_found_alerts_album_stays(pingan, emulator, officer, groups):
+    pingan.services.alerts.settings = pingan.services.alerts.settings.model_copy(
+        update={"remove_photo_when_found": False})
+    previews = await compose(officer, photos=2, kinds=("shop",))
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "finished" in t)
+    await _close_as_found(emulator, officer)
+    assert len([m for m in emulator.bot_messages(groups["shop"]) if m.get("photo")]) == 2
+    assert not emulator.calls_to("deleteMessages")

@@ -33,7 +33,7 @@ async def test_the_export_sent_is_the_file_pingan_export_writes(team, emulator, 
     first, second = await team.report(), await team.report()
     await team.resolve(first)
     panel = await team.supervisor.ask("/export")
-    assert panel["text"].startswith("⬇ Export cases\nPeriod: 2026-03-01 – 2026-03-02 (this month)")
+    assert panel["text"].startswith("⬇ Export cases\nPeriod: 1 – 2 Mar 2026 (this month)")
     assert "No names, usernames, phones or residents' own words are ever exported." in panel["text"]
     if fmt != "csv":  # CSV is chosen to begin with
         await team.supervisor.click(panel, text=button)
@@ -41,7 +41,7 @@ async def test_the_export_sent_is_the_file_pingan_export_writes(team, emulator, 
     answer = await team.supervisor.click(team.supervisor.current(panel), text="⬇ Export")
     assert answer["text"] == "Preparing the file…"
     sent = await team.supervisor.reply()
-    assert sent["caption"] == "2 cases · 2026-03-01 – 2026-03-02 · all areas"
+    assert sent["caption"] == "2 cases · 1 – 2 Mar 2026 · all areas"
     assert sent["document"]["file_name"].startswith("pingan-cases-20260301-20260302.")
     data = emulator.file_bytes(sent["document"]["file_id"])
     assert data == await pingan_export(tmp_path, pingan, "--format", fmt, "--from", "2026-03-01",
@@ -67,6 +67,6 @@ async def test_export_is_for_supervisors_and_admins_only(team, make_user, pingan
         forged = await person.forge_press(refused, "ex:1:go:month:all:csv")
         assert forged["text"] == "Sorry, only supervisors and admins can export cases."
     in_staff_chat = await team.admin.in_chat(STAFF_CHAT_ID).ask("/export last quarter")
-    assert in_staff_chat["text"].startswith("⬇ 导出案件\n时间段：2025-10-01 – 2025-12-31（上季度）")
+    assert in_staff_chat["text"].startswith("⬇ 导出案件\n时间段：2025年10月1日 – 12月31日（上季度）")
     wrong = await team.supervisor.ask("/export 2026-13-01..2026-13-31")
     assert wrong["text"].startswith("Please choose a period: /export week, last week,")

@@ -395,7 +395,7 @@ async def test_agreement_confirmed_kept_closes_the_case_and_follow_up_visit(team
     refused = await liu.ask("next week")
     assert refused["text"].startswith("Please type a date from today on, like this: 2026-03-20")
     review = await liu.ask("2026-03-10")
-    assert "1. the other party: No loud music after 22:00 (by 2026-03-10)" in review["text"]
+    assert "1. the other party: No loud music after 22:00 (by 10 Mar)" in review["text"]
     await pingan.restart()
     await liu.click(review, text="➕ Add a term")
     await liu.click(await liu.reply(), text="The reporter")
@@ -411,7 +411,7 @@ async def test_agreement_confirmed_kept_closes_the_case_and_follow_up_visit(team
     for party in (alice, bob):
         assert "photo" in await party.reply()
     to_alice, to_bob = await alice.reply(), await bob.reply()
-    assert "2. the reporter: Knock on the door first, before calling anyone (by 2026-03-12)" in to_alice["text"]
+    assert "2. the reporter: Knock on the door first, before calling anyone (by 12 Mar)" in to_alice["text"]
     forged = await liu.forge_press(panel, to_alice["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
     assert forged["text"] == "Sorry, this button is not for you."
     await alice.click(to_alice, text="✅ Yes, this is what we agreed")
@@ -523,7 +523,7 @@ async def test_a_broken_term_goes_to_the_mediator_who_reopens(team, make_user, p
     await alice.reply()
     broken = await liu.reply()
     assert broken["text"] == (f"Alice (the reporter) says this part of the agreement about {ref} was not done:\n"
-                              "the other party: Fix the leaking pipe (by 2026-03-05)")
+                              "the other party: Fix the leaking pipe (by 5 Mar)")
     forged = await alice.forge_press(ask_alice, broken["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
     assert forged["text"] == "Sorry, only the mediator can do this."
     await liu.click(broken, text="↩ Reopen the mediation")

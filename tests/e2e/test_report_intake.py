@@ -250,7 +250,7 @@ async def test_possible_duplicate_offers_to_join(pingan, make_user, staff_chat, 
                                                         where_button="Riverside", when="Earlier today"))
     review = await walk_incident(second, description="Bike stolen, says Bob.", where_button="Riverside",
                                  when="Earlier today")
-    assert f"A similar report was made recently in your area: {first_ref}" in review["text"]
+    assert f"A similar report was made recently in your area: {first_ref} (Theft, 2 Mar 09:00)" in review["text"]
     assert "Bike stolen, says Alice" not in review["text"]  # no one else's details
     await second.click(review, text=f"Add my information to {first_ref}")
     done = await second.reply()
@@ -292,7 +292,7 @@ async def test_report_command_offers_to_resume(pingan, make_user):
     await resident.reply()
     assert "You have an unfinished report" in (await resident.ask("/start"))["text"]
     offer = await resident.ask("/report")
-    assert offer["text"].startswith("You have an unfinished report")
+    assert offer["text"].startswith("You have an unfinished report, started at 2 Mar 09:00.")  # the reader's zone
     await resident.click(offer, text="Continue")
     assert (await resident.reply())["text"] == "What is the dispute about?"
     offer = await resident.ask("/report")

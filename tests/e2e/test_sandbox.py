@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
 
-from bot.config import Settings
+from bot.config import StorageSettings, load_config
 from bot.sandbox import (
     HOMEOWNERS_GROUP_ID,
     PERSONAS,
@@ -28,8 +29,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 @pytest.fixture
 async def sandbox(tmp_path) -> AsyncIterator[Sandbox]:
-    config = Settings(storage={"path": str(tmp_path / "real.db")},
-                      sandbox={"storage_path": str(tmp_path / "sandbox.db")})
+    # The shipped config.yaml, as `pingan run` reads it in a fresh clone (its notice texts included).
+    shipped = load_config(Path(__file__).resolve().parents[2] / "config.yaml")
+    config = shipped.model_copy(update={"storage": StorageSettings(path=str(tmp_path / "real.db")),
+                                        "sandbox": shipped.sandbox.model_copy(
+                                            update={"storage_path": str(tmp_path / "sandbox.db")})})
     running = await start_sandbox(config, port=free_port())
     try:
         yield running

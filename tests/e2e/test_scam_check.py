@@ -42,7 +42,7 @@ async def test_check_then_paste_with_wrong_input_cancel_and_restart(pingan, make
     harmless = await resident.ask("【菜鸟驿站】您的快递已到小区东门驿站，取件码3-2-1024，请及时领取。")
     assert harmless["text"].splitlines()[0] == "✅ 没有发现已知的诈骗特征。拿不准就打 96110。"
     # The dialogue is over: the next plain message is not taken as another check.
-    assert "/help" in (await resident.ask("你好"))["text"]
+    assert (await resident.ask("你好"))["text"].startswith("想把这件事告诉社区民警吗？")  # the general offer
     again = await resident.click(harmless, text="再查一条")
     assert again.get("text") is None
     await resident.reply()

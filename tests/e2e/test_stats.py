@@ -66,8 +66,8 @@ async def test_staff_see_the_period_and_area_figures(team, clock, pingan, make_u
 
     # A typed range, compared with as many days before and the same days a year before.
     ranged = await team.officer.ask("/stats 2026-03-01..2026-03-31")
-    assert ranged["text"].startswith("📊 Figures: 2026-03-01 – 2026-03-31")
-    assert "(2026-01-29 – 2026-02-28) and a year before (2025-03-01 – 2025-03-31)" in ranged["text"]
+    assert ranged["text"].startswith("📊 Figures: 1 – 31 Mar 2026")
+    assert "(29 Jan – 28 Feb 2026) and a year before (1 – 31 Mar 2025)" in ranged["text"]
 
 
 async def test_supervisors_see_the_workload_and_choose_any_area_from_pages(team, pingan):
@@ -156,7 +156,7 @@ async def test_the_weekly_briefing_is_posted_once_per_week_with_its_chart(team, 
     posted = briefings()
     assert len(posted) == 1
     received = gettext_in("zh", "Reports received: {total} (incidents {incidents}, disputes {disputes})")
-    assert "2026-03-09 – 2026-03-15" in posted[0]["text"]
+    assert "2026年3月9日 – 15日" in posted[0]["text"]
     assert received.format(total=1, incidents=1, disputes=0) in posted[0]["text"]
     assert "上期：0 · 去年同期：0" in posted[0]["text"]
     assert f"{ref} · " in posted[0]["text"] and "承办人：暂无" in posted[0]["text"]  # overdue, with its owner
