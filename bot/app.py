@@ -9,7 +9,7 @@ import handlers
 from bot.config import Settings
 from bot.context import PinganContext
 from bot.logging_setup import name_handlers
-from bot.metrics import MeteredApplication, MeteredRateLimiter, Metrics, WatchedPollRequest
+from bot.metrics import MeteredApplication, MeteredRateLimiter, Metrics, WatchedPollRequest, hide_unread_updates
 from bot.update_order import OrderedUpdateProcessor
 
 
@@ -20,6 +20,7 @@ def build_application(config: Settings, metrics: Metrics | None = None) -> Appli
     if config.telegram.token is None:
         raise ValueError("a bot token is needed to build the application")
     metrics = metrics or Metrics()
+    hide_unread_updates()
     application = (
         Application.builder()
         .application_class(MeteredApplication, kwargs={"metrics": metrics})

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import logging
 
+from tests.e2e.test_process import free_port
+from tests.e2e.test_webhook import webhook_config
+from tests.harness import BotHarness
+
 PHONE = "13800138000"
 
 
@@ -37,3 +41,21 @@ async def test_an_unreadable_update_among_good_ones_skips_only_itself(pingan, em
     assert "/report" in (await alice.reply())["text"]
     assert "/report" in (await bob.reply())["text"]
     assert pingan.bot.application.metrics.registry.get_sample_value("pingan_unreadable_updates_total") == 1
+
+
+async def test_by_webhook_an_unreadable_update_is_refused_without_logging_it(config, clock, emulator, make_user,
+                                                                              caplog):
+    """python-telegram-bot's webhook server answers 400 to an update it cannot read (Telegram
+    retries it); what it logs keeps the update out."""
+    port = free_port()
+    bot = BotHarness(webhook_config(config, port), clock)
+    caplog.set_level(logging.INFO)
+    await bot.start()
+    try:
+        resident = make_user("Alice", language_code="en")
+        bad_id = emulator.inject_update(_unreadable_message(resident.chat_id))
+        await emulator.wait_for(lambda: emulator.webhook_statuses(bad_id)[:2] == [400, 400], timeout=10)
+    finally:
+        await bot.stop()
+    assert not [r for r in caplog.records if PHONE in r.getMessage() or PHONE in (r.exc_text or "")]
+    assert any("the data is not logged" in r.getMessage() for r in caplog.records)
