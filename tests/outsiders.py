@@ -68,8 +68,8 @@ class World:
 
     async def settled(self) -> None:
         """Every update sent so far has been handled: the probe's update arrives after all of them
-        (the emulator queues updates in order), and once it is answered the bot waits for any still
-        in flight in other chats. It also shows the bot still answers."""
+        (the emulator queues updates in order), and once it is answered, those of other chats still
+        in flight are waited for. It also shows the bot still answers."""
         reply = await self.probe.ask("/help")
         assert reply["text"], "the bot stopped answering"
         await self.team.pingan.bot.application.update_processor.all_handled()
