@@ -1,7 +1,8 @@
 """Whether a hanging cosmetic call holds residents up: the removal of the previous question's
 buttons hangs past the client's read timeout while a resident answers and another sends /help.
 
-Updates are handled one at a time, so whatever one step waits for, everyone waits for. The step
+One resident's updates are handled in order, so whatever his step waits for, his next one waits
+for (with `telegram.concurrent_updates` 1, everyone's does). The step
 now waits for the button removal at most `handlers.dialogue.STRIP_WAIT_SECONDS` and lets it finish
 in the background; the "waited" rows are the old way (the step awaits the edit until it ends), in
 the same run. Prints the machine, then per way the latency of the answering resident's next

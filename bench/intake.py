@@ -6,8 +6,10 @@ way, pausing before each step as a person does (`--think`, varied per step, so t
 step in time with each other). Prints the machine, the taps and typed answers one report needs, the
 steps per second the residents made, and the bot's reply latency per step — from a typed answer to
 the bot's first reply, from a press to the press's answer — p50, p99 (target ≤ 50 ms) and max.
-The person's own reading and tapping time is not counted. Run:
-    .venv/bin/python bench/intake.py [--residents 200] [--reports 1] [--think 3]
+The person's own reading and tapping time is not counted. It runs once per `--concurrent-updates`
+value, in turn in the same run: 1 handles updates one at a time (the old way), 32 is the default
+(different chats side by side, each chat in order). Run:
+    .venv/bin/python bench/intake.py [--residents 200] [--reports 1] [--think 3] [--concurrent-updates 1 32]
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from tests.flows import submit, walk_incident  # noqa: E402
 from tests.harness import UserClient  # noqa: E402
 
 TOKEN = "4243:bench-intake"
+#: How long a person waits for an answer before giving up (a test waits 5 s; on a loaded machine,
+#: with updates handled one at a time, a reply can take longer, and it is timed, not lost).
+PATIENCE_SECONDS = 30.0
 
 
 class TimedUser(UserClient):
@@ -54,7 +59,7 @@ class TimedUser(UserClient):
         return await super().send(text, **kwargs)
 
     async def reply(self, timeout=5.0):
-        message = await super().reply(timeout)
+        message = await super().reply(max(timeout, PATIENCE_SECONDS))
         if self._sent_at is not None:  # the first reply to a typed answer
             self.latencies.append(time.perf_counter() - self._sent_at)
             self._sent_at = None
@@ -64,7 +69,7 @@ class TimedUser(UserClient):
         await asyncio.sleep(self.pauses.uniform(0.5, 1.5) * self.think)
         self.taps += 1
         started = time.perf_counter()
-        answer = await super().click(message, text=text, data=data, timeout=timeout)
+        answer = await super().click(message, text=text, data=data, timeout=max(timeout, PATIENCE_SECONDS))
         self.latencies.append(time.perf_counter() - started)
         return answer
 
@@ -88,18 +93,14 @@ async def resident(emulator: Emulator, n: int, latencies: list[float], think: fl
     return user
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--residents", type=int, default=200, help="people filing a report at the same time")
-    parser.add_argument("--reports", type=int, default=1, help="reports each of them files, one after the other")
-    parser.add_argument("--think", type=float, default=3.0,
-                        help="seconds a person pauses before each step, on average (0.5–1.5 times this)")
-    args = parser.parse_args()
-    print(machine_line(), flush=True)
+async def one_way(args: argparse.Namespace, concurrent_updates: int) -> None:
+    """One run: a fresh emulator and `pingan run` handling `concurrent_updates` updates at once."""
     emulator = Emulator(token=TOKEN, bot_username="pingan_bench_bot", bot_name="Pingan")
     await emulator.start(host="127.0.0.1", port=0)
     workdir = Path(tempfile.mkdtemp(prefix="pingan-bench-"))
-    process = await spawn_pingan(write_config(workdir, reports={"max_per_hour": 100}), emulator, TOKEN)
+    config = write_config(workdir, reports={"max_per_hour": 100},
+                          telegram={"concurrent_updates": concurrent_updates})
+    process = await spawn_pingan(config, emulator, TOKEN)
     latencies: list[float] = []
     try:
         await emulator.wait_for(lambda: emulator.polling, timeout=60)
@@ -113,14 +114,30 @@ async def main() -> None:
         await emulator.stop()
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(f"one incident report: {people[0].taps} taps + {people[0].typed} typed answers")
-    print(f"{args.residents} residents filing {args.reports} report(s) each at the same time, a pause of "
-          f"{args.think * 0.5:.1f}–{args.think * 1.5:.1f} s before each step: {len(latencies)} steps timed in "
-          f"{elapsed:.0f} s ({len(latencies) / elapsed:.0f} a second); `pingan run` in its own process")
+    way = "one at a time" if concurrent_updates == 1 else f"up to {concurrent_updates} at once"
+    print(f"telegram.concurrent_updates {concurrent_updates} (updates handled {way}):")
+    print(f"  one incident report: {people[0].taps} taps + {people[0].typed} typed answers; "
+          f"{len(latencies)} steps timed in {elapsed:.0f} s ({len(latencies) / elapsed:.0f} a second)")
     print(f"  bot reply latency  p50 {statistics.median(latencies) * 1000:6.1f} ms   "
           f"p99 {p99 * 1000:6.1f} ms   max {latencies[-1] * 1000:6.1f} ms   (target p99 ≤ 50 ms)")
     print(f"  CPU: the bot {bot_cpu / elapsed:.0%} of a core ({bot_cpu / len(latencies) * 1000:.1f} ms a step), "
-          f"the emulator and the residents {own_cpu / elapsed:.0%}")
+          f"the emulator and the residents {own_cpu / elapsed:.0%}", flush=True)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=200, help="people filing a report at the same time")
+    parser.add_argument("--reports", type=int, default=1, help="reports each of them files, one after the other")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="seconds a person pauses before each step, on average (0.5–1.5 times this)")
+    parser.add_argument("--concurrent-updates", type=int, nargs="+", default=[1, 32],
+                        help="telegram.concurrent_updates of each run, in turn (1: one at a time, the old way)")
+    args = parser.parse_args()
+    print(machine_line(), flush=True)
+    print(f"{args.residents} residents filing {args.reports} report(s) each at the same time, a pause of "
+          f"{args.think * 0.5:.1f}–{args.think * 1.5:.1f} s before each step; `pingan run` in its own process")
+    for concurrent_updates in args.concurrent_updates:
+        await one_way(args, concurrent_updates)
 
 
 if __name__ == "__main__":

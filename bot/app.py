@@ -9,7 +9,8 @@ import handlers
 from bot.config import Settings
 from bot.context import PinganContext
 from bot.logging_setup import name_handlers
-from bot.metrics import MeteredApplication, MeteredRateLimiter, Metrics, WatchedPollRequest
+from bot.metrics import MeteredApplication, MeteredRateLimiter, Metrics, WatchedPollRequest, hide_unread_updates
+from bot.update_order import OrderedUpdateProcessor
 
 
 def build_application(config: Settings, metrics: Metrics | None = None) -> Application:
@@ -19,6 +20,7 @@ def build_application(config: Settings, metrics: Metrics | None = None) -> Appli
     if config.telegram.token is None:
         raise ValueError("a bot token is needed to build the application")
     metrics = metrics or Metrics()
+    hide_unread_updates()
     application = (
         Application.builder()
         .application_class(MeteredApplication, kwargs={"metrics": metrics})
@@ -33,6 +35,8 @@ def build_application(config: Settings, metrics: Metrics | None = None) -> Appli
         # are paced in their own lane and never delay people's replies (see bot/sender.py).
         .rate_limiter(MeteredRateLimiter(metrics, max_retries=3))
         .get_updates_request(WatchedPollRequest(metrics, connection_pool_size=1))
+        # Different chats and people side by side, each chat's and each person's updates in order.
+        .concurrent_updates(OrderedUpdateProcessor(config.telegram.concurrent_updates))
         .build()
     )
     handlers.register(application)

@@ -50,6 +50,9 @@ class TelegramSettings(_Section):
     api_url: str = "https://api.telegram.org"
     #: Webhook mode when `webhook.url` is set; long polling otherwise.
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    #: Updates handled at the same time (different chats and people side by side, each chat's and
+    #: each person's in arrival order; see bot/update_order.py). 1: one at a time.
+    concurrent_updates: int = Field(32, ge=1)
 
     @field_validator("token", mode="before")
     @classmethod

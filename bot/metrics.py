@@ -3,7 +3,7 @@ outbox and case gauges read from the database at each scrape.
 
 The counters are fed by three thin layers around python-telegram-bot, so no handler or service
 knows about them: `MeteredApplication` (each update), `MeteredRateLimiter` (each Bot API send)
-and `WatchedPollRequest` (each successful getUpdates).
+and `WatchedPollRequest` (each successful getUpdates, and the updates it cannot read).
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ class Metrics:
         self.cases_open = Gauge("pingan_cases_open", "Open cases, by grade", ["grade"], registry=self.registry)
         self.cases_overdue = Gauge("pingan_cases_overdue", "Open cases past a time limit, by grade", ["grade"],
                                    registry=self.registry)
+        self.unreadable_updates = Counter("pingan_unreadable_updates",
+                                          "Updates python-telegram-bot could not read, skipped by their id",
+                                          registry=self.registry)
         self.started_at = time.monotonic()
         self.last_update_at: float | None = None
         self.last_poll_at: float | None = None
@@ -147,15 +150,73 @@ class MeteredRateLimiter(PacedRateLimiter):
         return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
 
 
+#: The start of what python-telegram-bot logs, with the update or batch itself, when an update does
+#: not parse: a batch fetched by getUpdates (telegram.Bot / telegram.ext.ExtBot), one delivered to
+#: the webhook (telegram.ext.Updater).
+_UNREAD_MESSAGES = ("Error while parsing updates!", "Something went wrong processing the data received")
+_UNREAD_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Updater")
+
+
+class HideUnreadUpdates(logging.Filter):
+    """python-telegram-bot logs an update it cannot read with the update itself (people's names
+    and words); keep only that it happened."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(_UNREAD_MESSAGES):
+            record.msg, record.args = record.msg.split(" Received data was")[0] + " (the data is not logged)", ()
+        return True
+
+
+_HIDE_UNREAD_UPDATES = HideUnreadUpdates()
+
+
+def hide_unread_updates() -> None:
+    """Keeps python-telegram-bot's own lines about an update it cannot read free of the update
+    (the filter is added once, however many applications are built)."""
+    for name in _UNREAD_LOGGERS:
+        logging.getLogger(name).addFilter(_HIDE_UNREAD_UPDATES)
+
+
 class WatchedPollRequest(HTTPXRequest):
-    """The getUpdates connection, noting each successful poll for the health check."""
+    """The getUpdates connection, noting each successful poll for the health check.
+
+    One update python-telegram-bot cannot read fails its whole batch: getUpdates raises, the
+    offset stays, and the Updater would fetch the same batch forever. So a batch that comes again
+    (the same first update_id: the last one was not taken) is read update by update here, and an
+    update that does not parse is passed on as its bare id, which moves the offset past it. A batch
+    that parses costs nothing more than before (reading every batch twice would add about a tenth
+    to the bot's CPU per update)."""
 
     def __init__(self, metrics: Metrics, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._metrics = metrics
+        self._last_batch_start: int | None = None
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         code, payload = await super().do_request(*args, **kwargs)
         if code == 200:
             self._metrics.last_poll_at = time.monotonic()
         return code, payload
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:
+        data = super().parse_json_payload(payload)
+        updates = data.get("result") if data.get("ok") else None
+        if not isinstance(updates, list) or not updates or not isinstance(updates[0], dict):
+            return data
+        start = updates[0].get("update_id")
+        if start == self._last_batch_start:
+            data["result"] = [readable for update in updates if (readable := self._readable(update)) is not None]
+        self._last_batch_start = start
+        return data
+
+    def _readable(self, update: Any) -> dict[str, Any] | None:
+        """The update if it parses; else its bare id (None without one: nothing could skip it)."""
+        try:
+            Update.de_json(update, None)
+        except Exception as error:  # whatever the library trips over in it
+            update_id = update.get("update_id") if isinstance(update, dict) else None
+            self._metrics.unreadable_updates.inc()
+            # The update's content is people's words: the id and the kind of failure only.
+            logger.warning("update %s could not be read (%s) and is skipped", update_id, type(error).__name__)
+            return {"update_id": update_id} if isinstance(update_id, int) else None
+        return update

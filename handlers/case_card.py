@@ -6,7 +6,9 @@ button is handlers/case_contact.py."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 
 from telegram import Chat
 from telegram.error import BadRequest, TelegramError
@@ -35,9 +37,21 @@ from storage.models import Case
 logger = logging.getLogger(__name__)
 
 
+#: One refresh of a case's card at a time: updates of different chats are handled side by side, and
+#: a refresh whose edit is slow must not land after a later one with the older state.
+_refreshing: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
 async def refresh_card(context: PinganContext, case: Case, *, also_message=None, view: str = "main") -> None:
     """Edits every posted copy of the card (staff chat, level chats) and the copy the button was
-    pressed on (a /case snapshot: it becomes a snapshot of now) to the case's state."""
+    pressed on (a /case snapshot: it becomes a snapshot of now) to the case's state when its turn
+    comes (the caller's copy of the case may be older by then)."""
+    lock = _refreshing.setdefault(case.id, asyncio.Lock())
+    async with lock:
+        await _refresh_card(context, await context.services.cases.case(case.id), also_message, view)
+
+
+async def _refresh_card(context: PinganContext, case: Case, also_message, view: str) -> None:
     services = context.services
     with using_locale(services.config.default_language):
         text = await card_text(context, case)

@@ -241,8 +241,8 @@ async def give_back(context: PinganContext, chat_id: int, intro: str | None, tex
 
 #: How long a step waits for the previous question's buttons to go before it asks the next one.
 #: Usually the edit is answered well within it, so the old buttons are gone before the new question
-#: appears; a hanging edit goes on in the background instead of holding the resident (and, since
-#: updates are handled one at a time, everyone else) for the client's 5-second read timeout.
+#: appears; a hanging edit goes on in the background instead of holding the resident (whose next
+#: update waits for this one) for the client's 5-second read timeout.
 STRIP_WAIT_SECONDS = 0.5
 
 

@@ -67,10 +67,12 @@ class World:
         return self.team.card(self.case_ref)
 
     async def settled(self) -> None:
-        """Every update sent so far has been handled: updates are handled one at a time, in order,
-        so the probe's answer comes after all of them. It also shows the bot still answers."""
+        """Every update sent so far has been handled: the probe's update arrives after all of them
+        (the emulator queues updates in order), and once it is answered, those of other chats still
+        in flight are waited for. It also shows the bot still answers."""
         reply = await self.probe.ask("/help")
         assert reply["text"], "the bot stopped answering"
+        await self.team.pingan.bot.application.update_processor.all_handled()
 
     def failed_calls(self, since: int = 0) -> list[str]:
         """Bot API calls Telegram refused (beyond a double tap's "not modified")."""

@@ -389,7 +389,7 @@ async def test_a_tip_session_left_a_day_ends_with_a_quiet_thank_you(pingan, emul
     await resident.ask("/start " + button_urls(sent)[0].split("start=")[1])
     done = await resident.reply()
     assert button_texts(done) == ["Done"]
-    # Updates are handled one at a time: once /help is answered, /start has saved its question.
+    # One person's updates are handled in order: once /help is answered, /start has saved its question.
     await resident.ask("/help")
     keyboard = lambda: emulator.chat_view(emulator.chat(resident.chat_id))["_reply_keyboard"]  # noqa: E731
     assert keyboard() is not None  # location and contact

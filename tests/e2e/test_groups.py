@@ -11,8 +11,9 @@ from tests.harness import button_texts, button_urls
 
 
 async def _after_pending_updates(client) -> None:
-    """Updates are handled one at a time, in order: once this private question is answered,
-    everything queued before it (joins, removals, migrations) has been handled too."""
+    """One person's updates are handled in the order they came, whatever the chat: once this
+    private question is answered, everything this person caused before it (joins, removals,
+    migrations) has been handled too."""
     await client.ask("/privacy")
 
 
