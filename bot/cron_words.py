@@ -35,7 +35,7 @@ _MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N
 
 
 def describe_cron(expression: str, locale: str) -> str:
-    """What `expression` means ("At 21:00, only on Monday"), or the expression itself if the
+    """What `expression` means ("Every Monday at 21:00"), or the expression itself if the
     library cannot read it."""
     fields = expression.split()
     if len(fields) == 5 and fields[2:4] == ["*", "*"] and all(f.isdigit() for f in fields[:2]):

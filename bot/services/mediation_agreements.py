@@ -120,13 +120,14 @@ class AgreementService:
 
     async def confirm(self, mediation_id: int, round_: int, user_id: int, confirmed: bool) -> Confirmation:
         """A party says the agreement is (or is not) what was agreed; both yes → it stands."""
-        mediation = await self._mediation.get(mediation_id)
-        side = await self._party_side(mediation, user_id)
-        if mediation.status != Status.PROPOSED or round_ != mediation.agreement_round:
-            raise Stale(str(round_))
+        side = await self._party_side(await self._mediation.get(mediation_id), user_id)
         now = self._clock.now()
-        parties = await self._mediation.parties(mediation)
         async with self._db.transaction():
+            # Checked inside the transaction: the mediator may record a new round at the same moment.
+            mediation = await self._mediation.get(mediation_id)
+            if mediation.status != Status.PROPOSED or round_ != mediation.agreement_round:
+                raise Stale(str(round_))
+            parties = await self._mediation.parties(mediation)
             await self._repo.answer(mediation_id, round_, user_id, "confirmed" if confirmed else "disputed", now)
             answers = await self._repo.answers(mediation_id, round_)
             agreed = confirmed and all(answers.get(uid) == "confirmed" for uid in parties.values())

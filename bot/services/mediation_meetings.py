@@ -87,18 +87,20 @@ class MeetingService:
 
     async def pick(self, mediation_id: int, round_: int, user_id: int, slot_id: int | None) -> Picked:
         """A party's answer: a time of the open round, or None for "another time, please"."""
-        mediation = await self._mediation.get(mediation_id)
-        parties = await self._mediation.parties(mediation)
-        side = next((s for s, uid in parties.items() if uid == user_id), None)
-        if side is None or mediation.status != Status.JOINED:
-            raise NotAllowed("not a party")
-        if round_ != mediation.meeting_round or await self._agreed_in(mediation, round_):
-            raise RoundClosed(str(round_))
-        slot = await self._repo.slot(slot_id) if slot_id is not None else None
-        if slot_id is not None and (slot is None or slot.mediation_id != mediation_id or slot.round != round_):
-            raise RoundClosed(str(slot_id))
         now = self._clock.now()
         async with self._db.transaction():
+            # Checked inside the transaction: the other party's pick or the mediator's new round may
+            # be handled at the same moment (updates of different chats run side by side).
+            mediation = await self._mediation.get(mediation_id)
+            parties = await self._mediation.parties(mediation)
+            side = next((s for s, uid in parties.items() if uid == user_id), None)
+            if side is None or mediation.status != Status.JOINED:
+                raise NotAllowed("not a party")
+            if round_ != mediation.meeting_round or await self._agreed_in(mediation, round_):
+                raise RoundClosed(str(round_))
+            slot = await self._repo.slot(slot_id) if slot_id is not None else None
+            if slot_id is not None and (slot is None or slot.mediation_id != mediation_id or slot.round != round_):
+                raise RoundClosed(str(slot_id))
             await self._repo.pick(mediation_id, round_, user_id, slot_id, now)
             await self._audit.record(now, user_id, "mediation.time_picked" if slot else "mediation.time_refused",
                                      "case", mediation.case_id, {"round": round_, "side": side.value})

@@ -148,7 +148,7 @@ async def test_the_dialogue_survives_a_restart(pingan, admin, clock):
     await pingan.restart()
     await admin.click(preview, text="Save")
     saved = await admin.reply()
-    assert saved["text"].startswith("Schedule saved: At 20:30, only on Friday.")
+    assert saved["text"].startswith("Schedule saved: Every Friday at 20:30.")
     schedule = await _added(pingan)
     assert schedule.cron == "30 20 * * 5" and schedule.content == {"theme": "loans", "params": {},
                                                                     "patrol_template": None,
