@@ -13,7 +13,7 @@ import pytest
 from storage.case_cards import CaseCardRepo
 from tests.conftest import STAFF_CHAT_ID
 from tests.e2e.test_card_delivery import _cards, _later, _run_deliveries
-from tests.flows import REF, walk_incident
+from tests.flows import REF, submit, walk_incident
 
 #: The card's note in the (zh) staff chat, and the confirmation's for an English resident.
 CARD_NOTE = "重发：这张卡片的上一份可能已送达。"
@@ -99,3 +99,23 @@ async def test_a_card_that_hung_arrives_twice_and_both_copies_work(team, clock, 
     assert case.owner_id == team.officer.user_id
     kept = team.officer.in_chat(STAFF_CHAT_ID).current(again)
     assert "✋ 接单" not in str(kept.get("reply_markup")) and "Wang" in kept["text"]
+    assert "✋ 接单" not in str(team.officer.in_chat(STAFF_CHAT_ID).current(first).get("reply_markup"))
+
+
+async def test_the_notice_of_a_joined_report_sent_again_says_so(team, make_user, clock, monkeypatch):
+    emulator = team.emulator
+    team.pingan.services.config.reports.areas.append("Riverside")
+    first_ref = await submit(team.resident, await walk_incident(team.resident, description="Bike stolen, says Alice.",
+                                                                where_button="Riverside", when="Earlier today"))
+    bob = make_user("Bob", language_code="en")
+    review = await walk_incident(bob, description="Bike stolen, says Bob.", where_button="Riverside",
+                                 when="Earlier today")
+    emulator.inject_faults(1.0, kinds=["drop"], methods=["sendMessage"])
+    await bob.click(review, text=f"Add my information to {first_ref}")
+    await emulator.wait_for(lambda: len([c for c in emulator.calls_to("sendMessage") if not c.ok]) >= 2)
+    emulator.stop_faults()
+    await _deliveries_again(team, clock, monkeypatch)
+    notices = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(STAFF_CHAT_ID)
+                                               if "Bike stolen, says Bob" in (m.get("text") or "")])
+    assert len(notices) == 1 and notices[0]["text"].endswith("重发：这条消息的上一份可能已送达。")
+    assert (await bob.reply())["text"].endswith(CONFIRMATION_NOTE)
