@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import logging
-from functools import partial
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
@@ -22,7 +21,7 @@ from bot.sender import retry_seconds
 from bot.services.outbox import about_to_send
 from handlers import case_card
 from handlers.notify import locale_of
-from storage.case_deliveries import CARD, CONFIRMATION, CaseDelivery
+from storage.case_deliveries import CARD, CONFIRMATION, JOINED, CaseDelivery
 from storage.models import Case
 
 logger = logging.getLogger(__name__)
@@ -75,13 +74,24 @@ async def deliver_left_by_stop(context: PinganContext) -> None:
 async def _deliver(context: PinganContext, delivery: CaseDelivery, case: Case) -> bool:
     """One delivery; False when it must wait (its chat then gets nothing more in this run)."""
     deliveries = context.services.deliveries
+    leaving: list[None] = []  # one entry per request of this delivery that left
+
+    async def request_leaves() -> None:
+        leaving.append(None)
+        await deliveries.sending(delivery)
+
+    def repeats_a_part() -> bool:
+        """A joined report's notice is sent whole again: the parts that went before a failure repeat
+        (a card's parts are recorded one by one and not sent again)."""
+        return delivery.kind == JOINED and len(leaving) > 1
+
     # `sending` from the moment a request leaves: a crash while it is out leaves the delivery uncertain.
-    token = about_to_send.set(partial(deliveries.sending, delivery))
+    token = about_to_send.set(request_leaves)
     try:
         await _send(context, delivery, case)
     except RetryAfter as exc:  # the staff chat's 20 a minute (our limiter's or Telegram's): wait it out
         seconds = retry_seconds(exc)
-        await deliveries.retry_later(delivery, "flood limit", seconds)
+        await deliveries.retry_later(delivery, "flood limit", seconds, maybe_delivered=repeats_a_part())
         if context.job_queue is not None:  # as soon as the window allows, not at the job's next round
             context.job_queue.run_once(deliver_owed_job, seconds, name=f"cases:deliveries:{delivery.id}")
         return False
@@ -91,10 +101,11 @@ async def _deliver(context: PinganContext, delivery: CaseDelivery, case: Case) -
             await deliveries.delivered(delivery, f"refused: {exc}"[:200])
             return True
         logger.error("case %s: the staff chat refused its %s (%s); trying again later", case.ref, delivery.kind, exc)
-        await deliveries.retry_later(delivery, str(exc))
+        await deliveries.retry_later(delivery, str(exc), maybe_delivered=repeats_a_part())
         return False
     except TelegramError as exc:  # 5xx, timeouts, connection failures
-        await deliveries.retry_later(delivery, f"{type(exc).__name__}: {exc}", maybe_delivered=may_have_arrived(exc))
+        await deliveries.retry_later(delivery, f"{type(exc).__name__}: {exc}",
+                                     maybe_delivered=may_have_arrived(exc) or repeats_a_part())
         return False
     finally:
         about_to_send.reset(token)

@@ -119,3 +119,23 @@ async def test_the_notice_of_a_joined_report_sent_again_says_so(team, make_user,
                                                if "Bike stolen, says Bob" in (m.get("text") or "")])
     assert len(notices) == 1 and notices[0]["text"].endswith("重发：这条消息的上一份可能已送达。")
     assert (await bob.reply())["text"].endswith(CONFIRMATION_NOTE)
+
+
+async def test_a_joined_notice_whose_photo_failed_repeats_its_text_saying_so(team, make_user, clock, monkeypatch):
+    """The notice's text went out, its photo got a 5xx: the whole notice goes again, and its text,
+    which the staff chat already has, says so; the photo comes once."""
+    emulator = team.emulator
+    team.pingan.services.config.reports.areas.append("Riverside")
+    first_ref = await submit(team.resident, await walk_incident(team.resident, description="Bike stolen, says Alice.",
+                                                                where_button="Riverside", when="Earlier today"))
+    bob = make_user("Bob", language_code="en")
+    review = await walk_incident(bob, description="Bike stolen, says Bob.", where_button="Riverside",
+                                 when="Earlier today", photos=1)
+    emulator.fail_next("sendPhoto", 500, chat_id=STAFF_CHAT_ID)
+    await bob.click(review, text=f"Add my information to {first_ref}")
+    await emulator.wait_for(lambda: [c for c in emulator.calls_to("sendPhoto") if c.error_code == 500])
+    await _deliveries_again(team, clock, monkeypatch)
+    await emulator.wait_for(lambda: [c for c in emulator.calls_to("sendPhoto") if c.ok])
+    first, again = [m for m in emulator.bot_messages(STAFF_CHAT_ID) if "Bike stolen, says Bob" in (m.get("text") or "")]
+    assert "重发" not in first["text"] and again["text"].endswith("重发：这条消息的上一份可能已送达。")
+    assert len([m for m in emulator.bot_messages(STAFF_CHAT_ID) if m.get("photo")]) == 1
