@@ -114,6 +114,7 @@ async def _deliver(context: PinganContext, delivery: CaseDelivery, case: Case) -
 
 
 async def _send(context: PinganContext, delivery: CaseDelivery, case: Case) -> None:
+    """Sends what the delivery owes; its copy says so when an earlier attempt may have arrived."""
     staff_language = context.services.config.default_language
     if delivery.kind == CARD:
         await case_card.post_case_card(context, case, note=resent_note(delivery, staff_language))
