@@ -30,8 +30,9 @@ async def post_addition(context: PinganContext, case: Case, user_id: int, media:
 
 
 async def send_addition(context: PinganContext, case: Case, media: list[CaseMedia], *, text: str,
-                        joined: bool) -> None:
-    """`post_addition`, raising what Telegram raised (a joined report's notice is kept owed)."""
+                        joined: bool, note: str = "") -> None:
+    """`post_addition`, raising what Telegram raised (a joined report's notice is kept owed); `note`
+    (plain text) ends it when it is sent again."""
     services = context.services
     staff_chat, reply_to = await staff_card_of(context, case)
     if staff_chat is None:
@@ -43,8 +44,8 @@ async def send_addition(context: PinganContext, case: Case, media: list[CaseMedi
         with using_locale(services.config.default_language):
             text, media = sensitive_addition_line(), []
     photos = [m for m in media if m.media_type == "photo"]
-    if text or joined or len(photos) < len(media):  # photos alone say whose they are in their caption
-        body = html.escape("\n\n".join(filter(None, [header, shorten(text)])))
+    if text or joined or note or len(photos) < len(media):  # photos alone say whose they are in their caption
+        body = html.escape("\n\n".join(filter(None, [header, shorten(text), note])))
         await context.bot.send_message(staff_chat, body, reply_to_message_id=reply_to)
     await _send_added_album(context, case, staff_chat, reply_to, photos, joined=joined)
     for item in media:

@@ -88,6 +88,8 @@ async def _act(context: PinganContext, query, pressed: CaseButton, actor: int) -
     if action == "accept":
         change = await workflow.accept(case_id, actor)
         if not change.changed:
+            # The card pressed was stale (a kill took its redraw, or it is a copy): show it as it is now.
+            await case_card.refresh_card(context, change.case, also_message=query.message)
             return _("Already accepted by {name}.").format(name=await person_name(context, change.case.owner_id))
         return await _after_change(context, query, change, tell=CaseStatus.ACCEPTED)
     if action == "grade" and arg in GRADES:

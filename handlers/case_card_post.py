@@ -36,10 +36,11 @@ async def staff_card_of(context: PinganContext, case: Case) -> tuple[int | None,
     return context.services.config.staff_chat_for(case.area), None
 
 
-async def post_case_card(context: PinganContext, case: Case) -> None:
+async def post_case_card(context: PinganContext, case: Case, *, note: str = "") -> None:
     """Posts the card of a new case in its area's staff chat (or updates an urgent case's card once
     the report is complete), then its photos as an album and its voice notes, each in reply to the
-    card. Each part is recorded once sent, so a retry sends only what is missing. Raises what
+    card. Each part is recorded once sent, so a retry sends only what is missing. `note` (plain
+    text) ends the first message this posts: it says the message is sent again. Raises what
     Telegram raised: handlers/case_delivery.py keeps the card owed and tries again."""
     services = context.services
     staff_chat, card_id = await staff_card_of(context, case)
@@ -54,19 +55,21 @@ async def post_case_card(context: PinganContext, case: Case) -> None:
         except BadRequest as exc:  # "message is not modified": it shows this already
             logger.debug("card of %s not edited: %s", case.ref, exc)
     else:
+        text = "\n\n".join(filter(None, [text, html.escape(note)]))
         message = await context.bot.send_message(staff_chat, text, reply_markup=markup)
-        card_id = message.message_id
+        card_id, note = message.message_id, ""
         await services.cards.record(case.id, staff_chat, card_id, STAFF_CARD)
         if sensitive:
             await tell_detail_readers(context, case)
     # A sensitive case's photos and voice notes go only to those who may read its details; no
     # case's map pin goes to the staff chat (an exact place identifies the reporter).
     if not sensitive:
-        await _send_card_media(context, case, staff_chat, card_id)
+        await _send_card_media(context, case, staff_chat, card_id, note)
 
 
-async def _send_card_media(context: PinganContext, case: Case, chat_id: int, card_id: int) -> None:
-    """The report's photos (albums of up to 10) and voice notes under its card, those not sent yet."""
+async def _send_card_media(context: PinganContext, case: Case, chat_id: int, card_id: int, note: str) -> None:
+    """The report's photos (albums of up to 10) and voice notes under its card, those not sent yet;
+    the first of them captioned with `note` (plain text) if there is one."""
     cards = context.services.cards
     sent = await cards.sent_items(case.id, chat_id)
     media = [m for m in await context.services.reports.media_of(case.id)
@@ -74,15 +77,17 @@ async def _send_card_media(context: PinganContext, case: Case, chat_id: int, car
     photos = [m for m in media if m.media_type == "photo"]
     for start in range(0, len(photos), ALBUM_SIZE):
         album = photos[start:start + ALBUM_SIZE]
+        caption, note = html.escape(note) or None, ""
         if len(album) == 1:
-            await context.bot.send_photo(chat_id, album[0].file_id, reply_to_message_id=card_id)
+            await context.bot.send_photo(chat_id, album[0].file_id, caption=caption, reply_to_message_id=card_id)
         else:
-            await context.bot.send_media_group(chat_id, [InputMediaPhoto(m.file_id) for m in album],
-                                               reply_to_message_id=card_id)
+            items = [InputMediaPhoto(m.file_id, caption=caption if n == 0 else None) for n, m in enumerate(album)]
+            await context.bot.send_media_group(chat_id, items, reply_to_message_id=card_id)
         for photo in album:
             await cards.record_sent_item(case.id, chat_id, f"media:{photo.id}")
     for voice in (m for m in media if m.media_type == "voice"):
-        await context.bot.send_voice(chat_id, voice.file_id, reply_to_message_id=card_id)
+        caption, note = html.escape(note) or None, ""
+        await context.bot.send_voice(chat_id, voice.file_id, caption=caption, reply_to_message_id=card_id)
         await cards.record_sent_item(case.id, chat_id, f"media:{voice.id}")
 
 

@@ -3,7 +3,9 @@ reporter's confirmation with the reference, the notice of a report added to anot
 right after a report is sent, at start and by a job; whatever Telegram refuses for now is tried
 again later, never dropped (what of a card already went out — the card, each photo and voice note —
 is recorded and not sent again: handlers/case_card.py), and a staff chat's cards go out in the
-order their cases came."""
+order their cases came. A copy sent after an attempt that may have reached Telegram (a timeout, a
+connection lost after sending, a crash while it was out: bot/request_fate.py) says it is one; a
+copy after a certain failure does not."""
 
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ import logging
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import PinganContext
-from bot.i18n import _, ngettext, using_locale
+from bot.i18n import _, gettext_in, ngettext, using_locale
+from bot.request_fate import may_have_arrived
 from bot.sender import retry_seconds
+from bot.services.outbox import about_to_send
 from handlers import case_additions, case_card
 from handlers.notify import locale_of
-from storage.case_deliveries import CARD, CONFIRMATION, CaseDelivery
+from storage.case_deliveries import CARD, CONFIRMATION, JOINED, CaseDelivery
 from storage.models import Case
 
 logger = logging.getLogger(__name__)
@@ -70,11 +74,24 @@ async def deliver_left_by_stop(context: PinganContext) -> None:
 async def _deliver(context: PinganContext, delivery: CaseDelivery, case: Case) -> bool:
     """One delivery; False when it must wait (its chat then gets nothing more in this run)."""
     deliveries = context.services.deliveries
+    leaving: list[None] = []  # one entry per request of this delivery that left
+
+    async def request_leaves() -> None:
+        leaving.append(None)
+        await deliveries.sending(delivery)
+
+    def repeats_a_part() -> bool:
+        """A joined report's notice is sent whole again: the parts that went before a failure repeat
+        (a card's parts are recorded one by one and not sent again)."""
+        return delivery.kind == JOINED and len(leaving) > 1
+
+    # `sending` from the moment a request leaves: a crash while it is out leaves the delivery uncertain.
+    token = about_to_send.set(request_leaves)
     try:
         await _send(context, delivery, case)
     except RetryAfter as exc:  # the staff chat's 20 a minute (our limiter's or Telegram's): wait it out
         seconds = retry_seconds(exc)
-        await deliveries.retry_later(delivery, "flood limit", seconds)
+        await deliveries.retry_later(delivery, "flood limit", seconds, maybe_delivered=repeats_a_part())
         if context.job_queue is not None:  # as soon as the window allows, not at the job's next round
             context.job_queue.run_once(deliver_owed_job, seconds, name=f"cases:deliveries:{delivery.id}")
         return False
@@ -84,27 +101,49 @@ async def _deliver(context: PinganContext, delivery: CaseDelivery, case: Case) -
             await deliveries.delivered(delivery, f"refused: {exc}"[:200])
             return True
         logger.error("case %s: the staff chat refused its %s (%s); trying again later", case.ref, delivery.kind, exc)
-        await deliveries.retry_later(delivery, str(exc))
+        await deliveries.retry_later(delivery, str(exc), maybe_delivered=repeats_a_part())
         return False
     except TelegramError as exc:  # 5xx, timeouts, connection failures
-        await deliveries.retry_later(delivery, f"{type(exc).__name__}: {exc}")
+        await deliveries.retry_later(delivery, f"{type(exc).__name__}: {exc}",
+                                     maybe_delivered=may_have_arrived(exc) or repeats_a_part())
         return False
+    finally:
+        about_to_send.reset(token)
     await deliveries.delivered(delivery)
     return True
 
 
 async def _send(context: PinganContext, delivery: CaseDelivery, case: Case) -> None:
+    """Sends what the delivery owes; its copy says so when an earlier attempt may have arrived."""
+    staff_language = context.services.config.default_language
     if delivery.kind == CARD:
-        await case_card.post_case_card(context, case)
+        await case_card.post_case_card(context, case, note=resent_note(delivery, staff_language))
     elif delivery.kind == CONFIRMATION:
         joined = not any(r.is_primary and r.user_id == delivery.user_id
                          for r in await context.services.reports.reporters(case.id))
-        with using_locale(await locale_of(context, delivery.user_id)):
+        locale = await locale_of(context, delivery.user_id)
+        with using_locale(locale):
             text = confirmation_text(context, case, joined=joined)
-        await context.bot.send_message(delivery.user_id, html.escape(text))
+        note = resent_note(delivery, locale)
+        await context.bot.send_message(delivery.user_id, html.escape("\n\n".join(filter(None, [text, note]))))
     else:
         text, media = await context.services.deliveries.joined_report(case.id, delivery.user_id)
-        await case_additions.send_addition(context, case, media, text=text, joined=True)
+        await case_additions.send_addition(context, case, media, text=text, joined=True,
+                                           note=resent_note(delivery, staff_language))
+
+
+def resent_note(delivery: CaseDelivery, locale: str) -> str:
+    """The last line of a copy sent again after an attempt that may have arrived (plain text), or ""
+    when no earlier attempt may have arrived."""
+    if not delivery.maybe_delivered:
+        return ""
+    if delivery.kind == CARD:
+        return gettext_in(locale, "Sent again: an earlier copy of this card may have arrived. Use this one: it is "
+                                  "kept up to date.")
+    if delivery.kind == CONFIRMATION:
+        return gettext_in(locale, "Sent again: this message may have reached you twice. Your report was received "
+                                  "once.")
+    return gettext_in(locale, "Sent again: an earlier copy of this message may have arrived.")
 
 
 def confirmation_text(context: PinganContext, case: Case, *, joined: bool) -> str:

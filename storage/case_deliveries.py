@@ -20,6 +20,8 @@ class CaseDelivery(BaseModel):
     attempts: int
     revision: int
     not_before: datetime
+    #: An earlier attempt may have reached Telegram: the next copy says it is one.
+    maybe_delivered: bool = False
 
 
 class CaseDeliveryRepo:
@@ -65,18 +67,42 @@ class CaseDeliveryRepo:
         """Everything still owed, due or not, oldest first (later cards of a chat wait for earlier ones)."""
         rows = await self._db.fetch_all("SELECT * FROM case_deliveries WHERE state = 'pending' ORDER BY id")
         return [CaseDelivery(id=r["id"], case_id=r["case_id"], kind=r["kind"], user_id=r["user_id"],
-                             attempts=r["attempts"], revision=r["revision"], not_before=from_db(r["not_before"]))
+                             attempts=r["attempts"], revision=r["revision"], not_before=from_db(r["not_before"]),
+                             maybe_delivered=bool(r["maybe_delivered"]))
                 for r in rows]
 
-    async def delivered(self, delivery: CaseDelivery, outcome: str, now: datetime) -> None:
-        """Done, unless it was owed again meanwhile (then the newer need stays pending)."""
-        await self._db.execute(
-            "UPDATE case_deliveries SET state = 'done', outcome = ?, updated_at = ? WHERE id = ? AND revision = ?",
-            (outcome, to_db(now), delivery.id, delivery.revision))
+    async def sending(self, delivery: CaseDelivery) -> None:
+        """A request of the delivery is about to leave: until its outcome is recorded, a crash leaves
+        it uncertain."""
+        await self._db.execute("UPDATE case_deliveries SET sending = 1 WHERE id = ? AND NOT sending", (delivery.id,))
 
-    async def retry_later(self, delivery: CaseDelivery, not_before: datetime, outcome: str, now: datetime) -> None:
-        """Not delivered this time: tried again from `not_before` (unless owed again meanwhile)."""
+    async def interrupted(self) -> int:
+        """At start: the pending deliveries a crash caught with a request out may have arrived;
+        their next copy says so. Returns how many."""
+        return await self._db.execute(
+            "UPDATE case_deliveries SET sending = 0, maybe_delivered = 1 WHERE state = 'pending' AND sending")
+
+    async def delivered(self, delivery: CaseDelivery, outcome: str, now: datetime) -> None:
+        """Done, unless it was owed again meanwhile (then the newer need stays pending); either way
+        its request is answered and the copy that may have been a repeat went out, saying so (one
+        statement: a crash leaves it either still uncertain or recorded)."""
         await self._db.execute(
-            """UPDATE case_deliveries SET attempts = attempts + 1, not_before = ?, outcome = ?, updated_at = ?
-               WHERE id = ? AND revision = ?""",
-            (to_db(not_before), outcome[:200], to_db(now), delivery.id, delivery.revision))
+            """UPDATE case_deliveries SET sending = 0, maybe_delivered = 0, updated_at = ?,
+                   state = CASE WHEN revision = ? THEN 'done' ELSE state END,
+                   outcome = CASE WHEN revision = ? THEN ? ELSE outcome END
+               WHERE id = ?""",
+            (to_db(now), delivery.revision, delivery.revision, outcome, delivery.id))
+
+    async def retry_later(self, delivery: CaseDelivery, not_before: datetime, outcome: str, now: datetime, *,
+                          maybe_delivered: bool) -> None:
+        """Not delivered this time: tried again from `not_before` (unless owed again meanwhile).
+        `maybe_delivered`: the request may have arrived all the same (the mark stays until a copy
+        that says so went out)."""
+        await self._db.execute(
+            """UPDATE case_deliveries SET sending = 0, maybe_delivered = maybe_delivered OR ?, updated_at = ?,
+                   attempts = CASE WHEN revision = ? THEN attempts + 1 ELSE attempts END,
+                   not_before = CASE WHEN revision = ? THEN ? ELSE not_before END,
+                   outcome = CASE WHEN revision = ? THEN ? ELSE outcome END
+               WHERE id = ?""",
+            (int(maybe_delivered), to_db(now), delivery.revision, delivery.revision, to_db(not_before),
+             delivery.revision, outcome[:200], delivery.id))

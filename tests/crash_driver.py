@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -135,6 +136,8 @@ class Resident:
     nudges: int = 0
     #: The question at which this resident walks away (None: never).
     stop_at: str | None = None
+    #: Called right before each press of "Send the report" (a test arms a fault for the confirmation).
+    before_sending: Callable[[], None] | None = None
 
     def token(self) -> str:
         """The marker of the report being filed now."""
@@ -218,6 +221,8 @@ class Resident:
             self._press(message, "No, report it separately")
         elif "✅ Send the report" in buttons:
             self.submitting = True
+            if self.before_sending is not None:
+                self.before_sending()
             self._press(message, "✅ Send the report")
         # Anything else ("Thank you, noted.", a reply keyboard, a reminder) needs no answer.
 

@@ -51,6 +51,10 @@ class CaseDeliveries:
 
     async def recover(self) -> int:
         """At start: records what a crash kept from being recorded; returns how many."""
+        interrupted = await self._repo.interrupted()
+        if interrupted:
+            logger.warning("%d case deliveries were out at a stop and may have arrived; their next copies say "
+                           "they are sent again", interrupted)
         added = await self._repo.owe_missing(self._clock.now())
         if added:
             logger.warning("%d case deliveries were not recorded before a stop; they are sent now", added)
@@ -62,17 +66,24 @@ class CaseDeliveries:
     def is_due(self, delivery: CaseDelivery) -> bool:
         return delivery.not_before <= self._clock.now()
 
+    async def sending(self, delivery: CaseDelivery) -> None:
+        """A request of the delivery leaves now (the rate limiter calls this once it has its slot)."""
+        await self._repo.sending(delivery)
+
     async def delivered(self, delivery: CaseDelivery, outcome: str = "sent") -> None:
         await self._repo.delivered(delivery, outcome, self._clock.now())
 
-    async def retry_later(self, delivery: CaseDelivery, reason: str, retry_after: float | None = None) -> None:
-        """Not delivered now: after `retry_after` seconds, else an exponential backoff (never given up)."""
+    async def retry_later(self, delivery: CaseDelivery, reason: str, retry_after: float | None = None, *,
+                          maybe_delivered: bool = False) -> None:
+        """Not delivered now: after `retry_after` seconds, else an exponential backoff (never given up).
+        `maybe_delivered`: the request may have reached Telegram all the same (the copy says so)."""
         delay = timedelta(seconds=retry_after) if retry_after else min(
             RETRY_CAP, RETRY_BASE * 2 ** min(delivery.attempts, 10))
         now = self._clock.now()
-        await self._repo.retry_later(delivery, now + delay, reason, now)
-        logger.info("case %s %s for %s not delivered (%s); again in %ss", delivery.case_id, delivery.kind,
-                    delivery.user_id or "staff", reason, delay.total_seconds())
+        await self._repo.retry_later(delivery, now + delay, reason, now, maybe_delivered=maybe_delivered)
+        logger.info("case %s %s for %s not delivered (%s%s); again in %ss", delivery.case_id, delivery.kind,
+                    delivery.user_id or "staff", reason, ", may have arrived" if maybe_delivered else "",
+                    delay.total_seconds())
 
     async def joined_report(self, case_id: int, user_id: int) -> tuple[str, list[CaseMedia]]:
         """What a resident who joined the case added on joining: their words and media."""

@@ -4,8 +4,9 @@ to 100 groups with Telegram's flood limits on; started again after each kill.
 
 Afterwards: every reference a resident was shown is a complete case with its staff card; no report
 became two cases; an unfinished report can be continued; no notice reached a group twice, and the
-groups it missed are at most the sends in flight at the kills; no group missed the alert; no case
-action was applied twice; the database passes `PRAGMA integrity_check`.
+groups it missed are at most the sends in flight at the kills; no group missed the alert; a card or
+a confirmation sent again after a kill caught it in flight says it is one (of each, at most one copy
+went out unmarked); no case action was applied twice; the database passes `PRAGMA integrity_check`.
 
 CI runs 30 kills (seed `PINGAN_CRASH_SEED`, default 19). `PINGAN_SOAK=1` runs the soak: 300 kills
 and more people (`PINGAN_SOAK_KILLS` to choose).
@@ -51,6 +52,8 @@ ALERT_TEXT = "Boy, 8, blue jacket, last seen at the north gate of Riverside at 1
 CARD_MARKS = ("🆕", "⚪", "🔴", "🟠", "🟡", "🟢")
 #: The line a copy of an alert sent again after a crash ends with (the groups read English).
 RESEND_NOTE = "Sent again: this alert may have reached you twice."
+#: How a card (zh staff chat) and a confirmation (English residents) sent again say so.
+CARD_RESENT, CONFIRMATION_RESENT = "重发", "Sent again"
 #: How long the groups' first sends take to be answered.
 SLOW_SEND_SECONDS = 0.3
 #: The longest a kill waits for its moment (a number of further Bot API calls, seeded).
@@ -75,6 +78,32 @@ def _unsettled(emulator, db_path, residents, alerter, staff) -> str:
             last = [(m.get("text") or "")[:50] for m in emulator.bot_messages(resident.user_id)[-3:]]
             lines.append(f"resident {resident.number}: done {resident.done}, submitting {resident.submitting}, {last}")
     return "\n".join(lines)
+
+
+def _sent_copies(emulator, chat_ids: set[int], keep) -> dict:
+    """Every message that went out to these chats as sent (later edits aside: the officer's presses
+    edit the cards), grouped by `keep(chat_id, text)` (None: not counted)."""
+    copies: dict = {}
+    for call in emulator.calls_to("sendMessage"):
+        if not call.ok or int(call.params.get("chat_id", 0)) not in chat_ids:
+            continue
+        key = keep(int(call.params["chat_id"]), call.result.get("text") or "")
+        if key is not None:
+            copies.setdefault(key, []).append(call.result.get("text") or "")
+    return copies
+
+
+def _unmarked_twice(copies: dict, note: str) -> list:
+    """The items of which more than one copy went out without `note`."""
+    return [key for key, texts in copies.items() if sum(note not in text for text in texts) > 1]
+
+
+def _card_ref(_chat_id: int, text: str) -> str | None:
+    return REF.search(text).group(0) if text.startswith(CARD_MARKS) and REF.search(text) else None
+
+
+def _confirmed(chat_id: int, text: str) -> tuple[int, str] | None:
+    return (chat_id, REF.search(text).group(0)) if "Reference" in text and REF.search(text) else None
 
 
 def _is_alert(message: dict) -> bool:
@@ -213,6 +242,10 @@ async def test_kill_9_at_random_moments_loses_nothing_and_does_nothing_twice(emu
     alert_copies = [[m for m in emulator.bot_messages(chat) if _is_alert(m)] for chat in groups]
     repeats_unmarked = [copies[1:] for copies in alert_copies if len(copies) > 1 and not all(
         RESEND_NOTE in (m.get("text") or m.get("caption") or "") for m in copies[1:])]
+    card_copies = _sent_copies(emulator, {STAFF_CHAT_ID}, _card_ref)
+    confirmation_copies = _sent_copies(emulator, {r.user_id for r in [*residents, quitter]}, _confirmed)
+    unmarked_cards = _unmarked_twice(card_copies, CARD_RESENT)
+    unmarked_confirmations = _unmarked_twice(confirmation_copies, CONFIRMATION_RESENT)
     actions_twice = query(db_path, "SELECT subject_id, action, count(*) FROM audit_log "
                                    "WHERE action IN ('case.accepted', 'case.resolved') "
                                    "GROUP BY subject_id, action HAVING count(*) > 1")
@@ -223,7 +256,9 @@ async def test_kill_9_at_random_moments_loses_nothing_and_does_nothing_twice(emu
                f"(start-up median {statistics.median(bot.start_seconds):.2f} s), {killing:.0f} s of kills, "
                f"{time.monotonic() - began:.0f} s in all; {len(shown)} references shown, "
                f"{len(stored)} cases, {len(doubled)} doubled, {len(incomplete)} incomplete, "
-               f"{len(card_refs) - len(cards)} cards posted twice; "
+               f"cards sent again {sum(len(c) - 1 for c in card_copies.values())} ({len(unmarked_cards)} unmarked), "
+               f"confirmations sent again {sum(len(c) - 1 for c in confirmation_copies.values())} "
+               f"({len(unmarked_confirmations)} unmarked); "
                f"notice: {GROUPS - len(missed)}/{GROUPS} groups, {len(missed)} missed, "
                f"{in_flight_at_kills} in flight at kills, outbox {states}; "
                f"alert: {sum(1 for c in alert_copies if c)}/{GROUPS} groups, "
@@ -240,6 +275,7 @@ async def test_kill_9_at_random_moments_loses_nothing_and_does_nothing_twice(emu
     assert max(notice_counts) == 1, summary
     assert len(missed) <= in_flight_at_kills and set(missed) <= uncertain_chats, summary
     assert all(alert_copies) and not repeats_unmarked, summary
+    assert not unmarked_cards and not unmarked_confirmations, summary
     assert not actions_twice, summary
     assert not tracebacks, summary
     assert integrity(db_path) == "ok", summary
