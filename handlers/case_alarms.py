@@ -33,7 +33,7 @@ async def process_alarms(context: PinganContext) -> None:
 async def _deliver(context: PinganContext, due: AlarmDue) -> None:
     case, kind, stage = due.case, due.alarm.kind, due.alarm.stage
     if kind == "followup_ask":
-        await _start_followup(context, case)
+        await _start_followup(context, due)
     elif kind == "followup_expire":
         await case_card.refresh_card(context, case)
     elif kind == "unread":
@@ -46,10 +46,14 @@ async def _deliver(context: PinganContext, due: AlarmDue) -> None:
         await _escalate(context, case, kind, stage)
 
 
-async def _start_followup(context: PinganContext, case: Case) -> None:
-    """The reporters get the follow-up questions; a sampled case also goes to its area's supervisors."""
-    workflow = context.services.cases
-    await ask_followup(context, case)
+async def _start_followup(context: PinganContext, due: AlarmDue) -> None:
+    """The reporters get the follow-up questions (again later if Telegram let none through); a
+    sampled case also goes to its area's supervisors."""
+    workflow, case = context.services.cases, due.case
+    if not await ask_followup(context, case):
+        if await workflow.followup_undelivered(due.alarm):
+            return
+        logger.warning("follow-up of %s reached no reporter after every try", case.ref)
     followup = await context.services.followups.followup(case.id)
     if followup is not None and followup.spot_check:
         await tell_each(context, await workflow.supervisors_for(case.area), lambda: _(

@@ -73,10 +73,12 @@ async def tell_reporters(context: PinganContext, case: Case, status: CaseStatus)
 
 
 async def reach_reporter(context: PinganContext, case: Case, reporter: CaseReporter, during: str,
-                         sending: Awaitable[T]) -> T | None:
+                         sending: Awaitable[T], *, passing_errors: bool = False) -> T | None:
     """Sends something to a reporter of the case (`sending`: the send, not yet awaited; `during`:
     news, question, followup …): a 403 (they blocked the bot) marks them unreachable, a message
-    that gets through clears that. What the send returned, or None if nothing reached them."""
+    that gets through clears that. What the send returned, or None if nothing reached them; with
+    `passing_errors`, a failure that is not the reporter's doing (a 5xx, a timeout) is raised, for
+    the caller to try again later."""
     try:
         result = await sending
     except Forbidden:
@@ -84,6 +86,8 @@ async def reach_reporter(context: PinganContext, case: Case, reporter: CaseRepor
         return None
     except TelegramError as exc:
         logger.info("could not reach reporter %s of %s (%s): %s", reporter.user_id, case.ref, during, exc)
+        if passing_errors:
+            raise
         return None
     await reporter_reached(context, case, reporter)
     return result

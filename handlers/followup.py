@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
@@ -32,10 +33,13 @@ class FollowupButton(CallbackData, prefix="fu", legacy=True):
     value: int
 
 
-async def ask_followup(context: PinganContext, case: Case) -> None:
+async def ask_followup(context: PinganContext, case: Case) -> bool:
     """The follow-up visit: two questions, each answered with one tap and saved at once. The first
-    fits the outcome: a case passed on, or not a police matter, is not asked whether it is solved."""
+    fits the outcome: a case passed on, or not a police matter, is not asked whether it is solved.
+    False when it reached no reporter and at least one failure was Telegram's, not theirs (to be
+    asked again later)."""
     asks = context.services.followups.question_for(case)
+    reached, passing_failure = False, False
     for reporter in await context.services.reports.reporters(case.id):
         with using_locale(await locale_of(context, reporter.user_id)):
             question, yes, no = _first_question(case) if asks == "elsewhere" else (
@@ -50,8 +54,14 @@ async def ask_followup(context: PinganContext, case: Case) -> None:
                 for n in range(1, 6)
             ]])
             rating = _("How satisfied are you with how it was handled? (1 to 5 stars)")
-        await reach_reporter(context, case, reporter, "followup",
-                             _send_questions(context, reporter.user_id, question, solved, rating, stars))
+        try:
+            sent = await reach_reporter(context, case, reporter, "followup", _send_questions(
+                context, reporter.user_id, question, solved, rating, stars), passing_errors=True)
+        except TelegramError:
+            passing_failure = True
+            continue
+        reached = reached or sent is not None
+    return reached or not passing_failure
 
 
 def _first_question(case: Case) -> tuple[str, str, str]:

@@ -29,6 +29,8 @@ from storage.reports import CaseRepo
 GRADES = ("red", "orange", "yellow", "green")
 OUTCOMES = ("resolved", "mediated", "mediation_failed", "referred", "not_police")
 REJECTIONS = ("duplicate", "invalid")
+#: When a follow-up visit that reached nobody is tried again: after half an hour, two hours, a day.
+FOLLOWUP_RETRIES = (timedelta(minutes=30), timedelta(hours=2), timedelta(days=1))
 
 
 class CaseNotFound(ServiceError):
@@ -376,6 +378,18 @@ class CaseWorkflow:
                     await self.close_after_followup(case.id, now, "case.followup_no_response")
                 due.append(AlarmDue(alarm, await self._repo.get(case.id)))
         return due
+
+    async def followup_undelivered(self, alarm: CaseAlarm) -> bool:
+        """The follow-up's questions reached no reporter for a passing reason (Telegram down, a
+        timeout): asked again later, up to FOLLOWUP_RETRIES times. False when no try is left."""
+        tries = int(alarm.stage.removeprefix("retry")) if alarm.stage.startswith("retry") else 0
+        if tries >= len(FOLLOWUP_RETRIES):
+            return False
+        due = self._clock.now() + FOLLOWUP_RETRIES[tries]
+        async with self._db.transaction():
+            await self._repo.replace_alarms(alarm.case_id, ("followup_ask",),
+                                            {("followup_ask", f"retry{tries + 1}"): due})
+        return True
 
     async def close_after_followup(self, case_id: int, now: datetime, action: str) -> None:
         """Closes the loop after the follow-up visit: resolved → followed up → closed (`action`)."""

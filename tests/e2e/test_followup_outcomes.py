@@ -105,3 +105,24 @@ async def test_not_a_police_matter_in_english_and_a_no_in_chinese_after_a_referr
     await team.resident.click(question, text="还没有联系")
     assert (await team.resident.reply())["text"] == "谢谢您告诉我们。负责的民警已经知道，会再联系您。"
     assert (await _case(team, other)).status == "closed"
+
+
+async def test_a_visit_telegram_let_through_to_no_one_is_asked_again_later(team, clock, emulator):
+    """A 5xx on the visit's first question is Telegram's failure, not the reporter's: the visit is
+    tried again half an hour on (and not before), and the supervisors' spot check is not lost."""
+    ref = await team.report()
+    await team.resolve(ref, outcome="已解决", text="The battery was returned.")
+    before = len(emulator.bot_messages(team.resident.chat_id))
+    clock.advance(timedelta(days=3, minutes=1))
+    emulator.fail_next("sendMessage", 502, chat_id=team.resident.chat_id)
+    await team.run_alarms()
+    assert not [m for m in emulator.bot_messages(team.resident.chat_id)[before:] if "⭐" in str(m)]
+    clock.advance(timedelta(minutes=20))
+    await team.run_alarms()
+    assert not [m for m in emulator.bot_messages(team.resident.chat_id)[before:] if "⭐" in str(m)]
+    clock.advance(timedelta(minutes=11))
+    await team.run_alarms()
+    asked = [m for m in emulator.bot_messages(team.resident.chat_id)[before:] if "solved" in (m.get("text") or "")]
+    assert len(asked) == 1 and button_texts(asked[0]) == ["Yes, it is solved", "No, not yet"]
+    ratings = [m for m in emulator.bot_messages(team.resident.chat_id)[before:] if "⭐" in str(m)]
+    assert len(ratings) == 1
