@@ -22,22 +22,27 @@ from storage.models import Case
 logger = logging.getLogger(__name__)
 
 
-async def relay_question(context: PinganContext, case: Case, asker: int, question: str) -> int:
+async def relay_question(context: PinganContext, case: Case, asker: int, question: str) -> tuple[int, int]:
     """The staff member's question, to each reporter, as a message they answer by replying.
-    Returns how many reporters it reached."""
-    reached = 0
+    Returns how many reporters it reached, and how many Telegram failed to reach (a 5xx, a
+    timeout: not the reporter's doing, and the question may even have arrived)."""
+    reached = failed = 0
     for reporter in await context.services.reports.reporters(case.id):
         with using_locale(await locale_of(context, reporter.user_id)):
             text = _("A question about your report {ref}:\n\n{question}\n\nJust type your answer here: there is "
                      "no need to reply to this message.").format(ref=case.ref, question=question)
             markup = ForceReply(input_field_placeholder=_("Your answer"))
-        sent = await reach_reporter(context, case, reporter, "question", context.bot.send_message(
-            reporter.user_id, html.escape(text), reply_markup=markup))
+        try:
+            sent = await reach_reporter(context, case, reporter, "question", context.bot.send_message(
+                reporter.user_id, html.escape(text), reply_markup=markup), passing_errors=True)
+        except TelegramError:
+            failed += 1
+            continue
         if sent is None:
             continue
         reached += 1
         await context.services.conversation.record_question(case.id, asker, reporter.user_id, sent.message_id, question)
-    return reached
+    return reached, failed
 
 
 async def reporter_reply(update: Update, context: PinganContext, *, replied_to: int | None = None) -> bool:

@@ -34,6 +34,11 @@ UNREACHED_TEXTS: dict[str, LazyText] = {
     "ask": N_("The reporter of {ref} could not be reached (they may have blocked the bot): your question "
               "was not delivered."),
 }
+#: What the staff member is told when Telegram failed (a 5xx, a timeout): the question may have arrived.
+UNCERTAIN_TEXTS: dict[str, LazyText] = {
+    "ask": N_("Telegram did not confirm that your question reached the reporter of {ref}. It may not have "
+              "arrived: please ask again in a few minutes, or wait for an answer."),
+}
 #: What the reporters hear when a text finished their case.
 REPORTER_NEWS = {"resolve": CaseStatus.RESOLVED, "reject": CaseStatus.REJECTED}
 
@@ -75,12 +80,14 @@ async def staff_text(update: Update, context: PinganContext) -> bool:
         await message.reply_text(html.escape(_("That is no longer possible: the case has changed meanwhile.")))
         return True
     await case_card.refresh_card(context, change.case)
-    reached = True
+    done = DONE_TEXTS
     if pending.purpose == "ask":
-        reached = await relay_question(context, change.case, actor, text) > 0
+        asked, failed = await relay_question(context, change.case, actor, text)
+        if not asked:
+            done = UNCERTAIN_TEXTS if failed else UNREACHED_TEXTS
     elif change.changed and pending.purpose in REPORTER_NEWS:
-        reached = await tell_reporters(context, change.case, REPORTER_NEWS[pending.purpose]) > 0
-    done = DONE_TEXTS if reached else UNREACHED_TEXTS
+        if not await tell_reporters(context, change.case, REPORTER_NEWS[pending.purpose]):
+            done = UNREACHED_TEXTS
     await message.reply_text(html.escape(done[pending.purpose].translated().format(ref=change.case.ref)))
     return True
 

@@ -84,3 +84,19 @@ async def test_blocking_the_bot_shows_on_the_card_at_once_and_coming_back_clears
     team.emulator.unblock_bot(team.resident.user_id)
     await team.emulator.wait_for(lambda: UNREACHABLE_ON_CARD not in team.card(ref)["text"])
     assert (await audit_actions(team, ref))[-1] == "case.reporter_reachable"
+
+
+async def test_a_question_telegram_failed_to_deliver_is_not_blamed_on_the_reporter(team):
+    """A 5xx is Telegram's failure: the asker is told the question may not have arrived and may be
+    asked again; the reporter is not marked unreachable."""
+    ref = await team.report()
+    await team.press(team.officer, ref, text="✋ 接单")
+    await team.resident.reply()
+    await team.press(team.officer, ref, text="❓ 询问报告人")
+    await team.officer.reply()
+    team.emulator.fail_next("sendMessage", 502, chat_id=team.resident.chat_id)
+    told = await team.officer.ask("Was the shed locked?")
+    assert told["text"] == (f"Telegram did not confirm that your question reached the reporter of {ref}. It may "
+                            "not have arrived: please ask again in a few minutes, or wait for an answer.")
+    assert UNREACHABLE_ON_CARD not in team.card(ref)["text"]
+    assert "case.reporter_unreachable" not in await audit_actions(team, ref)
