@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import calendar
 
-from cron_descriptor import ExpressionDescriptor, FormatError, Options, WrongArgumentError
-
 from bot.i18n import N_, gettext_in
 
 #: cron-descriptor's locale for each shipped language.
@@ -32,6 +30,9 @@ def describe_cron(expression: str, locale: str) -> str:
         # The commonest schedule: cron-descriptor's bare "At 21:00" does not say it is daily.
         time = f"{int(fields[1]):02d}:{int(fields[0]):02d}"
         return gettext_in(locale, str(_DAILY)).format(time=time)
+    # Only a schedule's wording needs it (not the daily kind, above): kept out of the idle bot's memory.
+    from cron_descriptor import ExpressionDescriptor, FormatError, Options, WrongArgumentError
+
     options = Options()
     options.locale_code = _DESCRIPTOR_LOCALES.get(locale, "en_US")
     options.use_24hour_time_format = True
