@@ -1,8 +1,8 @@
 """Start-up and idle figures for `pingan run`, measured against the local emulator.
 
 Prints the machine, then: time from process spawn to the first getUpdates call (target ≤ 1.5 s),
-time to the first reply to /start, resident memory (RSS) after idling (target ≤ 80 MiB), and time
-to stop on SIGTERM. Run:
+time to the first reply to /start, resident memory (RSS) after idling (target ≤ 80 MB, the issue's
+unit: 76.3 MiB; printed in both), and time to stop on SIGTERM. Run:
     .venv/bin/python bench/startup.py [--runs 5] [--idle 5]
 """
 
@@ -29,6 +29,7 @@ from machine import machine_line  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
 
 TOKEN = "4242:bench-token"
+MIB = 1024 * 1024
 
 
 async def one_run(idle_seconds: float) -> dict[str, float]:
@@ -59,7 +60,7 @@ async def one_run(idle_seconds: float) -> dict[str, float]:
     finally:
         await emulator.stop()
     return {"to_first_getupdates_s": to_polling, "first_reply_s": first_reply, "idle_rss_mib": memory,
-            "stop_s": to_stop}
+            "idle_rss_mb": memory * MIB / 1_000_000, "stop_s": to_stop}
 
 
 async def main() -> None:
@@ -69,7 +70,8 @@ async def main() -> None:
     args = parser.parse_args()
     print(machine_line(), flush=True)
     results = [await one_run(args.idle) for _ in range(args.runs)]
-    print(f"pingan run, {args.runs} runs (median, min–max); targets: first getUpdates ≤ 1.5 s, idle RSS ≤ 80 MiB")
+    print(f"pingan run, {args.runs} runs (median, min–max); targets: first getUpdates ≤ 1.5 s, "
+          f"idle RSS ≤ 80 MB (= {80_000_000 / MIB:.1f} MiB)")
     for key in results[0]:
         values = [r[key] for r in results]
         print(f"  {key:24s} {statistics.median(values):8.3f}   ({min(values):.3f}–{max(values):.3f})")

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import calendar
 
-from cron_descriptor import ExpressionDescriptor, FormatError, Options, WrongArgumentError
-
 from bot.i18n import N_, gettext_in
 
 #: cron-descriptor's locale for each shipped language.
@@ -48,6 +46,9 @@ def describe_cron(expression: str, locale: str) -> str:
             return gettext_in(locale, str(_WEEKLY[int(days)])).format(time=time)
         if days in _DAY_SETS:
             return gettext_in(locale, str(_DAY_SETS[days])).format(time=time)
+    # Only a schedule's wording needs it (not the kinds above): kept out of the idle bot's memory.
+    from cron_descriptor import ExpressionDescriptor, FormatError, Options, WrongArgumentError
+
     options = Options()
     options.locale_code = _DESCRIPTOR_LOCALES.get(locale, "en_US")
     options.use_24hour_time_format = True

@@ -13,14 +13,15 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
 from bot.metrics import Metrics
 from storage.db import Database
 from storage.operations import OperationsRepo
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,8 @@ class HealthServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        from aiohttp import web  # the endpoint is off unless a port is set: load aiohttp only then
+
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics_page)
@@ -151,11 +154,15 @@ class HealthServer:
             self._runner = None
 
     async def _healthz(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         report = await self._check.report()
         return web.Response(status=200 if report.healthy else 503, text=json.dumps(report.to_json()),
                             content_type="application/json")
 
     async def _metrics_page(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         try:
             await self._check.refresh_gauges()
         except Exception:  # noqa: BLE001 - the counters are still worth serving

@@ -17,8 +17,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from pythonjsonlogger.json import JsonFormatter
-
 #: The fields added to every record (None where unknown).
 CONTEXT_FIELDS = ("update_id", "update_kind", "chat_kind", "handler", "case_ref")
 _update_context: ContextVar[dict[str, Any] | None] = ContextVar("pingan_log_update", default=None)
@@ -108,6 +106,8 @@ def name_handlers(application: Any) -> None:
 def build_handler(log_format: str, secrets: Iterable[str]) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter  # text logs (the default) never need it
+
         handler.setFormatter(JsonFormatter(
             ["asctime", "levelname", "name", "message", *CONTEXT_FIELDS],
             rename_fields={"levelname": "level", "name": "logger", "asctime": "time"},

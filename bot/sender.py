@@ -12,7 +12,12 @@ calls go through one `PacedRateLimiter`:
 * *Bulk* sends are marked with `rate_limit_args={"bulk": True}`. They go one at a time through a
   lane, spaced evenly (1.01/30 s: a 1% margin, so the window never holds a burst; the window itself
   counts each send when its answer came, which keeps Telegram's second from overflowing), and they respect
-  each group's 20-per-minute window.
+  each group's 20-per-minute window. The margin is also what lets a send the event loop woke late
+  be made up for: the window holds each send against the one thirty places after it, so without
+  it every delay would come back a second later, for good.
+* The outbox row of the bulk send next out is marked `sending` in the last moments before its slot
+  (`MARK_AHEAD`), not after it: the window frees a slot one second after each answer, so a
+  database write between the slot and the request would slow every send thirty places behind it.
 * A `RetryAfter` from Telegram (whatever it throttled) pauses the bulk lane for `retry_after`, and
   the call is tried again after it (up to `max_retries`); the outbox records anything that still
   fails.
@@ -53,7 +58,11 @@ BULK = {"bulk": True}
 #: (see `PacedRateLimiter._stamp`).
 STAMP_SLACK = 0.003
 #: A bulk send later than this after its slot was not woken late: the lane was idle or held.
-CATCH_UP_LIMIT = 0.25
+CATCH_UP_LIMIT = 1.0
+#: Seconds before its slot that the bulk send next out marks its outbox row `sending`: long enough
+#: for the database write on a busy machine, short enough that a crash meanwhile finds at most that
+#: one row marked though its request never left.
+MARK_AHEAD = 0.02
 #: A reply to a group that has had its 20 messages this minute is dropped rather than waited for:
 #: updates are handled one at a time, so waiting would hold up everyone's replies.
 INTERACTIVE_GROUP_MAX_WAIT = 2.0
@@ -188,8 +197,9 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         if not urgent and self._routine_must_wait():
             return False
         async with self._bulk_lane:
+            marked = False
             while True:
-                if not urgent and self._routine_must_wait():
+                if not marked and not urgent and self._routine_must_wait():
                     return False
                 now = self._clock()
                 due = max(self._next_bulk_at, self._bulk_paused_until)
@@ -203,6 +213,12 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                         window.start(weight)
                     self._next_bulk_at = self._stamp(now, due) + self._interval * weight
                     return True
+                if not marked and wait <= MARK_AHEAD:
+                    # Next out, and soon: its outbox row is marked `sending` while it waits, so that
+                    # the database write never delays the request (see the module doc). Once marked
+                    # it goes, even ahead of an alert: it counts as on its way.
+                    marked = await _mark_sending()
+                    continue
                 await asyncio.sleep(max(wait, 0.0005))
 
     def _stamp(self, now: float, due: float) -> float:
@@ -247,9 +263,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             elif counted:
                 taken = await self._take_interactive_slot(chat_id, weight)
             try:
-                mark_sending = about_to_send.get()
-                if mark_sending is not None:  # an outbox row: `sending` from now, not while it queued
-                    await mark_sending()
+                await _mark_sending()  # an outbox row: `sending` from now, not while it queued
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 self.retry_after_seen += 1
@@ -405,6 +419,15 @@ class TelegramSender:
             retries_seen.reset(token)
         events = frozenset({"rate_limited"}) if waited else frozenset()
         return SendResult(SendStatus.SENT, message_id=message.message_id, events=events), message
+
+
+async def _mark_sending() -> bool:
+    """Marks the outbox row being sent (if the send is one) as `sending`; True once done. Raises
+    `NotClaimed` if the row must not go out after all. Marking twice is once."""
+    mark_sending = about_to_send.get()
+    if mark_sending is not None:
+        await mark_sending()
+    return True
 
 
 def message_count(endpoint: str, data: dict[str, Any]) -> int:

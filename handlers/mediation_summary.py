@@ -9,7 +9,6 @@ import io
 from enum import StrEnum
 from pathlib import Path
 
-import segno
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.callbacks import CallbackData
@@ -176,6 +175,8 @@ async def send_link(context: PinganContext, chat_id: int, invite: MediationInvit
 
 def qr_png(link: str) -> bytes:
     """The link as a QR code PNG, large enough to scan from a printed page or a phone screen."""
+    import segno  # only for a summary's QR code: kept out of the idle bot's memory
+
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="png", scale=8, border=4)
     return out.getvalue()

@@ -5,12 +5,22 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime
+from typing import NamedTuple
 
 from storage.db import Database
 from storage.models import OutboxEntry, OutboxState, PriorityOutboxEntry
 from storage.timefmt import from_db, to_db
 
 _CHUNK = 200  # rows per multi-row INSERT (12 parameters each, well under SQLite's limit)
+
+
+class RowState(NamedTuple):
+    """One outbox row's outcome so far."""
+
+    group_id: int
+    state: OutboxState
+    outcome: str | None
+    events: frozenset[str]
 
 
 class OutboxRepo:
@@ -53,11 +63,13 @@ class OutboxRepo:
             added |= {r["key"] for r in returned}
         return added
 
-    async def due(self, now: datetime, limit: int = 5000) -> list[OutboxEntry]:
+    async def due(self, now: datetime, limit: int = 5000, *, alert_id: int | None = None) -> list[OutboxEntry]:
+        """Pending rows due by `now`, higher priority first; with `alert_id`, only that alert's."""
+        of_alert = "" if alert_id is None else "AND priority > 0 AND alert_id = ? "
         rows = await self._db.fetch_all(
-            "SELECT * FROM notice_outbox WHERE state = 'pending' AND not_before <= ? "
+            f"SELECT * FROM notice_outbox WHERE state = 'pending' AND not_before <= ? {of_alert}"
             "ORDER BY priority DESC, not_before, id LIMIT ?",
-            (to_db(now), limit),
+            (to_db(now), *(() if alert_id is None else (alert_id,)), limit),
         )
         return [_entry(r) for r in rows]
 
@@ -120,6 +132,14 @@ class OutboxRepo:
     async def for_alert(self, alert_id: int) -> list[OutboxEntry]:
         rows = await self._db.fetch_all("SELECT * FROM notice_outbox WHERE alert_id = ? ORDER BY id", (alert_id,))
         return [_entry(r) for r in rows]
+
+    async def delivery_states(self, alert_id: int) -> list[RowState]:
+        """Where each of an alert's rows stands, without its text and payload: the officer's report
+        reads them every second while the alert goes out."""
+        rows = await self._db.fetch_all(
+            "SELECT group_id, state, outcome, events FROM notice_outbox WHERE alert_id = ? ORDER BY id", (alert_id,))
+        return [RowState(r["group_id"], OutboxState(r["state"]), r["outcome"],
+                         frozenset(filter(None, r["events"].split(",")))) for r in rows]
 
     async def add_events(self, entry_id: int, events: set[str]) -> None:
         """Remembers what happened on the way (migrated, rate_limited, pinned …), for the delivery report."""

@@ -124,9 +124,9 @@ class AlertDelivery:
         """Where the alert's delivery stands; a finished one becomes active."""
         summary = DeliverySummary(alert=await self._alerts.get(alert_id))
         named: dict[str, list[int]] = {reason: [] for reason in REASONS}
-        for row in await self._outbox.for_alert(alert_id):
+        for row in await self._outbox.delivery_states(alert_id):
             summary.total += 1
-            events = getattr(row, "events", frozenset())
+            events = row.events
             if row.state is OutboxState.SENT:
                 summary.sent += 1
                 for event, reason in (("migrated", "migrated"), ("rate_limited", "rate_limited"),

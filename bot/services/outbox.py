@@ -194,9 +194,7 @@ class OutboxDispatcher:
             raise RuntimeError("no sender attached")
         now = now or self._clock.now()
         report = DeliveryReport()
-        due = await self._outbox.due(now)
-        if alert_id is not None:
-            due = [e for e in due if _priority(e) > 0 and getattr(e, "alert_id", None) == alert_id]
+        due = await self._outbox.due(now, alert_id=alert_id)
         for level in sorted({_priority(e) for e in due}, reverse=True):
             tier = [e for e in due if _priority(e) == level]
             if level > 0:
