@@ -8,8 +8,10 @@ one short line, as the echo answers) and /help (a command with a long answer). T
 write each time, as most people the bot hears from are known to it. Each bot's user + system CPU
 time across them is read from the kernel, less what the process uses idling over the same time
 (its long poll and timers). Prints the machine, each bot's median CPU per update, and the ratios to
-the echo bot (target ≤ 1.3). Run:
-    .venv/bin/python bench/cpu.py [--updates 600] [--wave 50] [--rounds 3] [--profile FILE]
+the echo bot (target ≤ 1.3), for Pingan handling up to 32 updates at once (the default) and one at a time.
+Run:
+    .venv/bin/python bench/cpu.py [--updates 600] [--wave 50] [--rounds 3] [--concurrent-updates 32 1]
+                                  [--profile FILE]
 
 `--profile FILE` runs Pingan once more under cProfile, start-up included (not counted), and writes
 the stats to FILE (`python -m pstats FILE`); `py-spy record --pid …` on a running bot shows the
@@ -80,9 +82,10 @@ async def measure(process, emulator: Emulator, args, texts: list[str]) -> list[t
     return results
 
 
-async def pingan_round(emulator: Emulator, args, profile: Path | None = None) -> list[tuple[float, float]]:
+async def pingan_round(emulator: Emulator, args, concurrent_updates: int,
+                       profile: Path | None = None) -> list[tuple[float, float]]:
     workdir = Path(tempfile.mkdtemp(prefix="pingan-cpu-"))
-    config = write_config(workdir)
+    config = write_config(workdir, telegram={"concurrent_updates": concurrent_updates})
     if profile is None:
         process = await spawn_pingan(config, emulator, TOKEN)
     else:
@@ -108,29 +111,34 @@ async def main() -> None:
     parser.add_argument("--updates", type=int, default=600)
     parser.add_argument("--wave", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrent-updates", type=int, nargs="+", default=[32, 1],
+                        help="telegram.concurrent_updates of Pingan's runs, each in every round (1: one at a time)")
     parser.add_argument("--profile", type=Path, help="also run Pingan once under cProfile, stats to this file")
     args = parser.parse_args()
     print(machine_line(), flush=True)
     emulator = Emulator(token=TOKEN, bot_username="pingan_bench_bot", bot_name="Pingan")
     await emulator.start(host="127.0.0.1", port=0)
-    ours, bare = [], []
+    ours: dict[int, list] = {n: [] for n in args.concurrent_updates}
+    bare = []
     try:
         for _ in range(args.rounds):
             bare.append(await echo_round(emulator, args))
-            ours.append(await pingan_round(emulator, args))
+            for n in args.concurrent_updates:
+                ours[n].append(await pingan_round(emulator, args, n))
         if args.profile:
-            await pingan_round(emulator, args, args.profile)
+            await pingan_round(emulator, args, args.concurrent_updates[0], args.profile)
     finally:
         await emulator.stop()
     lines = [("bare python-telegram-bot echo", bare)]
-    lines += [(f"Pingan, {text!r}", [r[n] for r in ours]) for n, text in enumerate(PINGAN_TEXTS)]
+    lines += [(f"Pingan ({n} at once), {text!r}", [r[i] for r in ours[n]])
+              for n in args.concurrent_updates for i, text in enumerate(PINGAN_TEXTS)]
     print(f"{args.updates} updates per bot, text and round, {args.wave} residents writing at once; "
           f"median of {args.rounds} rounds, taking turns")
     baseline = statistics.median(r[0] for r in bare)
     for label, rounds in lines:
         median = statistics.median(r[0] for r in rounds)
         spread = ", ".join(f"{r[0] * 1000:.2f}" for r in rounds)
-        print(f"  {label:30} {median * 1000:6.2f} ms CPU per update, ratio {median / baseline:4.2f}   "
+        print(f"  {label:36} {median * 1000:6.2f} ms CPU per update, ratio {median / baseline:4.2f}   "
               f"(rounds: {spread}; idle {statistics.median(r[1] for r in rounds) * 1000:.1f} ms/s)")
     print("  target: ratio ≤ 1.3")
 
