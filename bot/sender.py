@@ -37,12 +37,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter
 
+from bot.request_fate import may_have_arrived
 from bot.services.outbox import SendResult, SendStatus, about_to_send, alert_uses_caption
 
 logger = logging.getLogger(__name__)
@@ -404,13 +404,13 @@ class TelegramSender:
             return SendResult(SendStatus.FORBIDDEN, detail=str(exc)), None
         except TimedOut as exc:
             # A connect or pool timeout never reached Telegram; a read timeout may have.
-            if isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(exc):
+            if not may_have_arrived(exc):
                 return SendResult(SendStatus.RETRY, detail="timeout before sending"), None
             return SendResult(SendStatus.UNCERTAIN, detail="timed out waiting for Telegram"), None
         except BadRequest as exc:
             return SendResult(SendStatus.REJECTED, detail=str(exc)), None
         except NetworkError as exc:
-            if isinstance(exc.__cause__, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError):
+            if may_have_arrived(exc):  # the connection broke after the request was written
                 return SendResult(SendStatus.UNCERTAIN, detail=str(exc)), None
             return SendResult(SendStatus.RETRY, detail=str(exc)), None  # 5xx, connection refused …
         except TelegramError as exc:
