@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 from bot.callbacks import CallbackData
 from bot.context import PinganContext
 from bot.i18n import _, using_locale
+from bot.services.cases import Change
 from bot.services.errors import NotAllowed
 from handlers import case_card
 from handlers.case_news import reach_reporter
@@ -97,43 +98,44 @@ async def followup_button(update: Update, context: PinganContext) -> None:
 
 async def _answer_solved(update: Update, context: PinganContext, pressed: FollowupButton) -> tuple[str, bool] | None:
     """Solved closes the loop; not solved reopens the case and tells its owner and the supervisors."""
-    query = update.callback_query
     solved = bool(pressed.value)
     change = await context.services.followups.answer_solved(pressed.case_id, update.effective_user.id, solved)
-    if not change.changed:
-        return _("Your answer was already saved. Thank you."), False
-    await query.edit_message_reply_markup(None)
-    if solved:
-        await query.message.reply_text(html.escape(_("Thank you. We are glad it is solved.")))
-    else:
-        await query.message.reply_text(html.escape(_(
-            "Thank you for telling us. The case has been reopened and staff will contact you.")))
-        await _reopened_by_reporter(context, change.case)
-    await case_card.refresh_card(context, change.case)
-    return None
+    return await _after_answer(update, context, change, solved, _("Thank you. We are glad it is solved."), _(
+        "Thank you for telling us. The case has been reopened and staff will contact you."), _reopened_by_reporter)
 
 
 async def _answer_elsewhere(update: Update, context: PinganContext,
                             pressed: FollowupButton) -> tuple[str, bool] | None:
     """After a referral or "not a police matter": the loop closes; no tells the owner and the supervisors."""
-    query = update.callback_query
     helped = bool(pressed.value)
     change = await context.services.followups.answer_elsewhere(pressed.case_id, update.effective_user.id, helped)
+    return await _after_answer(update, context, change, helped, _("Thank you. We are glad to hear it."), _(
+        "Thank you for telling us. The officer in charge has been told and will get back to you."), _still_unhelped)
+
+
+async def _after_answer(update: Update, context: PinganContext, change: Change, yes: bool, thanks_yes: str,
+                        thanks_no: str, on_no: Callable[[PinganContext, Case], Awaitable[None]]
+                        ) -> tuple[str, bool] | None:
+    """The first question answered: its buttons go, the reporter is thanked, a no is acted on, and
+    the card shows the answer. A second tap only hears that the answer was already saved."""
     if not change.changed:
         return _("Your answer was already saved. Thank you."), False
+    query = update.callback_query
     await query.edit_message_reply_markup(None)
-    if helped:
-        await query.message.reply_text(html.escape(_("Thank you. We are glad to hear it.")))
-    else:
-        await query.message.reply_text(html.escape(_(
-            "Thank you for telling us. The officer in charge has been told and will get back to you.")))
-        await _tell_staff(context, change.case, lambda case: (
-            _("The reporter of {ref} says the office it was passed on to has not been in touch. /case {ref}")
-            if case.outcome == "referred" else
-            _("The reporter of {ref} still does not know where to turn with it (not a police matter). "
-              "/case {ref}")).format(ref=case.ref))
+    await query.message.reply_text(html.escape(thanks_yes if yes else thanks_no))
+    if not yes:
+        await on_no(context, change.case)
     await case_card.refresh_card(context, change.case)
     return None
+
+
+async def _still_unhelped(context: PinganContext, case: Case) -> None:
+    """The office a case went to has not been in touch, or the reporter still does not know where to turn."""
+    await _tell_staff(context, case, lambda case: (
+        _("The reporter of {ref} says the office it was passed on to has not been in touch. /case {ref}")
+        if case.outcome == "referred" else
+        _("The reporter of {ref} still does not know where to turn with it (not a police matter). "
+          "/case {ref}")).format(ref=case.ref))
 
 
 async def _answer_stars(update: Update, context: PinganContext, pressed: FollowupButton) -> tuple[str, bool] | None:
