@@ -9,6 +9,8 @@ Used by tests/e2e/test_crash.py (kill -9 at seeded moments) and tests/e2e/test_t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import re
 import signal
@@ -45,6 +47,26 @@ def bot_env(emulator: Emulator, db_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def proof_env(emulator: Emulator, db_path: Path, groups: list[int], *, admins: list[int], staff_chat_id: int,
+              notice_id: str, fire: datetime, **extra: str) -> dict[str, str]:
+    """The kill -9 and fault proofs' bot: these homeowners' groups, one scheduled notice to all of
+    them at `fire` (UTC), no quiet hours, spot checks or briefing to muddy the counts."""
+    return bot_env(
+        emulator, db_path,
+        PINGAN_ADMINS=json.dumps(admins),
+        PINGAN_STAFF_CHAT_ID=str(staff_chat_id),
+        PINGAN_GROUPS=json.dumps([{"chat_id": c, "kind": "homeowners", "area": "Riverside", "language": "en"}
+                                  for c in groups]),
+        PINGAN_NOTICES__QUIET_HOURS="null",
+        PINGAN_NOTICES__SCHEDULES=json.dumps([{
+            "id": notice_id, "cron": f"{fire.minute} {fire.hour} * * *", "timezone": "UTC",
+            "targets": {"kinds": ["homeowners"]}, "content": {"theme_calendar": True}}]),
+        PINGAN_CASES__SPOT_CHECK_FRACTION="0",
+        PINGAN_BRIEFING__ENABLED="false",
+        **extra,
+    )
+
+
 async def load_schedules_as_of(env: dict[str, str], moment: datetime) -> None:
     """Opens the database the process will use and reads its config schedules as if at `moment`, so
     that an occurrence between `moment` and now is due at the first start (a missed one, within
@@ -58,14 +80,12 @@ async def load_schedules_as_of(env: dict[str, str], moment: datetime) -> None:
         await services.db.close()
 
 
-
 def press_if_there(emulator, user_id: int, message: dict, text: str) -> None:
     """Presses a button of the person's private chat by its text, if the message still has it (it
     may have changed under us: the next fresh message decides)."""
-    try:
+    with contextlib.suppress(LookupError):
         emulator.press_button(user_id, user_id, message["message_id"], text=text)
-    except LookupError:
-        pass
+
 
 class BotProcess:
     """`pingan run` as its own process; its output goes to a log file (one per start)."""

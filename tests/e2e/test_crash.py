@@ -15,7 +15,6 @@ and more people (`PINGAN_SOAK_KILLS` to choose).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import statistics
@@ -31,11 +30,11 @@ from tests.crash_driver import (
     BotProcess,
     Officer,
     Resident,
-    bot_env,
     buttons_of,
     cases_by_token,
     integrity,
     load_schedules_as_of,
+    proof_env,
     query,
 )
 
@@ -159,20 +158,9 @@ async def test_kill_9_at_random_moments_loses_nothing_and_does_nothing_twice(emu
 
     fire = _schedule_minute()
     db_path = tmp_path / "crash.db"
-    env = bot_env(
-        emulator, db_path,
-        PINGAN_ADMINS=json.dumps([OFFICER_ID, ALERT_OFFICER_ID]),
-        PINGAN_STAFF_CHAT_ID=str(STAFF_CHAT_ID),
-        PINGAN_GROUPS=json.dumps([{"chat_id": c, "kind": "homeowners", "area": "Riverside", "language": "en"}
-                                  for c in groups]),
-        PINGAN_NOTICES__QUIET_HOURS="null",
-        PINGAN_NOTICES__SCHEDULES=json.dumps([{
-            "id": "crash-notice", "cron": f"{fire.minute} {fire.hour} * * *", "timezone": "UTC",
-            "targets": {"kinds": ["homeowners"]}, "content": {"theme_calendar": True}}]),
-        PINGAN_CASES__SPOT_CHECK_FRACTION="0",
-        PINGAN_BRIEFING__ENABLED="false",
-        PINGAN_LOGGING__LEVEL=os.environ.get("PINGAN_CRASH_LOG_LEVEL", "INFO"),
-    )
+    env = proof_env(emulator, db_path, groups, admins=[OFFICER_ID, ALERT_OFFICER_ID], staff_chat_id=STAFF_CHAT_ID,
+                    notice_id="crash-notice", fire=fire,
+                    PINGAN_LOGGING__LEVEL=os.environ.get("PINGAN_CRASH_LOG_LEVEL", "INFO"))
     await load_schedules_as_of(env, fire - timedelta(minutes=1))
     bot = BotProcess(emulator, env, tmp_path)
     await bot.start()

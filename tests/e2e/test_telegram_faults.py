@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.emulator.faults import FaultKind
-from tests.crash_driver import REF, AlertSender, BotProcess, Resident, bot_env, load_schedules_as_of, query
+from tests.crash_driver import REF, AlertSender, BotProcess, Resident, load_schedules_as_of, proof_env, query
 
 SEED = int(os.environ.get("PINGAN_FAULT_SEED", "19"))
 SOAK = os.environ.get("PINGAN_SOAK") == "1"
@@ -114,21 +114,8 @@ async def test_the_bot_holds_up_under_telegrams_faults_and_an_outage(emulator, t
 
     fire = datetime.now(UTC).replace(second=0, microsecond=0)
     db_path = tmp_path / "faults.db"
-    env = bot_env(
-        emulator, db_path,
-        PINGAN_ADMINS=json.dumps([OFFICER_ID]),
-        PINGAN_STAFF_CHAT_ID=str(STAFF_CHAT_ID),
-        PINGAN_GROUPS=json.dumps([{"chat_id": c, "kind": "homeowners", "area": "Riverside", "language": "en"}
-                                  for c in groups]),
-        PINGAN_NOTICES__QUIET_HOURS="null",
-        PINGAN_NOTICES__SCHEDULES=json.dumps([{
-            "id": "fault-notice", "cron": f"{fire.minute} {fire.hour} * * *", "timezone": "UTC",
-            "targets": {"kinds": ["homeowners"]}, "content": {"theme_calendar": True}}]),
-        PINGAN_CASES__SPOT_CHECK_FRACTION="0",
-        PINGAN_BRIEFING__ENABLED="false",
-        PINGAN_LOGGING__LEVEL="DEBUG",
-        PINGAN_LOGGING__FORMAT="json",
-    )
+    env = proof_env(emulator, db_path, groups, admins=[OFFICER_ID], staff_chat_id=STAFF_CHAT_ID,
+                    notice_id="fault-notice", fire=fire, PINGAN_LOGGING__LEVEL="DEBUG", PINGAN_LOGGING__FORMAT="json")
     await load_schedules_as_of(env, fire - timedelta(minutes=1))
     bot = BotProcess(emulator, env, tmp_path)
     await bot.start()
