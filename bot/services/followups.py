@@ -36,11 +36,9 @@ class FollowUpService:
         """The reporter's one-tap answer: solved closes the loop, not solved reopens the case."""
         await self._require_reporter(case_id, reporter_id)
         now = self._clock.now()
-        followup = await self._repo.followup(case_id)
-        if followup is None or followup.asked_at is None or followup.solved is not None \
-                or followup.helped_elsewhere is not None:
-            return Change(await self._workflow.case(case_id), False)
         async with self._db.transaction():
+            if not await self._awaits_answer(case_id):
+                return Change(await self._workflow.case(case_id), False)
             await self._repo.answer_followup(case_id, solved=solved)
             await self._audit.record(now, reporter_id, "case.followup_answered", "case", case_id, {"solved": solved})
             if solved:
@@ -49,6 +47,13 @@ class FollowUpService:
             change = await self._workflow.reopen(case_id, None, reason="reporter: not solved")
             return Change(change.case, True, previous_owner=change.previous_owner, detail={"reopened": True})
         return Change(await self._workflow.case(case_id), True)
+
+    async def _awaits_answer(self, case_id: int) -> bool:
+        """The visit's first question was asked and nobody has answered it yet. Called inside the
+        answer's transaction: two reporters of one case may tap at the same moment."""
+        followup = await self._repo.followup(case_id)
+        return followup is not None and followup.asked_at is not None and followup.solved is None \
+            and followup.helped_elsewhere is None
 
     @staticmethod
     def question_for(case: Case) -> str:
@@ -59,11 +64,9 @@ class FollowUpService:
         """The answer after "referred" / "not a police matter": the loop closes either way."""
         await self._require_reporter(case_id, reporter_id)
         now = self._clock.now()
-        followup = await self._repo.followup(case_id)
-        if followup is None or followup.asked_at is None or followup.helped_elsewhere is not None \
-                or followup.solved is not None:
-            return Change(await self._workflow.case(case_id), False)
         async with self._db.transaction():
+            if not await self._awaits_answer(case_id):
+                return Change(await self._workflow.case(case_id), False)
             await self._repo.answer_followup(case_id, helped_elsewhere=helped)
             await self._audit.record(now, reporter_id, "case.followup_answered_elsewhere", "case", case_id,
                                      {"helped": helped})
