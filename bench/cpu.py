@@ -1,15 +1,16 @@
 """The bot's CPU per handled update, against a bare python-telegram-bot echo bot on the same
 emulator in the same run.
 
-Each bot runs in its own process (`pingan run`, and bench/echo_bot.py with the library's
-defaults), in turns, `--rounds` times each. `--wave` residents write at once, `--updates` messages
-per text: the echo bot gets "hello"; Pingan gets "hello" (a text outside any dialogue, answered in
-one short line, as the echo answers) and /help (a command with a long answer). The same residents
-write each time, as most people the bot hears from are known to it. Each bot's user + system CPU
-time across them is read from the kernel, less what the process uses idling over the same time
-(its long poll and timers). Prints the machine, each bot's median CPU per update, and the ratios to
-the echo bot (target ≤ 1.3), for Pingan handling up to 32 updates at once (the default) and one at a time.
-Run:
+Each bot runs in its own process, in turns, `--rounds` times each: `pingan run`, and
+bench/echo_bot.py twice, with the library's defaults and on Pingan's aiohttp client (what Pingan's
+handling adds apart from the client). `--wave` residents write at once, `--updates` messages per
+text: the echo bot gets "hello"; Pingan gets "hello" (a text outside any dialogue, answered with
+the offer to report it or check it for a scam) and /help (a command with a long answer). The same
+residents write each time, as most people the bot hears from are known to it. Each bot's user +
+system CPU time across them is read from the kernel, less what the process uses idling over the
+same time (its long poll and timers). Prints the machine, each bot's median CPU per update, and
+its ratios to the bare echo bot (target ≤ 1.3) and to the echo on Pingan's client, for Pingan
+handling up to 32 updates at once (the default) and one at a time. Run:
     .venv/bin/python bench/cpu.py [--updates 600] [--wave 50] [--rounds 3] [--concurrent-updates 32 1]
                                   [--profile FILE]
 
@@ -97,9 +98,9 @@ async def pingan_round(emulator: Emulator, args, concurrent_updates: int,
         await stop(process)
 
 
-async def echo_round(emulator: Emulator, args) -> tuple[float, float]:
+async def echo_round(emulator: Emulator, args, *flags: str) -> tuple[float, float]:
     workdir = Path(tempfile.mkdtemp(prefix="echo-cpu-"))
-    process = await spawn([str(ROOT / "bench" / "echo_bot.py")], emulator, workdir, TOKEN)
+    process = await spawn([str(ROOT / "bench" / "echo_bot.py"), *flags], emulator, workdir, TOKEN)
     try:
         return (await measure(process, emulator, args, ["hello"]))[0]
     finally:
@@ -119,26 +120,29 @@ async def main() -> None:
     emulator = Emulator(token=TOKEN, bot_username="pingan_bench_bot", bot_name="Pingan")
     await emulator.start(host="127.0.0.1", port=0)
     ours: dict[int, list] = {n: [] for n in args.concurrent_updates}
-    bare = []
+    bare, bare_aiohttp = [], []
     try:
         for _ in range(args.rounds):
             bare.append(await echo_round(emulator, args))
+            bare_aiohttp.append(await echo_round(emulator, args, "--aiohttp"))
             for n in args.concurrent_updates:
                 ours[n].append(await pingan_round(emulator, args, n))
         if args.profile:
             await pingan_round(emulator, args, args.concurrent_updates[0], args.profile)
     finally:
         await emulator.stop()
-    lines = [("bare python-telegram-bot echo", bare)]
+    lines = [("bare python-telegram-bot echo", bare), ("the echo on Pingan's aiohttp client", bare_aiohttp)]
     lines += [(f"Pingan ({n} at once), {text!r}", [r[i] for r in ours[n]])
               for n in args.concurrent_updates for i, text in enumerate(PINGAN_TEXTS)]
     print(f"{args.updates} updates per bot, text and round, {args.wave} residents writing at once; "
           f"median of {args.rounds} rounds, taking turns")
     baseline = statistics.median(r[0] for r in bare)
+    same_client = statistics.median(r[0] for r in bare_aiohttp)
     for label, rounds in lines:
         median = statistics.median(r[0] for r in rounds)
         spread = ", ".join(f"{r[0] * 1000:.2f}" for r in rounds)
-        print(f"  {label:36} {median * 1000:6.2f} ms CPU per update, ratio {median / baseline:4.2f}   "
+        print(f"  {label:36} {median * 1000:6.2f} ms CPU per update, ratio {median / baseline:4.2f} "
+              f"(to the echo on the same client {median / same_client:4.2f})   "
               f"(rounds: {spread}; idle {statistics.median(r[1] for r in rounds) * 1000:.1f} ms/s)")
     print("  target: ratio ≤ 1.3")
 

@@ -18,10 +18,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from telegram import Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
 
 from bot.logging_setup import update_log_context
 from bot.sender import SEND_METHODS, PacedRateLimiter, retry_seconds
+from bot.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def hide_unread_updates() -> None:
         logging.getLogger(name).addFilter(_HIDE_UNREAD_UPDATES)
 
 
-class WatchedPollRequest(HTTPXRequest):
+class WatchedPollRequest(AiohttpRequest):
     """The getUpdates connection, noting each successful poll for the health check.
 
     One update python-telegram-bot cannot read fails its whole batch: getUpdates raises, the

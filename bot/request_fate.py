@@ -4,16 +4,18 @@ Telegram has no idempotency key and no way to ask whether a message arrived. A r
 out waiting for its answer, or whose connection broke after it was written, may have been carried
 out; one answered with an error (a 5xx, a 429, a 400/403), refused before connecting, or stuck in
 our own connection pool never was. At-least-once deliveries send the first kind again saying the
-copy may be a repeat, and the second kind again unmarked.
+copy may be a repeat, and the second kind again unmarked. The causes are aiohttp's exceptions, as
+bot/transport.py raises them.
 """
 
 from __future__ import annotations
 
-import httpx
+import aiohttp
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
-#: Transport failures after the request may have been written.
-AFTER_SENDING = (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
+#: Transport failures after the request may have been written: the server went away, the
+#: connection was reset, the answer broke off.
+AFTER_SENDING = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
 
 
 def may_have_arrived(exc: TelegramError) -> bool:
@@ -21,7 +23,9 @@ def may_have_arrived(exc: TelegramError) -> bool:
     timeout or failure before the request left."""
     cause = exc.__cause__
     if isinstance(exc, TimedOut):
-        return not (isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(exc))
+        return not isinstance(cause, aiohttp.ConnectionTimeoutError)
     if isinstance(exc, BadRequest):
         return False
-    return isinstance(exc, NetworkError) and isinstance(cause, AFTER_SENDING)
+    # A ClientConnectorError is a connection error met while connecting: nothing was sent.
+    return (isinstance(exc, NetworkError) and isinstance(cause, AFTER_SENDING)
+            and not isinstance(cause, aiohttp.ClientConnectorError))

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.request import HTTPXRequest
 
 from bot.emulator import Emulator
 from bot.emulator.faults import FaultKind, RandomFaults
+from bot.transport import AiohttpRequest
 
 
 @pytest.fixture
 async def world():
     emu = Emulator(token="123:FAULTS")
     await emu.start()
-    bot = Bot(emu.token, base_url=emu.base_url + "/bot", request=HTTPXRequest(read_timeout=0.5))
+    bot = Bot(emu.token, base_url=emu.base_url + "/bot", request=AiohttpRequest(read_timeout=0.5))
     await bot.initialize()
     try:
         yield emu, bot

@@ -8,10 +8,11 @@ import sys
 import pytest
 
 #: Loaded the first time a chart is drawn, or only by the tests (matplotlib with numpy alone would add
-#: about 40 MiB and over half a second to every start); aiohttp when the health endpoint is on, segno
+#: about 40 MiB and over half a second to every start); aiohttp's server when the health endpoint is
+#: on (its client is the bot's Bot API client, bot/transport.py), segno
 #: for a mediation summary's QR code, cron-descriptor for a schedule's wording, python-json-logger
 #: for JSON logs (together about 10 MiB of idle memory and a tenth of a second of start-up).
-LAZY = ("matplotlib", "numpy", "PIL", "playwright", "hypothesis", "aiohttp", "segno", "cron_descriptor",
+LAZY = ("matplotlib", "numpy", "PIL", "playwright", "hypothesis", "aiohttp.web", "segno", "cron_descriptor",
         "pythonjsonlogger")
 
 
