@@ -307,24 +307,27 @@ class TelegramSender:
         if isinstance(limiter, PacedRateLimiter):
             limiter.hold_routine(seconds)
 
-    async def send_alert(self, chat_id: int, html_text: str, payload: dict) -> SendResult:
+    async def send_alert(self, chat_id: int, html_text: str, payload: dict,
+                         album_sent: tuple[int, ...] = ()) -> SendResult:
         """An urgent alert: ahead of notices (priority lane), with its button, photos and pin.
 
         One photo goes with the text as its caption; two or three go first as an album, then the
-        text (the album cannot carry a button). The text message is the one pinned and edited.
+        text (the album cannot carry a button). The text message is the one pinned and edited. An
+        album an earlier attempt delivered (`album_sent`: its text then failed) is not sent again;
+        the result names the album whatever became of the text, so that the next attempt knows.
         """
         photos = list(payload.get("photos") or [])
         button = payload.get("button") or {}
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(button["text"], url=button["url"])]]) \
             if button.get("url") else None
         urgent = {"bulk": True, "urgent": True}
-        album: list[int] = []
+        album: list[int] = list(album_sent)
 
         async def send() -> Any:
             if alert_uses_caption(photos, html_text):
                 return await self._bot.send_photo(chat_id, photos[0], caption=html_text, parse_mode=ParseMode.HTML,
                                                   reply_markup=markup, rate_limit_args=urgent)
-            if photos:
+            if photos and not album:
                 sent = await self._bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos[:10]],
                                                         rate_limit_args=urgent)
                 album[:] = [m.message_id for m in sent]
@@ -332,7 +335,7 @@ class TelegramSender:
                                                 disable_web_page_preview=True, rate_limit_args=urgent)
 
         result, message = await self._attempt(send)
-        result = replace(result, album_message_ids=tuple(album)) if result.status is SendStatus.SENT else result
+        result = replace(result, album_message_ids=tuple(album))
         if result.status is not SendStatus.SENT or not payload.get("pin"):
             return result
         events = set(result.events)

@@ -81,8 +81,10 @@ class Sender(Protocol):
     async def send_notice(self, chat_id: int, html_text: str, image: str | None) -> SendResult:
         """Send one bulk message (paced as a broadcast, never ahead of people's replies)."""
 
-    async def send_alert(self, chat_id: int, html_text: str, payload: dict) -> SendResult:
-        """Send one urgent alert (photos, the "I have information" button, pinned if asked)."""
+    async def send_alert(self, chat_id: int, html_text: str, payload: dict,
+                         album_sent: tuple[int, ...] = ()) -> SendResult:
+        """Send one urgent alert (photos, the "I have information" button, pinned if asked);
+        `album_sent`: its album, delivered by an earlier attempt whose text failed."""
 
     def hold_routine(self, seconds: float) -> None:
         """Optional. Routine sends already handed over wait up to `seconds` (0: go on): an urgent one is
@@ -280,7 +282,8 @@ class OutboxDispatcher:
             for _hop in range(3):  # a migrated group is followed, but not around a loop
                 try:
                     if payload is not None:
-                        result = await self.sender.send_alert(chat_id, text, payload)
+                        album_sent = entry.album_message_ids if chat_id == entry.chat_id else ()
+                        result = await self.sender.send_alert(chat_id, text, payload, album_sent)
                     else:
                         result = await self.sender.send_notice(chat_id, text, entry.image)
                 except NotClaimed:
@@ -310,6 +313,9 @@ class OutboxDispatcher:
         if result.status is SendStatus.UNCERTAIN and entry.urgent:
             events.add(MAYBE_DELIVERED)  # it goes again (at least once), saying so
         await self._outbox.add_events(entry.id, events)
+        if result.album_message_ids and result.album_message_ids != entry.album_message_ids:
+            # Recorded whatever became of the text: a retry must not post the album again.
+            await self._outbox.record_album(entry.id, result.album_message_ids)
         await self._settle(entry, result, report)
         if on_recorded is not None:
             try:
@@ -322,8 +328,6 @@ class OutboxDispatcher:
         status = result.status
         if status is SendStatus.SENT:
             await self._outbox.finish(entry.id, OutboxState.SENT, now, "sent", result.message_id)
-            if result.album_message_ids:
-                await self._outbox.record_album(entry.id, result.album_message_ids)
             report.sent += 1
             report.outcomes[entry.key] = OutboxState.SENT.value
         elif status is SendStatus.FORBIDDEN:

@@ -3,6 +3,7 @@ the live delivery report with failures, a resident's tip, closing, and a restart
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -556,3 +557,28 @@ async def test_with_photo_removal_off_a_found_alerts_album_stays(pingan, emulato
     await _close_as_found(emulator, officer)
     assert len([m for m in emulator.bot_messages(groups["shop"]) if m.get("photo")]) == 2
     assert not emulator.calls_to("deleteMessages")
+
+
+async def test_an_album_whose_text_failed_is_not_posted_again_with_the_retry(pingan, emulator, clock, officer,
+                                                                             groups):
+    # The album went out, then Telegram failed the text (502): the retry sends the text alone, and
+    # "found" still removes the one album.
+    emulator.fail_next("sendMessage", 502, description="Bad Gateway", chat_id=groups["shop"])
+    previews = await compose(officer, photos=2, kinds=("shop",))
+    await officer.click(previews[-1], text="✅ Send now")
+    await _report(emulator, officer, lambda t: "sent 0 / 1" in t)
+    [listing] = await pingan.services.alerts.listing(officer.user_id, frozenset({Role.OFFICER}))
+    outbox = OutboxRepo(pingan.services.db)
+    for _ in range(100):  # the failed attempt is recorded in the background
+        [row] = await outbox.for_alert(listing.alert.id)
+        if row.state is OutboxState.PENDING and row.attempts == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert row.attempts == 1 and len(row.album_message_ids) == 2
+    clock.set(row.not_before)
+    await pingan.services.alerts.delivery.deliver(listing.alert.id)
+    await _report(emulator, officer, lambda t: "sent 1 / 1" in t)
+    assert len([m for m in emulator.bot_messages(groups["shop"]) if m.get("photo")]) == 2
+    assert len(_alerts_in(emulator, groups["shop"])) == 1
+    await _close_as_found(emulator, officer)
+    assert not [m for m in emulator.bot_messages(groups["shop"]) if m.get("photo")]
