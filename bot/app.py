@@ -22,7 +22,7 @@ def build_application(config: Settings, metrics: Metrics | None = None) -> Appli
         raise ValueError("a bot token is needed to build the application")
     metrics = metrics or Metrics()
     hide_unread_updates()
-    application = (
+    builder = (
         Application.builder()
         .application_class(MeteredApplication, kwargs={"metrics": metrics})
         .token(config.telegram.token.get_secret_value())
@@ -40,8 +40,10 @@ def build_application(config: Settings, metrics: Metrics | None = None) -> Appli
         .get_updates_request(WatchedPollRequest(metrics, connection_pool_size=1))
         # Different chats and people side by side, each chat's and each person's updates in order.
         .concurrent_updates(OrderedUpdateProcessor(config.telegram.concurrent_updates))
-        .build()
     )
+    if config.telegram.webhook.enabled:
+        builder.updater(None)  # bot/webhook.py's own server fills the update queue (see there why)
+    application = builder.build()
     handlers.register(application)
     name_handlers(application)
     return application

@@ -23,7 +23,7 @@ _update_context: ContextVar[dict[str, Any] | None] = ContextVar("pingan_log_upda
 _handler_name: ContextVar[str | None] = ContextVar("pingan_log_handler", default=None)
 _CASE_REF = re.compile(r"\bPA-\d{4}-\d{6}\b")
 #: Loggers whose DEBUG lines hold request bodies or raw updates: people's words and names.
-_PAYLOAD_LOGGERS = ("telegram", "httpx", "httpcore", "tornado", "aiohttp", "aiosqlite")
+_PAYLOAD_LOGGERS = ("telegram", "httpx", "httpcore", "aiohttp", "aiosqlite")
 
 
 class RedactSecrets(logging.Filter):
@@ -131,7 +131,6 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), log_form
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("tornado.access").setLevel(logging.WARNING)
     # python-telegram-bot's DEBUG lines are whole updates and request parameters (people's words):
     # at DEBUG, Pingan's own lines are shown, never those.
     for name in _PAYLOAD_LOGGERS:

@@ -3,7 +3,8 @@ outbox and case gauges read from the database at each scrape.
 
 The counters are fed by three thin layers around python-telegram-bot, so no handler or service
 knows about them: `MeteredApplication` (each update), `MeteredRateLimiter` (each Bot API send)
-and `WatchedPollRequest` (each successful getUpdates, and the updates it cannot read).
+and `WatchedPollRequest` (each successful getUpdates, and the updates it cannot read; the webhook
+server, bot/webhook.py, counts those it cannot read with the same `skip_unreadable`).
 """
 
 from __future__ import annotations
@@ -150,11 +151,10 @@ class MeteredRateLimiter(PacedRateLimiter):
         return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
 
 
-#: The start of what python-telegram-bot logs, with the update or batch itself, when an update does
-#: not parse: a batch fetched by getUpdates (telegram.Bot / telegram.ext.ExtBot), one delivered to
-#: the webhook (telegram.ext.Updater).
-_UNREAD_MESSAGES = ("Error while parsing updates!", "Something went wrong processing the data received")
-_UNREAD_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Updater")
+#: The start of what python-telegram-bot logs, with the batch itself, when an update fetched by
+#: getUpdates does not parse (the webhook's updates are read by bot/webhook.py, which logs none).
+_UNREAD_MESSAGES = ("Error while parsing updates!",)
+_UNREAD_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot")
 
 
 class HideUnreadUpdates(logging.Filter):
@@ -214,9 +214,16 @@ class WatchedPollRequest(AiohttpRequest):
         try:
             Update.de_json(update, None)
         except Exception as error:  # whatever the library trips over in it
-            update_id = update.get("update_id") if isinstance(update, dict) else None
-            self._metrics.unreadable_updates.inc()
-            # The update's content is people's words: the id and the kind of failure only.
-            logger.warning("update %s could not be read (%s) and is skipped", update_id, type(error).__name__)
-            return {"update_id": update_id} if isinstance(update_id, int) else None
+            return skip_unreadable(update, error, self._metrics)
         return update
+
+
+def skip_unreadable(data: object, error: Exception, metrics: Metrics) -> dict[str, int] | None:
+    """What an update python-telegram-bot could not read is passed on as: its bare id, so that the
+    bot moves past it in order (None when it has no id: nothing can), counted in
+    `pingan_unreadable_updates` and logged by id only. The one rule of polling and the webhook."""
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    metrics.unreadable_updates.inc()
+    # The update's content is people's words: the id and the kind of failure only.
+    logger.warning("update %s could not be read (%s) and is skipped", update_id, type(error).__name__)
+    return {"update_id": update_id} if isinstance(update_id, int) else None

@@ -58,7 +58,7 @@ from bot.services.stats import StatsService
 from bot.services.supervision import SupervisionService
 from bot.services.withdrawals import WithdrawalService
 from bot.services.working_time import Deadlines, WorkingCalendar
-from bot.webhook import start_receiving
+from bot.webhook import WebhookServer, start_receiving
 from handlers.alert_delivery import resume_deliveries
 from handlers.menu import publish_menus
 from storage.audit import AuditRepo
@@ -179,6 +179,7 @@ class Pingan:
         self.services: Services | None = None
         self.application: Application | None = None
         self.health: HealthServer | None = None
+        self.webhook: WebhookServer | None = None
         self._lock: RunLock | None = None
 
     async def start(self) -> None:
@@ -192,8 +193,8 @@ class Pingan:
             self.application.bot_data["services"] = self.services
             await self.application.initialize()
             await self.application.start()
-            await start_receiving(self.application, self.config, self.services.db, self.services.clock,
-                                  poll_timeout=self.poll_timeout)
+            self.webhook = await start_receiving(self.application, self.config, self.services.db,
+                                                 self.services.clock, poll_timeout=self.poll_timeout)
             await arm_jobs(self.application)
             await resume_deliveries(self.application)
             await self._start_health()
@@ -207,10 +208,10 @@ class Pingan:
     async def _start_health(self) -> None:
         if self.config.health.port is None:
             return
-        updater = self.application.updater
+        webhook = self.webhook
         check = HealthCheck(self.services.db, self.services.clock, self.application.metrics,
                             poll_timeout=self.poll_timeout,
-                            webhook_running=(lambda: updater.running) if self.config.telegram.webhook.enabled else None)
+                            webhook_running=(lambda: webhook.running) if webhook is not None else None)
         self.health = HealthServer(check, self.application.metrics, self.config.health.listen, self.config.health.port)
         await self.health.start()
 
@@ -226,6 +227,9 @@ class Pingan:
         app = self.application
         if self.services is not None:
             self.services.notices.dispatcher.stop()  # no new sends: a broadcast must not delay shutdown
+        if self.webhook is not None:
+            await self.webhook.stop()
+            self.webhook = None
         if app is not None:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()

@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.emulator.webhook import SECRET_HEADER
 from bot.webhook import SECRET_NAME
 from storage.operations import OperationsRepo
+from tests.e2e.test_health import healthz
 from tests.e2e.test_process import free_port
 from tests.harness import TOKEN, BotHarness
 
@@ -107,3 +108,19 @@ async def test_switching_back_to_polling_deletes_the_webhook_first(config, clock
         assert (await alice.ask("/start"))["text"]
     finally:
         await polling.stop()
+
+
+async def test_health_tells_whether_the_webhook_server_is_up(config, clock, emulator):
+    hooked = webhook_config(config, free_port())
+    bot = BotHarness(hooked.model_copy(update={"health": hooked.health.model_copy(update={"port": free_port()})}),
+                     clock)
+    await bot.start()
+    try:
+        status, body = await healthz(bot)
+        assert status == 200 and (body["parts"]["updates"]["mode"], body["parts"]["updates"]["healthy"]) == (
+            "webhook", True)
+        await bot.bot.webhook.stop()  # as if the server had died under the running bot
+        status, body = await healthz(bot)
+        assert status == 503 and body["failing"] == ["updates"]
+    finally:
+        await bot.stop()
