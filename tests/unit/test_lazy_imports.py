@@ -11,9 +11,10 @@ import pytest
 #: about 40 MiB and over half a second to every start); aiohttp's server when the health endpoint is
 #: on (its client is the bot's Bot API client, bot/transport.py), segno
 #: for a mediation summary's QR code, cron-descriptor for a schedule's wording, python-json-logger
-#: for JSON logs (together about 10 MiB of idle memory and a tenth of a second of start-up).
+#: for JSON logs (together about 10 MiB of idle memory and a tenth of a second of start-up). tornado
+#: (PTB's own webhook server, 6.6 MiB) is not even installed: bot/webhook.py serves the webhook.
 LAZY = ("matplotlib", "numpy", "PIL", "playwright", "hypothesis", "aiohttp.web", "segno", "cron_descriptor",
-        "pythonjsonlogger")
+        "pythonjsonlogger", "tornado")
 
 
 @pytest.mark.slow
