@@ -59,6 +59,8 @@ class AiohttpRequest(BaseRequest):
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=aiohttp.ClientTimeout(total=None),
+                # HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment, as httpx honours them.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
