@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "case.reporter_unreachable": N_("the reporter could not be reached"),
     "case.reporter_reachable": N_("the reporter can be reached again"),
     "case.followup_asked": N_("follow-up visit: questions sent"),
+    "case.followup_asked_again": N_("follow-up visit: questions sent again (Telegram had not delivered them)"),
     "case.followup_answered": N_("follow-up visit: answered whether it is solved"),
     "case.followup_answered_elsewhere": N_("follow-up visit: answered whether the help elsewhere came"),
     "case.followup_rated": N_("follow-up visit: rated"),

@@ -369,7 +369,9 @@ class CaseWorkflow:
                     await self._repo.mark_followup_asked(case.id, now)
                     expire = now + timedelta(days=self._settings.followup_no_response_days)
                     await self._repo.replace_alarms(case.id, ("followup_expire",), {("followup_expire", "due"): expire})
-                    await self._audit.record(now, None, "case.followup_asked", "case", case.id)
+                    # A retry after Telegram failed to deliver the questions is one visit, tried again.
+                    action = "case.followup_asked_again" if alarm.stage.startswith("retry") else "case.followup_asked"
+                    await self._audit.record(now, None, action, "case", case.id)
                 elif alarm.kind == "followup_expire":
                     followup = await self._repo.followup(case.id)
                     if followup is not None and followup.solved is not None:

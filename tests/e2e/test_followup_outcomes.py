@@ -126,3 +126,6 @@ async def test_a_visit_telegram_let_through_to_no_one_is_asked_again_later(team,
     assert len(asked) == 1 and button_texts(asked[0]) == ["Yes, it is solved", "No, not yet"]
     ratings = [m for m in emulator.bot_messages(team.resident.chat_id)[before:] if "⭐" in str(m)]
     assert len(ratings) == 1
+    history = [e.action for e in await team.pingan.services.cases.history((await _case(team, ref)).id,
+                                                                          team.admin.user_id)]
+    assert history.count("case.followup_asked") == 1 and history.count("case.followup_asked_again") == 1
