@@ -88,10 +88,11 @@ class Watch:
 
     def __init__(self, world, chats: list[int]) -> None:
         self.world, self.chats = world, chats
-        self.seen = {chat: {m["message_id"] for m in world.emulator.bot_messages(chat)} for chat in chats}
+        # Message ids grow in a chat: a message sent from now on has a higher id than any there now.
+        self.seen_up_to = {chat: world.emulator.chat(chat).next_message_id - 1 for chat in chats}
 
     def new(self, chat: int) -> list[dict]:
-        return [m for m in self.world.emulator.bot_messages(chat) if m["message_id"] not in self.seen[chat]]
+        return self.world.emulator.bot_messages(chat, after=self.seen_up_to[chat])
 
 
 def _problems_shown(messages: list[dict], *, own_panels: bool = False) -> list[str]:
