@@ -66,15 +66,11 @@ class UserClient:
         return UserClient(self.emulator, self.user, chat_id)
 
     def _latest_message_id(self) -> int:
-        messages = self.emulator.chat_messages(self.chat_id, include_deleted=True) if self._chat_exists() else []
-        return max((m["message_id"] for m in messages), default=0)
-
-    def _chat_exists(self) -> bool:
+        """The id of the chat's newest message, deleted or not (0: no chat or no message yet)."""
         try:
-            self.emulator.chat_messages(self.chat_id)
+            return self.emulator.chat(self.chat_id).next_message_id - 1
         except LookupError:
-            return False
-        return True
+            return 0
 
     async def send(self, text: str | None = None, **kwargs: Any) -> dict[str, Any]:
         """Sends a message as this person; replies are counted from here."""
@@ -83,7 +79,7 @@ class UserClient:
         return message
 
     def _new_bot_messages(self) -> list[dict[str, Any]]:
-        return [m for m in self.emulator.bot_messages(self.chat_id) if m["message_id"] > self._seen_up_to]
+        return self.emulator.bot_messages(self.chat_id, after=self._seen_up_to)
 
     async def reply(self, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
         """The next message the bot sends in this chat."""
@@ -121,10 +117,7 @@ class UserClient:
 
     def current(self, message: dict[str, Any]) -> dict[str, Any]:
         """The message's present state (after edits)."""
-        for m in self.emulator.chat_messages(self.chat_id, include_deleted=True):
-            if m["message_id"] == message["message_id"]:
-                return m
-        raise LookupError(message["message_id"])
+        return self.emulator.message(self.chat_id, message["message_id"], include_deleted=True).view()
 
 
 def button_texts(message: dict[str, Any]) -> list[str]:

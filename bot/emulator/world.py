@@ -691,14 +691,24 @@ class World:
         """Every message in the chat, oldest first, with the ``_from_bot``/``_deleted``/``_pinned`` keys."""
         return [r.view() for r in self.chat(chat_id).messages.values() if include_deleted or not r.deleted]
 
-    def bot_messages(self, chat_id: int) -> list[dict]:
-        """The bot's (undeleted) messages in the chat, oldest first."""
-        return [r.view() for r in self.chat(chat_id).messages.values() if r.from_bot and not r.deleted]
+    def bot_messages(self, chat_id: int, after: int = 0) -> list[dict]:
+        """The bot's (undeleted) messages in the chat with an id above ``after``, oldest first."""
+        # Newest first, stopping at `after`: a waiter re-reads a long chat after every change.
+        newer = []
+        for record in reversed(self.chat(chat_id).messages.values()):
+            if record.message_id <= after:
+                break
+            if record.from_bot and not record.deleted:
+                newer.append(record.view())
+        newer.reverse()
+        return newer
 
     def last_bot_message(self, chat_id: int) -> dict | None:
         """The bot's latest undeleted message in the chat, or None."""
-        messages = self.bot_messages(chat_id)
-        return messages[-1] if messages else None
+        for record in reversed(self.chat(chat_id).messages.values()):
+            if record.from_bot and not record.deleted:
+                return record.view()
+        return None
 
     def user_sends(self, user_id: int, chat_id: int, text: str | None = None, *, photo: bytes | None = None,
                    caption: str | None = None, document: tuple[str, bytes, str] | None = None,

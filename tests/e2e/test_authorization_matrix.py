@@ -12,6 +12,7 @@ panel). Allowed cells are counted, not pressed: their effects are the features' 
 from __future__ import annotations
 
 import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -53,19 +54,24 @@ async def world(team, emulator, make_user, monkeypatch):
     monkeypatch.setattr(PacedRateLimiter, "_group_window", lambda self, chat_id: None)
     built = await build_world(team, emulator, make_user)
     built.people[REVOKED] = team.officer2
+    # The judge reads what is stored from outside, on a connection of its own (WAL: it sees every
+    # committed change), every table in one go rather than a trip to the bot's database thread each.
+    reader = sqlite3.connect(f"file:{team.pingan.config.storage.path}?mode=ro", uri=True)
+    built.extra["reader"] = reader
     yield built
+    reader.close()
     drop_world(built)
 
 
-async def _state(world) -> dict[str, list[tuple]]:
+def _state(world) -> dict[str, list[tuple]]:
     """Every stored row outside the presser's own state, by table."""
-    db = world.team.pingan.services.db
-    tables = [r[0] for r in await db.fetch_all("SELECT name FROM sqlite_master WHERE type='table'")]
+    reader = world.extra["reader"]
+    tables = [r[0] for r in reader.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     state = {}
     for table in tables:
         if table in OWN_STATE or table.startswith("sqlite_"):
             continue
-        state[table] = sorted(map(tuple, await db.fetch_all(f"SELECT * FROM {table}")), key=repr)  # noqa: S608
+        state[table] = sorted(reader.execute(f"SELECT * FROM {table}").fetchall(), key=repr)  # noqa: S608
     return state
 
 
@@ -88,10 +94,11 @@ class Watch:
 
     def __init__(self, world, chats: list[int]) -> None:
         self.world, self.chats = world, chats
-        self.seen = {chat: {m["message_id"] for m in world.emulator.bot_messages(chat)} for chat in chats}
+        # Message ids grow in a chat: a message sent from now on has a higher id than any there now.
+        self.seen_up_to = {chat: world.emulator.chat(chat).next_message_id - 1 for chat in chats}
 
     def new(self, chat: int) -> list[dict]:
-        return [m for m in self.world.emulator.bot_messages(chat) if m["message_id"] not in self.seen[chat]]
+        return self.world.emulator.bot_messages(chat, after=self.seen_up_to[chat])
 
 
 def _problems_shown(messages: list[dict], *, own_panels: bool = False) -> list[str]:
@@ -172,11 +179,11 @@ async def _press_cell(world, role: str, made_for: str, chat_id: int, message: di
         own[role] = await person.ask("/help")
     target = client.current(message if in_place else own[role])
     watch = Watch(world, [world.group_chat_id, world.staff_chat_id, person.user_id])
-    before = await _state(world)
+    before = None if chats_only else _state(world)
     shown_before = client.current(target)
     await client.forge_press(target, data)
     await world.settled()
-    problems = [] if chats_only else [f"stored: {table}" for table in _diff(before, await _state(world))]
+    problems = [] if chats_only else [f"stored: {table}" for table in _diff(before, _state(world))]
     after = client.current(target)
     if not private and (after.get("text"), after.get("reply_markup")) != (shown_before.get("text"),
                                                                           shown_before.get("reply_markup")):
@@ -195,10 +202,10 @@ async def _command_cell(world, role: str, command: str, args: str, where: str) -
     client = person.in_chat(chat_id)
     text = f"/{command}{'@pingan_test_bot' if where == 'group' else ''} {args}".rstrip()
     watch = Watch(world, [world.group_chat_id, world.staff_chat_id, person.user_id])
-    before = await _state(world)
+    before = _state(world)
     await client.send(text)
     await world.settled()
-    problems = [f"stored: {table}" for table in _diff(before, await _state(world))]
+    problems = [f"stored: {table}" for table in _diff(before, _state(world))]
     problems += [f"sent to the staff chat: {m.get('text', '')[:60]!r}" for m in watch.new(world.staff_chat_id)]
     for chat in {chat_id, person.user_id}:
         problems += _problems_shown(watch.new(chat))
