@@ -20,7 +20,9 @@ the cause, which `bot/request_fate.py` reads.
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -33,7 +35,7 @@ class AiohttpRequest(BaseRequest):
     """python-telegram-bot's requests over one aiohttp session, with the library's default timeouts."""
 
     __slots__ = ("_connection_pool_size", "_connect_timeout", "_media_read_timeout", "_pool_timeout",
-                 "_read_timeout", "_session")
+                 "_proxies", "_read_timeout", "_session")
 
     def __init__(self, connection_pool_size: int = 256, read_timeout: float | None = 5.0,
                  connect_timeout: float | None = 5.0, pool_timeout: float | None = 1.0,
@@ -44,6 +46,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_read_timeout = media_read_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -59,8 +62,6 @@ class AiohttpRequest(BaseRequest):
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=aiohttp.ClientTimeout(total=None),
-                # HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment, as httpx honours them.
-                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -86,7 +87,8 @@ class AiohttpRequest(BaseRequest):
             total=None, sock_read=read_timeout, sock_connect=connect_timeout,
             connect=None if connect_timeout is None or pool_timeout is None else connect_timeout + pool_timeout)
         try:
-            async with self._session.request(method, url, timeout=timeout, **_body(request_data)) as response:
+            async with self._session.request(method, url, timeout=timeout, proxy=self._proxy(url),
+                                             **_body(request_data)) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             if isinstance(error, aiohttp.ConnectionTimeoutError):
@@ -95,6 +97,18 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy `HTTPS_PROXY` / `HTTP_PROXY` name for the URL's host, unless `NO_PROXY` spares it
+        (as httpx honours them). Read once per host: aiohttp's `trust_env` reads the environment and
+        ~/.netrc again for every request, which tripled a call's CPU."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            bypass = urllib.request.proxy_bypass_environment(key[1])
+            self._proxies[key] = None if bypass else urllib.request.getproxies_environment().get(key[0])
+        return self._proxies[key]
 
 
 def _body(request_data: RequestData | None) -> dict[str, Any]:

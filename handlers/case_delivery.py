@@ -35,29 +35,41 @@ async def owe_card(context: PinganContext, case: Case) -> None:
 
 async def deliver_owed(context: PinganContext, *, due_or_not: bool = False) -> None:
     """Sends everything owed that is due (with `due_or_not`, at start: all of it), oldest first; one
-    run at a time (a job and a report may both start one). A chat that refused a message gets
-    nothing more in this run, so that a later card never overtakes an earlier one."""
+    run at a time. A call while a run is going on only asks that run for one more pass and returns:
+    a burst of reports makes two passes, not one each, waiting in turn. A chat that refused a
+    message gets nothing more in a pass, so that a later card never overtakes an earlier one."""
+    runs = context.services.deliveries.runs
+    if not runs.ask(due_or_not):
+        return
+    async with runs:
+        while (pass_due_or_not := runs.next_pass()) is not None:
+            await _one_pass(context, pass_due_or_not)
+
+
+async def _one_pass(context: PinganContext, due_or_not: bool) -> None:
+    """One pass over what is owed. Where each goes is read with it; a case is loaded only to be sent."""
     deliveries = context.services.deliveries
-    async with deliveries.running:
-        held_chats: set[int | None] = set()
-        for delivery in await deliveries.pending():
-            case = await context.services.reports.case(delivery.case_id)
-            if case is None:  # erased meanwhile: nothing left to show anyone
-                await deliveries.delivered(delivery, "case_gone")
-                continue
-            chat_id = delivery.user_id if delivery.kind == CONFIRMATION else (
-                await case_card.staff_card_of(context, case))[0]
-            if chat_id in held_chats:
-                continue
-            if not (due_or_not or deliveries.is_due(delivery)):
-                held_chats.add(chat_id)
-                continue
-            if chat_id is None:
-                logger.warning("case %s has no staff chat to go to (staff_chat_id is not set)", case.ref)
-                await deliveries.delivered(delivery, "no_staff_chat")
-                continue
-            if not await _deliver(context, delivery, case):
-                held_chats.add(chat_id)
+    held_chats: set[int | None] = set()
+    for delivery in await deliveries.pending():
+        if not delivery.case_found:  # erased meanwhile: nothing left to show anyone
+            await deliveries.delivered(delivery, "case_gone")
+            continue
+        chat_id = delivery.user_id if delivery.kind == CONFIRMATION else (
+            delivery.card_chat_id or context.services.config.staff_chat_for(delivery.case_area))
+        if chat_id in held_chats:
+            continue
+        if not (due_or_not or deliveries.is_due(delivery)):
+            held_chats.add(chat_id)
+            continue
+        if chat_id is None:
+            logger.warning("case %s has no staff chat to go to (staff_chat_id is not set)", delivery.case_id)
+            await deliveries.delivered(delivery, "no_staff_chat")
+            continue
+        case = await context.services.reports.case(delivery.case_id)
+        if case is None:
+            await deliveries.delivered(delivery, "case_gone")
+        elif not await _deliver(context, delivery, case):
+            held_chats.add(chat_id)
 
 
 async def deliver_owed_job(context: PinganContext) -> None:

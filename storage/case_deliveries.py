@@ -22,6 +22,11 @@ class CaseDelivery(BaseModel):
     not_before: datetime
     #: An earlier attempt may have reached Telegram: the next copy says it is one.
     maybe_delivered: bool = False
+    #: Read with it (`pending`), to know where it goes without loading its case: whether the case
+    #: still exists, its area, and the staff chat its card was posted in (None: not posted yet).
+    case_found: bool = True
+    case_area: str | None = None
+    card_chat_id: int | None = None
 
 
 class CaseDeliveryRepo:
@@ -65,10 +70,18 @@ class CaseDeliveryRepo:
 
     async def pending(self) -> list[CaseDelivery]:
         """Everything still owed, due or not, oldest first (later cards of a chat wait for earlier ones)."""
-        rows = await self._db.fetch_all("SELECT * FROM case_deliveries WHERE state = 'pending' ORDER BY id")
+        rows = await self._db.fetch_all(
+            # The card as storage/case_cards.py's `of_case` finds it: the first staff card whose chat is known.
+            """SELECT d.*, c.id IS NOT NULL AS case_found, c.area AS case_area,
+                      (SELECT cc.chat_id FROM case_cards cc
+                       WHERE cc.case_id = d.case_id AND cc.kind = 'staff' AND cc.chat_id IS NOT NULL
+                       ORDER BY cc.rowid LIMIT 1) AS card_chat_id
+               FROM case_deliveries d LEFT JOIN cases c ON c.id = d.case_id
+               WHERE d.state = 'pending' ORDER BY d.id""")
         return [CaseDelivery(id=r["id"], case_id=r["case_id"], kind=r["kind"], user_id=r["user_id"],
                              attempts=r["attempts"], revision=r["revision"], not_before=from_db(r["not_before"]),
-                             maybe_delivered=bool(r["maybe_delivered"]))
+                             maybe_delivered=bool(r["maybe_delivered"]), case_found=bool(r["case_found"]),
+                             case_area=r["case_area"], card_chat_id=r["card_chat_id"])
                 for r in rows]
 
     async def sending(self, delivery: CaseDelivery) -> None:

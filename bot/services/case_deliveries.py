@@ -9,11 +9,11 @@ pending and is tried again; later cards for the same chat wait behind it, so car
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.coalesced_runs import CoalescedRuns
 from storage.case_deliveries import CARD, CONFIRMATION, JOINED, CaseDelivery, CaseDeliveryRepo
 from storage.db import Database
 from storage.models import CaseMedia
@@ -31,8 +31,8 @@ class CaseDeliveries:
         self._clock = clock
         self._repo = CaseDeliveryRepo(db)
         self._cases = CaseRepo(db)
-        #: Held by the one run sending what is owed (a report's and the job's must not both send it).
-        self.running = asyncio.Lock()
+        #: The one run sending what is owed (a report's and the job's must not both send it).
+        self.runs = CoalescedRuns()
 
     async def owe_report(self, case_id: int, user_id: int, *, joined: bool) -> None:
         """A report was sent: the reporter's confirmation, and the card (or, joined to another case,
