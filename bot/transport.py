@@ -2,8 +2,8 @@
 `BaseRequest`.
 
 Why not the library's default (httpx): on the 2-core machine a Bot API call through httpx costs
-0.6–1.9 ms of CPU, through aiohttp 0.1–0.2 ms (bench/transport.py measures both in one run), and a
-step of a report dialogue makes three or four calls. httpcore also checks every pooled connection
+1.0–1.7 ms of CPU, through aiohttp 0.2–0.35 ms (bench/transport.py measures both in one run), and
+a step of a report dialogue makes three or four calls. httpcore also checks every pooled connection
 with a system call on each request, so its cost grows with the connections that updates handled
 side by side keep open. python-telegram-bot documents `BaseRequest` as the way to use another
 client; ptbcontrib's `AiohttpRequest` (not on PyPI) is the model, with the library's timeouts kept:
