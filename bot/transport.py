@@ -98,16 +98,17 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
-
     def _proxy(self, url: str) -> str | None:
-        """The proxy `HTTPS_PROXY` / `HTTP_PROXY` name for the URL's host, unless `NO_PROXY` spares it
-        (as httpx honours them). Read once per host: aiohttp's `trust_env` reads the environment and
-        ~/.netrc again for every request, which tripled a call's CPU."""
+        """The proxy `HTTPS_PROXY` / `HTTP_PROXY` (else an HTTP one in `ALL_PROXY`) name for the URL's
+        host, unless `NO_PROXY` spares it, as httpx honours them. Read once per host: aiohttp's
+        `trust_env` reads the environment and ~/.netrc again for every request (a call's CPU tripled)."""
         parts = urlsplit(url)
         key = (parts.scheme, parts.hostname or "")
         if key not in self._proxies:
+            proxies = urllib.request.getproxies_environment()
+            fallback = proxies.get("all") if proxies.get("all", "").startswith("http") else None
             bypass = urllib.request.proxy_bypass_environment(key[1])
-            self._proxies[key] = None if bypass else urllib.request.getproxies_environment().get(key[0])
+            self._proxies[key] = None if bypass else proxies.get(key[0]) or fallback
         return self._proxies[key]
 
 

@@ -36,7 +36,7 @@ async def owe_card(context: PinganContext, case: Case) -> None:
 async def deliver_owed(context: PinganContext, *, due_or_not: bool = False) -> None:
     """Sends everything owed that is due (with `due_or_not`, at start: all of it), oldest first; one
     run at a time. A call while a run is going on only asks that run for one more pass and returns:
-    a burst of reports makes two passes, not one each, waiting in turn. A chat that refused a
+    a burst of reports makes one more pass, not one each in turn. A chat that refused a
     message gets nothing more in a pass, so that a later card never overtakes an earlier one."""
     runs = context.services.deliveries.runs
     if not runs.ask(due_or_not):
@@ -62,7 +62,7 @@ async def _one_pass(context: PinganContext, due_or_not: bool) -> None:
             held_chats.add(chat_id)
             continue
         if chat_id is None:
-            logger.warning("case %s has no staff chat to go to (staff_chat_id is not set)", delivery.case_id)
+            logger.warning("case id %s has no staff chat to go to (staff_chat_id is not set)", delivery.case_id)
             await deliveries.delivered(delivery, "no_staff_chat")
             continue
         case = await context.services.reports.case(delivery.case_id)

@@ -48,10 +48,11 @@ def no_operator_proxies(monkeypatch):
         monkeypatch.delenv(name.lower(), raising=False)
 
 
-async def test_an_http_proxy_from_the_environment_carries_the_calls(monkeypatch):
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY"])
+async def test_an_http_proxy_from_the_environment_carries_the_calls(monkeypatch, variable):
     through_proxy: list[str] = []
     async with listening(through_proxy) as port:
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv(variable, f"http://127.0.0.1:{port}")
         code, body = await _get_me("http://api.telegram.invalid/bot1:x/getMe")
     assert code == 200 and json.loads(body)["result"]["first_name"] == "P"
     assert through_proxy == ["http://api.telegram.invalid/bot1:x/getMe"]
