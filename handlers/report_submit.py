@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 from bot.context import PinganContext
@@ -29,8 +30,10 @@ async def submit(context: PinganContext, chat_id: int, draft: Draft, *, join_cas
         # The case closed while they were deciding: theirs becomes a case of its own.
         result = await services.reports.submit(draft, context.locale, separate_from_case_id=join_case_id)
     await context.services.deliveries.owe_report(result.case.id, draft.user_id, joined=result.joined_existing)
-    await strip_buttons(context, chat_id, draft.prompt_message_id)
-    await case_delivery.deliver_owed(context)
+    # The review's buttons come off while the card and the confirmation go out, not before them:
+    # the press is answered once both are done.
+    await asyncio.gather(strip_buttons(context, chat_id, draft.prompt_message_id),
+                         case_delivery.deliver_owed(context))
 
 
 async def end_report(context: PinganContext, draft: Draft) -> str:
