@@ -25,6 +25,7 @@ from handlers.case_card_post import ALBUM_SIZE as ALBUM_SIZE
 from handlers.case_card_post import post_case_card as post_case_card
 from handlers.case_card_post import post_level_card as post_level_card
 from handlers.case_card_post import staff_card_of as staff_card_of
+from handlers.case_card_post import staff_chat_of as staff_chat_of
 from handlers.case_card_text import card_text
 from handlers.case_card_text import media_counts as media_counts
 from handlers.case_labels import GRADE_ICONS as GRADE_ICONS

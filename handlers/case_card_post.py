@@ -33,7 +33,12 @@ async def staff_card_of(context: PinganContext, case: Case) -> tuple[int | None,
     card = await context.services.cards.staff_card(case.id)
     if card is not None:
         return card.chat_id, card.message_id
-    return context.services.config.staff_chat_for(case.area), None
+    return staff_chat_of(context, None, case.area), None
+
+
+def staff_chat_of(context: PinganContext, posted_in: int | None, area: str | None) -> int | None:
+    """The staff chat of a case: the one its card was posted in, else the one its area goes to."""
+    return posted_in if posted_in is not None else context.services.config.staff_chat_for(area)
 
 
 async def post_case_card(context: PinganContext, case: Case, *, note: str = "") -> None:

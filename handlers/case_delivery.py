@@ -55,7 +55,7 @@ async def _one_pass(context: PinganContext, due_or_not: bool) -> None:
             await deliveries.delivered(delivery, "case_gone")
             continue
         chat_id = delivery.user_id if delivery.kind == CONFIRMATION else (
-            delivery.card_chat_id or context.services.config.staff_chat_for(delivery.case_area))
+            case_card.staff_chat_of(context, delivery.card_chat_id, delivery.case_area))
         if chat_id in held_chats:
             continue
         if not (due_or_not or deliveries.is_due(delivery)):

@@ -102,14 +102,21 @@ async def test_a_card_that_hung_arrives_twice_and_both_copies_work(team, clock, 
     assert "✋ 接单" not in str(team.officer.in_chat(STAFF_CHAT_ID).current(first).get("reply_markup"))
 
 
-async def test_the_notice_of_a_joined_report_sent_again_says_so(team, make_user, clock, monkeypatch):
-    emulator = team.emulator
+async def _bob_at_his_review_of_the_same_theft(team, make_user, *, photos: int = 0):
+    """Alice's report of a bike theft in Riverside, sent; Bob at the review of his report of it,
+    which offers to add his to hers. Returns her reference, Bob and his review."""
     team.pingan.services.config.reports.areas.append("Riverside")
     first_ref = await submit(team.resident, await walk_incident(team.resident, description="Bike stolen, says Alice.",
                                                                 where_button="Riverside", when="Earlier today"))
     bob = make_user("Bob", language_code="en")
     review = await walk_incident(bob, description="Bike stolen, says Bob.", where_button="Riverside",
-                                 when="Earlier today")
+                                 when="Earlier today", photos=photos)
+    return first_ref, bob, review
+
+
+async def test_the_notice_of_a_joined_report_sent_again_says_so(team, make_user, clock, monkeypatch):
+    emulator = team.emulator
+    first_ref, bob, review = await _bob_at_his_review_of_the_same_theft(team, make_user)
     emulator.inject_faults(1.0, kinds=["drop"], methods=["sendMessage"])
     await bob.click(review, text=f"Add my information to {first_ref}")
     await emulator.wait_for(lambda: len([c for c in emulator.calls_to("sendMessage") if not c.ok]) >= 2)
@@ -125,12 +132,7 @@ async def test_a_joined_notice_whose_photo_failed_repeats_its_text_saying_so(tea
     """The notice's text went out, its photo got a 5xx: the whole notice goes again, and its text,
     which the staff chat already has, says so; the photo comes once."""
     emulator = team.emulator
-    team.pingan.services.config.reports.areas.append("Riverside")
-    first_ref = await submit(team.resident, await walk_incident(team.resident, description="Bike stolen, says Alice.",
-                                                                where_button="Riverside", when="Earlier today"))
-    bob = make_user("Bob", language_code="en")
-    review = await walk_incident(bob, description="Bike stolen, says Bob.", where_button="Riverside",
-                                 when="Earlier today", photos=1)
+    first_ref, bob, review = await _bob_at_his_review_of_the_same_theft(team, make_user, photos=1)
     emulator.fail_next("sendPhoto", 500, chat_id=STAFF_CHAT_ID)
     await bob.click(review, text=f"Add my information to {first_ref}")
     await emulator.wait_for(lambda: [c for c in emulator.calls_to("sendPhoto") if c.error_code == 500])

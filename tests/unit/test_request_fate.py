@@ -4,7 +4,6 @@ met the way the bot meets them: through its transport (bot/transport.py) and the
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 from telegram import Bot
@@ -13,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.emulator import Emulator
 from bot.request_fate import may_have_arrived
 from bot.transport import AiohttpRequest
+from tests.e2e.test_process import free_port
 
 
 @pytest.fixture
@@ -64,9 +64,7 @@ async def test_a_request_stuck_behind_a_busy_pool_never_left(world):
 
 
 async def test_a_refused_connection_never_left():
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nobody listens on it
     request = AiohttpRequest()
     await request.initialize()
     try:
