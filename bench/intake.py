@@ -4,9 +4,11 @@ the middle of their report dialogues at the same time, through the emulator on l
 `pingan run` runs in its own process, as in production. Each resident files a report the shortest
 way, pausing before each step as a person does (`--think`, varied per step, so that they do not
 step in time with each other). Prints the machine, the taps and typed answers one report needs, the
-steps per second the residents made, and the bot's reply latency per step — from a typed answer to
-the bot's first reply, from a press to the press's answer — p50, p99 (target ≤ 50 ms) and max.
-The person's own reading and tapping time is not counted. It runs once per `--concurrent-updates`
+steps per second the residents made, and the bot's reply latency per step — from a typed answer or
+a press to the bot's next message in the chat (the next question, or the confirmation with the
+reference) — p50, p99 (target ≤ 50 ms) and max; then from a press to the press's answer (the
+button's spinner stops), and the three steps slowest at p99. The person's own reading and tapping
+time is not counted. It runs once per `--concurrent-updates`
 value, in turn in the same run: 1 handles updates one at a time (the old way), 32 is the default
 (different chats side by side, each chat in order). Run:
     .venv/bin/python bench/intake.py [--residents 200] [--reports 1] [--think 3] [--concurrent-updates 1 32]
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import random
 import statistics
 import sys
@@ -41,10 +44,24 @@ TOKEN = "4243:bench-intake"
 PATIENCE_SECONDS = 30.0
 
 
-class TimedUser(UserClient):
-    """A UserClient that records how long each reply took, and pauses like a person between steps."""
+class Steps:
+    """The latencies of every step of every resident, by step: a typed answer's, or a press's (the
+    button's text)."""
 
-    latencies: list[float]
+    def __init__(self) -> None:
+        self.replies: dict[str, list[float]] = collections.defaultdict(list)  # to the bot's next message
+        self.answers: list[float] = []  # a press to the press's answer (the spinner stops)
+
+    def all_replies(self) -> list[float]:
+        return sorted(latency for latencies in self.replies.values() for latency in latencies)
+
+
+class TimedUser(UserClient):
+    """A UserClient that records how long the bot took to reply to each step, and pauses like a
+    person between steps. A reply is the bot's next message in the chat: the next question, or the
+    confirmation with the reference."""
+
+    steps: Steps
     think: float = 0.0
     pauses: random.Random
     taps: int = 0
@@ -61,7 +78,7 @@ class TimedUser(UserClient):
     async def reply(self, timeout=5.0):
         message = await super().reply(max(timeout, PATIENCE_SECONDS))
         if self._sent_at is not None:  # the first reply to a typed answer
-            self.latencies.append(time.perf_counter() - self._sent_at)
+            self.steps.replies["typed"].append(time.perf_counter() - self._sent_at)
             self._sent_at = None
         return message
 
@@ -69,23 +86,41 @@ class TimedUser(UserClient):
         await asyncio.sleep(self.pauses.uniform(0.5, 1.5) * self.think)
         self.taps += 1
         started = time.perf_counter()
+
+        async def next_message_at() -> float:
+            await self.emulator.wait_for(self._new_bot_messages, timeout=PATIENCE_SECONDS)
+            return time.perf_counter()
+
+        replied = asyncio.ensure_future(next_message_at())
         answer = await super().click(message, text=text, data=data, timeout=max(timeout, PATIENCE_SECONDS))
-        self.latencies.append(time.perf_counter() - started)
+        self.steps.answers.append(time.perf_counter() - started)
+        self.steps.replies[text or data].append(await replied - started)
         return answer
+
+
+def percentile(latencies: list[float], share: float) -> float:
+    """Of sorted latencies."""
+    return latencies[min(len(latencies) - 1, int(len(latencies) * share))]
+
+
+def figures(latencies: list[float]) -> str:
+    latencies = sorted(latencies)
+    return (f"p50 {statistics.median(latencies) * 1000:6.1f} ms   p99 {percentile(latencies, 0.99) * 1000:6.1f} ms   "
+            f"max {latencies[-1] * 1000:6.1f} ms")
 
 
 async def one_report(user: TimedUser) -> tuple[int, int]:
     """Files one incident report the shortest way; returns the taps and typed answers it took."""
-    await submit(user, await walk_incident(user, where_button="Skip this question"))
+    await submit(user, await walk_incident(user, where_button="Skip this question"), card_in=None)
     return user.taps, user.typed
 
 
-async def resident(emulator: Emulator, n: int, latencies: list[float], think: float, reports: int) -> TimedUser:
+async def resident(emulator: Emulator, n: int, steps: Steps, think: float, reports: int) -> TimedUser:
     """One person filing `reports` reports one after the other, pausing like a person between steps."""
     user_json = emulator.add_user(first_name=f"Resident {n}", language_code="en")
     emulator.add_private_chat(user_json["id"])
     user = TimedUser(emulator, user_json, user_json["id"])
-    user.latencies, user.think, user.pauses = latencies, think, random.Random(n)
+    user.steps, user.think, user.pauses = steps, think, random.Random(n)
     await asyncio.sleep(user.pauses.uniform(0, think))  # people do not start in step with each other
     for _ in range(reports):
         user.taps = user.typed = 0
@@ -101,25 +136,27 @@ async def one_way(args: argparse.Namespace, concurrent_updates: int) -> None:
     config = write_config(workdir, reports={"max_per_hour": 100},
                           telegram={"concurrent_updates": concurrent_updates})
     process = await spawn_pingan(config, emulator, TOKEN)
-    latencies: list[float] = []
+    steps = Steps()
     try:
         await emulator.wait_for(lambda: emulator.polling, timeout=60)
         started, bot_cpu, own_cpu = time.perf_counter(), cpu_seconds(process.pid), time.process_time()
-        people = await asyncio.gather(*(resident(emulator, n, latencies, args.think, args.reports)
+        people = await asyncio.gather(*(resident(emulator, n, steps, args.think, args.reports)
                                         for n in range(args.residents)))
         elapsed = time.perf_counter() - started
         bot_cpu, own_cpu = cpu_seconds(process.pid) - bot_cpu, time.process_time() - own_cpu
     finally:
         await stop(process)
         await emulator.stop()
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    latencies = steps.all_replies()
     way = "one at a time" if concurrent_updates == 1 else f"up to {concurrent_updates} at once"
     print(f"telegram.concurrent_updates {concurrent_updates} (updates handled {way}):")
     print(f"  one incident report: {people[0].taps} taps + {people[0].typed} typed answers; "
           f"{len(latencies)} steps timed in {elapsed:.0f} s ({len(latencies) / elapsed:.0f} a second)")
-    print(f"  bot reply latency  p50 {statistics.median(latencies) * 1000:6.1f} ms   "
-          f"p99 {p99 * 1000:6.1f} ms   max {latencies[-1] * 1000:6.1f} ms   (target p99 ≤ 50 ms)")
+    print(f"  bot reply latency  {figures(latencies)}   (target p99 ≤ 50 ms)")
+    print(f"  a press answered   {figures(steps.answers)}")
+    slowest = sorted(steps.replies.items(), key=lambda item: -percentile(sorted(item[1]), 0.99))[:3]
+    for step, step_latencies in slowest:
+        print(f"    {step[:32]:32} {figures(step_latencies)}")
     print(f"  CPU: the bot {bot_cpu / elapsed:.0%} of a core ({bot_cpu / len(latencies) * 1000:.1f} ms a step), "
           f"the emulator and the residents {own_cpu / elapsed:.0%}", flush=True)
 

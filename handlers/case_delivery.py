@@ -9,8 +9,11 @@ copy after a certain failure does not."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
@@ -36,31 +39,60 @@ async def owe_card(context: PinganContext, case: Case) -> None:
 async def deliver_owed(context: PinganContext, *, due_or_not: bool = False) -> None:
     """Sends everything owed that is due (with `due_or_not`, at start: all of it), oldest first; one
     run at a time. A call while a run is going on only asks that run for one more pass and returns:
-    a burst of reports makes one more pass, not one each in turn. A chat that refused a
-    message gets nothing more in a pass, so that a later card never overtakes an earlier one."""
-    runs = context.services.deliveries.runs
-    if not runs.ask(due_or_not):
-        return
-    async with runs:
-        while (pass_due_or_not := runs.next_pass()) is not None:
-            await _one_pass(context, pass_due_or_not)
+    a burst of reports makes one more pass, not one each in turn, and the caller that started the
+    run waits for its own pass only."""
+    async def one_pass(pass_due_or_not: bool) -> None:
+        await _one_pass(context, pass_due_or_not)
+
+    def spawn(passes: Coroutine[Any, Any, None]) -> object:
+        return context.application.create_task(passes, name="cases:deliveries:passes")
+
+    await context.services.deliveries.runs.run(one_pass, due_or_not, spawn=spawn)
+
+
+async def deliver_in_hand(context: PinganContext, delivery: CaseDelivery) -> None:
+    """Sends a delivery its owner holds (a report's confirmation: CaseDeliveries.owe_report) beside
+    the run, then hands it back: refused, it is the run's to try again."""
+    deliveries = context.services.deliveries
+    try:
+        case = await context.services.reports.case(delivery.case_id)
+        if case is None:
+            await deliveries.delivered(delivery, "case_gone")
+        else:
+            await _deliver(context, delivery, case)
+    finally:
+        deliveries.release(delivery)
 
 
 async def _one_pass(context: PinganContext, due_or_not: bool) -> None:
-    """One pass over what is owed. Where each goes is read with it; a case is loaded only to be sent."""
+    """One pass over what is owed, each chat's in its order and the chats side by side: a resident's
+    confirmation does not wait behind a staff chat that is slow or at its flood limit. Where each
+    goes is read with it; a case is loaded only to be sent."""
     deliveries = context.services.deliveries
-    held_chats: set[int | None] = set()
+    by_chat: dict[int | None, list[CaseDelivery]] = {}
     for delivery in await deliveries.pending():
         if not delivery.case_found:  # erased meanwhile: nothing left to show anyone
             await deliveries.delivered(delivery, "case_gone")
             continue
         chat_id = delivery.user_id if delivery.kind == CONFIRMATION else (
             case_card.staff_chat_of(context, delivery.card_chat_id, delivery.case_area))
-        if chat_id in held_chats:
-            continue
+        by_chat.setdefault(chat_id, []).append(delivery)
+    outcomes = await asyncio.gather(*(_deliver_in_order(context, chat_id, queue, due_or_not)
+                                      for chat_id, queue in by_chat.items()), return_exceptions=True)
+    # Every chat's sends are over before the pass ends (the next pass must not overlap them).
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+async def _deliver_in_order(context: PinganContext, chat_id: int | None, queue: list[CaseDelivery],
+                            due_or_not: bool) -> None:
+    """One chat's deliveries, oldest first, until one must wait: a later card never overtakes an
+    earlier one."""
+    deliveries = context.services.deliveries
+    for delivery in queue:
         if not (due_or_not or deliveries.is_due(delivery)):
-            held_chats.add(chat_id)
-            continue
+            return
         if chat_id is None:
             logger.warning("case id %s has no staff chat to go to (staff_chat_id is not set)", delivery.case_id)
             await deliveries.delivered(delivery, "no_staff_chat")
@@ -69,7 +101,7 @@ async def _one_pass(context: PinganContext, due_or_not: bool) -> None:
         if case is None:
             await deliveries.delivered(delivery, "case_gone")
         elif not await _deliver(context, delivery, case):
-            held_chats.add(chat_id)
+            return
 
 
 async def deliver_owed_job(context: PinganContext) -> None:

@@ -13,7 +13,7 @@ import html
 import logging
 import unicodedata
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
@@ -293,11 +293,15 @@ async def on_button(update: Update, context: PinganContext) -> None:
             or pressed.action in ("a", "back") and pressed.state != draft.state):
         await query.answer(_already_answered(), show_alert=True)
         return
-    await query.answer(**await _act(context, chat_id, draft, pressed))
+    answer = await _act(context, chat_id, draft, pressed, query)
+    if answer is not None:
+        await query.answer(**answer)
 
 
-async def _act(context: PinganContext, chat_id: int, draft: Draft, pressed: ReportButton) -> dict:
-    """Does what a question's button says; returns how to answer the press (a pop-up or nothing)."""
+async def _act(context: PinganContext, chat_id: int, draft: Draft, pressed: ReportButton,
+               query: CallbackQuery) -> dict | None:
+    """Does what a question's button says; returns how to answer the press (a pop-up or nothing),
+    or None when it was answered already (sending is, as soon as the report is stored)."""
     intake = context.services.intake
     if pressed.action == "a":
         await follow_up(context, chat_id, draft, await intake.answer(draft, Answer.choice(pressed.value)))
@@ -317,8 +321,10 @@ async def _act(context: PinganContext, chat_id: int, draft: Draft, pressed: Repo
     elif pressed.action in ("join", "separate") and not await _was_offered(context, draft, pressed.case_id):
         return {"text": _expired(), "show_alert": True}
     elif pressed.action in ("submit", "join", "separate") and draft.state == State.REVIEWING:
-        await submit(context, chat_id, draft, join_case_id=pressed.case_id if pressed.action == "join" else None,
+        await submit(context, chat_id, draft, query.answer,
+                     join_case_id=pressed.case_id if pressed.action == "join" else None,
                      separate_from=pressed.case_id if pressed.action == "separate" else None)
+        return None
     else:
         return {"text": _expired(), "show_alert": True}
     return {}

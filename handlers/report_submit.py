@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Awaitable, Callable
 
 from bot.context import PinganContext
 from bot.i18n import _, ngettext
@@ -13,15 +14,17 @@ from handlers.dialogue import strip_buttons
 from storage.models import Draft
 
 
-async def submit(context: PinganContext, chat_id: int, draft: Draft, *, join_case_id: int | None = None,
-                 separate_from: int | None = None) -> None:
-    """Stores the reviewed report as a case (or adds it to a possible duplicate), then confirms it
-    and posts its card: each recorded as owed first, so neither is lost to a refusal or a crash."""
+async def submit(context: PinganContext, chat_id: int, draft: Draft, answer_press: Callable[[], Awaitable[object]], *,
+                 join_case_id: int | None = None, separate_from: int | None = None) -> None:
+    """Stores the reviewed report as a case (or adds it to a possible duplicate), then posts its card
+    and confirms it, side by side: each recorded as owed first, so neither is lost to a refusal or a
+    crash. The press is answered as soon as the report is stored (`answer_press`)."""
     services = context.services
     try:
         result = await services.reports.submit(draft, context.locale, join_case_id=join_case_id,
                                                separate_from_case_id=separate_from)
     except RateLimited as limited:
+        await answer_press()
         text = "\n\n".join([rate_limited_text(context, limited.limit),
                             _("Your report is kept: send /report later to send it.")])
         await context.bot.send_message(chat_id, html.escape(text))
@@ -29,11 +32,12 @@ async def submit(context: PinganContext, chat_id: int, draft: Draft, *, join_cas
     except CaseClosed:
         # The case closed while they were deciding: theirs becomes a case of its own.
         result = await services.reports.submit(draft, context.locale, separate_from_case_id=join_case_id)
-    await context.services.deliveries.owe_report(result.case.id, draft.user_id, joined=result.joined_existing)
-    # The review's buttons come off while the card and the confirmation go out, not before them:
-    # the press is answered once both are done.
-    await asyncio.gather(strip_buttons(context, chat_id, draft.prompt_message_id),
-                         case_delivery.deliver_owed(context))
+    confirmation = await context.services.deliveries.owe_report(result.case.id, draft.user_id,
+                                                                 joined=result.joined_existing)
+    # The review's buttons come off while the card and the confirmation go out, not before them;
+    # the confirmation goes out at once, not when the run of deliveries gets to it.
+    await asyncio.gather(answer_press(), strip_buttons(context, chat_id, draft.prompt_message_id),
+                         case_delivery.deliver_in_hand(context, confirmation), case_delivery.deliver_owed(context))
 
 
 async def end_report(context: PinganContext, draft: Draft) -> str:

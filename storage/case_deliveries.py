@@ -33,15 +33,17 @@ class CaseDeliveryRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def owe(self, case_id: int, kind: str, user_id: int, now: datetime) -> None:
+    async def owe(self, case_id: int, kind: str, user_id: int, now: datetime) -> CaseDelivery:
         """Owed now; one already delivered is owed again (a card to update once a report is complete)."""
-        await self._db.execute(
+        row = await self._db.fetch_one(
             """INSERT INTO case_deliveries (case_id, kind, user_id, not_before, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (case_id, kind, user_id) DO UPDATE SET state = 'pending', attempts = 0,
-                   revision = revision + 1, not_before = excluded.not_before, updated_at = excluded.updated_at""",
+                   revision = revision + 1, not_before = excluded.not_before, updated_at = excluded.updated_at
+               RETURNING *""",
             (case_id, kind, user_id, to_db(now), to_db(now), to_db(now)),
         )
+        return _delivery(row)
 
     async def owe_missing(self, now: datetime) -> int:
         """What a crash between storing a case and recording what it owes left unrecorded: a card for
@@ -78,11 +80,8 @@ class CaseDeliveryRepo:
                        ORDER BY cc.rowid LIMIT 1) AS card_chat_id
                FROM case_deliveries d LEFT JOIN cases c ON c.id = d.case_id
                WHERE d.state = 'pending' ORDER BY d.id""")
-        return [CaseDelivery(id=r["id"], case_id=r["case_id"], kind=r["kind"], user_id=r["user_id"],
-                             attempts=r["attempts"], revision=r["revision"], not_before=from_db(r["not_before"]),
-                             maybe_delivered=bool(r["maybe_delivered"]), case_found=bool(r["case_found"]),
-                             case_area=r["case_area"], card_chat_id=r["card_chat_id"])
-                for r in rows]
+        return [_delivery(row, case_found=bool(row["case_found"]), case_area=row["case_area"],
+                          card_chat_id=row["card_chat_id"]) for row in rows]
 
     async def sending(self, delivery: CaseDelivery) -> None:
         """A request of the delivery is about to leave: until its outcome is recorded, a crash leaves
@@ -119,3 +118,9 @@ class CaseDeliveryRepo:
                WHERE id = ?""",
             (int(maybe_delivered), to_db(now), delivery.revision, delivery.revision, to_db(not_before),
              delivery.revision, outcome[:200], delivery.id))
+
+
+def _delivery(row, **where: object) -> CaseDelivery:
+    return CaseDelivery(id=row["id"], case_id=row["case_id"], kind=row["kind"], user_id=row["user_id"],
+                        attempts=row["attempts"], revision=row["revision"], not_before=from_db(row["not_before"]),
+                        maybe_delivered=bool(row["maybe_delivered"]), **where)

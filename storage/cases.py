@@ -78,16 +78,12 @@ class WorkflowRepo:
             f"({', '.join('?' for _ in kinds)})",
             (case_id, *kinds),
         )
-        for (kind, stage), due in plan.items():
-            if kind not in kinds:
-                continue
-            await self._db.execute(
-                "DELETE FROM case_alarms WHERE case_id = ? AND kind = ? AND stage = ? AND due_at != ?",
-                (case_id, kind, stage, to_db(due)))
-            await self._db.execute(
-                "INSERT OR IGNORE INTO case_alarms (case_id, kind, stage, due_at) VALUES (?, ?, ?, ?)",
-                (case_id, kind, stage, to_db(due)),
-            )
+        planned = [(case_id, kind, stage, to_db(due)) for (kind, stage), due in plan.items() if kind in kinds]
+        # Each row touches its own (kind, stage) only: all the deletes, then all the inserts.
+        await self._db.execute_many(
+            "DELETE FROM case_alarms WHERE case_id = ? AND kind = ? AND stage = ? AND due_at != ?", planned)
+        await self._db.execute_many(
+            "INSERT OR IGNORE INTO case_alarms (case_id, kind, stage, due_at) VALUES (?, ?, ?, ?)", planned)
 
     async def add_alarm(self, case_id: int, kind: str, stage: str, due: datetime) -> None:
         await self._db.execute(

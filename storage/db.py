@@ -78,6 +78,14 @@ class Database:
         """Run one statement; returns the number of rows it changed."""
         return (await self._run(sql, params)).rowcount
 
+    async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """Runs one statement for each row of parameters, in a single trip to aiosqlite's thread."""
+        if self._in_own_transaction():
+            await self._conn.executemany(sql, rows)
+            return
+        async with self._lock:
+            await self._conn.executemany(sql, rows)
+
     async def insert(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one INSERT; returns the new row's id."""
         return (await self._run(sql, params)).lastrowid

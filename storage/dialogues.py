@@ -46,6 +46,11 @@ class DialogueDraftRepo:
             ),
         )
 
+    async def set_prompt(self, user_id: int, dialogue: str, message_id: int | None) -> None:
+        """Only the prompt's message id: a draft ended meanwhile stays ended."""
+        await self._db.execute("UPDATE dialogue_drafts SET prompt_message_id = ? WHERE user_id = ? AND dialogue = ?",
+                               (message_id, user_id, dialogue))
+
     async def delete(self, user_id: int, dialogue: str) -> bool:
         return await self._db.execute(
             "DELETE FROM dialogue_drafts WHERE user_id = ? AND dialogue = ?", (user_id, dialogue)) > 0

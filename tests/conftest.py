@@ -12,10 +12,9 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.emulator import Emulator
 from bot.services.scam_check import RuleLibrary
-from tests.harness import BOT_USERNAME, TOKEN, BotHarness, UserClient
+from tests.harness import BOT_USERNAME, STAFF_CHAT_ID, TOKEN, BotHarness, UserClient
 
 ADMIN_ID = 900001
-STAFF_CHAT_ID = -1009000000001
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tests.harness import UserClient, button_texts
+from tests.harness import STAFF_CHAT_ID, UserClient, button_texts
 
 REF = re.compile(r"PA-\d{4}-\d{6}")
 NOTED = "Thank you, noted."
@@ -100,10 +100,22 @@ async def walk_dispute(resident: UserClient, *, willing: bool = True) -> dict:
     return contact
 
 
-async def submit(resident: UserClient, review: dict) -> str:
-    """Sends the reviewed report; returns its reference."""
+async def submit(resident: UserClient, review: dict, *, card_in: int | None = STAFF_CHAT_ID) -> str:
+    """Sends the reviewed report; returns its reference once the resident has the confirmation
+    and, if the emulator has the staff chat `card_in` (a test with staff), the case's card is in
+    it. The press is answered as soon as the report is stored, and the card and the confirmation
+    then go out side by side."""
     await resident.click(review, text="✅ Send the report")
-    return REF.search((await resident.reply())["text"]).group(0)
+    ref = REF.search((await resident.reply())["text"]).group(0)
+    if card_in is not None and card_in in resident.emulator.chats:
+        await card_posted(resident.emulator, card_in, ref)
+    return ref
+
+
+async def card_posted(emulator, chat_id: int, ref: str) -> dict:
+    """The case's card in that staff chat, once it is there."""
+    return await emulator.wait_for(lambda: next(
+        (m for m in emulator.bot_messages(chat_id) if ref in (m.get("text") or "")), None))
 
 
 async def join_group(resident: UserClient, title: str = "阳光花园业主群") -> UserClient:

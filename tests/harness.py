@@ -17,6 +17,8 @@ from bot.services import Services
 TOKEN = "123456:TEST-token-for-the-emulator"
 BOT_USERNAME = "pingan_test_bot"
 REPLY_TIMEOUT = 5.0
+#: The staff chat of the tests' config (the emulator has it when a test has staff).
+STAFF_CHAT_ID = -1009000000001
 _forged_ids = itertools.count(1)
 
 

@@ -106,7 +106,7 @@ async def build_world(team: Team, emulator: Emulator, make_user) -> World:
         emulator.add_member(STAFF_CHAT_ID, people[name].user_id)
     ref = await team.report()
     case = await pingan.services.cases.by_ref(ref)
-    await emulator.wait_for(lambda: team.card(ref))
+    await team.card_posted(ref)
     errors = ErrorRecords()
     logging.getLogger().addHandler(errors)
     probe = make_user("Probe", language_code="en")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.jobs import CASE_ALARMS_JOB
 from storage.models import Role
 from tests.conftest import ADMIN_ID, STAFF_CHAT_ID
-from tests.flows import submit, walk_incident
+from tests.flows import card_posted, submit, walk_incident
 
 
 class Team:
@@ -38,6 +38,10 @@ class Team:
 
     def card(self, ref):
         return next(m for m in self.emulator.bot_messages(STAFF_CHAT_ID) if ref in (m.get("text") or ""))
+
+    async def card_posted(self, ref):
+        """The case's card, once it is in the staff chat."""
+        return await card_posted(self.emulator, STAFF_CHAT_ID, ref)
 
     async def press(self, user, ref, *, text=None, data=None):
         return await user.in_chat(STAFF_CHAT_ID).click(self.card(ref), text=text, data=data)

@@ -33,17 +33,33 @@ class CaseDeliveries:
         self._cases = CaseRepo(db)
         #: The one run sending what is owed (a report's and the job's must not both send it).
         self.runs = CoalescedRuns()
+        #: Deliveries their owner sends beside the run (a report's confirmation): the run leaves them.
+        self._in_hand: set[int] = set()
 
-    async def owe_report(self, case_id: int, user_id: int, *, joined: bool) -> None:
+    async def owe_report(self, case_id: int, user_id: int, *, joined: bool) -> CaseDelivery:
         """A report was sent: the reporter's confirmation, and the card (or, joined to another case,
-        the notice under its card)."""
+        the notice under its card). Returns the confirmation, in the caller's hands: the run leaves
+        it alone until `release`, so that the reporter's answer does not wait for the run. (It is
+        taken before the transaction ends, so no run can have read it first.)"""
         now = self._clock.now()
-        async with self._db.transaction():
-            await self._repo.owe(case_id, CONFIRMATION, user_id, now)
-            if joined:
-                await self._repo.owe(case_id, JOINED, user_id, now)
-            else:
-                await self._repo.owe(case_id, CARD, 0, now)
+        taken: int | None = None
+        try:
+            async with self._db.transaction():
+                confirmation = await self._repo.owe(case_id, CONFIRMATION, user_id, now)
+                if joined:
+                    await self._repo.owe(case_id, JOINED, user_id, now)
+                else:
+                    await self._repo.owe(case_id, CARD, 0, now)
+                taken = confirmation.id
+                self._in_hand.add(taken)
+        except BaseException:
+            self._in_hand.discard(taken)
+            raise
+        return confirmation
+
+    def release(self, delivery: CaseDelivery) -> None:
+        """The caller is done with a delivery it held: delivered, or recorded to be tried again by the run."""
+        self._in_hand.discard(delivery.id)
 
     async def owe_card(self, case_id: int) -> None:
         """The case's card is to be posted, or brought up to date with its media."""
@@ -61,7 +77,8 @@ class CaseDeliveries:
         return added
 
     async def pending(self) -> list[CaseDelivery]:
-        return await self._repo.pending()
+        """What the run is to send: everything owed but what is in its owner's hands."""
+        return [delivery for delivery in await self._repo.pending() if delivery.id not in self._in_hand]
 
     def is_due(self, delivery: CaseDelivery) -> bool:
         return delivery.not_before <= self._clock.now()

@@ -167,9 +167,8 @@ class DialogueStore:
     async def remember_prompt(self, draft: Draft, message_id: int | None) -> Draft:
         """The message whose buttons answer the current state (older ones are stale). Asking is
         the bot's doing, not the person's: it does not count as activity."""
-        updated = draft.model_copy(update={"prompt_message_id": message_id})
-        await self._repo.save(updated)
-        return updated
+        await self._repo.set_prompt(draft.user_id, draft.dialogue, message_id)
+        return draft.model_copy(update={"prompt_message_id": message_id})
 
     async def drop(self, user_id: int, dialogue: DialogueName) -> bool:
         """Ends the dialogue without a case: the draft and its answers' messages are forgotten.

@@ -5,32 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from datetime import timedelta
 
 from telegram.error import RetryAfter
 
-from bot.jobs import CASE_DELIVERIES_JOB
 from tests.conftest import STAFF_CHAT_ID
+from tests.deliveries import deliveries_done, later, run_deliveries, staff_cards
 from tests.flows import REF, submit, walk_incident
-
-CARD_MARK = "🆕"  # the first line of a new case's card in the (zh) staff chat
-
-
-def _cards(emulator) -> list[dict]:
-    return [m for m in emulator.bot_messages(STAFF_CHAT_ID) if (m.get("text") or "").startswith(CARD_MARK)]
-
-
-async def _run_deliveries(pingan) -> None:
-    app = pingan.bot.application
-    await app.job_queue.get_jobs_by_name(CASE_DELIVERIES_JOB)[0].run(app)
-
-
-def _later(pingan, clock, monkeypatch, seconds: float) -> None:
-    """`seconds` pass: for the service clock and for the rate limiter's windows."""
-    clock.advance(timedelta(seconds=seconds))
-    limiter = pingan.bot.application.bot.rate_limiter
-    shifted = limiter._clock
-    monkeypatch.setattr(limiter, "_clock", lambda: shifted() + seconds)
 
 
 async def test_cards_wait_for_a_busy_staff_chat_and_keep_their_order(team, make_user, clock, monkeypatch):
@@ -39,12 +19,14 @@ async def test_cards_wait_for_a_busy_staff_chat_and_keep_their_order(team, make_
         while True:  # until the staff chat has had Telegram's 20 messages this minute
             await bot.send_message(STAFF_CHAT_ID, "busy")
     second = make_user("Bob", language_code="en")
-    first_ref = await submit(team.resident, await walk_incident(team.resident, phone="138 0013 8000"))
-    second_ref = await submit(second, await walk_incident(second, description="Someone tried every car door."))
-    assert _cards(team.emulator) == []  # not yet: the chat's minute is full
-    _later(team.pingan, clock, monkeypatch, 62)
-    await _run_deliveries(team.pingan)
-    cards = _cards(team.emulator)
+    first_ref = await submit(team.resident, await walk_incident(team.resident, phone="138 0013 8000"), card_in=None)
+    second_ref = await submit(second, await walk_incident(second, description="Someone tried every car door."),
+                              card_in=None)
+    await deliveries_done(team.pingan)
+    assert staff_cards(team.emulator) == []  # not yet: the chat's minute is full
+    later(team.pingan, clock, monkeypatch, 62)
+    await run_deliveries(team.pingan)
+    cards = staff_cards(team.emulator)
     assert [REF.search(c["text"]).group(0) for c in cards] == [first_ref, second_ref]
     assert not [c for c in team.emulator.calls if c.error_code == 429]
 
@@ -54,22 +36,23 @@ async def test_a_5xx_on_the_confirmation_neither_skips_the_card_nor_loses_the_re
     review = await walk_incident(resident, phone="138 0013 8000")
     team.emulator.fail_next("sendMessage", 502, chat_id=resident.chat_id)
     await resident.click(review, text="✅ Send the report")
-    card = await team.emulator.wait_for(lambda: _cards(team.emulator))
+    card = await team.emulator.wait_for(lambda: staff_cards(team.emulator))
     ref = REF.search(card[0]["text"]).group(0)
     assert not [m for m in resident.pending_replies() if "Sorry" in (m.get("text") or "")]
-    _later(team.pingan, clock, monkeypatch, 10)
-    await _run_deliveries(team.pingan)
+    await deliveries_done(team.pingan)  # the 502 is recorded, with its wait, before the wait passes
+    later(team.pingan, clock, monkeypatch, 10)
+    await run_deliveries(team.pingan)
     confirmation = await resident.reply()
     assert f"Reference: {ref}" in confirmation["text"]
-    assert len(_cards(team.emulator)) == 1
+    assert len(staff_cards(team.emulator)) == 1
 
 
 async def test_a_card_refused_by_the_staff_chat_is_posted_after_a_restart(team, pingan):
     team.emulator.fail_next("sendMessage", 500, chat_id=STAFF_CHAT_ID)
-    ref = await team.report()
-    assert _cards(team.emulator) == []
+    ref = await submit(team.resident, await walk_incident(team.resident, phone="138 0013 8000"), card_in=None)
+    assert staff_cards(team.emulator) == []
     await pingan.restart()
-    card = await team.emulator.wait_for(lambda: _cards(team.emulator))
+    card = await team.emulator.wait_for(lambda: staff_cards(team.emulator))
     assert ref in card[0]["text"] and len(card) == 1
 
 
@@ -82,11 +65,29 @@ async def test_a_crash_after_storing_the_case_still_confirms_and_posts_it(team, 
     await pingan.restart()
     confirmation = await resident.reply()
     assert f"Reference: {stored.case.ref}" in confirmation["text"]
-    card = await team.emulator.wait_for(lambda: _cards(team.emulator))
+    card = await team.emulator.wait_for(lambda: staff_cards(team.emulator))
     assert stored.case.ref in card[0]["text"]
     # Nothing owed twice: a second restart sends nothing more.
     started = time.monotonic()
     await pingan.restart()
     await resident.ask("/help")
-    assert len(_cards(team.emulator)) == 1 and time.monotonic() - started < 10
+    assert len(staff_cards(team.emulator)) == 1 and time.monotonic() - started < 10
     assert not [m for m in resident.pending_replies() if "Reference" in (m.get("text") or "")]
+
+
+async def test_a_confirmation_goes_out_at_once_whatever_the_staff_chat_is_waiting_for(team, make_user):
+    """The staff chat is slow to take a card: the run of deliveries is held up by it, and the
+    reporters' confirmations do not wait for it, nor come twice."""
+    emulator = team.emulator
+    emulator.delays.delay_next("sendMessage", 2.0, chat_id=STAFF_CHAT_ID)
+    first_ref = await submit(team.resident, await walk_incident(team.resident, phone="138 0013 8000"), card_in=None)
+    second = make_user("Bob", language_code="en")
+    second_ref = await submit(second, await walk_incident(second, description="Someone tried every car door."),
+                              card_in=None)
+    assert staff_cards(emulator) == []  # the first card is still on its way
+    cards = await emulator.wait_for(lambda: len(staff_cards(emulator)) == 2 and staff_cards(emulator))
+    assert [REF.search(c["text"]).group(0) for c in cards] == [first_ref, second_ref]
+    await deliveries_done(team.pingan)
+    for resident, ref in ((team.resident, first_ref), (second, second_ref)):
+        confirmations = [m for m in emulator.bot_messages(resident.chat_id) if "Reference" in (m.get("text") or "")]
+        assert len(confirmations) == 1 and ref in confirmations[0]["text"]

@@ -6,20 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.jobs import CASE_DELIVERIES_JOB
 from tests.conftest import STAFF_CHAT_ID
+from tests.deliveries import retry_deliveries
 from tests.flows import submit, walk_incident
 from tests.harness import button_texts
 
 
 async def _retry_deliveries(team, clock, monkeypatch) -> None:
-    """Two minutes pass (for the service clock and the rate limiter), then the owed deliveries run."""
-    clock.advance(timedelta(seconds=120))
-    limiter = team.pingan.bot.application.bot.rate_limiter
-    shifted = limiter._clock
-    monkeypatch.setattr(limiter, "_clock", lambda: shifted() + 120)
-    app = team.pingan.bot.application
-    await app.job_queue.get_jobs_by_name(CASE_DELIVERIES_JOB)[0].run(app)
+    await retry_deliveries(team.pingan, clock, monkeypatch, 120)
 
 
 def _staff_calls(emulator, method: str) -> list:
@@ -43,6 +37,8 @@ async def test_photos_follow_the_card_as_one_album_in_reply_to_it(team, emulator
     ref = await submit(resident, await walk_incident(resident, photos=3, voice=b"voice", phone="138 0013 8000"))
     card = team.card(ref)
     assert "照片：3 张" in card["text"] and "语音：1 条" in card["text"]
+    # The card's album and voice note follow it (after the resident's confirmation, maybe).
+    await emulator.wait_for(lambda: [m for m in emulator.bot_messages(STAFF_CHAT_ID) if "voice" in m])
     album = [m for m in emulator.bot_messages(STAFF_CHAT_ID) if "photo" in m]
     assert len(album) == 3 and len({m["media_group_id"] for m in album}) == 1
     assert album[0]["reply_to_message"]["message_id"] == card["message_id"]  # an album replies by its first
@@ -54,7 +50,8 @@ async def test_photos_follow_the_card_as_one_album_in_reply_to_it(team, emulator
 async def test_a_retried_card_never_sends_its_photos_twice(team, emulator, clock, monkeypatch):
     resident = team.resident
     emulator.fail_next("sendVoice", 500, chat_id=STAFF_CHAT_ID)  # after the card and its album
-    ref = await submit(resident, await walk_incident(resident, photos=2, voice=b"voice", phone="138 0013 8000"))
+    ref = await submit(resident, await walk_incident(resident, photos=2, voice=b"voice", phone="138 0013 8000"),
+                       card_in=None)
     await emulator.wait_for(lambda: [c for c in emulator.calls_to("sendVoice") if not c.ok])
     assert len(_staff_calls(emulator, "sendMediaGroup")) == 1 and not _staff_calls(emulator, "sendVoice")
     await _retry_deliveries(team, clock, monkeypatch)
@@ -67,8 +64,8 @@ async def test_a_retried_card_never_sends_its_photos_twice(team, emulator, clock
 async def test_an_album_refused_once_is_sent_once_under_the_card_already_posted(team, emulator, clock, monkeypatch):
     resident = team.resident
     emulator.fail_next("sendMediaGroup", 502, chat_id=STAFF_CHAT_ID)
-    ref = await submit(resident, await walk_incident(resident, photos=2, phone="138 0013 8000"))
-    card = await emulator.wait_for(lambda: team.card(ref))
+    ref = await submit(resident, await walk_incident(resident, photos=2, phone="138 0013 8000"), card_in=None)
+    card = await team.card_posted(ref)
     assert not [m for m in emulator.bot_messages(STAFF_CHAT_ID) if "photo" in m]
     await _retry_deliveries(team, clock, monkeypatch)
     album = await emulator.wait_for(lambda: [m for m in emulator.bot_messages(STAFF_CHAT_ID) if "photo" in m])

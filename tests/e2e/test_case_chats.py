@@ -67,7 +67,8 @@ async def test_each_staff_chat_is_greeted_and_recorded_as_a_staff_group(chats_te
 
 async def test_a_case_goes_to_the_staff_chat_of_its_area(chats_team, emulator, clock):
     team = chats_team
-    ref = await submit(team.resident, await walk_incident(team.resident, where_button="Riverside"))
+    ref = await submit(team.resident, await walk_incident(team.resident, where_button="Riverside"),
+                       card_in=RIVERSIDE_CHAT)
     assert has_card(emulator, RIVERSIDE_CHAT, ref) and not has_card(emulator, STAFF_CHAT_ID, ref)
     # Nobody accepts it: the 80 % reminder goes to the Riverside chat too.
     clock.advance(timedelta(hours=20))

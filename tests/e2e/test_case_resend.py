@@ -12,7 +12,7 @@ import pytest
 
 from storage.case_cards import CaseCardRepo
 from tests.conftest import STAFF_CHAT_ID
-from tests.e2e.test_card_delivery import _cards, _later, _run_deliveries
+from tests.deliveries import deliveries_done, retry_deliveries, staff_cards
 from tests.flows import REF, submit, walk_incident
 
 #: The card's note in the (zh) staff chat, and the confirmation's for an English resident.
@@ -25,9 +25,8 @@ def _confirmations(emulator, resident) -> list[dict]:
 
 
 async def _deliveries_again(team, clock, monkeypatch) -> None:
-    """The retry's wait passes and the deliveries job runs."""
-    _later(team.pingan, clock, monkeypatch, 10)
-    await _run_deliveries(team.pingan)
+    """The failures are recorded with their wait, the wait passes and the deliveries job runs."""
+    await retry_deliveries(team.pingan, clock, monkeypatch, 10)
 
 
 async def test_after_a_dropped_connection_the_card_and_the_confirmation_say_they_are_sent_again(
@@ -42,7 +41,7 @@ async def test_after_a_dropped_connection_the_card_and_the_confirmation_say_they
     await _deliveries_again(team, clock, monkeypatch)
     confirmation = await resident.reply()
     assert confirmation["text"].endswith(CONFIRMATION_NOTE) and "Reference: PA-" in confirmation["text"]
-    card = await emulator.wait_for(lambda: _cards(emulator))
+    card = await emulator.wait_for(lambda: staff_cards(emulator))
     assert len(card) == 1 and CARD_NOTE in card[0]["text"]
 
 
@@ -56,7 +55,7 @@ async def test_after_a_5xx_the_copies_are_sent_again_unmarked(team, clock, monke
     await _deliveries_again(team, clock, monkeypatch)
     confirmation = await resident.reply()
     assert "Reference: PA-" in confirmation["text"] and "Sent again" not in confirmation["text"]
-    card = await emulator.wait_for(lambda: _cards(emulator))
+    card = await emulator.wait_for(lambda: staff_cards(emulator))
     assert len(card) == 1 and "重发" not in card[0]["text"]
 
 
@@ -69,16 +68,17 @@ async def test_a_card_out_at_a_crash_is_posted_again_saying_so(team, pingan, mon
 
     monkeypatch.setattr(CaseCardRepo, "add", crash_before_recording)
     await resident.click(review, text="✅ Send the report")
-    first = await emulator.wait_for(lambda: _cards(emulator))
+    first = await emulator.wait_for(lambda: staff_cards(emulator))
+    await deliveries_done(team.pingan)  # the crash came before anything was recorded
     monkeypatch.undo()
     await pingan.restart()
-    cards = await emulator.wait_for(lambda: len(_cards(emulator)) == 2 and _cards(emulator))
+    cards = await emulator.wait_for(lambda: len(staff_cards(emulator)) == 2 and staff_cards(emulator))
     assert CARD_NOTE not in first[0]["text"] and CARD_NOTE in cards[1]["text"]
     assert REF.search(cards[0]["text"]).group(0) == REF.search(cards[1]["text"]).group(0)
     # A restart later, nothing more: the card is delivered and known.
     await pingan.restart()
     await resident.ask("/help")
-    assert len(_cards(emulator)) == 2
+    assert len(staff_cards(emulator)) == 2
 
 
 @pytest.mark.slow  # a request held past the 5-second read timeout
@@ -88,10 +88,10 @@ async def test_a_card_that_hung_arrives_twice_and_both_copies_work(team, clock, 
     emulator.delays.delay_next("sendMessage", 6.0, chat_id=STAFF_CHAT_ID)  # done, but after the bot gave up
     await resident.click(review, text="✅ Send the report", timeout=15)
     ref = REF.search((await resident.reply())["text"]).group(0)
-    late = (await emulator.wait_for(lambda: _cards(emulator), timeout=15))[0]
+    late = (await emulator.wait_for(lambda: staff_cards(emulator), timeout=15))[0]
     clock.advance(timedelta(seconds=1))
     await _deliveries_again(team, clock, monkeypatch)
-    first, again = _cards(emulator)
+    first, again = staff_cards(emulator)
     assert CARD_NOTE not in first["text"] and CARD_NOTE in again["text"] and first["message_id"] == late["message_id"]
     # The copy the bot never heard of works all the same: the case is accepted, the kept card follows.
     await team.officer.in_chat(STAFF_CHAT_ID).click(first, text="✋ 接单")

@@ -131,7 +131,7 @@ async def test_no_reporter_data_in_any_group_message_or_log_line(team, emulator,
     # The staff chat fails once: the refusal is logged by reference and the card sent again.
     emulator.fail_next("sendMessage", 400, "Bad Request: chat not found", chat_id=STAFF_CHAT_ID)
     await submit(other, await walk_incident(other, category="Drugs or gambling tip", description=SENSITIVE,
-                                            where="Laundry shop basement", phone=OTHER_PHONE))
+                                            where="Laundry shop basement", phone=OTHER_PHONE), card_in=None)
     await resident.ask("/mydata")
     await resident.reply()
     confirmation = await resident.ask("/erase")

@@ -551,4 +551,4 @@ async def test_a_dispute_asks_where_and_takes_photos(pingan, make_user, staff_ch
     # The card says a place was given; the address itself is identity (issue 13), not for the whole chat.
     assert "Building 3, flat 502" not in card[0]["text"]
     assert gettext_in("zh", "Where: {where}").split("{")[0] in card[0]["text"]
-    assert len([m for m in emulator.chat_messages(staff_chat) if m.get("photo")]) == 2
+    await emulator.wait_for(lambda: len([m for m in emulator.chat_messages(staff_chat) if m.get("photo")]) == 2)

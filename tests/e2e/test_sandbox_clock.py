@@ -12,7 +12,7 @@ import pytest
 from bot.demo_clock import step_for
 from bot.sandbox import HOMEOWNERS_GROUP_ID, POLICE_RESIDENT_GROUP_ID, STAFF_CHAT_ID
 from tests.e2e.test_sandbox import CHROMIUM, CHROMIUM_ARGS, control, sandbox  # noqa: F401 - shared fixture
-from tests.flows import submit, walk_incident
+from tests.flows import card_posted, submit, walk_incident
 from tests.harness import UserClient
 
 
@@ -56,10 +56,10 @@ async def _resolved_report(sandbox) -> str:  # noqa: F811
     resident = UserClient(emulator, emulator.users[1001], 1001)
     language = await resident.ask("/language")
     await resident.click(language, text="English")
-    ref = await submit(resident, await walk_incident(resident))
+    ref = await submit(resident, await walk_incident(resident), card_in=STAFF_CHAT_ID)
     private = UserClient(emulator, emulator.users[2001], 2001)
     officer = private.in_chat(STAFF_CHAT_ID)
-    card = next(m for m in emulator.bot_messages(STAFF_CHAT_ID) if ref in (m.get("text") or ""))
+    card = await card_posted(emulator, STAFF_CHAT_ID, ref)
     await officer.click(card, text="✋ 接单")
     await officer.click(card, text="✅ 办结")
     await officer.click(card, text="已解决")
