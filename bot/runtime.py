@@ -118,7 +118,7 @@ async def open_services(config: Settings, clock: Clock | None = None, sender: Se
         config=config, clock=clock, db=db, people=people, groups=groups,
         dialogues=dialogues,
         intake=IntakeService(db, clock, config.reports, config.tzinfo, dialogues),
-        reports=ReportService(db, clock, config.reports, dialogues, search, access=access,
+        reports=ReportService(db, clock, config.reports, dialogues, search, access=access, deliveries=deliveries,
                               on_case_created=workflow.arm_new_case),
         cases=workflow,
         search=search,

@@ -50,18 +50,13 @@ async def deliver_owed(context: PinganContext, *, due_or_not: bool = False) -> N
     await context.services.deliveries.runs.run(one_pass, due_or_not, spawn=spawn)
 
 
-async def deliver_in_hand(context: PinganContext, delivery: CaseDelivery) -> None:
+async def deliver_in_hand(context: PinganContext, delivery: CaseDelivery, case: Case) -> None:
     """Sends a delivery its owner holds (a report's confirmation: CaseDeliveries.owe_report) beside
     the run, then hands it back: refused, it is the run's to try again."""
-    deliveries = context.services.deliveries
     try:
-        case = await context.services.reports.case(delivery.case_id)
-        if case is None:
-            await deliveries.delivered(delivery, "case_gone")
-        else:
-            await _deliver(context, delivery, case)
+        await _deliver(context, delivery, case)
     finally:
-        deliveries.release(delivery)
+        context.services.deliveries.release(delivery)
 
 
 async def _one_pass(context: PinganContext, due_or_not: bool) -> None:

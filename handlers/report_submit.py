@@ -32,12 +32,11 @@ async def submit(context: PinganContext, chat_id: int, draft: Draft, answer_pres
     except CaseClosed:
         # The case closed while they were deciding: theirs becomes a case of its own.
         result = await services.reports.submit(draft, context.locale, separate_from_case_id=join_case_id)
-    confirmation = await context.services.deliveries.owe_report(result.case.id, draft.user_id,
-                                                                 joined=result.joined_existing)
     # The review's buttons come off while the card and the confirmation go out, not before them;
     # the confirmation goes out at once, not when the run of deliveries gets to it.
     await asyncio.gather(answer_press(), strip_buttons(context, chat_id, draft.prompt_message_id),
-                         case_delivery.deliver_in_hand(context, confirmation), case_delivery.deliver_owed(context))
+                         case_delivery.deliver_in_hand(context, result.confirmation, result.case),
+                         case_delivery.deliver_owed(context))
 
 
 async def end_report(context: PinganContext, draft: Draft) -> str:

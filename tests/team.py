@@ -44,6 +44,9 @@ class Team:
         return await card_posted(self.emulator, STAFF_CHAT_ID, ref)
 
     async def press(self, user, ref, *, text=None, data=None):
+        """A press on the case's card, once the bot has recorded the card it posted (the resident's
+        confirmation can come first)."""
+        await self.pingan.services.deliveries.runs.idle()
         return await user.in_chat(STAFF_CHAT_ID).click(self.card(ref), text=text, data=data)
 
     async def resolve(self, ref, *, outcome="已解决", text="Handled."):

@@ -1,10 +1,12 @@
 """What a new case owes, kept until delivered: its card in the staff chat, the reporter's
 confirmation, and the staff's notice of a report added to another case (at least once each).
 
-The case is stored first and what it owes recorded right after; a crash in between is caught at
-the next start (`recover`), and a crash after the recording leaves rows pending, sent after the
-restart. A message Telegram refused for now (a staff chat past its 20 a minute, a 5xx) stays
-pending and is tried again; later cards for the same chat wait behind it, so cards keep their order.
+A sent report's case is stored with what it owes, in one transaction; a case that came without
+(stored before that, or an urgent report's) is caught at the next start (`recover`), and a crash
+after the recording leaves rows pending, sent after the restart. The reporter's confirmation is
+sent by the report's handler itself (`owe_report` puts it in its hands), not by the run. A message
+Telegram refused for now (a staff chat past its 20 a minute, a 5xx) stays pending and is tried
+again; later cards for the same chat wait behind it, so cards keep their order.
 """
 
 from __future__ import annotations
@@ -38,23 +40,17 @@ class CaseDeliveries:
 
     async def owe_report(self, case_id: int, user_id: int, *, joined: bool) -> CaseDelivery:
         """A report was sent: the reporter's confirmation, and the card (or, joined to another case,
-        the notice under its card). Returns the confirmation, in the caller's hands: the run leaves
-        it alone until `release`, so that the reporter's answer does not wait for the run. (It is
-        taken before the transaction ends, so no run can have read it first.)"""
+        the notice under its card), inside the transaction storing it. Returns the confirmation, in
+        the caller's hands: the run leaves it alone until `release` (also if the transaction fails),
+        so that the reporter's answer does not wait for the run. It is taken before the transaction
+        ends, so no run can have read it first."""
         now = self._clock.now()
-        taken: int | None = None
-        try:
-            async with self._db.transaction():
-                confirmation = await self._repo.owe(case_id, CONFIRMATION, user_id, now)
-                if joined:
-                    await self._repo.owe(case_id, JOINED, user_id, now)
-                else:
-                    await self._repo.owe(case_id, CARD, 0, now)
-                taken = confirmation.id
-                self._in_hand.add(taken)
-        except BaseException:
-            self._in_hand.discard(taken)
-            raise
+        if joined:
+            await self._repo.owe(case_id, JOINED, user_id, now)
+        else:
+            await self._repo.owe(case_id, CARD, 0, now)
+        confirmation = await self._repo.owe(case_id, CONFIRMATION, user_id, now)
+        self._in_hand.add(confirmation.id)
         return confirmation
 
     def release(self, delivery: CaseDelivery) -> None:

@@ -10,11 +10,13 @@ from typing import Any
 from bot import roles as rules
 from bot.clock import Clock
 from bot.config_reports import ReportSettings
+from bot.services.case_deliveries import CaseDeliveries
 from bot.services.case_search import CaseSearch
 from bot.services.dialogues import DialogueName, DialogueStore
 from bot.services.errors import NotAllowed, ServiceError
 from bot.services.privacy import IdentityAccess, SensitiveDetails
 from storage.audit import AuditRepo
+from storage.case_deliveries import CaseDelivery
 from storage.db import Database
 from storage.groups import GroupRepo
 from storage.models import CLOSED_STATUSES, AuditEntry, Case, CaseAddition, CaseMedia, CaseReporter, Draft
@@ -45,6 +47,9 @@ class SubmittedReport:
     case: Case
     joined_existing: bool  # added to someone else's case instead of a new one
     media: list[CaseMedia]
+    #: The reporter's confirmation, owed with the case and in the caller's hands to send
+    #: (CaseDeliveries.owe_report): the caller sends it, then releases it.
+    confirmation: CaseDelivery
 
 
 @dataclass(frozen=True)
@@ -84,9 +89,11 @@ class ContactCard:
 
 class ReportService:
     def __init__(self, db: Database, clock: Clock, settings: ReportSettings, dialogues: DialogueStore,
-                 search: CaseSearch, access: IdentityAccess,
+                 search: CaseSearch, access: IdentityAccess, deliveries: CaseDeliveries,
                  on_case_created: Callable[[Case], Awaitable[None]] | None = None) -> None:
         self._db = db
+        # What a sent report owes (its card, the confirmation), recorded in the storing transaction.
+        self._deliveries = deliveries
         # Deadlines for the new case (the workflow's business), inside the creating transaction.
         self._on_case_created = on_case_created
         self._clock = clock
@@ -143,60 +150,77 @@ class ReportService:
 
     async def submit(self, draft: Draft, language: str, *, join_case_id: int | None = None,
                      separate_from_case_id: int | None = None) -> SubmittedReport:
-        """Stores the report as a case (or adds it to `join_case_id`) and ends the dialogue."""
+        """Stores the report as a case (or adds it to `join_case_id`), with what it owes (its card and
+        the reporter's confirmation, in one transaction), and ends the dialogue."""
         if draft.case_id is None:
             await self.check_rate(draft.user_id)
         now = self._clock.now()
+        confirmation: CaseDelivery | None = None
+        try:
+            async with self._db.transaction():
+                case, addition_id = await self._store(draft, language, join_case_id, separate_from_case_id, now)
+                confirmation = await self._deliveries.owe_report(case.id, draft.user_id,
+                                                                 joined=join_case_id is not None)
+            media = [m for m in await self._cases.media(case.id) if m.addition_id == addition_id]
+        except BaseException:
+            if confirmation is not None:  # rolled back, or stored and failed after: the run's to send
+                self._deliveries.release(confirmation)
+            raise
+        return SubmittedReport(case=case, joined_existing=join_case_id is not None, media=media,
+                               confirmation=confirmation)
+
+    async def _store(self, draft: Draft, language: str, join_case_id: int | None,
+                     separate_from_case_id: int | None, now: datetime) -> tuple[Case, int | None]:
+        """The report's rows, inside the caller's transaction: the case (or the addition to the case
+        it joins) and its media; returns the case and the addition's id."""
         data = draft.data
         contact = data.get("contact") or {"anonymous": True, "phone": None}
         details = _details(data)
         description = data.get("description", "")
-        async with self._db.transaction():
-            if join_case_id is not None:
-                case = await self._cases.get(join_case_id)
-                if case is None or case.status in CLOSED_STATUSES:
-                    raise CaseClosed(str(join_case_id))
-                await self._cases.add_reporter(case.id, draft.user_id, is_primary=False,
-                                               anonymous=contact["anonymous"], phone=contact["phone"], now=now)
-                addition_id = await self._cases.add_addition(case.id, draft.user_id, description, now)
-                await self._audit.record(now, draft.user_id, "case.joined", "case", case.id,
-                                         {"choice": "add_to_existing", "details": details})
+        if join_case_id is not None:
+            case = await self._cases.get(join_case_id)
+            if case is None or case.status in CLOSED_STATUSES:
+                raise CaseClosed(str(join_case_id))
+            await self._cases.add_reporter(case.id, draft.user_id, is_primary=False,
+                                           anonymous=contact["anonymous"], phone=contact["phone"], now=now)
+            addition_id = await self._cases.add_addition(case.id, draft.user_id, description, now)
+            await self._audit.record(now, draft.user_id, "case.joined", "case", case.id,
+                                     {"choice": "add_to_existing", "details": details})
+        else:
+            area = await self.area_of(draft)
+            addition_id = None
+            if draft.case_id is not None:
+                await self._cases.complete(draft.case_id, category=data["category"], area=area,
+                                           description=description, details=details,
+                                           related_case_id=separate_from_case_id, now=now)
+                await self._cases.update_reporter_contact(draft.case_id, draft.user_id,
+                                                          anonymous=contact["anonymous"], phone=contact["phone"])
+                case = await self._cases.get(draft.case_id)
             else:
-                area = await self.area_of(draft)
-                addition_id = None
-                if draft.case_id is not None:
-                    await self._cases.complete(draft.case_id, category=data["category"], area=area,
-                                               description=description, details=details,
-                                               related_case_id=separate_from_case_id, now=now)
-                    await self._cases.update_reporter_contact(draft.case_id, draft.user_id,
-                                                              anonymous=contact["anonymous"], phone=contact["phone"])
-                    case = await self._cases.get(draft.case_id)
-                else:
-                    case = await self._cases.create(
-                        kind=data["kind"], category=data["category"], language=language,
-                        origin_group_id=draft.origin_group_id, area=area, description=description,
-                        details=details, emergency=False, complete=True, grade=None,
-                        related_case_id=separate_from_case_id, now=now,
-                    )
-                    await self._cases.add_reporter(case.id, draft.user_id, is_primary=True,
-                                                   anonymous=contact["anonymous"], phone=contact["phone"], now=now)
-                    await self._case_created(case)
-                audit_detail: dict[str, Any] = {"kind": case.kind, "category": case.category}
-                if separate_from_case_id is not None:
-                    audit_detail["choice"] = "report_separately"
-                    audit_detail["possible_duplicate_of"] = separate_from_case_id
-                await self._audit.record(now, draft.user_id, "case.reported", "case", case.id, audit_detail)
-            for file_id in data.get("photos", []):
-                await self._cases.add_media(case.id, "photo", file_id, now, addition_id)
-            for key in ("description_voice", "history_voice", "outcome_voice"):
-                if data.get(key):
-                    await self._cases.add_media(case.id, "voice", data[key], now, addition_id)
-            if data.get("kind") == "incident":
-                await self._prefs.set_prefers_anonymous(draft.user_id, bool(contact["anonymous"]))
-            await self._dialogues.finish(draft.user_id, DialogueName.REPORT, case.id)
-            await self._search.reindex(case.id)
-        media = [m for m in await self._cases.media(case.id) if m.addition_id == addition_id]
-        return SubmittedReport(case=case, joined_existing=join_case_id is not None, media=media)
+                case = await self._cases.create(
+                    kind=data["kind"], category=data["category"], language=language,
+                    origin_group_id=draft.origin_group_id, area=area, description=description,
+                    details=details, emergency=False, complete=True, grade=None,
+                    related_case_id=separate_from_case_id, now=now,
+                )
+                await self._cases.add_reporter(case.id, draft.user_id, is_primary=True,
+                                               anonymous=contact["anonymous"], phone=contact["phone"], now=now)
+                await self._case_created(case)
+            audit_detail: dict[str, Any] = {"kind": case.kind, "category": case.category}
+            if separate_from_case_id is not None:
+                audit_detail["choice"] = "report_separately"
+                audit_detail["possible_duplicate_of"] = separate_from_case_id
+            await self._audit.record(now, draft.user_id, "case.reported", "case", case.id, audit_detail)
+        for file_id in data.get("photos", []):
+            await self._cases.add_media(case.id, "photo", file_id, now, addition_id)
+        for key in ("description_voice", "history_voice", "outcome_voice"):
+            if data.get(key):
+                await self._cases.add_media(case.id, "voice", data[key], now, addition_id)
+        if data.get("kind") == "incident":
+            await self._prefs.set_prefers_anonymous(draft.user_id, bool(contact["anonymous"]))
+        await self._dialogues.finish(draft.user_id, DialogueName.REPORT, case.id)
+        await self._search.reindex(case.id)
+        return case, addition_id
 
     async def close_unfinished(self, draft: Draft) -> tuple[Case, list[CaseMedia]] | None:
         """An urgent report the person stopped (cancelled, or left until the draft expired) after its
