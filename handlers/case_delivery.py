@@ -1,6 +1,7 @@
 """Sending what new cases owe (bot/services/case_deliveries.py): the card in the staff chat, the
-reporter's confirmation with the reference, the notice of a report added to another case. Run
-right after a report is sent, at start and by a job; whatever Telegram refuses for now is tried
+reporter's confirmation with the reference, the notice of a report added to another case. The
+confirmation goes out from the press that sent the report (`deliver_in_hand`), the rest in runs
+made right after, at start and by a job; whatever Telegram refuses for now is tried
 again later, never dropped (what of a card already went out — the card, each photo and voice note —
 is recorded and not sent again: handlers/case_card.py), and a staff chat's cards go out in the
 order their cases came. A copy sent after an attempt that may have reached Telegram (a timeout, a
@@ -10,6 +11,7 @@ copy after a certain failure does not."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 from collections.abc import Coroutine
@@ -41,13 +43,10 @@ async def deliver_owed(context: PinganContext, *, due_or_not: bool = False) -> N
     run at a time. A call while a run is going on only asks that run for one more pass and returns:
     a burst of reports makes one more pass, not one each in turn, and the caller that started the
     run waits for its own pass only."""
-    async def one_pass(pass_due_or_not: bool) -> None:
-        await _one_pass(context, pass_due_or_not)
-
     def spawn(passes: Coroutine[Any, Any, None]) -> object:
         return context.application.create_task(passes, name="cases:deliveries:passes")
 
-    await context.services.deliveries.runs.run(one_pass, due_or_not, spawn=spawn)
+    await context.services.deliveries.runs.run(functools.partial(_one_pass, context), due_or_not, spawn=spawn)
 
 
 async def deliver_in_hand(context: PinganContext, delivery: CaseDelivery, case: Case) -> None:
@@ -111,7 +110,7 @@ async def deliver_left_by_stop(context: PinganContext) -> None:
 
 
 async def _deliver(context: PinganContext, delivery: CaseDelivery, case: Case) -> bool:
-    """One delivery; False when it must wait (its chat then gets nothing more in this run)."""
+    """One delivery; False when it must wait (its chat then gets nothing more in this pass)."""
     deliveries = context.services.deliveries
     leaving: list[None] = []  # one entry per request of this delivery that left
 

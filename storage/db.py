@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
+
+T = TypeVar("T")
 
 
 class Database:
@@ -76,14 +78,19 @@ class Database:
     def _in_own_transaction(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
 
+    async def _on_writer(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Runs a call on the writing connection: at once inside the caller's own transaction, else
+        under the lock (never inside another task's transaction)."""
+        if self._in_own_transaction():
+            return await call()
+        async with self._lock:
+            return await call()
+
     async def _run(self, sql: str, params: Iterable[Any] | dict[str, Any]) -> aiosqlite.Cursor:
         """Runs one statement in a single trip to aiosqlite's thread (see `fetch_all`). Its cursor
         is not closed with a second trip: sqlite3 resets a statement as soon as it has run, and the
         cursor goes with the last reference to it, as the transaction's BEGIN and COMMIT do."""
-        if self._in_own_transaction():
-            return await self._conn.execute(sql, params)
-        async with self._lock:
-            return await self._conn.execute(sql, params)
+        return await self._on_writer(lambda: self._conn.execute(sql, params))
 
     async def execute(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
@@ -91,11 +98,7 @@ class Database:
 
     async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """Runs one statement for each row of parameters, in a single trip to aiosqlite's thread."""
-        if self._in_own_transaction():
-            await self._conn.executemany(sql, rows)
-            return
-        async with self._lock:
-            await self._conn.executemany(sql, rows)
+        await self._on_writer(lambda: self._conn.executemany(sql, rows))
 
     async def insert(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one INSERT; returns the new row's id."""
@@ -110,12 +113,9 @@ class Database:
         # One trip to aiosqlite's thread (execute, fetch and close there), not three: each trip costs
         # a thread wake-up both ways, which is most of a read's CPU and, with a few reads per update,
         # a good part of the update's.
-        if self._in_own_transaction():
-            return list(await self._conn.execute_fetchall(sql, params))
-        if self._reader is not self._conn and _reads_only(sql):
+        if self._reader is not self._conn and _reads_only(sql) and not self._in_own_transaction():
             return list(await self._reader.execute_fetchall(sql, params))
-        async with self._lock:
-            return list(await self._conn.execute_fetchall(sql, params))
+        return list(await self._on_writer(lambda: self._conn.execute_fetchall(sql, params)))
 
     async def fetch_value(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetch_one(sql, params)

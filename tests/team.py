@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.jobs import CASE_ALARMS_JOB
 from storage.models import Role
 from tests.conftest import ADMIN_ID, STAFF_CHAT_ID
+from tests.deliveries import deliveries_done
 from tests.flows import card_posted, submit, walk_incident
 
 
@@ -46,7 +47,7 @@ class Team:
     async def press(self, user, ref, *, text=None, data=None):
         """A press on the case's card, once the bot has recorded the card it posted (the resident's
         confirmation can come first)."""
-        await self.pingan.services.deliveries.runs.idle()
+        await deliveries_done(self.pingan)
         return await user.in_chat(STAFF_CHAT_ID).click(self.card(ref), text=text, data=data)
 
     async def resolve(self, ref, *, outcome="已解决", text="Handled."):
