@@ -8,9 +8,10 @@ steps per second the residents made, and the bot's reply latency per step — fr
 a press to the bot's next message in the chat (the next question, or the confirmation with the
 reference) — p50, p99 (target ≤ 50 ms) and max; then from a press to the press's answer (the
 button's spinner stops), and the three steps slowest at p99. The person's own reading and tapping
-time is not counted. It runs once per `--concurrent-updates`
-value, in turn in the same run: 1 handles updates one at a time (the old way), 32 is the default
-(different chats side by side, each chat in order). Run:
+time is not counted, nor this process's garbage collection (it is the instrument: it is held off
+while timing, `bench/instrument.py`). It runs once per `--concurrent-updates` value, in turn in the
+same run: 1 handles updates one at a time (the old way), 32 is the default (different chats side by
+side, each chat in order). Run:
     .venv/bin/python bench/intake.py [--residents 200] [--reports 1] [--think 3] [--concurrent-updates 1 32]
 """
 
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from botprocess import cpu_seconds, spawn_pingan, stop, write_config  # noqa: E402
+from instrument import collector_held  # noqa: E402
 from machine import machine_line  # noqa: E402
 
 from bot.emulator import Emulator  # noqa: E402
@@ -139,9 +141,10 @@ async def one_way(args: argparse.Namespace, concurrent_updates: int) -> None:
     steps = Steps()
     try:
         await emulator.wait_for(lambda: emulator.polling, timeout=60)
-        started, bot_cpu, own_cpu = time.perf_counter(), cpu_seconds(process.pid), time.process_time()
-        people = await asyncio.gather(*(resident(emulator, n, steps, args.think, args.reports)
-                                        for n in range(args.residents)))
+        with collector_held():  # this process is the instrument: its pauses are not the bot's
+            started, bot_cpu, own_cpu = time.perf_counter(), cpu_seconds(process.pid), time.process_time()
+            people = await asyncio.gather(*(resident(emulator, n, steps, args.think, args.reports)
+                                            for n in range(args.residents)))
         elapsed = time.perf_counter() - started
         bot_cpu, own_cpu = cpu_seconds(process.pid) - bot_cpu, time.process_time() - own_cpu
     finally:

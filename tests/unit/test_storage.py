@@ -144,3 +144,66 @@ async def test_other_tasks_wait_for_an_open_transaction(db):
     with pytest.raises(RuntimeError):
         await action
     assert await reader == 0
+
+
+async def test_a_write_outside_a_transaction_waits_for_it_and_stays_out_of_it(db):
+    import asyncio
+
+    await apply_migrations(db)
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def half_done_action():
+        async with db.transaction():
+            await db.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')")
+            inside.set()
+            await release.wait()
+            raise RuntimeError("rolled back")
+
+    action = asyncio.create_task(half_done_action())
+    await inside.wait()
+    write = asyncio.create_task(db.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (2, 'x', 'x')"))
+    for _ in range(5):
+        await asyncio.sleep(0.01)
+    assert not write.done()  # it would otherwise have joined the open transaction
+    release.set()
+    with pytest.raises(RuntimeError):
+        await action
+    assert await write == 1
+    assert [row[0] for row in await db.fetch_all("SELECT user_id FROM users")] == [2]
+
+
+async def test_a_write_handed_over_before_a_transaction_begins_is_not_part_of_it(db):
+    import asyncio
+
+    await apply_migrations(db)
+    write = asyncio.create_task(db.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (2, 'x', 'x')"))
+    await asyncio.sleep(0)  # the write is on its way to the database, not yet done
+    assert not write.done()
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')")
+            raise RuntimeError("rolled back")
+    assert await write == 1
+    assert [row[0] for row in await db.fetch_all("SELECT user_id FROM users")] == [2]
+
+
+async def test_the_wal_is_checkpointed_after_writes_not_by_them(db, monkeypatch):
+    import asyncio
+
+    import storage.db
+
+    monkeypatch.setattr(storage.db, "CHECKPOINT_DELAY_SECONDS", 0.05)
+    assert await db.fetch_value("PRAGMA wal_autocheckpoint") == 0  # no write pays for a checkpoint
+    await db.execute("CREATE TABLE filler (blob BLOB)")
+    async with db.transaction():
+        for _ in range(300):
+            await db.execute("INSERT INTO filler VALUES (randomblob(4000))")
+    in_file = db.path.stat().st_size
+    assert in_file < 300 * 4000  # all still in the WAL
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if db.path.stat().st_size > 300 * 4000:
+            break
+    assert db.path.stat().st_size > 300 * 4000  # copied into the file meanwhile
+    assert await db.fetch_value("SELECT count(*) FROM filler") == 300
