@@ -48,7 +48,7 @@ class AuditRepo:
         subject_id: str | int | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        await self._db.execute(
+        await self._db.write(  # inside a transaction, with its next statement
             """INSERT INTO audit_log (at, actor_id, action, subject_type, subject_id, detail)
                VALUES (?, ?, ?, ?, ?, ?)""",
             (

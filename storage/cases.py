@@ -55,6 +55,16 @@ class WorkflowRepo:
         )
         return changed == 1
 
+    async def plan_deadlines(self, case_id: int, now: datetime, *, accept_due: datetime | None = None,
+                             resolve_due: datetime | None = None) -> None:
+        """New limits for the case (None keeps one), whatever its status: `write`, so inside the
+        caller's transaction it goes with the next statement."""
+        await self._db.write(
+            "UPDATE cases SET accept_due = coalesce(?, accept_due), resolve_due = coalesce(?, resolve_due), "
+            "updated_at = ? WHERE id = ?",
+            (to_db(accept_due) if accept_due else None, to_db(resolve_due) if resolve_due else None, to_db(now),
+             case_id))
+
     async def add_note(self, case_id: int, author_id: int, text: str, now: datetime) -> None:
         await self._db.execute(
             "INSERT INTO case_notes (case_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
@@ -73,16 +83,12 @@ class WorkflowRepo:
         sent (never twice for one deadline); one sent for a deadline that has since moved (a
         reopened or supervised case, a new grade) gives way to the new one."""
         kinds = list(kinds)
-        await self._db.execute(
-            f"DELETE FROM case_alarms WHERE case_id = ? AND sent_at IS NULL AND kind IN "
-            f"({', '.join('?' for _ in kinds)})",
-            (case_id, *kinds),
-        )
+        await self.drop_alarms(case_id, kinds)
         planned = [(case_id, kind, stage, to_db(due)) for (kind, stage), due in plan.items() if kind in kinds]
         # Each row touches its own (kind, stage) only: all the deletes, then all the inserts.
-        await self._db.execute_many(
+        await self._db.write_many(
             "DELETE FROM case_alarms WHERE case_id = ? AND kind = ? AND stage = ? AND due_at != ?", planned)
-        await self._db.execute_many(
+        await self._db.write_many(
             "INSERT OR IGNORE INTO case_alarms (case_id, kind, stage, due_at) VALUES (?, ?, ?, ?)", planned)
 
     async def add_alarm(self, case_id: int, kind: str, stage: str, due: datetime) -> None:
@@ -92,8 +98,10 @@ class WorkflowRepo:
         )
 
     async def drop_alarms(self, case_id: int, kinds: Iterable[str]) -> None:
+        """The alarms of these kinds not sent yet go (`write`: inside the caller's transaction, with
+        its next statement)."""
         kinds = list(kinds)
-        await self._db.execute(
+        await self._db.write(
             f"DELETE FROM case_alarms WHERE case_id = ? AND sent_at IS NULL AND kind IN "
             f"({', '.join('?' for _ in kinds)})",
             (case_id, *kinds),

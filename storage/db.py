@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,6 +54,7 @@ class Database:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task | None = None
         self._checkpoint: asyncio.Task | None = None
+        self._deferred: list[_Statement] = []  # the open transaction's writes held for its next trip
         self.path = path
 
     @classmethod
@@ -82,40 +84,69 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises. Not nestable."""
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises. Not nestable.
+
+        BEGIN goes to the database with the block's first statement, and writes the block defers
+        (`write`) with its next one, or with COMMIT: one trip to aiosqlite's thread for them all.
+        On a busy event loop each trip waits for the loop to come round to the task again, and the
+        lock is held all the while."""
         if self._in_own_transaction():
             raise RuntimeError("transactions do not nest: the service owns the one transaction")
         async with self._lock:
             self._owner = asyncio.current_task()
+            self._deferred = [_Statement("BEGIN IMMEDIATE")]
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield self
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    begun = not self._deferred or self._deferred[0].sql != "BEGIN IMMEDIATE"
+                    self._deferred = []
+                    if begun:
+                        await self._on_thread(_roll_back)
                     raise
-                await self._conn.execute("COMMIT")
+                await self._trip(lambda connection: connection.execute("COMMIT"))
             finally:
                 self._owner = None
+                self._deferred = []
         self._checkpoint_soon()
 
     def _in_own_transaction(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
 
-    async def _on_writer(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Runs a call on the writing connection: at once inside the caller's own transaction, else
-        under the lock (never inside another task's transaction)."""
+    async def _on_writer(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Runs `work` on the writing connection: at once inside the caller's own transaction (with
+        the writes it deferred), else as soon as no transaction is open (never inside another
+        task's)."""
         if self._in_own_transaction():
-            return await call()
+            return await self._trip(work)
         if self._lock.locked():  # a transaction is open: wait for its end, in turn
             async with self._lock:
                 pass
-        # No task runs between that release (or the check) and `call()` handing the statement to
+        # No task runs between that release (or the check) and `_on_thread` handing the work to
         # aiosqlite's thread, which runs what it is handed in order: a transaction begun later has
         # its BEGIN run after the statement, so the statement needs no lock while it runs.
-        result = await call()
+        result = await self._on_thread(work)
         self._checkpoint_soon()  # a statement outside a transaction commits by itself
         return result
+
+    async def _trip(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """In the caller's transaction: the writes it deferred, then `work`, in one trip."""
+        deferred, self._deferred = self._deferred, []
+        if not deferred:
+            return await self._on_thread(work)
+
+        def deferred_then_work(connection: sqlite3.Connection) -> T:
+            for statement in deferred:
+                statement.run(connection)
+            return work(connection)
+
+        return await self._on_thread(deferred_then_work)
+
+    async def _on_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        # aiosqlite's own cursors reach its thread this way (`_execute`, its one entry point); the
+        # public calls each run one sqlite3 call, and a batch of them would be a trip each.
+        writer = self._conn
+        return await writer._execute(lambda: work(writer._conn))
 
     def _checkpoint_soon(self) -> None:
         """After a commit: a checkpoint in a while, unless one is already due."""
@@ -130,23 +161,35 @@ class Database:
         except sqlite3.Error:  # the WAL only grows until the next one; nothing is lost
             logger.warning("WAL checkpoint failed", exc_info=True)
 
-    async def _run(self, sql: str, params: Iterable[Any] | dict[str, Any]) -> aiosqlite.Cursor:
-        """Runs one statement in a single trip to aiosqlite's thread (see `fetch_all`). Its cursor
-        is not closed with a second trip: sqlite3 resets a statement as soon as it has run, and the
-        cursor goes with the last reference to it, as the transaction's BEGIN and COMMIT do."""
-        return await self._on_writer(lambda: self._conn.execute(sql, params))
-
     async def execute(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
-        return (await self._run(sql, params)).rowcount
+        return await self._on_writer(lambda connection: connection.execute(sql, params).rowcount)
 
     async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """Runs one statement for each row of parameters, in a single trip to aiosqlite's thread."""
-        await self._on_writer(lambda: self._conn.executemany(sql, rows))
+        await self._on_writer(lambda connection: connection.executemany(sql, rows))
+
+    async def write(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> None:
+        """A write whose outcome nobody waits for (no count, no id). Inside the caller's
+        transaction it goes to the database with the transaction's next statement, or its COMMIT,
+        in the same trip (its error, if any, is raised there, and the transaction rolls back);
+        outside one, at once. For writes that can fail only if something is badly wrong: a
+        constraint the caller would catch belongs to `execute`."""
+        if self._in_own_transaction():
+            self._deferred.append(_Statement(sql, _frozen(params)))
+        else:
+            await self.execute(sql, params)
+
+    async def write_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """`write` for one statement over several rows of parameters (`execute_many`)."""
+        if self._in_own_transaction():
+            self._deferred.append(_Statement(sql, [tuple(row) for row in rows], many=True))
+        else:
+            await self.execute_many(sql, rows)
 
     async def insert(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one INSERT; returns the new row's id."""
-        return (await self._run(sql, params)).lastrowid
+        return await self._on_writer(lambda connection: connection.execute(sql, params).lastrowid)
 
     async def fetch_one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         """The first row of a query meant to return at most one."""
@@ -159,7 +202,7 @@ class Database:
         # a good part of the update's.
         if self._reader is not self._conn and _reads_only(sql) and not self._in_own_transaction():
             return list(await self._reader.execute_fetchall(sql, params))
-        return list(await self._on_writer(lambda: self._conn.execute_fetchall(sql, params)))
+        return await self._on_writer(lambda connection: connection.execute(sql, params).fetchall())
 
     async def fetch_value(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetch_one(sql, params)
@@ -172,6 +215,32 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     connection.row_factory = sqlite3.Row
     await connection.execute("PRAGMA busy_timeout=5000")
     return connection
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """A write held back to go with the transaction's next trip."""
+
+    sql: str
+    params: tuple[Any, ...] | dict[str, Any] | list[tuple[Any, ...]] = ()
+    many: bool = False
+
+    def run(self, connection: sqlite3.Connection) -> None:
+        if self.many:
+            connection.executemany(self.sql, self.params)
+        else:
+            connection.execute(self.sql, self.params)
+
+
+def _frozen(params: Iterable[Any] | dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+    """The parameters as they are now (the caller may reuse its list before they are run)."""
+    return dict(params) if isinstance(params, dict) else tuple(params)
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    # A BEGIN that failed (the database busy past the timeout) left no transaction to roll back.
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
 
 
 def _checkpoint_wal(path: Path) -> None:

@@ -55,6 +55,10 @@ class DialogueDraftRepo:
         return await self._db.execute(
             "DELETE FROM dialogue_drafts WHERE user_id = ? AND dialogue = ?", (user_id, dialogue)) > 0
 
+    async def discard(self, user_id: int, dialogue: str) -> None:
+        """`delete` for a caller that does not ask whether there was one (`write`)."""
+        await self._db.write("DELETE FROM dialogue_drafts WHERE user_id = ? AND dialogue = ?", (user_id, dialogue))
+
     async def idle_unreminded(self, dialogue: str, cutoff: datetime) -> list[Draft]:
         """Drafts of a dialogue untouched since `cutoff` whose owner has not been reminded yet."""
         rows = await self._db.fetch_all(
@@ -104,7 +108,7 @@ class DialogueAnswerRepo:
 
     async def attach_case(self, user_id: int, dialogue: str, case_id: int) -> None:
         """The dialogue's answers went to this case (the report was sent)."""
-        await self._db.execute(
+        await self._db.write(
             "UPDATE dialogue_answers SET case_id = ? WHERE user_id = ? AND dialogue = ? AND case_id IS NULL",
             (case_id, user_id, dialogue))
 

@@ -43,7 +43,7 @@ class CaseRepo:
                 to_db(now), to_db(now),
             ),
         )
-        await self._db.execute("UPDATE cases SET ref = ? WHERE id = ?", (f"PA-{now.year}-{case_id:06d}", case_id))
+        await self._db.write("UPDATE cases SET ref = ? WHERE id = ?", (f"PA-{now.year}-{case_id:06d}", case_id))
         case = await self.get(case_id)
         assert case is not None
         return case
@@ -102,7 +102,7 @@ class CaseRepo:
 
     async def add_media(self, case_id: int, media_type: str, file_id: str, now: datetime,
                         addition_id: int | None = None) -> None:
-        await self._db.execute(
+        await self._db.write(
             "INSERT INTO case_media (case_id, addition_id, media_type, file_id, added_at) VALUES (?, ?, ?, ?, ?)",
             (case_id, addition_id, media_type, file_id, to_db(now)),
         )
@@ -171,7 +171,7 @@ class ReporterPrefsRepo:
         return bool(await self._db.fetch_value("SELECT prefers_anonymous FROM users WHERE user_id = ?", (user_id,)))
 
     async def set_prefers_anonymous(self, user_id: int, anonymous: bool) -> None:
-        await self._db.execute("UPDATE users SET prefers_anonymous = ? WHERE user_id = ?", (int(anonymous), user_id))
+        await self._db.write("UPDATE users SET prefers_anonymous = ? WHERE user_id = ?", (int(anonymous), user_id))
 
 
 def _case(row) -> Case | None:

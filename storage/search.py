@@ -32,8 +32,8 @@ class SearchRepo:
 
     async def index(self, case_id: int, terms: str) -> None:
         """Replaces the case's indexed terms."""
-        await self._db.execute("DELETE FROM case_search WHERE rowid = ?", (case_id,))
-        await self._db.execute("INSERT INTO case_search (rowid, terms) VALUES (?, ?)", (case_id, terms))
+        await self._db.write("DELETE FROM case_search WHERE rowid = ?", (case_id,))
+        await self._db.write("INSERT INTO case_search (rowid, terms) VALUES (?, ?)", (case_id, terms))
 
     async def unindexed(self, limit: int = 500) -> list[int]:
         """Cases not in the index yet (those from before it existed)."""

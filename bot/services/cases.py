@@ -156,22 +156,22 @@ class CaseWorkflow:
     async def arm_new_case(self, case: Case) -> None:
         """Deadlines and their alarms for a new case (called inside the creating transaction)."""
         plan = alarm_plan(self._settings, self._deadlines, case.grade, case.created_at, accepted=False)
-        await self._repo.change(case.id, self._clock.now(), accept_due=plan[("accept", "overdue")],
-                                resolve_due=plan[("resolve", "overdue")])
+        await self._repo.plan_deadlines(case.id, self._clock.now(), accept_due=plan[("accept", "overdue")],
+                                        resolve_due=plan[("resolve", "overdue")])
         await self._repo.replace_alarms(case.id, ("accept", "resolve"), plan)
 
     async def rearm_accept(self, case: Case, now: datetime) -> None:
         """A case back to unowned (handed back) waits to be accepted again: a fresh accept limit from
         now, with its reminders (inside the caller's transaction)."""
         plan = alarm_plan(self._settings, self._deadlines, case.grade, now, accepted=False)
-        await self._repo.change(case.id, now, accept_due=plan[("accept", "overdue")])
+        await self._repo.plan_deadlines(case.id, now, accept_due=plan[("accept", "overdue")])
         await self._repo.replace_alarms(case.id, ("accept",), plan)
 
     async def rearm_resolve(self, case: Case, now: datetime) -> None:
         """The case starts its resolve limit again from now (a new level handles it), with its
         reminders (inside the caller's transaction)."""
         plan = alarm_plan(self._settings, self._deadlines, case.grade, now, accepted=True)
-        await self._repo.change(case.id, now, resolve_due=plan[("resolve", "overdue")])
+        await self._repo.plan_deadlines(case.id, now, resolve_due=plan[("resolve", "overdue")])
         await self._repo.replace_alarms(case.id, ("resolve",), plan)
 
     # --- staff actions -----------------------------------------------------------------------

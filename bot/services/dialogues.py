@@ -183,7 +183,7 @@ class DialogueStore:
         """Ends the dialogue with its case sent: the messages that answered it now lead to the case
         (an edit of one later is added to it as a correction). Inside the caller's transaction."""
         await self._answers.attach_case(user_id, dialogue, case_id)
-        await self._repo.delete(user_id, dialogue)
+        await self._repo.discard(user_id, dialogue)
 
     # --- which message answered what ----------------------------------------------------------------
 
