@@ -98,13 +98,14 @@ class Database:
             try:
                 try:
                     yield self
+                    # The writes deferred to here may fail, and COMMIT itself: rolled back too.
+                    await self._trip(lambda connection: connection.execute("COMMIT"))
                 except BaseException:
                     begun = not self._deferred or self._deferred[0].sql != "BEGIN IMMEDIATE"
                     self._deferred = []
                     if begun:
                         await self._on_thread(_roll_back)
                     raise
-                await self._trip(lambda connection: connection.execute("COMMIT"))
             finally:
                 self._owner = None
                 self._deferred = []

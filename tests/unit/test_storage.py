@@ -207,3 +207,44 @@ async def test_the_wal_is_checkpointed_after_writes_not_by_them(db, monkeypatch)
             break
     assert db.path.stat().st_size > 300 * 4000  # copied into the file meanwhile
     assert await db.fetch_value("SELECT count(*) FROM filler") == 300
+
+
+async def test_deferred_writes_go_with_the_transactions_next_statement(db):
+    await apply_migrations(db)
+    trips = 0
+    on_thread = db._on_thread
+
+    async def counted(work):
+        nonlocal trips
+        trips += 1
+        return await on_thread(work)
+
+    db._on_thread = counted
+    async with db.transaction():
+        for user_id in (1, 2, 3):
+            await db.write("INSERT INTO users (user_id, created_at, updated_at) VALUES (?, 'x', 'x')", (user_id,))
+        await db.write_many("UPDATE users SET first_name = ? WHERE user_id = ?", [("A", 1), ("B", 2)])
+        assert trips == 0  # nothing has gone yet, not even BEGIN
+        # …and a read in the same transaction sees them
+        assert await db.fetch_value("SELECT group_concat(first_name, '') FROM users ORDER BY user_id") == "AB"
+        assert trips == 1
+        await db.write("UPDATE users SET first_name = 'C' WHERE user_id = 3")
+    assert trips == 2  # the last write went with COMMIT
+    assert await db.fetch_value("SELECT group_concat(first_name, '') FROM users ORDER BY user_id") == "ABC"
+
+
+async def test_a_deferred_write_is_rolled_back_with_its_transaction_and_its_error_raised(db):
+    await apply_migrations(db)
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.write("INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')")
+            raise RuntimeError("the action failed before anything went")
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction():
+            await db.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (2, 'x', 'x')")
+            await db.write("INSERT INTO users (user_id, created_at, updated_at) VALUES (3, NULL, 'x')")
+    assert await db.fetch_value("SELECT count(*) FROM users") == 0
+    await db.write("INSERT INTO users (user_id, created_at, updated_at) VALUES (4, 'x', 'x')")  # outside: at once
+    assert await db.fetch_value("SELECT count(*) FROM users") == 1
+    async with db.transaction():
+        pass  # nothing to do is still a transaction begun and committed
