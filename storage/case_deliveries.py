@@ -35,15 +35,14 @@ class CaseDeliveryRepo:
 
     async def owe(self, case_id: int, kind: str, user_id: int, now: datetime) -> CaseDelivery:
         """Owed now; one already delivered is owed again (a card to update once a report is complete)."""
-        row = await self._db.fetch_one(
-            """INSERT INTO case_deliveries (case_id, kind, user_id, not_before, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?)
-               ON CONFLICT (case_id, kind, user_id) DO UPDATE SET state = 'pending', attempts = 0,
-                   revision = revision + 1, not_before = excluded.not_before, updated_at = excluded.updated_at
-               RETURNING *""",
-            (case_id, kind, user_id, to_db(now), to_db(now), to_db(now)),
-        )
-        return _delivery(row)
+        stamp = to_db(now)
+        return _delivery(await self._db.fetch_one(_OWE + " RETURNING *", (case_id, kind, user_id, stamp, stamp, stamp)))
+
+    async def also_owe(self, case_id: int, kind: str, user_id: int, now: datetime) -> None:
+        """`owe` for a caller that does not need the row: inside its transaction, it goes to the
+        database with the next statement (`Database.write`)."""
+        stamp = to_db(now)
+        await self._db.write(_OWE, (case_id, kind, user_id, stamp, stamp, stamp))
 
     async def owe_missing(self, now: datetime) -> int:
         """What a crash between storing a case and recording what it owes left unrecorded: a card for
@@ -118,6 +117,12 @@ class CaseDeliveryRepo:
                WHERE id = ?""",
             (int(maybe_delivered), to_db(now), delivery.revision, delivery.revision, to_db(not_before),
              delivery.revision, outcome[:200], delivery.id))
+
+
+_OWE = """INSERT INTO case_deliveries (case_id, kind, user_id, not_before, created_at, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT (case_id, kind, user_id) DO UPDATE SET state = 'pending', attempts = 0,
+              revision = revision + 1, not_before = excluded.not_before, updated_at = excluded.updated_at"""
 
 
 def _delivery(row, **where: object) -> CaseDelivery:

@@ -46,9 +46,9 @@ class CaseDeliveries:
         ends, so no run can have read it first."""
         now = self._clock.now()
         if joined:
-            await self._repo.owe(case_id, JOINED, user_id, now)
+            await self._repo.also_owe(case_id, JOINED, user_id, now)
         else:
-            await self._repo.owe(case_id, CARD, 0, now)
+            await self._repo.also_owe(case_id, CARD, 0, now)
         confirmation = await self._repo.owe(case_id, CONFIRMATION, user_id, now)
         self._in_hand.add(confirmation.id)
         return confirmation
@@ -59,7 +59,7 @@ class CaseDeliveries:
 
     async def owe_card(self, case_id: int) -> None:
         """The case's card is to be posted, or brought up to date with its media."""
-        await self._repo.owe(case_id, CARD, 0, self._clock.now())
+        await self._repo.also_owe(case_id, CARD, 0, self._clock.now())
 
     async def recover(self) -> int:
         """At start: records what a crash kept from being recorded; returns how many."""

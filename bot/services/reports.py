@@ -46,7 +46,6 @@ class CaseClosed(ServiceError):
 class SubmittedReport:
     case: Case
     joined_existing: bool  # added to someone else's case instead of a new one
-    media: list[CaseMedia]
     #: The reporter's confirmation, owed with the case and in the caller's hands to send
     #: (CaseDeliveries.owe_report): the caller sends it, then releases it.
     confirmation: CaseDelivery
@@ -158,21 +157,20 @@ class ReportService:
         confirmation: CaseDelivery | None = None
         try:
             async with self._db.transaction():
-                case, addition_id = await self._store(draft, language, join_case_id, separate_from_case_id, now)
+                case = await self._store(draft, language, join_case_id, separate_from_case_id, now)
                 confirmation = await self._deliveries.owe_report(case.id, draft.user_id,
                                                                  joined=join_case_id is not None)
-            media = [m for m in await self._cases.media(case.id) if m.addition_id == addition_id]
         except BaseException:
-            if confirmation is not None:  # rolled back, or stored and failed after: the run's to send
+            if confirmation is not None:  # rolled back at COMMIT: nothing left to hold
                 self._deliveries.release(confirmation)
             raise
-        return SubmittedReport(case=case, joined_existing=join_case_id is not None, media=media,
+        return SubmittedReport(case=case, joined_existing=join_case_id is not None,
                                confirmation=confirmation)
 
     async def _store(self, draft: Draft, language: str, join_case_id: int | None,
-                     separate_from_case_id: int | None, now: datetime) -> tuple[Case, int | None]:
+                     separate_from_case_id: int | None, now: datetime) -> Case:
         """The report's rows, inside the caller's transaction: the case (or the addition to the case
-        it joins) and its media; returns the case and the addition's id."""
+        it joins) and its media; returns the case."""
         data = draft.data
         contact = data.get("contact") or {"anonymous": True, "phone": None}
         details = _details(data)
@@ -220,7 +218,7 @@ class ReportService:
             await self._prefs.set_prefers_anonymous(draft.user_id, bool(contact["anonymous"]))
         await self._dialogues.finish(draft.user_id, DialogueName.REPORT, case.id)
         await self._search.reindex(case.id)
-        return case, addition_id
+        return case
 
     async def close_unfinished(self, draft: Draft) -> tuple[Case, list[CaseMedia]] | None:
         """An urgent report the person stopped (cancelled, or left until the draft expired) after its
