@@ -54,6 +54,7 @@ class Database:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task | None = None
         self._checkpoint: asyncio.Task | None = None
+        self._checkpointing = asyncio.Lock()  # one checkpoint at a time: SQLite refuses a second
         self._deferred: list[_Statement] = []  # the open transaction's writes held for its next trip
         self.path = path
 
@@ -158,9 +159,20 @@ class Database:
         await asyncio.sleep(CHECKPOINT_DELAY_SECONDS)
         self._checkpoint = None  # writes from here on are the next checkpoint's
         try:
-            await asyncio.to_thread(_checkpoint_wal, self.path)
+            async with self._checkpointing:
+                await asyncio.to_thread(_checkpoint_wal, self.path)
         except sqlite3.Error:  # the WAL only grows until the next one; nothing is lost
             logger.warning("WAL checkpoint failed", exc_info=True)
+
+    async def truncate_wal(self) -> None:
+        """Copies the whole WAL into the database file and empties it (after an erasure: no earlier
+        copy of an erased page stays on disk). Waits for readers (the busy timeout) and for a
+        checkpoint already under way, which would otherwise make this one give up at once."""
+        async with self._checkpointing:
+            busy = await self._on_writer(
+                lambda connection: connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
+        if busy:
+            raise sqlite3.OperationalError("the WAL could not be checkpointed: the database is busy")
 
     async def execute(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""

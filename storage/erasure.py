@@ -72,7 +72,7 @@ class ErasureRepo:
         """Merges the search index (dropping deleted terms) and checkpoints the WAL into the file
         and truncates it, so no earlier copy of an erased page stays on disk."""
         await self._db.execute("INSERT INTO case_search (case_search) VALUES ('optimize')")
-        await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self._db.truncate_wal()
 
     # --- a person -------------------------------------------------------------------------------
 

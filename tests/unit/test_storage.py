@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -243,3 +244,18 @@ async def test_a_deferred_write_that_fails_rolls_its_transaction_back(db):
     assert await db.fetch_value("SELECT count(*) FROM users") == 1
     async with db.transaction():
         pass  # nothing to do is still a transaction begun and committed
+
+
+async def test_the_wal_is_emptied_on_request_even_while_a_checkpoint_runs(db, monkeypatch):
+    import asyncio
+
+    import storage.db
+
+    monkeypatch.setattr(storage.db, "CHECKPOINT_DELAY_SECONDS", 0)
+    await db.execute("CREATE TABLE filler (blob BLOB)")
+    async with db.transaction():
+        for _ in range(300):
+            await db.execute("INSERT INTO filler VALUES (randomblob(4000))")
+    await asyncio.sleep(0.001)  # the background checkpoint is under way
+    await db.truncate_wal()
+    assert Path(f"{db.path}-wal").stat().st_size == 0
