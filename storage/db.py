@@ -164,15 +164,17 @@ class Database:
         except sqlite3.Error:  # the WAL only grows until the next one; nothing is lost
             logger.warning("WAL checkpoint failed", exc_info=True)
 
-    async def truncate_wal(self) -> None:
+    async def truncate_wal(self) -> bool:
         """Copies the whole WAL into the database file and empties it (after an erasure: no earlier
-        copy of an erased page stays on disk). Waits for readers (the busy timeout) and for a
-        checkpoint already under way, which would otherwise make this one give up at once."""
+        copy of an erased page stays on disk); False if the database stayed busy. Waits for readers
+        (the busy timeout) and for a checkpoint already under way, which would otherwise make this
+        one give up at once."""
         async with self._checkpointing:
             busy = await self._on_writer(
                 lambda connection: connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
-        if busy:
-            raise sqlite3.OperationalError("the WAL could not be checkpointed: the database is busy")
+        if busy:  # what was written is in the database all the same; the old pages wait for the next
+            logger.warning("the WAL could not be emptied: the database stayed busy")
+        return not busy
 
     async def execute(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""

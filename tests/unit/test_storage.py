@@ -257,5 +257,5 @@ async def test_the_wal_is_emptied_on_request_even_while_a_checkpoint_runs(db, mo
         for _ in range(300):
             await db.execute("INSERT INTO filler VALUES (randomblob(4000))")
     await asyncio.sleep(0.001)  # the background checkpoint is under way
-    await db.truncate_wal()
+    assert await db.truncate_wal()
     assert Path(f"{db.path}-wal").stat().st_size == 0
