@@ -45,7 +45,6 @@ class CaseClosed(ServiceError):
 @dataclass(frozen=True)
 class SubmittedReport:
     case: Case
-    joined_existing: bool  # added to someone else's case instead of a new one
     #: The reporter's confirmation, owed with the case and in the caller's hands to send
     #: (CaseDeliveries.owe_report): the caller sends it, then releases it.
     confirmation: CaseDelivery
@@ -164,8 +163,7 @@ class ReportService:
             if confirmation is not None:  # rolled back at COMMIT: nothing left to hold
                 self._deliveries.release(confirmation)
             raise
-        return SubmittedReport(case=case, joined_existing=join_case_id is not None,
-                               confirmation=confirmation)
+        return SubmittedReport(case=case, confirmation=confirmation)
 
     async def _store(self, draft: Draft, language: str, join_case_id: int | None,
                      separate_from_case_id: int | None, now: datetime) -> Case:
